@@ -1,0 +1,48 @@
+// Build contexts: what a transform may know about the files next to the Dockerfile.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BuildContext } from './types.js';
+
+/** A build context held in memory, for tests and library users: `{ 'package.json': '{...}' }`. */
+export function memoryContext(files: Record<string, string>, ignoreFileName = '.dockerignore'): BuildContext {
+  const folders = new Set(Object.keys(files).flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  return {
+    ignoreFileName,
+    readFile: (p) => files[normalize(p)],
+    exists: (p) => normalize(p) in files || folders.has(normalize(p)),
+  };
+}
+
+/**
+ * The build context in a folder on disk. `dockerfile` picks the ignore file: BuildKit reads
+ * `<Dockerfile name>.dockerignore` next to the Dockerfile before the context's `.dockerignore`.
+ */
+export function directoryContext(root: string, dockerfile?: string): BuildContext {
+  const specific = dockerfile ? `${path.basename(dockerfile)}.dockerignore` : undefined;
+  const specificPath = dockerfile && specific ? path.join(path.dirname(dockerfile), specific) : undefined;
+  const ignoreFileName = specificPath && fs.existsSync(specificPath) && path.resolve(path.dirname(specificPath)) === path.resolve(root) ? specific! : '.dockerignore';
+  const resolve = (p: string) => {
+    const full = path.resolve(root, normalize(p));
+    const rel = path.relative(path.resolve(root), full);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : full;
+  };
+  return {
+    ignoreFileName,
+    readFile(p) {
+      const full = resolve(p);
+      try {
+        return full ? fs.readFileSync(full, 'utf8') : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    exists(p) {
+      const full = resolve(p);
+      return full ? fs.existsSync(full) : false;
+    },
+  };
+}
+
+function normalize(p: string): string {
+  return path.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/\/$/, '');
+}

@@ -1,0 +1,116 @@
+// The engine: runs transforms over a Dockerfile's text until nothing changes. Pure: no file system access.
+import { Document } from './document.js';
+import { applyEdits, mapBack } from './edits.js';
+import { builtinTransforms } from '../transforms/index.js';
+import type {
+  AppliedChange,
+  BuildContext,
+  Edit,
+  FileWrite,
+  OptimizeOptions,
+  OptimizeResult,
+  ReportedSkip,
+  Transform,
+} from './types.js';
+
+export const MAX_PASSES = 10;
+const BOM = '\uFEFF';
+
+/** A transform threw, or its output could not be applied. */
+export class TransformError extends Error {
+  constructor(readonly transform: string, cause: unknown) {
+    super(`transform ${transform} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'TransformError';
+  }
+}
+
+/** The build context as the changes so far have left it: written files shadow the real ones. */
+class OverlayContext implements BuildContext {
+  readonly writes = new Map<string, string>();
+  constructor(private readonly base: BuildContext) {}
+  get ignoreFileName(): string {
+    return this.base.ignoreFileName;
+  }
+  readFile(path: string): string | undefined {
+    return this.writes.get(path) ?? this.base.readFile(path);
+  }
+  exists(path: string): boolean {
+    return this.writes.has(path) || this.base.exists(path);
+  }
+}
+
+/** The transforms that `only` and `skip` select, in registry order. Unknown ids are an error. */
+export function selectTransforms(all: readonly Transform[], only?: string[], skip?: string[]): Transform[] {
+  const known = new Set(all.map((t) => t.id));
+  for (const id of [...(only ?? []), ...(skip ?? [])]) {
+    if (!known.has(id)) throw new Error(`unknown transform '${id}' (known: ${[...known].join(', ')})`);
+  }
+  return all.filter((t) => (!only || only.includes(t.id)) && !skip?.includes(t.id));
+}
+
+export function optimize(input: string, options: OptimizeOptions = {}): OptimizeResult {
+  const bom = input.startsWith(BOM) ? BOM : '';
+  const original = input.slice(bom.length);
+  const transforms = selectTransforms(options.transforms ?? builtinTransforms, options.only, options.skip);
+  const context = options.context ? new OverlayContext(options.context) : undefined;
+  const originalDoc = new Document(original);
+  // Edit lists in the order they were applied, to map positions back to the original text.
+  const history: Edit[][] = [];
+  const toOriginalLine = (doc: Document, line: number): number => {
+    let offset = doc.lineStarts[Math.min(line, doc.lineStarts.length - 1)]!;
+    for (let i = history.length - 1; i >= 0; i--) offset = mapBack(offset, history[i]!);
+    return originalDoc.lineAt(offset) + 1;
+  };
+
+  const changes: AppliedChange[] = [];
+  let doc = originalDoc;
+  for (let pass = 1; ; pass++) {
+    const skips: ReportedSkip[] = [];
+    const heldBack: AppliedChange[] = [];
+    const changedBy: string[] = [];
+    for (const transform of transforms) {
+      let result;
+      try {
+        result = transform.apply(doc, { context });
+      } catch (error) {
+        throw new TransformError(transform.id, error);
+      }
+      for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
+      const applied = [];
+      for (const change of result.changes) {
+        const safety = change.safety ?? transform.safety;
+        const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety };
+        if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
+        else applied.push({ change, report });
+      }
+      if (!applied.length) continue;
+      const edits = applied.flatMap((a) => a.change.edits);
+      let text: string;
+      try {
+        text = applyEdits(doc.text, edits, transform.id);
+      } catch (error) {
+        throw new TransformError(transform.id, error);
+      }
+      let wroteFiles = false;
+      for (const file of applied.flatMap((a) => a.change.files ?? [])) {
+        if (!context) throw new TransformError(transform.id, new Error(`wrote ${file.path} without a build context`));
+        if (context.readFile(file.path) !== file.text) wroteFiles = true;
+        context.writes.set(file.path, file.text);
+      }
+      if (text === doc.text && !wroteFiles) continue;
+      changes.push(...applied.map((a) => a.report));
+      changedBy.push(transform.id);
+      if (text !== doc.text) {
+        history.push(edits);
+        doc = new Document(text);
+      }
+    }
+    if (!changedBy.length) {
+      const files: FileWrite[] = context ? [...context.writes].map(([path, text]) => ({ path, text })) : [];
+      return { text: bom + doc.text, files, changes, skips, heldBack };
+    }
+    if (pass === MAX_PASSES) {
+      throw new Error(`transforms did not settle after ${MAX_PASSES} passes (still changing: ${changedBy.join(', ')})`);
+    }
+  }
+}

@@ -1,0 +1,207 @@
+// Shell text of RUN instructions, parsed with tree-sitter-bash, and the shared vocabulary every transform uses
+// to find commands and their words. Offsets here are offsets into ShellScript.text; `toDoc` maps them back.
+import v8 from 'node:v8';
+import { createRequire } from 'node:module';
+
+// Without this, V8's optimizing tier compiles the grammar in the background and the process stalls ~0.8 s at exit.
+v8.setFlagsFromString('--liftoff-only');
+const { Parser, Language } = await import('web-tree-sitter');
+type Node = import('web-tree-sitter').Node;
+
+await Parser.init();
+const bash = await Language.load(createRequire(import.meta.url).resolve('tree-sitter-bash/tree-sitter-bash.wasm'));
+const parser = new Parser();
+parser.setLanguage(bash);
+
+export type { Node as ShellNode };
+
+/** One run of shell text copied from the Dockerfile at `docStart`. */
+interface Segment {
+  shellStart: number;
+  docStart: number;
+  length: number;
+}
+
+/** A word of a command: its value when it is static (no expansion), and where it stands. */
+export interface Word {
+  /** The word with quotes and escapes removed, or null when it depends on expansions (`$X`, `$(...)`, globs kept). */
+  value: string | null;
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** A simple command, after wrappers like `sudo` and `env` are looked through. */
+export interface Command {
+  name: string;
+  args: Word[];
+  /** The whole command node (including wrappers and assignments). */
+  start: number;
+  end: number;
+  /** `VAR=value` assignments before the command (and those given to `env`). */
+  assignments: Map<string, string | null>;
+  node: Node;
+}
+
+export class ShellScript {
+  readonly text: string;
+  readonly root: Node;
+  readonly hasError: boolean;
+  private readonly segments: Segment[];
+
+  constructor(text: string, segments: Segment[]) {
+    this.text = text;
+    this.segments = segments;
+    const tree = parser.parse(text);
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    this.root = tree.rootNode;
+    this.hasError = this.root.hasError;
+  }
+
+  /** Document offset of a shell offset. A boundary between two runs maps to the end of the earlier one. */
+  toDoc(offset: number): number {
+    for (const s of this.segments) {
+      if (offset >= s.shellStart && offset <= s.shellStart + s.length) return s.docStart + offset - s.shellStart;
+    }
+    throw new RangeError(`shell offset ${offset} is outside the script`);
+  }
+
+  /** Every simple command, in source order, including those inside `$(...)`, `if`, loops and subshells. */
+  commands(): Command[] {
+    const out: Command[] = [];
+    const visit = (node: Node): void => {
+      if (node.type === 'command') {
+        const cmd = readCommand(node);
+        if (cmd) out.push(cmd);
+      }
+      for (const child of node.namedChildren) if (child) visit(child);
+    };
+    visit(this.root);
+    return out;
+  }
+
+  /** Variables the script exports (`export X=1`, `declare -x X`) anywhere in it. */
+  exportedVariables(): Set<string> {
+    const names = new Set<string>();
+    const visit = (node: Node): void => {
+      if (node.type === 'declaration_command') {
+        for (const child of node.namedChildren) {
+          if (child?.type === 'variable_assignment') names.add(child.childForFieldName('name')?.text ?? '');
+          else if (child?.type === 'variable_name') names.add(child.text);
+        }
+      }
+      for (const child of node.namedChildren) if (child) visit(child);
+    };
+    visit(this.root);
+    return names;
+  }
+
+  /** Comments in the script (`# refresh` after a command), as shell ranges. */
+  comments(): Node[] {
+    const out: Node[] = [];
+    const visit = (node: Node): void => {
+      if (node.type === 'comment') out.push(node);
+      for (const child of node.namedChildren) if (child) visit(child);
+    };
+    visit(this.root);
+    return out;
+  }
+
+  /**
+   * The top-level steps of the script when it is a plain `a && b && c` chain (one statement), else null.
+   * Each step is a statement node; splitting the chain between two steps keeps the script's meaning.
+   */
+  andChain(): Node[] | null {
+    const statements = this.root.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+    if (statements.length !== 1) return null;
+    const steps: Node[] = [];
+    const flatten = (node: Node): boolean => {
+      if (node.type !== 'list') {
+        steps.push(node);
+        return true;
+      }
+      const [left, right] = [node.namedChild(0), node.namedChild(node.namedChildCount - 1)];
+      const operator = node.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||'));
+      if (!left || !right || operator?.type !== '&&') return false;
+      return flatten(left) && flatten(right);
+    };
+    const first = statements[0];
+    return first && flatten(first) ? steps : null;
+  }
+}
+
+/** Static value of a word node, or null when it needs expansion. */
+export function wordValue(node: Node): string | null {
+  switch (node.type) {
+    case 'word':
+    case 'number':
+      return /[*?[]/.test(node.text) && node.type === 'word' ? null : node.text.replace(/\\(.)/gs, '$1');
+    case 'raw_string':
+      return node.text.slice(1, -1);
+    case 'string': {
+      let value = '';
+      for (const child of node.namedChildren) {
+        if (!child || child.type !== 'string_content') return null;
+        value += child.text.replace(/\\([$`"\\\n])/g, '$1');
+      }
+      return value;
+    }
+    case 'concatenation': {
+      let value = '';
+      for (const child of node.namedChildren) {
+        const part = child ? wordValue(child) : null;
+        if (part === null) return null;
+        value += part;
+      }
+      return value;
+    }
+    default:
+      return null;
+  }
+}
+
+function toWord(node: Node): Word {
+  return { value: wordValue(node), text: node.text, start: node.startIndex, end: node.endIndex };
+}
+
+/** Commands that run their arguments as another command: `sudo pip install x` is a pip install. */
+const WRAPPERS = new Set(['sudo', 'env', 'exec', 'time', 'nice', 'nohup', 'command']);
+
+function readCommand(node: Node): Command | null {
+  const assignments = new Map<string, string | null>();
+  const words: Word[] = [];
+  for (const child of node.namedChildren) {
+    if (!child) continue;
+    if (child.type === 'variable_assignment') {
+      const name = child.childForFieldName('name')?.text;
+      const value = child.childForFieldName('value');
+      if (name) assignments.set(name, value ? wordValue(value) : '');
+    } else if (child.type === 'command_name') {
+      const inner = child.namedChild(0);
+      if (inner) words.push(toWord(inner));
+    } else if (child.type !== 'file_redirect' && child.type !== 'heredoc_redirect' && child.type !== 'herestring_redirect') {
+      words.push(toWord(child));
+    }
+  }
+  // Look through wrappers and their own options/assignments.
+  while (words.length && words[0]?.value !== null && WRAPPERS.has(words[0]!.value)) {
+    const wrapper = words.shift()!.value;
+    while (words.length) {
+      const w = words[0]!;
+      if (w.value?.startsWith('-')) {
+        words.shift();
+        // sudo -u user / -g group take a value
+        if (wrapper === 'sudo' && /^-[ugCDhpRrTU]$/.test(w.value)) words.shift();
+      } else if (wrapper === 'env' && w.value && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.value)) {
+        const eq = w.value.indexOf('=');
+        assignments.set(w.value.slice(0, eq), w.value.slice(eq + 1));
+        words.shift();
+      } else break;
+    }
+  }
+  const name = words.shift();
+  if (!name || name.value === null) return null;
+  return { name: name.value, args: words, start: node.startIndex, end: node.endIndex, assignments, node };
+}
+
+export type { Segment };

@@ -1,0 +1,98 @@
+import type { Document } from './document.js';
+
+/** A replacement of `text[start, end)` in the Dockerfile as the transform saw it. Offsets are JS string indices. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** 'safe' changes run by default; 'unsafe' ones only with `unsafe: true` (they may change what the image holds). */
+export type Safety = 'safe' | 'unsafe';
+
+/** A whole new text for another file of the build context (e.g. `.dockerignore`), relative to the context root. */
+export interface FileWrite {
+  path: string;
+  text: string;
+}
+
+/** What a transform returns for one fix. */
+export interface Change {
+  /** One line saying what changed, e.g. "copy the manifests before `npm ci`". */
+  message: string;
+  /** 0-based line of the instruction the change concerns, in the text the transform saw. */
+  line: number;
+  edits: Edit[];
+  /** Other files of the build context rewritten by the same change. */
+  files?: FileWrite[];
+  /** Defaults to the transform's own safety. */
+  safety?: Safety;
+}
+
+/** A transform that looked at an instruction and deliberately left it alone. */
+export interface Skip {
+  line: number;
+  reason: string;
+}
+
+export interface TransformResult {
+  changes: Change[];
+  skips: Skip[];
+}
+
+/** Read-only view of the files next to the Dockerfile. Paths are relative to the context root, `/`-separated. */
+export interface BuildContext {
+  readFile(path: string): string | undefined;
+  exists(path: string): boolean;
+  /** Name of the ignore file that applies: `<Dockerfile>.dockerignore` when present, else `.dockerignore`. */
+  readonly ignoreFileName: string;
+}
+
+export interface TransformContext {
+  /** Undefined when the build context is unknown: transforms that need it must skip. */
+  context: BuildContext | undefined;
+}
+
+export interface Transform {
+  id: string;
+  summary: string;
+  safety: Safety;
+  apply(doc: Document, ctx: TransformContext): TransformResult;
+}
+
+export interface OptimizeOptions {
+  context?: BuildContext;
+  /** Run only these transform ids. */
+  only?: string[];
+  /** Never run these transform ids. */
+  skip?: string[];
+  /** Apply unsafe changes too. */
+  unsafe?: boolean;
+  /** Transforms to use instead of the built-in registry (custom rules, tests). */
+  transforms?: readonly Transform[];
+}
+
+export interface AppliedChange {
+  transform: string;
+  message: string;
+  /** 1-based line in the original text. */
+  line: number;
+  safety: Safety;
+}
+
+export interface ReportedSkip {
+  transform: string;
+  /** 1-based line in the original text. */
+  line: number;
+  reason: string;
+}
+
+export interface OptimizeResult {
+  text: string;
+  /** Other files of the build context that the changes rewrote (whole new contents). */
+  files: FileWrite[];
+  changes: AppliedChange[];
+  skips: ReportedSkip[];
+  /** Unsafe changes found but not applied because `unsafe` was off. */
+  heldBack: AppliedChange[];
+}

@@ -1,0 +1,91 @@
+// merge-apt-update: a RUN that only runs `apt-get update` is its own cached layer. When a later RUN's package
+// list changes, that later RUN re-runs but the update layer stays cached, so apt installs from stale lists
+// (or fails on vanished versions). Running the update in the same RUN as the install keeps them together.
+// Refuses when the two RUNs have different flags, when a RUN or COPY/ADD stands between them, or when the
+// install RUN is exec form or a heredoc.
+import type { Change, Edit, Skip, Transform } from '../src/types.js';
+import type { Document, Instruction } from '../src/document.js';
+import { isAptFetch, isAptUpdate } from '../src/commands.js';
+
+/** Instructions that cannot depend on the package lists, so an update may move past them. */
+const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER']);
+
+/** The RUN's update commands as one `a && b` text, when the RUN does nothing but update the package lists. */
+function loneUpdate(doc: Document, run: Instruction): { text: string; comments: string[] } | null {
+  const script = doc.runScript(run);
+  if (!script || script.hasError || doc.hasHeredoc(run)) return null;
+  const steps = script.andChain();
+  const commands = script.commands();
+  if (!steps?.length || !commands.length || !commands.every(isAptUpdate)) return null;
+  if (steps.some((s) => s.type !== 'command')) return null;
+  const text = script.text.slice(steps[0]!.startIndex, steps[steps.length - 1]!.endIndex);
+  return { text, comments: script.comments().map((c) => c.text) };
+}
+
+export const mergeAptUpdate: Transform = {
+  id: 'merge-apt-update',
+  summary: 'merge a lone `RUN apt-get update` into the RUN that installs, so the package lists are never stale',
+  safety: 'safe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    for (const stage of doc.stages()) {
+      const list = stage.instructions;
+      for (let i = 0; i < list.length; i++) {
+        const update = list[i]!;
+        if (update.getKeyword() !== 'RUN') continue;
+        const lone = loneUpdate(doc, update);
+        if (!lone) continue;
+        const line = update.getRange().start.line;
+        const j = list.findIndex((ins, k) => k > i && !NEUTRAL.has(ins.getKeyword()));
+        const next = j < 0 ? undefined : list[j]!;
+        if (!next || next.getKeyword() !== 'RUN') {
+          const what = next ? `${next.getKeyword()} on line ${next.getRange().start.line + 1}` : 'the end of the stage';
+          skips.push({ line, reason: `the update is followed by ${what}, not by a RUN that installs with apt` });
+          continue;
+        }
+        const nextScript = doc.runScript(next);
+        const nextCommands = nextScript && !nextScript.hasError ? nextScript.commands() : [];
+        const fetchAt = nextCommands.findIndex(isAptFetch);
+        if (fetchAt < 0) {
+          skips.push({ line, reason: `the next RUN (line ${next.getRange().start.line + 1}) does not install with apt (or does not parse)` });
+          continue;
+        }
+        if (doc.flagsKey(update) !== doc.flagsKey(next)) {
+          skips.push({ line, reason: `the update and the install RUN (line ${next.getRange().start.line + 1}) have different flags` });
+          continue;
+        }
+        if (doc.hasHeredoc(next)) {
+          skips.push({ line, reason: 'the install RUN is a heredoc' });
+          continue;
+        }
+        // Drop the update RUN; a comment it carried stays, on its own line.
+        const eol = doc.eolAt(line);
+        const removeStart = doc.lineStartOf(doc.offsetAt(update.getRange().start));
+        const kept = lone.comments.map((c) => `${c}${eol}`).join('');
+        const edits: Edit[] = [{ start: removeStart, end: doc.endOfLineAfter(update), text: kept }];
+        const updatesAlready = nextCommands.slice(0, fetchAt).some(isAptUpdate);
+        if (!updatesAlready) edits.push(prependToRun(doc, next, lone.text));
+        const message = updatesAlready ? 'drop a lone apt-get update: the install RUN updates itself' : 'run apt-get update in the same RUN as the install';
+        changes.push({ message, line, edits });
+        i = j;
+      }
+    }
+    return { changes, skips };
+  },
+};
+
+/**
+ * Puts `text && ` before a RUN's script. A RUN continued over several lines gets it as a line of its own,
+ * ending in the escape character, with the indentation of the RUN's second line.
+ */
+function prependToRun(doc: Document, run: Instruction, text: string): Edit {
+  const script = doc.runScript(run)!;
+  const at = script.toDoc(script.root.namedChildren[0]?.startIndex ?? 0);
+  const { start, end } = run.getRange();
+  if (end.line > start.line && doc.lineAt(at) === start.line) {
+    const secondLine = doc.lineStarts[start.line + 1]!;
+    return { start: at, end: at, text: `${text} && ${doc.escapeChar}${doc.eolAt(start.line)}${doc.indentAt(secondLine)}` };
+  }
+  return { start: at, end: at, text: `${text} && ` };
+}
