@@ -1,0 +1,2 @@
+const ms = require('ms');
+console.log('hello in', ms(2000));
