@@ -145,13 +145,13 @@ export class Document {
     }
   }
 
-  /** The strings of an exec-form instruction with their document offsets (quotes included). */
+  /** The strings of an exec-form instruction with their document offsets, quotes included. */
   execFormStrings(ins: Instruction): { value: string; start: number; end: number }[] {
-    const json = ins as Instruction & { getJSONStrings?: () => { getJSONValue(): string; getJSONRange(): Range }[] };
+    const json = ins as Instruction & { getJSONStrings?: () => { getJSONValue(): string; getRange(): Range }[] };
     return (json.getJSONStrings?.() ?? []).map((s) => ({
       value: s.getJSONValue(),
-      start: this.offsetAt(s.getJSONRange().start),
-      end: this.offsetAt(s.getJSONRange().end),
+      start: this.offsetAt(s.getRange().start),
+      end: this.offsetAt(s.getRange().end),
     }));
   }
 
