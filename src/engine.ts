@@ -56,10 +56,18 @@ export function optimize(input: string, options: OptimizeOptions = {}): Optimize
   const originalDoc = new Document(original);
   // Edit lists in the order they were applied, to map positions back to the original text.
   const history: Edit[][] = [];
-  const toOriginalLine = (doc: Document, line: number): number => {
-    let offset = doc.lineStarts[Math.min(line, doc.lineStarts.length - 1)]!;
+  const toOriginalOffset = (offset: number): number => {
     for (let i = history.length - 1; i >= 0; i--) offset = mapBack(offset, history[i]!);
-    return originalDoc.lineAt(offset) + 1;
+    return offset;
+  };
+  const toOriginalLine = (doc: Document, line: number): number =>
+    originalDoc.lineAt(toOriginalOffset(doc.lineStarts[Math.min(line, doc.lineStarts.length - 1)]!)) + 1;
+  /** 1-based original lines an edit replaces (an insertion: the line it is inserted at). */
+  const editedLines = (edit: Edit): { start: number; end: number } => {
+    const start = originalDoc.lineAt(toOriginalOffset(edit.start)) + 1;
+    const endOffset = toOriginalOffset(edit.end);
+    const end = edit.end > edit.start ? originalDoc.lineAt(Math.max(endOffset - 1, 0)) + 1 : start;
+    return { start, end: Math.max(start, end) };
   };
 
   const changes: AppliedChange[] = [];
@@ -79,7 +87,7 @@ export function optimize(input: string, options: OptimizeOptions = {}): Optimize
       const applied = [];
       for (const change of result.changes) {
         const safety = change.safety ?? transform.safety;
-        const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety };
+        const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map(editedLines) };
         if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
         else applied.push({ change, report });
       }

@@ -78,6 +78,8 @@ export interface AppliedChange {
   /** 1-based line in the original text. */
   line: number;
   safety: Safety;
+  /** 1-based, inclusive spans of original lines that the change's edits replace or insert at. */
+  edited: { start: number; end: number }[];
 }
 
 export interface ReportedSkip {
