@@ -10,6 +10,7 @@ export function memoryContext(files: Record<string, string>, ignoreFileName = '.
     ignoreFileName,
     readFile: (p) => files[normalize(p)],
     exists: (p) => normalize(p) in files || folders.has(normalize(p)),
+    listFiles: () => Object.keys(files).map(normalize).sort(),
   };
 }
 
@@ -21,6 +22,7 @@ export function directoryContext(root: string, dockerfile?: string): BuildContex
   const specific = dockerfile ? `${path.basename(dockerfile)}.dockerignore` : undefined;
   const specificPath = dockerfile && specific ? path.join(path.dirname(dockerfile), specific) : undefined;
   const ignoreFileName = specificPath && fs.existsSync(specificPath) && path.resolve(path.dirname(specificPath)) === path.resolve(root) ? specific! : '.dockerignore';
+  let listing: string[] | undefined;
   const resolve = (p: string) => {
     const full = path.resolve(root, normalize(p));
     const rel = path.relative(path.resolve(root), full);
@@ -40,7 +42,37 @@ export function directoryContext(root: string, dockerfile?: string): BuildContex
       const full = resolve(p);
       return full ? fs.existsSync(full) : false;
     },
+    listFiles() {
+      listing ??= listDirectory(root);
+      return listing;
+    },
   };
+}
+
+/** Folders never listed: they hold no manifests of the project itself and can be huge. */
+const UNLISTED = new Set(['.git', 'node_modules']);
+const MAX_LISTED_FILES = 20_000;
+const MAX_LISTED_DEPTH = 8;
+
+function listDirectory(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string, depth: number) => {
+    if (depth > MAX_LISTED_DEPTH || out.length >= MAX_LISTED_FILES) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!UNLISTED.has(e.name)) walk(path.join(dir, e.name), r, depth + 1);
+      } else if (out.length < MAX_LISTED_FILES) out.push(r);
+    }
+  };
+  walk(root, '', 0);
+  return out.sort();
 }
 
 function normalize(p: string): string {

@@ -37,6 +37,9 @@ class OverlayContext implements BuildContext {
   exists(path: string): boolean {
     return this.writes.has(path) || this.base.exists(path);
   }
+  listFiles(): string[] {
+    return [...new Set([...this.base.listFiles(), ...this.writes.keys()])].sort();
+  }
 }
 
 /** The transforms that `only` and `skip` select, in registry order. Unknown ids are an error. */

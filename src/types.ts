@@ -44,6 +44,8 @@ export interface TransformResult {
 export interface BuildContext {
   readFile(path: string): string | undefined;
   exists(path: string): boolean;
+  /** Every file of the context (relative paths, sorted), for installs that need all project files of a kind. */
+  listFiles(): string[];
   /** Name of the ignore file that applies: `<Dockerfile>.dockerignore` when present, else `.dockerignore`. */
   readonly ignoreFileName: string;
 }

@@ -6,7 +6,7 @@
 // install might read or write the copied files.
 import path from 'node:path';
 import type { Change, Edit, FileWrite, Skip, Transform, BuildContext } from '../src/types.js';
-import { IMAGE_WORKDIR, type CopyArgs, type Document, type Instruction } from '../src/document.js';
+import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction } from '../src/document.js';
 import type { ShellNode, ShellScript } from '../src/shell.js';
 import { argValues } from '../src/commands.js';
 import { matchInstall, type InstallMatch } from '../src/installs.js';
@@ -14,7 +14,7 @@ import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../
 import { dockerignoreMatcher } from '../src/dockerignore.js';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
-const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER', 'USER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'SHELL']);
+const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER', 'USER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'SHELL', 'WORKDIR']);
 
 const copiesWholeContext = (copy: CopyArgs): boolean => copy.sources.length === 1 && /^\.\/?$/.test(copy.sources[0]!);
 
@@ -86,6 +86,15 @@ function contextPathOf(target: string, dest: string): string | null {
   return isWithin(target, dest) ? path.posix.relative(dest, target) : null;
 }
 
+/** A COPY instruction in the style of `ins` (keyword case, flags, JSON or plain form). */
+function copyInstruction(ins: Instruction, copy: CopyArgs, sources: string[], dest: string): string {
+  const keyword = /^[a-z]/.test(ins.getInstruction()) ? 'copy' : 'COPY';
+  const flags = copy.flagsText ? `${copy.flagsText} ` : '';
+  const args = [...sources, dest];
+  const json = copy.json || args.some((a) => /\s/.test(a));
+  return `${keyword} ${flags}${json ? `[${args.map((a) => JSON.stringify(a)).join(', ')}]` : args.join(' ')}`;
+}
+
 /** The manifest COPY lines: one per folder, so that every file lands at its own relative path. */
 function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, files: string[]): string {
   const byFolder = new Map<string, string[]>();
@@ -93,29 +102,33 @@ function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, files: 
     const dir = path.posix.dirname(f);
     byFolder.set(dir, [...(byFolder.get(dir) ?? []), f]);
   }
-  const keyword = /^[a-z]/.test(ins.getInstruction()) ? 'copy' : 'COPY';
-  const flags = copy.flagsText ? `${copy.flagsText} ` : '';
   const base = copy.dest.endsWith('/') ? copy.dest : `${copy.dest}/`;
-  const json = copy.json || files.some((f) => /\s/.test(f));
-  const eol = doc.eolAt(ins.getRange().start.line);
   return [...byFolder]
-    .map(([dir, group]) => {
-      const dest = dir === '.' ? base : `${base}${dir}/`;
-      const args = [...group, dest];
-      return `${keyword} ${flags}${json ? `[${args.map((a) => JSON.stringify(a)).join(', ')}]` : args.join(' ')}`;
-    })
-    .join(eol);
+    .map(([dir, group]) => copyInstruction(ins, copy, group, dir === '.' ? base : `${base}${dir}/`))
+    .join(doc.eolAt(ins.getRange().start.line));
 }
 
-/** The `.dockerignore` with `node_modules` added, or null when it already keeps it out. */
-function ignoreNodeModules(context: BuildContext, dir: string): FileWrite | null {
+/** The ignore file with the folders added that the copied sources must not bring in, or null if it has them. */
+function ignoreFolders(context: BuildContext, folders: string[]): FileWrite | null {
   const name = context.ignoreFileName;
   const text = context.readFile(name) ?? '';
-  const folder = path.posix.join(dir, 'node_modules');
-  if (dockerignoreMatcher(text).ignores(folder)) return null;
+  const matcher = dockerignoreMatcher(text);
+  const missing = [...new Set(folders)].filter((f) => !matcher.ignores(f));
+  if (!missing.length) return null;
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
-  return { path: name, text: `${text}${sep}${folder}${eol}` };
+  return { path: name, text: `${text}${sep}${missing.map((f) => `${f}${eol}`).join('')}` };
+}
+
+/** A RUN before `index` in the stage already fetches this ecosystem's dependencies (an earlier prefetch). */
+function alreadyFetched(doc: Document, list: Instruction[], index: number, ecosystem: string): boolean {
+  return list.slice(0, index).some((ins) => {
+    if (ins.getKeyword() !== 'RUN') return false;
+    const exec = doc.execForm(ins);
+    if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
+    const script = doc.runScript(ins);
+    return !!script && !script.hasError && script.commands().some((c) => matchInstall([c.name, ...argValues(c)])?.installer.ecosystem === ecosystem);
+  });
 }
 
 export const splitCopyInstall: Transform = {
@@ -134,7 +147,8 @@ export const splitCopyInstall: Transform = {
         const line = ins.getRange().start.line;
         const skip = (reason: string) => skips.push({ line, reason });
         const workdir = doc.workdirAt(ins);
-        const dest = workdir === null ? null : path.posix.resolve(workdir, copy.dest);
+        const destValue = expand(copy.dest, doc.variablesAt(ins));
+        const dest = workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue);
         let found: FoundInstall | null = null;
         let blocker: string | null = null;
         for (const next of list.slice(i + 1)) {
@@ -150,7 +164,6 @@ export const splitCopyInstall: Transform = {
         if (found.refuse) { skip(`${what}: ${found.refuse}`); continue; }
         if (!context) { skip(`${what}: the build context is unknown, so the manifests cannot be listed`); continue; }
         if (dest === null) { skip(`${what}: the copy's destination depends on a variable that cannot be resolved`); continue; }
-        if (doc.workdirAt(found.run) !== workdir) { skip(`${what}: WORKDIR changes between the copy and the install`); continue; }
         if (found.cwd === null) { skip(`${what}: the install's working directory cannot be resolved`); continue; }
         const dir = contextPathOf(found.cwd, dest);
         if (dir === null) { skip(`${what}: the install runs in ${found.cwd}, outside the copied sources at ${dest}`); continue; }
@@ -163,24 +176,40 @@ export const splitCopyInstall: Transform = {
 
         const eol = doc.eolAt(line);
         const copyStart = doc.offsetAt(ins.getRange().start);
-        const copyText = doc.text.slice(copyStart, doc.offsetAt(ins.getRange().end));
-        const edits: Edit[] = [{ start: copyStart, end: doc.offsetAt(ins.getRange().end), text: manifestCopies(doc, ins, copy, files) }];
-        if (found.split) {
+        const copyEnd = doc.offsetAt(ins.getRange().end);
+        // A source copy moved past a WORKDIR change keeps its destination by naming it in full.
+        const movedPastWorkdir = doc.workdirAt(found.run) !== workdir && !path.posix.isAbsolute(destValue!);
+        if (movedPastWorkdir && dest.startsWith(IMAGE_WORKDIR)) { skip(`${what}: WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR`); continue; }
+        const copyText = movedPastWorkdir ? copyInstruction(ins, copy, copy.sources, `${dest}/`) : doc.text.slice(copyStart, copyEnd);
+        const run = found.run;
+        const runFlags = doc.flags(run).map((f) => doc.slice(f.getRange())).join(' ');
+        const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
+        const prefetch = found.match.installer.prefetch?.(found.match.argv);
+        const edits: Edit[] = [];
+        if (prefetch) {
+          // The build stays after the source copy; a fetch from the manifests alone goes before it.
+          if (alreadyFetched(doc, list, i, found.match.installer.ecosystem)) continue;
+          const cd = dir ? `cd ${dir} && ` : '';
+          const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
+          edits.push({ start: doc.lineStartOf(copyStart), end: doc.endOfLineAfter(ins), text: '' });
+          edits.push({ start: runStart, end: runStart, text: `${manifestCopies(doc, ins, copy, files)}${eol}${runKeyword}${cd}${prefetch}${eol}${copyText}${eol}` });
+        } else if (found.split) {
+          edits.push({ start: copyStart, end: copyEnd, text: manifestCopies(doc, ins, copy, files) });
           const { script, lastKept, firstMoved, cdPrefix } = found.split;
           const gapStart = script.toDoc(lastKept.endIndex);
           const gapEnd = script.toDoc(firstMoved.startIndex);
           const comments = doc.text.slice(gapStart, gapEnd).split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => `${l.trim()}${eol}`).join('');
-          const run = found.run;
-          const runFlags = doc.flags(run).map((f) => doc.slice(f.getRange())).join(' ');
-          const keyword = run.getInstruction();
-          edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${keyword} ${runFlags ? `${runFlags} ` : ''}${cdPrefix}` });
+          edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${runKeyword}${cdPrefix}` });
         } else {
-          const end = doc.endOfLineAfter(found.run);
+          edits.push({ start: copyStart, end: copyEnd, text: manifestCopies(doc, ins, copy, files) });
+          const end = doc.endOfLineAfter(run);
           const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
           edits.push({ start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` });
         }
-        const write = found.match.installer.ecosystem === 'node' ? ignoreNodeModules(context, dir) : null;
-        const message = `copy ${files.join(', ')} and run ${what} before copying the sources`;
+        // Only a moved source copy lands on top of the install's output (a prefetch is followed by the original).
+        const write = prefetch || !manifests.shadowed?.length ? null : ignoreFolders(context, manifests.shadowed);
+        const how = prefetch ? `fetch dependencies with \`${prefetch}\`` : `run ${what}`;
+        const message = `copy ${files.join(', ')} and ${how} before copying the sources`;
         changes.push({ message, line, edits, ...(write ? { files: [write] } : {}) });
         // One change per stage and pass: the engine re-parses and runs again for any later install.
         break;
