@@ -90,6 +90,12 @@ export class Document {
     return /^[ \t]*/.exec(this.text.slice(start))![0];
   }
 
+  /** An instruction as users see it in messages: its first line, shortened (`RUN node scripts/prepare.js`). */
+  quote(ins: Instruction): string {
+    const first = this.slice(ins.getRange()).split(/\r?\n/)[0]!.replace(/\s*[\\`]$/, '').trim();
+    return `\`${first.length > 60 ? `${first.slice(0, 57)}...` : first}\``;
+  }
+
   instructions(): Instruction[] {
     return this.ast.getInstructions();
   }

@@ -33,9 +33,15 @@ export interface Installer {
   matches(argv: Argv): boolean;
   /**
    * The manifests the install reads. `dir` is its working directory relative to the context root (`''` for the
-   * root); paths it names are resolved from there.
+   * root). `toContext` maps a path the command names (relative to its working directory, or absolute) to a
+   * context path, or null when that path is not known to come from the context.
    */
-  manifests(argv: Argv, dir: string, context: BuildContext): Manifests | Refusal;
+  manifests(argv: Argv, dir: string, context: BuildContext, toContext: (path: string) => string | null): Manifests | Refusal;
+  /**
+   * The install finds its manifests through the paths it names (`pip install -r /app/requirements.txt`), not
+   * in its working directory, so `dir` does not matter.
+   */
+  readsNamedPaths?: boolean;
   /**
    * For commands that build and fetch dependencies as they go (`go build`, `mvn package`): the command that
    * fetches them from the manifests alone, run before the sources are copied. The original command stays

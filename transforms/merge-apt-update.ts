@@ -40,7 +40,7 @@ export const mergeAptUpdate: Transform = {
         const j = list.findIndex((ins, k) => k > i && !NEUTRAL.has(ins.getKeyword()));
         const next = j < 0 ? undefined : list[j]!;
         if (!next || next.getKeyword() !== 'RUN') {
-          const what = next ? `${next.getKeyword()} on line ${next.getRange().start.line + 1}` : 'the end of the stage';
+          const what = next ? doc.quote(next) : 'the end of the stage';
           skips.push({ line, reason: `the update is followed by ${what}, not by a RUN that installs with apt` });
           continue;
         }
@@ -48,11 +48,11 @@ export const mergeAptUpdate: Transform = {
         const nextCommands = nextScript && !nextScript.hasError ? nextScript.commands() : [];
         const fetchAt = nextCommands.findIndex(isAptFetch);
         if (fetchAt < 0) {
-          skips.push({ line, reason: `the next RUN (line ${next.getRange().start.line + 1}) does not install with apt (or does not parse)` });
+          skips.push({ line, reason: `the next RUN, ${doc.quote(next)}, does not install with apt (or does not parse)` });
           continue;
         }
         if (doc.flagsKey(update) !== doc.flagsKey(next)) {
-          skips.push({ line, reason: `the update and the install RUN (line ${next.getRange().start.line + 1}) have different flags` });
+          skips.push({ line, reason: `the update and the install RUN, ${doc.quote(next)}, have different flags` });
           continue;
         }
         if (doc.hasHeredoc(next)) {

@@ -6,17 +6,30 @@
 // install might read or write the copied files.
 import path from 'node:path';
 import type { Change, Edit, FileWrite, Skip, Transform, BuildContext } from '../src/types.js';
-import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction } from '../src/document.js';
+import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/document.js';
 import type { ShellNode, ShellScript } from '../src/shell.js';
 import { argValues } from '../src/commands.js';
 import { matchInstall, type InstallMatch } from '../src/installs.js';
 import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/sources.js';
 import { dockerignoreMatcher } from '../src/dockerignore.js';
+import picomatch from 'picomatch';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER', 'USER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'SHELL', 'WORKDIR']);
 
-const copiesWholeContext = (copy: CopyArgs): boolean => copy.sources.length === 1 && /^\.\/?$/.test(copy.sources[0]!);
+/**
+ * The context folder a COPY brings in as sources (`''` for the whole context), or null for a copy of single
+ * files, globs or several sources, which dockmod leaves where they are.
+ */
+function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string | null {
+  if (copy.sources.length !== 1) return null;
+  const source = copy.sources[0]!;
+  if (/^\.\/?$/.test(source)) return '';
+  if (/[*?[$]/.test(source) || !context) return null;
+  const folder = path.posix.normalize(source).replace(/^\.\//, '').replace(/\/$/, '');
+  if (folder.startsWith('..') || path.posix.isAbsolute(folder)) return null;
+  return context.listFiles().some((f) => f.startsWith(`${folder}/`)) ? folder : null;
+}
 
 /** A dependency install found in a RUN, with what is needed to split the RUN after it. */
 interface FoundInstall {
@@ -81,9 +94,51 @@ function runLeavesSourcesAlone(doc: Document, run: Instruction, dest: string): b
   return script.commands().every((c) => commandLeavesSourcesAlone(c, dest)) && !/[<>|]/.test(script.text.replace(/&&|\|\|/g, ''));
 }
 
-/** Maps a path as the install sees it to a path in the build context, or null when it is outside the sources. */
-function contextPathOf(target: string, dest: string): string | null {
-  return isWithin(target, dest) ? path.posix.relative(dest, target) : null;
+/**
+ * The context folder of an install that runs outside the copied folder: where an earlier single-file COPY of
+ * one of its manifests came from (`COPY package*.json ./`, `COPY app/go.mod .`). Null when none did.
+ */
+function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], index: number, cwd: string, manifests: string[]): string | null {
+  if (!manifests.length) return null;
+  for (const ins of list.slice(0, index).reverse()) {
+    const copy = doc.copyArgs(ins);
+    if (!copy || doc.flag(ins, 'from') !== undefined) continue;
+    const workdir = doc.workdirAt(ins);
+    const dest = expand(copy.dest, doc.variablesAt(ins));
+    if (workdir === null || dest === null) continue;
+    for (const source of copy.sources) {
+      const name = path.posix.basename(source);
+      // A glob source (`package*.json`) counts when it covers a manifest name; a literal one when a pattern covers it.
+      const covers = /[*?[]/.test(name) ? manifests.some((m) => picomatch.isMatch(m.replace(/\*/g, 'app'), name)) : picomatch.isMatch(name, manifests);
+      if (!covers) continue;
+      const target = dest.endsWith('/') || copy.sources.length > 1 || /[*?[]/.test(source) ? path.posix.resolve(workdir, dest) : path.posix.dirname(path.posix.resolve(workdir, dest));
+      if (target === cwd) return path.posix.dirname(path.posix.normalize(source)).replace(/^\.$/, '');
+    }
+  }
+  return null;
+}
+
+/** Names of the files that locate an install's project folder, by ecosystem. */
+const PRIMARY_MANIFEST: Record<string, string[]> = {
+  node: ['package.json'],
+  python: ['requirements.txt', 'pyproject.toml', 'Pipfile'],
+  go: ['go.mod'],
+  jvm: ['pom.xml', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts'],
+  dotnet: ['*.csproj', '*.fsproj', '*.vbproj', '*.sln'],
+  ruby: ['Gemfile'],
+  php: ['composer.json'],
+  elixir: ['mix.exs'],
+};
+
+/** The first dependency install in a stage built FROM `stage` (directly), for a specific skip reason. */
+function installInChildStage(doc: Document, stage: Stage): { install: string; stage: string } | null {
+  for (const child of doc.stages()) {
+    if (doc.parentStage(child) !== stage) continue;
+    for (const ins of child.instructions) {
+      if (ins.getKeyword() === 'RUN' && findInstall(doc, ins, IMAGE_WORKDIR)) return { install: doc.quote(ins), stage: child.name ?? String(child.index) };
+    }
+  }
+  return null;
 }
 
 /** A COPY instruction in the style of `ins` (keyword case, flags, JSON or plain form). */
@@ -95,11 +150,11 @@ function copyInstruction(ins: Instruction, copy: CopyArgs, sources: string[], de
   return `${keyword} ${flags}${json ? `[${args.map((a) => JSON.stringify(a)).join(', ')}]` : args.join(' ')}`;
 }
 
-/** The manifest COPY lines: one per folder, so that every file lands at its own relative path. */
-function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, files: string[]): string {
+/** The manifest COPY lines: one per folder, so that every file lands where the copy of `folder` puts it. */
+function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder: string, files: string[]): string {
   const byFolder = new Map<string, string[]>();
   for (const f of files) {
-    const dir = path.posix.dirname(f);
+    const dir = path.posix.relative(folder || '.', path.posix.dirname(f)) || '.';
     byFolder.set(dir, [...(byFolder.get(dir) ?? []), f]);
   }
   const base = copy.dest.endsWith('/') ? copy.dest : `${copy.dest}/`;
@@ -120,15 +175,16 @@ function ignoreFolders(context: BuildContext, folders: string[]): FileWrite | nu
   return { path: name, text: `${text}${sep}${missing.map((f) => `${f}${eol}`).join('')}` };
 }
 
-/** A RUN before `index` in the stage already fetches this ecosystem's dependencies (an earlier prefetch). */
-function alreadyFetched(doc: Document, list: Instruction[], index: number, ecosystem: string): boolean {
-  return list.slice(0, index).some((ins) => {
+/** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, quoted, or null. */
+function alreadyFetched(doc: Document, list: Instruction[], index: number, ecosystem: string): string | null {
+  const run = list.slice(0, index).find((ins) => {
     if (ins.getKeyword() !== 'RUN') return false;
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
     const script = doc.runScript(ins);
     return !!script && !script.hasError && script.commands().some((c) => matchInstall([c.name, ...argValues(c)])?.installer.ecosystem === ecosystem);
   });
+  return run ? doc.quote(run) : null;
 }
 
 export const splitCopyInstall: Transform = {
@@ -140,81 +196,126 @@ export const splitCopyInstall: Transform = {
     const skips: Skip[] = [];
     for (const stage of doc.stages()) {
       const list = stage.instructions;
-      for (let i = 0; i < list.length; i++) {
+      // From the last source copy up: each one moved lets the one before it reach the install next pass.
+      for (let i = list.length - 1; i >= 0; i--) {
         const ins = list[i]!;
         const copy = doc.copyArgs(ins);
-        if (!copy || doc.flag(ins, 'from') !== undefined || !copiesWholeContext(copy)) continue;
+        if (!copy || doc.flag(ins, 'from') !== undefined) continue;
+        const folder = copiedFolder(copy, context);
+        if (folder === null) continue;
         const line = ins.getRange().start.line;
-        const skip = (reason: string) => skips.push({ line, reason });
-        const workdir = doc.workdirAt(ins);
-        const destValue = expand(copy.dest, doc.variablesAt(ins));
-        const dest = workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue);
-        let found: FoundInstall | null = null;
-        let blocker: string | null = null;
-        for (const next of list.slice(i + 1)) {
-          if (next.getKeyword() === 'RUN') found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
-          if (found) break;
-          const kw = next.getKeyword();
-          const neutral = NEUTRAL.has(kw) || (kw === 'RUN' && dest !== null && runLeavesSourcesAlone(doc, next, dest));
-          if (!neutral && !blocker) blocker = `${kw} on line ${next.getRange().start.line + 1} comes between the copy and the install and may use the copied files`;
+        const result = planSplit(doc, list, i, copy, folder, context);
+        if (result === null) {
+          const child = installInChildStage(doc, stage);
+          if (child) skips.push({ line, reason: `the install ${child.install} runs in stage ${child.stage}, built from this one; dockmod does not move copies across stages` });
+          continue;
         }
-        if (!found) continue;
-        const what = `\`${found.match.argv.join(' ')}\``;
-        if (blocker) { skip(`${what}: ${blocker}`); continue; }
-        if (found.refuse) { skip(`${what}: ${found.refuse}`); continue; }
-        if (!context) { skip(`${what}: the build context is unknown, so the manifests cannot be listed`); continue; }
-        if (dest === null) { skip(`${what}: the copy's destination depends on a variable that cannot be resolved`); continue; }
-        if (found.cwd === null) { skip(`${what}: the install's working directory cannot be resolved`); continue; }
-        const dir = contextPathOf(found.cwd, dest);
-        if (dir === null) { skip(`${what}: the install runs in ${found.cwd}, outside the copied sources at ${dest}`); continue; }
-        const manifests = found.match.installer.manifests(found.match.argv, dir, context);
-        if ('refuse' in manifests) { skip(`${what}: ${manifests.refuse}`); continue; }
-        const ignore = dockerignoreMatcher(context.readFile(context.ignoreFileName) ?? '');
-        const excluded = manifests.files.find((f) => ignore.ignores(f) && !manifests.optional.includes(f));
-        if (excluded) { skip(`${what}: ${excluded} is excluded by ${context.ignoreFileName}`); continue; }
-        const files = manifests.files.filter((f) => !ignore.ignores(f));
-
-        const eol = doc.eolAt(line);
-        const copyStart = doc.offsetAt(ins.getRange().start);
-        const copyEnd = doc.offsetAt(ins.getRange().end);
-        // A source copy moved past a WORKDIR change keeps its destination by naming it in full.
-        const movedPastWorkdir = doc.workdirAt(found.run) !== workdir && !path.posix.isAbsolute(destValue!);
-        if (movedPastWorkdir && dest.startsWith(IMAGE_WORKDIR)) { skip(`${what}: WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR`); continue; }
-        const copyText = movedPastWorkdir ? copyInstruction(ins, copy, copy.sources, `${dest}/`) : doc.text.slice(copyStart, copyEnd);
-        const run = found.run;
-        const runFlags = doc.flags(run).map((f) => doc.slice(f.getRange())).join(' ');
-        const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
-        const prefetch = found.match.installer.prefetch?.(found.match.argv);
-        const edits: Edit[] = [];
-        if (prefetch) {
-          // The build stays after the source copy; a fetch from the manifests alone goes before it.
-          if (alreadyFetched(doc, list, i, found.match.installer.ecosystem)) continue;
-          const cd = dir ? `cd ${dir} && ` : '';
-          const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
-          edits.push({ start: doc.lineStartOf(copyStart), end: doc.endOfLineAfter(ins), text: '' });
-          edits.push({ start: runStart, end: runStart, text: `${manifestCopies(doc, ins, copy, files)}${eol}${runKeyword}${cd}${prefetch}${eol}${copyText}${eol}` });
-        } else if (found.split) {
-          edits.push({ start: copyStart, end: copyEnd, text: manifestCopies(doc, ins, copy, files) });
-          const { script, lastKept, firstMoved, cdPrefix } = found.split;
-          const gapStart = script.toDoc(lastKept.endIndex);
-          const gapEnd = script.toDoc(firstMoved.startIndex);
-          const comments = doc.text.slice(gapStart, gapEnd).split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => `${l.trim()}${eol}`).join('');
-          edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${runKeyword}${cdPrefix}` });
-        } else {
-          edits.push({ start: copyStart, end: copyEnd, text: manifestCopies(doc, ins, copy, files) });
-          const end = doc.endOfLineAfter(run);
-          const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
-          edits.push({ start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` });
+        if ('skip' in result) {
+          skips.push({ line, reason: result.skip });
+          continue;
         }
-        // Only a moved source copy lands on top of the install's output (a prefetch is followed by the original).
-        const write = prefetch || !manifests.shadowed?.length ? null : ignoreFolders(context, manifests.shadowed);
-        const how = prefetch ? `fetch dependencies with \`${prefetch}\`` : `run ${what}`;
-        const message = `copy ${files.join(', ')} and ${how} before copying the sources`;
-        changes.push({ message, line, edits, ...(write ? { files: [write] } : {}) });
-        // One change per stage and pass: the engine re-parses and runs again for any later install.
+        changes.push({ line, ...result });
+        // One change per stage and pass: the engine re-parses and runs again for any other copy.
         break;
       }
     }
     return { changes, skips };
   },
 };
+
+/** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
+function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
+  const ins = list[i]!;
+  const workdir = doc.workdirAt(ins);
+  const destValue = expand(copy.dest, doc.variablesAt(ins));
+  const dest = workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue);
+  let found: FoundInstall | null = null;
+  let blocker: string | null = null;
+  for (const next of list.slice(i + 1)) {
+    if (next.getKeyword() === 'RUN') found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
+    if (found) break;
+    const kw = next.getKeyword();
+    const neutral = NEUTRAL.has(kw) || (kw === 'RUN' && dest !== null && runLeavesSourcesAlone(doc, next, dest));
+    if (!neutral && !blocker) blocker = `${doc.quote(next)} comes between the copy and the install and may use the copied files`;
+  }
+  if (!found) return null;
+  const what = `\`${found.match.argv.join(' ')}\``;
+  const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
+  if (blocker) return skip(blocker);
+  if (found.refuse) return skip(found.refuse);
+  if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
+  if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
+  if (found.cwd === null) return skip("the install's working directory cannot be resolved");
+  const { installer, argv } = found.match;
+  const prefetch = installer.prefetch?.(argv);
+  const fetchedAt = prefetch ? alreadyFetched(doc, list, i, installer.ecosystem) : null;
+  if (fetchedAt !== null) return skip(`dependencies are already fetched by ${fetchedAt}; what runs after the copy only builds or installs the project itself`);
+
+  // Inside the copied folder, the install reads its manifests from the copy: those are copied first. Outside
+  // it, an earlier COPY of its main manifest shows which context folder its working directory holds.
+  const cwd = found.cwd;
+  const inside = isWithin(cwd, dest);
+  const fromFolder = (target: string) => path.posix.join(folder, path.posix.relative(dest, target));
+  const earlier = inside ? null : manifestFolderFromEarlierCopies(doc, list, i, cwd, PRIMARY_MANIFEST[installer.ecosystem] ?? []);
+  const dir = inside ? fromFolder(cwd) : earlier;
+  if (dir === null && !installer.readsNamedPaths) return skip(`the install runs in ${cwd}, outside the copied folder, and no earlier COPY shows where its manifests come from`);
+  const toContext = (named: string): string | null => {
+    const target = path.posix.resolve(cwd, named);
+    if (isWithin(target, dest)) return fromFolder(target);
+    return dir !== null && isWithin(target, cwd) ? path.posix.join(dir, path.posix.relative(cwd, target)) : null;
+  };
+  const manifests = installer.manifests(argv, dir === null || dir === '.' ? '' : dir, context, toContext);
+  if ('refuse' in manifests) return skip(manifests.refuse);
+  const ignore = dockerignoreMatcher(context.readFile(context.ignoreFileName) ?? '');
+  const excluded = manifests.files.find((f) => ignore.ignores(f) && !manifests.optional.includes(f));
+  if (excluded) return skip(`${excluded} is excluded by ${context.ignoreFileName}`);
+  const files = manifests.files.filter((f) => !ignore.ignores(f));
+  // Where the install reads each manifest, to know which ones this copy brings.
+  const readAt = (f: string): string | null =>
+    installer.readsNamedPaths || inside ? (isWithin(f, folder || '.') ? path.posix.resolve(dest, path.posix.relative(folder || '.', f)) : null) : path.posix.resolve(cwd, path.posix.relative(dir!, f));
+  const fromCopy = files.filter((f) => {
+    const at = readAt(f);
+    return at !== null && isWithin(at, dest);
+  });
+
+  const eol = doc.eolAt(ins.getRange().start.line);
+  const copyStart = doc.offsetAt(ins.getRange().start);
+  const copyEnd = doc.offsetAt(ins.getRange().end);
+  // A source copy moved past a WORKDIR change keeps its destination by naming it in full.
+  const movedPastWorkdir = doc.workdirAt(found.run) !== workdir && !path.posix.isAbsolute(destValue!);
+  if (movedPastWorkdir && dest.startsWith(IMAGE_WORKDIR)) return skip("WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR");
+  const copyText = movedPastWorkdir ? copyInstruction(ins, copy, copy.sources, `${dest}/`) : doc.text.slice(copyStart, copyEnd);
+  const manifestCopy = fromCopy.length ? manifestCopies(doc, ins, copy, folder, fromCopy) : '';
+  const run = found.run;
+  const runFlags = doc.flags(run).map((f) => doc.slice(f.getRange())).join(' ');
+  const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
+  const copyLine = { start: doc.lineStartOf(copyStart), end: doc.endOfLineAfter(ins) };
+  const edits: Edit[] = [];
+  if (prefetch) {
+    // The build stays after the source copy; a fetch from the manifests alone goes before it.
+    const runDir = doc.workdirAt(run);
+    const cd = runDir !== null && runDir !== cwd ? `cd ${path.posix.relative(runDir, cwd)} && ` : '';
+    const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
+    edits.push({ ...copyLine, text: '' });
+    edits.push({ start: runStart, end: runStart, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${cd}${prefetch}${eol}${copyText}${eol}` });
+  } else {
+    edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
+    if (found.split) {
+      const { script, lastKept, firstMoved, cdPrefix } = found.split;
+      const gapStart = script.toDoc(lastKept.endIndex);
+      const gapEnd = script.toDoc(firstMoved.startIndex);
+      const comments = doc.text.slice(gapStart, gapEnd).split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => `${l.trim()}${eol}`).join('');
+      edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${runKeyword}${cdPrefix}` });
+    } else {
+      const end = doc.endOfLineAfter(run);
+      const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
+      edits.push({ start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` });
+    }
+  }
+  // Only a moved source copy lands on top of the install's output (a prefetch is followed by the original).
+  const shadowed = (manifests.shadowed ?? []).filter((f) => f.startsWith('**') || isWithin(f, folder || '.'));
+  const write = prefetch || !shadowed.length ? null : ignoreFolders(context, shadowed);
+  const how = prefetch ? `fetch dependencies with \`${prefetch}\`` : `run ${what}`;
+  const message = fromCopy.length ? `copy ${fromCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`;
+  return { message, edits, ...(write ? { files: [write] } : {}) };
+}

@@ -36,7 +36,7 @@ function requirementLines(text: string): string[] {
 }
 
 /** Requirements files (and those they include) that a pip install reads, or why it needs the sources. */
-function pipManifests(options: Argv, dir: string, context: BuildContext): Manifests | Refusal {
+function pipManifests(options: Argv, context: BuildContext, toContext: (path: string) => string | null): Manifests | Refusal {
   if (options.some((a) => a === null)) return { refuse: '`pip install` has arguments that depend on variables' };
   const local = positionals(options, PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
   if (local) return { refuse: `\`pip install ${local}\` installs local files, which need the sources` };
@@ -44,11 +44,16 @@ function pipManifests(options: Argv, dir: string, context: BuildContext): Manife
     return { refuse: '`pip install -e` installs the project itself, which needs the sources' };
   }
   const files: string[] = [];
-  const pending = requirementFiles(options).map((f) => path.posix.join(dir, f));
+  const pending: string[] = [];
+  for (const named of requirementFiles(options)) {
+    const file = toContext(named);
+    if (file === null) return { refuse: `requirements file ${named} does not come from the build context` };
+    pending.push(file);
+  }
   while (pending.length) {
     const file = pending.shift()!;
     if (files.includes(file)) continue;
-    if (file.startsWith('../') || path.posix.isAbsolute(file)) return { refuse: `requirements file ${file} is outside the copied sources` };
+    if (file.startsWith('../')) return { refuse: `requirements file ${file} is outside the build context` };
     const text = context.readFile(file);
     if (text === undefined) return { refuse: `requirements file ${file} is not in the build context` };
     files.push(file);
@@ -85,7 +90,8 @@ const pip: Installer = {
     if (!options) return false;
     return requirementFiles(options).length > 0 || options.some((a) => a === '-e' || a === '--editable') || positionals(options, PIP_VALUE_OPTIONS).some((a) => a !== null && isLocalPath(a));
   },
-  manifests: (argv, dir, context) => pipManifests(pipOptions(argv)!, dir, context),
+  manifests: (argv, _dir, context, toContext) => pipManifests(pipOptions(argv)!, context, toContext),
+  readsNamedPaths: true,
 };
 
 const pipenv: Installer = {
