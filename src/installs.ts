@@ -37,6 +37,8 @@ export interface Installer {
    * context path, or null when that path is not known to come from the context.
    */
   manifests(argv: Argv, dir: string, context: BuildContext, toContext: (path: string) => string | null): Manifests | Refusal;
+  /** Set when no safe split exists for this tool at all: the reason, with what to do instead. */
+  unsupported?: string;
   /**
    * The install finds its manifests through the paths it names (`pip install -r /app/requirements.txt`), not
    * in its working directory, so `dir` does not matter.

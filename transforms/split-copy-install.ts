@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { Change, Edit, FileWrite, Skip, Transform, BuildContext } from '../src/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/document.js';
-import type { ShellNode, ShellScript } from '../src/shell.js';
+import type { Command, ShellNode, ShellScript } from '../src/shell.js';
 import { argValues } from '../src/commands.js';
 import { matchInstall, type InstallMatch } from '../src/installs.js';
 import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/sources.js';
@@ -55,7 +55,7 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   if (!script || script.hasError) return null;
   const commands = script.commands();
   const index = commands.findIndex((c) => matchInstall([c.name, ...argValues(c)]));
-  if (index < 0) return null;
+  if (index < 0) return wrappedInstall(run, commands);
   const cmd = commands[index]!;
   const match = matchInstall([cmd.name, ...argValues(cmd)])!;
   const steps = script.andChain();
@@ -83,6 +83,18 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
     found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, cdPrefix: cds.map((c) => `${c} && `).join('') };
   }
   return found;
+}
+
+/** An install run through an unknown wrapper (`entrypoint.sh mvn package`): found, but never split. */
+function wrappedInstall(run: Instruction, commands: Command[]): FoundInstall | null {
+  for (const cmd of commands) {
+    const argv = [cmd.name, ...argValues(cmd)];
+    for (let k = 1; k < argv.length; k++) {
+      const match = matchInstall(argv.slice(k));
+      if (match) return { run, match, cwd: null, refuse: `the install runs through \`${cmd.name}\`, which dockmod does not know` };
+    }
+  }
+  return null;
 }
 
 /** A RUN between the copy and the install that provably leaves the copied files alone. */
@@ -242,6 +254,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const what = `\`${found.match.argv.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
   if (blocker) return skip(blocker);
+  if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
   if (found.refuse) return skip(found.refuse);
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
   if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
