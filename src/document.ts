@@ -38,6 +38,17 @@ export class Document {
   readonly lineStarts: number[];
   readonly escapeChar: string;
   private stagesCache: Stage[] | undefined;
+  /** Parsed once per document: every transform asks for the same RUNs. */
+  private readonly scripts = new Map<Instruction, ShellScript | null>();
+  /** Answers per instruction, computed once: dockerfile-ast re-reads arguments on every call. */
+  private readonly memos = new Map<string, Map<Instruction, unknown>>();
+
+  private memo<T>(kind: string, ins: Instruction, compute: () => T): T {
+    let table = this.memos.get(kind);
+    if (!table) this.memos.set(kind, (table = new Map()));
+    if (!table.has(ins)) table.set(ins, compute());
+    return table.get(ins) as T;
+  }
 
   constructor(text: string) {
     this.text = text;
@@ -124,8 +135,10 @@ export class Document {
 
   /** Flags of an instruction (`--mount=...`), empty for instructions without flags. */
   flags(ins: Instruction): Flag[] {
-    const withFlags = ins as Instruction & { getFlags?: () => Flag[] };
-    return withFlags.getFlags ? withFlags.getFlags() : [];
+    return this.memo('flags', ins, () => {
+      const withFlags = ins as Instruction & { getFlags?: () => Flag[] };
+      return withFlags.getFlags ? withFlags.getFlags() : [];
+    });
   }
 
   hasHeredoc(ins: Instruction): boolean {
@@ -167,6 +180,11 @@ export class Document {
    * continuation dropped. A RUN that is only a heredoc (`RUN <<EOF`) gives the heredoc's body.
    */
   runScript(ins: Instruction): ShellScript | null {
+    if (!this.scripts.has(ins)) this.scripts.set(ins, this.parseRunScript(ins));
+    return this.scripts.get(ins)!;
+  }
+
+  private parseRunScript(ins: Instruction): ShellScript | null {
     if (ins.getKeyword() !== 'RUN' || this.execForm(ins)) return null;
     const range = ins.getArgumentsRange();
     if (!range) return null;
@@ -252,6 +270,10 @@ export class Document {
    * A variable whose value is not static maps to null.
    */
   variablesAt(ins: Instruction): Map<string, string | null> {
+    return this.memo('variables', ins, () => this.computeVariablesAt(ins));
+  }
+
+  private computeVariablesAt(ins: Instruction): Map<string, string | null> {
     const vars = new Map<string, string | null>();
     for (const i of this.stageChain(ins)) {
       if (i === ins) break;
@@ -269,6 +291,10 @@ export class Document {
 
   /** The WORKDIR in effect at `ins`, absolute; IMAGE_WORKDIR stands for the base image's. Null if unresolvable. */
   workdirAt(ins: Instruction): string | null {
+    return this.memo('workdir', ins, () => this.computeWorkdirAt(ins));
+  }
+
+  private computeWorkdirAt(ins: Instruction): string | null {
     let dir: string | null = IMAGE_WORKDIR;
     for (const i of this.stageChain(ins)) {
       if (i === ins) break;

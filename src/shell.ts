@@ -66,8 +66,15 @@ export class ShellScript {
     throw new RangeError(`shell offset ${offset} is outside the script`);
   }
 
+  private commandsCache: Command[] | undefined;
+
   /** Every simple command, in source order, including those inside `$(...)`, `if`, loops and subshells. */
   commands(): Command[] {
+    this.commandsCache ??= this.findCommands();
+    return this.commandsCache;
+  }
+
+  private findCommands(): Command[] {
     const out: Command[] = [];
     const visit = (node: Node): void => {
       if (node.type === 'command') {
