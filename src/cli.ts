@@ -49,6 +49,36 @@ async function main(): Promise<number> {
         exitCode = await run(options, { stdout: process.stdout, stderr: process.stderr });
       },
     )
+    .command(
+      'verify <dockerfile>',
+      'build the original and the rewritten file with a real builder, edit a source file, rebuild both and report the cache',
+      (y) =>
+        y
+          .positional('dockerfile', { type: 'string', demandOption: true })
+          .option('builder', { choices: ['buildah', 'docker', 'podman'] as const, describe: 'default: docker if its daemon answers, else podman, else buildah' })
+          .option('context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+          .option('edit', { type: 'string', describe: 'context-relative source file to edit (default: one no manifest list names)' })
+          .option('base-image', { type: 'string', array: true, describe: 'substitute a FROM image: from=to (repeatable)' })
+          .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
+          .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
+          .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' }),
+      async (argv) => {
+        const { runVerify } = await import('./verify-command.js');
+        exitCode = await runVerify(
+          {
+            dockerfile: argv.dockerfile,
+            contextDir: argv.context,
+            builder: argv.builder,
+            editFile: argv.edit,
+            baseImages: argv['base-image'],
+            only: list(argv.only),
+            skip: list(argv.skip),
+            unsafe: argv.unsafe,
+          },
+          { stdout: process.stdout, stderr: process.stderr },
+        );
+      },
+    )
     .strict()
     .help()
     .version()

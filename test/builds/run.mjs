@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+// Real builds as the oracle: for every fixture app under test/builds/fixtures/, build its Dockerfile and
+// dockmod's rewrite of it with a real builder, edit one source file, rebuild both, and check that the
+// dependency install re-runs before the rewrite and comes from the cache after it.
+//
+//   npm run test:builds                      (builds dist/ first; CI runs it through .ci/run)
+//   node test/builds/run.mjs [--builder buildah|docker|podman] [--only NAME]... [--base-image FROM=TO]...
+//                            [--build-flag=FLAG]... [--real-base-images] [--verbose]
+//
+// --builder           default buildah (this repo's CI); docker and podman work with the same fixtures
+// --only NAME         run only this fixture (repeatable)
+// --base-image F=T    build `FROM F` with image T instead (repeatable; overrides the defaults)
+// --build-flag=FLAG   pass FLAG to every build command (e.g. --build-flag=--isolation=chroot for podman in a
+//                     sandbox without cgroup access)
+// --real-base-images  drop the default substitutions (node:20, debian:bookworm -> localhost/...), for a
+//                     builder that can pull the real images
+// --verbose           show every line of the builders' output
+//
+// The fixtures say `FROM node:20` and `FROM debian:bookworm`, as real projects do. No registry is reachable
+// on the CI machines, so by default those names are mapped to localhost/node:local and
+// localhost/debian:bookworm, which ../shared/tools/buildah-local-images.sh builds (it is run here when buildah
+// or those images are missing; it is idempotent and takes about 100 s on a new machine).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const fixturesDir = path.join(here, 'fixtures');
+const cli = path.join(repo, 'dist/src/cli.js');
+const setupScript = path.resolve(repo, '../shared/tools/buildah-local-images.sh');
+
+/**
+ * What each fixture must show. `install` picks the dependency-install step by its text. `rerunsBefore`: whether
+ * the original re-runs it after a source edit (apt-heavy installs before it copies anything, so it stays cached
+ * in both; its rewrite merges the lone `apt-get update` for correctness, not for the cache).
+ */
+const FIXTURES = {
+  'node-npm': { install: 'npm ci', rerunsBefore: true },
+  'node-pnpm': { install: 'pnpm install', rerunsBefore: true },
+  'python-req': { install: 'pip install', rerunsBefore: true },
+  go: { install: 'go mod download', rerunsBefore: true },
+  'apt-heavy': { install: 'apt-get install', rerunsBefore: false },
+};
+
+const DEFAULT_BASE_IMAGES = {
+  'node:20': 'localhost/node:local',
+  'debian:bookworm': 'localhost/debian:bookworm',
+};
+
+const { values: args } = parseArgs({
+  options: {
+    builder: { type: 'string', default: 'buildah' },
+    only: { type: 'string', multiple: true, default: [] },
+    'base-image': { type: 'string', multiple: true, default: [] },
+    'build-flag': { type: 'string', multiple: true, default: [] },
+    'real-base-images': { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22);
+  console.log(header.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+if (!['buildah', 'docker', 'podman'].includes(args.builder)) fail(`--builder must be buildah, docker or podman, not ${args.builder}`);
+
+const baseImages = args['real-base-images'] ? {} : { ...DEFAULT_BASE_IMAGES };
+for (const pair of args['base-image']) {
+  const at = pair.indexOf('=');
+  if (at <= 0 || at === pair.length - 1) fail(`--base-image wants FROM=TO, not ${pair}`);
+  baseImages[pair.slice(0, at)] = pair.slice(at + 1);
+}
+
+const started = Date.now();
+const names = fs.readdirSync(fixturesDir).filter((n) => fs.statSync(path.join(fixturesDir, n)).isDirectory()).sort();
+for (const name of names) if (!FIXTURES[name]) fail(`fixture ${name} has no entry in FIXTURES in ${path.relative(repo, fileURLToPath(import.meta.url))}`);
+const unknown = args.only.filter((n) => !names.includes(n));
+if (unknown.length) fail(`no such fixture: ${unknown.join(', ')} (have: ${names.join(', ')})`);
+const selected = args.only.length ? names.filter((n) => args.only.includes(n)) : names;
+
+ensureBuilder();
+const verifyModule = path.join(repo, 'dist/src/verify.js');
+if (!fs.existsSync(verifyModule)) fail(`${path.relative(repo, verifyModule)} is missing: run \`npm run build\` first`);
+const { verify, findStep } = await import(pathToFileURL(verifyModule).href);
+if (!fs.existsSync(cli)) fail(`${path.relative(repo, cli)} is missing: run \`npm run build\` first`);
+
+const rows = [];
+let failed = 0;
+for (const name of selected) {
+  const dir = path.join(fixturesDir, name);
+  const spec = FIXTURES[name];
+  const fixtureStart = Date.now();
+  console.log(`\n=== ${name}`);
+  const row = { name, problems: [], report: null };
+  rows.push(row);
+  try {
+    const original = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+    const { text: rewritten, files } = rewrite(name, dir);
+    const expected = fs.readFileSync(path.join(dir, 'Dockerfile.expected'), 'utf8');
+    if (rewritten !== expected) row.problems.push(`dockmod's output differs from Dockerfile.expected:\n${lineDiff(expected, rewritten).join('\n')}`);
+    const report = await verify({
+      contextDir: dir,
+      original,
+      rewritten,
+      rewrittenFiles: files,
+      builder: args.builder,
+      baseImages,
+      verbose: args.verbose,
+      buildArgs: args['build-flag'],
+      timeoutSeconds: 600,
+      log: (line) => console.log(`[${name}] ${line}`),
+    });
+    row.report = report;
+    console.log(`[${name}] edited ${report.editFile}`);
+    const before = findStep(report.original.rebuild, spec.install);
+    const after = findStep(report.rewritten.rebuild, spec.install);
+    if (!before) row.problems.push(`no step matching "${spec.install}" in the original's rebuild`);
+    else if (before.cached === spec.rerunsBefore) {
+      row.problems.push(`original: "${before.text}" was ${before.cached ? 'cached' : 're-run'} after the edit, expected ${spec.rerunsBefore ? 're-run' : 'cached'}`);
+    }
+    if (!after) row.problems.push(`no step matching "${spec.install}" in the rewritten rebuild`);
+    else if (!after.cached) row.problems.push(`rewritten: "${after.text}" re-ran after the edit, expected cached`);
+    // The edit must be seen at all, or the test proves nothing.
+    for (const variant of ['original', 'rewritten']) {
+      const rebuild = report[variant].rebuild;
+      if (rebuild.steps > 0 && rebuild.cached === rebuild.steps) row.problems.push(`${variant}: every step was cached after editing ${report.editFile}, so the edit was not seen`);
+    }
+  } catch (error) {
+    row.problems.push(`error: ${error.message}`);
+  }
+  if (row.problems.length) failed++;
+  for (const p of row.problems) console.log(`[${name}] FAIL ${p}`);
+  console.log(`[${name}] ${row.problems.length ? 'FAILED' : 'ok'} in ${((Date.now() - fixtureStart) / 1000).toFixed(1)}s`);
+}
+
+// The same check as users run it: `dockmod verify`, on one fixture, through the CLI.
+if (selected.includes('node-npm')) {
+  console.log('\n=== dockmod verify (CLI)');
+  const imageArgs = Object.entries(baseImages).flatMap(([from, to]) => ['--base-image', `${from}=${to}`]);
+  const r = spawnSync(process.execPath, [cli, 'verify', path.join(fixturesDir, 'node-npm', 'Dockerfile'), '--builder', args.builder, ...imageArgs], { encoding: 'utf8', timeout: 600_000 });
+  console.log(r.stdout.trim());
+  const rewrittenRerun = /re-ran after the edit, rewritten: (.*)/.exec(r.stdout)?.[1] ?? '';
+  const originalRerun = /re-ran after the edit, original: +(.*)/.exec(r.stdout)?.[1] ?? '';
+  const problems = [];
+  if (r.status !== 0) problems.push(`exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+  if (!originalRerun.includes('npm ci')) problems.push(`the original's npm ci did not re-run: ${originalRerun}`);
+  if (!rewrittenRerun || rewrittenRerun.includes('npm ci')) problems.push(`the rewrite's npm ci was not cached: ${rewrittenRerun}`);
+  for (const p of problems) console.log(`[verify] FAIL ${p}`);
+  rows.push({ name: 'dockmod verify', problems, report: null });
+  if (problems.length) failed++;
+}
+
+printTable(rows);
+const total = (Date.now() - started) / 1000;
+console.log(`\ntotal wall time ${total.toFixed(1)}s with ${args.builder}`);
+console.log(`builds: ${rows.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------------------
+
+function fail(message) {
+  console.error(`test:builds: ${message}`);
+  process.exit(2);
+}
+
+/** Makes sure the builder can run; for buildah also builds the local base images when they are missing. */
+function ensureBuilder() {
+  const has = (bin, a) => {
+    const r = spawnSync(bin, a, { stdio: 'ignore', timeout: 30_000 });
+    return !r.error && r.status === 0;
+  };
+  if (args.builder !== 'buildah') {
+    if (!has(args.builder, args.builder === 'docker' ? ['version', '--format', '{{.Server.Version}}'] : ['--version'])) {
+      fail(`${args.builder} is not usable here (for docker: is the daemon running?)`);
+    }
+    const local = Object.values(baseImages).filter((i) => i.startsWith('localhost/'));
+    if (local.length) console.log(`note: the fixtures build from ${local.join(', ')}; with ${args.builder} these must exist, or pass --real-base-images / --base-image`);
+    return;
+  }
+  const local = [...new Set(Object.values(baseImages).filter((i) => i.startsWith('localhost/')))];
+  const haveImage = (img) => {
+    const r = spawnSync('buildah', ['--storage-driver', 'overlay', 'images', '-q', img], { encoding: 'utf8', timeout: 30_000 });
+    return r.status === 0 && r.stdout.trim() !== '';
+  };
+  const missing = !has('buildah', ['--version']) ? ['buildah'] : local.filter((i) => !haveImage(i));
+  if (!missing.length) return;
+  if (!fs.existsSync(setupScript)) fail(`missing ${missing.join(', ')}, and the setup script ${setupScript} is not there`);
+  if (process.getuid && process.getuid() !== 0) fail(`missing ${missing.join(', ')}; run ${setupScript} as root first`);
+  console.log(`missing ${missing.join(', ')}: running ${path.relative(repo, setupScript)}`);
+  const s = Date.now();
+  const r = spawnSync('bash', [setupScript], { stdio: 'inherit' });
+  if (r.status !== 0) fail(`${setupScript} failed (exit ${r.status})`);
+  console.log(`setup done in ${((Date.now() - s) / 1000).toFixed(1)}s`);
+  const still = local.filter((i) => !haveImage(i));
+  if (still.length) fail(`still missing after the setup script: ${still.join(', ')}`);
+}
+
+/** The rewritten Dockerfile and the other context files dockmod changed: `dockmod --write` on a copy of the fixture. */
+function rewrite(name, dir) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `dockmod-fixture-${name}-`));
+  try {
+    fs.cpSync(dir, tmp, { recursive: true, filter: (src) => path.basename(src) !== 'Dockerfile.expected' });
+    const r = spawnSync(process.execPath, [cli, path.join(tmp, 'Dockerfile'), '--write', '--verbose'], { encoding: 'utf8', timeout: 120_000 });
+    const output = `${r.stdout}${r.stderr}`.trim();
+    if (output) console.log(output.split('\n').map((l) => `[${name}] dockmod: ${l}`).join('\n'));
+    if (r.status !== 0) throw new Error(`dockmod --write exited ${r.status}`);
+    const text = fs.readFileSync(path.join(tmp, 'Dockerfile'), 'utf8');
+    // Other files dockmod wrote (e.g. .dockerignore) go into the rewritten build's context.
+    const files = {};
+    for (const rel of listFiles(tmp)) {
+      if (rel === 'Dockerfile') continue;
+      const now = fs.readFileSync(path.join(tmp, rel), 'utf8');
+      const was = fs.existsSync(path.join(dir, rel)) ? fs.readFileSync(path.join(dir, rel), 'utf8') : undefined;
+      if (now !== was) files[rel] = now;
+    }
+    if (Object.keys(files).length) console.log(`[${name}] dockmod also changed: ${Object.keys(files).join(', ')}`);
+    return { text, files };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function listFiles(root, rel = '') {
+  return fs.readdirSync(path.join(root, rel), { withFileTypes: true }).flatMap((e) => {
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    return e.isDirectory() ? listFiles(root, child) : e.isFile() ? [child] : [];
+  });
+}
+
+/** A minimal line diff (expected vs actual) for notes: lines only in one of them. */
+function lineDiff(expected, actual) {
+  const a = expected.split('\n');
+  const b = actual.split('\n');
+  return [...a.filter((l) => !b.includes(l)).map((l) => `- ${l}`), ...b.filter((l) => !a.includes(l)).map((l) => `+ ${l}`)];
+}
+
+function printTable(list) {
+  const header = ['fixture', 'edited file', 'first before', 'first after', 'rebuild before', 'rebuild after', 'cached before', 'cached after', 'ratio', 'result'];
+  const body = list.map((r) => {
+    const rep = r.report;
+    const s = (run) => (run ? `${run.seconds.toFixed(2)}s` : '-');
+    const c = (run) => (run ? `${run.cached}/${run.steps}` : '-');
+    const ratio = rep && rep.original.rebuild.seconds > 0 ? (rep.rewritten.rebuild.seconds / rep.original.rebuild.seconds).toFixed(2) : '-';
+    return [r.name, rep?.editFile ?? '-', s(rep?.original.first), s(rep?.rewritten.first), s(rep?.original.rebuild), s(rep?.rewritten.rebuild), c(rep?.original.rebuild), c(rep?.rewritten.rebuild), ratio, r.problems.length ? 'FAIL' : 'ok'];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of body) console.log(line(row));
+  console.log('(before = original Dockerfile, after = dockmod\'s rewrite; ratio = rebuild after / rebuild before; cached = steps from cache / steps, FROM not counted)');
+}
