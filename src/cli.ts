@@ -2,11 +2,20 @@
 // The dockmod command: argument parsing here, the work in run.ts; the engine never sees yargs.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { builtinTransforms } from '../transforms/index.js';
 import { run, type RunOptions } from './run.js';
+import { FORMAT_NAMES, type FormatName } from './formats/index.js';
 
 const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : [v].flat().flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+
+/** A repeatable option taken one value at a time (an array option would swallow the paths after it). */
+const modules = (v: string | string[] | undefined): string[] => (v === undefined ? [] : [v].flat());
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 async function main(): Promise<number> {
   let exitCode = 0;
@@ -18,26 +27,47 @@ async function main(): Promise<number> {
       'optimize the Dockerfiles under paths (default: .)',
       (y) =>
         y
-          .positional('paths', { type: 'string', array: true, default: ['.'], describe: 'files or folders' })
+          .positional('paths', { type: 'string', array: true, describe: "files, folders or globs (default: .); '-' reads one Dockerfile from standard input" })
           .option('write', { alias: 'w', type: 'boolean', describe: 'rewrite files in place' })
           .option('check', { type: 'boolean', describe: 'exit 1 and name the files when something would change' })
           .option('list-different', { alias: 'l', type: 'boolean', default: false, describe: 'print only the names of files that would change' })
           .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
           .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' })
-          .option('context', { type: 'string', describe: 'build context folder (default: each Dockerfile\'s folder)' })
+          .option('context', { type: 'string', describe: 'build context folder for every Dockerfile (default: from compose and bake files, else each Dockerfile\'s folder)' })
+          .option('transform', { type: 'string', describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
+          .option('stdin', { type: 'boolean', default: false, describe: 'read the paths to process from standard input, one a line' })
+          .option('stdin-filepath', { type: 'string', describe: "with '-': the path of the Dockerfile read from standard input, for its context and config" })
+          .option('gitignore', { type: 'boolean', default: true, describe: 'respect .gitignore when searching folders (--no-gitignore to search everything)' })
+          .option('workers', { type: 'number', describe: 'worker threads (default: one per core from 200 files on; 0: in-process)' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every skip with its reason' })
           .option('color', { type: 'boolean', describe: 'colour the diff (default: when stdout is a terminal)' })
           .option('list-transforms', { type: 'boolean', default: false, describe: 'list the transforms and exit' })
+          .option('format', { alias: 'f', choices: FORMAT_NAMES, default: 'diff' as FormatName, describe: 'output: a unified diff, or one report over all files (see docs/formats.md)' })
           .conflicts('write', 'check'),
       async (argv) => {
         if (argv['list-transforms']) {
-          const width = Math.max(...builtinTransforms.map((t) => t.id.length));
-          for (const t of builtinTransforms) process.stdout.write(`${t.id.padEnd(width)}  ${t.safety.padEnd(6)}  ${t.summary}\n`);
+          const { resolveModule } = await import('./config.js');
+          const { transformsWith } = await import('./custom-transforms.js');
+          const all = await transformsWith(modules(argv.transform).map((m) => resolveModule(m, process.cwd())));
+          const width = Math.max(...all.map((t) => t.id.length));
+          for (const t of all) process.stdout.write(`${t.id.padEnd(width)}  ${t.safety.padEnd(6)}  ${t.summary}\n`);
           return;
         }
+        const named = (argv.paths as string[] | undefined) ?? [];
+        // yargs drops a lone '-' from positionals, so it is looked for in the raw arguments.
+        const fromStdin = hideBin(process.argv).includes('-');
+        if (fromStdin && (named.length > 0 || argv.stdin)) throw new Error("'-' reads one Dockerfile from standard input: name no other paths and no --stdin");
+        if (argv['stdin-filepath'] !== undefined && !fromStdin) throw new Error("--stdin-filepath goes with '-' (the Dockerfile on standard input)");
+        if (argv['list-different'] && argv.format !== 'diff') throw new Error('--list-different prints file names only: it takes no --format');
+        const listed = argv.stdin ? (await readStdin()).split(/\r?\n/).map((l) => l.trim()).filter(Boolean) : [];
+        const paths = fromStdin ? [] : [...named, ...listed];
         const options: RunOptions = {
-          paths: argv.paths as string[],
+          paths: paths.length || argv.stdin ? paths : ['.'],
+          stdin: fromStdin ? { text: await readStdin(), filepath: argv['stdin-filepath'] } : undefined,
+          transformModules: modules(argv.transform),
+          gitignore: argv.gitignore,
+          workers: argv.workers,
           mode: argv.write ? 'write' : argv.check ? 'check' : argv['list-different'] ? 'list-different' : 'diff',
           only: list(argv.only),
           skip: list(argv.skip),
@@ -45,8 +75,29 @@ async function main(): Promise<number> {
           contextDir: argv.context,
           verbose: argv.verbose,
           color: argv.color ?? Boolean(process.stdout.isTTY),
+          format: argv.format,
         };
         exitCode = await run(options, { stdout: process.stdout, stderr: process.stderr });
+      },
+    )
+    .command(
+      'explain <dockerfile>',
+      'simulate the build cache for a change to the build context: which steps re-run, before and after dockmod',
+      (y) =>
+        y
+          .positional('dockerfile', { type: 'string', demandOption: true })
+          .option('changed', { type: 'string', describe: 'changed file or folder, relative to the context (repeatable; default: one source file no manifest list names)' })
+          .option('context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+          .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
+          .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
+          .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
+          .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' }),
+      async (argv) => {
+        const { runExplain } = await import('./explain-command.js');
+        exitCode = await runExplain(
+          { dockerfile: argv.dockerfile, contextDir: argv.context, changed: modules(argv.changed), format: argv.format, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe },
+          { stdout: process.stdout, stderr: process.stderr },
+        );
       },
     )
     .command(

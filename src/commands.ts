@@ -61,3 +61,24 @@ export function pipInstall(cmd: Command): { install: Word; args: Word[] } | null
 export function hasOption(args: readonly (string | null)[], ...names: string[]): boolean {
   return args.some((a) => a !== null && names.some((n) => a === n || a.startsWith(`${n}=`)));
 }
+
+/** Subcommands that install OS packages, per system package manager (`apt-get` is read with its options). */
+const OS_INSTALL_SUBCOMMANDS: Record<string, readonly string[]> = {
+  apk: ['add'],
+  yum: ['install', 'groupinstall', 'update', 'upgrade'],
+  dnf: ['install', 'groupinstall', 'update', 'upgrade'],
+  microdnf: ['install', 'update', 'upgrade'],
+  zypper: ['install', 'in', 'update', 'up'],
+};
+
+/** The system package manager a command installs OS packages with (`apt-get`, `apk`, ...), or null. */
+export function osPackageInstall(argv: readonly (string | null)[]): string | null {
+  const tool = basename(argv[0] ?? '');
+  if (tool === 'apt-get' || tool === 'apt') {
+    const sub = argv.slice(1).find((a, i, rest) => a !== null && !a.startsWith('-') && !APT_VALUE_OPTIONS.has(rest[i - 1] ?? ''));
+    return sub && APT_FETCHING.has(sub) ? tool : null;
+  }
+  const subcommands = OS_INSTALL_SUBCOMMANDS[tool];
+  const sub = argv.slice(1).find((a) => a !== null && !a.startsWith('-'));
+  return subcommands && sub && subcommands.includes(sub) ? tool : null;
+}

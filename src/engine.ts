@@ -1,6 +1,7 @@
 // The engine: runs transforms over a Dockerfile's text until nothing changes. Pure: no file system access.
 import { Document } from './document.js';
 import { applyEdits, mapBack } from './edits.js';
+import { applyPragmas } from './pragmas.js';
 import { builtinTransforms } from '../transforms/index.js';
 import type {
   AppliedChange,
@@ -82,7 +83,7 @@ export function optimize(input: string, options: OptimizeOptions = {}): Optimize
     for (const transform of transforms) {
       let result;
       try {
-        result = transform.apply(doc, { context });
+        result = applyPragmas(doc, transform.id, transform.apply(doc, { context }));
       } catch (error) {
         throw new TransformError(transform.id, error);
       }

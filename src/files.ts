@@ -5,9 +5,13 @@ import { optimize } from './engine.js';
 import { directoryContext } from './context.js';
 import { Document } from './document.js';
 import type { AppliedChange, FileWrite, OptimizeOptions, ReportedSkip } from './types.js';
+import type { Heredoc } from 'dockerfile-ast';
 
-/** Larger files are refused rather than processed: no real Dockerfile comes near it. */
-export const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/**
+ * Larger files are refused rather than processed. The largest of 413 real Dockerfiles is 20 KB; the engine's
+ * time grows faster than linearly with the number of instructions, and this keeps a pathological file to seconds.
+ */
+export const MAX_FILE_BYTES = 256 * 1024;
 
 const KNOWN_INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
@@ -22,7 +26,8 @@ export class InputError extends Error {
 /** Decodes a Dockerfile's bytes, or says why they are not one. */
 export function decodeDockerfile(file: string, bytes: Buffer): string {
   if (bytes.length === 0) throw new InputError(file, 'empty file');
-  if (bytes.length > MAX_FILE_BYTES) throw new InputError(file, `larger than the ${MAX_FILE_BYTES / 1024 / 1024} MiB limit`);
+  if (bytes.length > MAX_FILE_BYTES) throw new InputError(file, tooLarge(bytes.length));
+  if (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff) throw new InputError(file, 'UTF-16 encoded (dockmod reads UTF-8)');
   if (bytes.includes(0)) throw new InputError(file, 'binary file (contains NUL bytes)');
   let text: string;
   try {
@@ -30,13 +35,97 @@ export function decodeDockerfile(file: string, bytes: Buffer): string {
   } catch {
     throw new InputError(file, 'not valid UTF-8');
   }
-  const doc = new Document(text.replace(/^\uFEFF/, ''));
+  const body = text.replace(/^\uFEFF/, '');
+  const escape = escapeDirective(body);
+  if (escape && escape.value !== '\\' && escape.value !== '`') {
+    throw new InputError(file, `invalid escape directive on line ${escape.line}: '${escape.value}' (must be \\ or \`)`);
+  }
+  const doc = new Document(body);
   const instructions = doc.instructions();
   const unknown = instructions.find((i) => !KNOWN_INSTRUCTIONS.has(i.getKeyword()));
   if (unknown) throw new InputError(file, `unknown instruction '${unknown.getInstruction()}' on line ${unknown.getRange().start.line + 1}`);
   const first = instructions.find((i) => i.getKeyword() !== 'ARG');
   if (!first || first.getKeyword() !== 'FROM') throw new InputError(file, 'not a Dockerfile: no FROM before the first instruction');
+  // dockerfile-ast ends an instruction at `\ \` (an escaped space, then the escape); BuildKit reads a continuation.
+  const continuation = new RegExp(`${doc.escapeChar === '`' ? '`' : '\\\\'}[ \\t]*\\r?$`);
+  for (const ins of instructions) {
+    const last = ins.getRange().end.line;
+    const lineText = body.slice(doc.lineStarts[last], doc.lineStarts[last + 1] ?? body.length).replace(/\n$/, '');
+    if (continuation.test(lineText) && doc.lineStarts[last + 1] !== undefined && doc.lineStarts[last + 1]! < body.length) {
+      throw new InputError(file, `line ${last + 1} ends in an escaped space before the line continuation, which Docker and dockmod's parser read differently`);
+    }
+  }
+  // The rest of the file would be read as the heredoc's body: a typo, not something to rewrite around.
+  for (const ins of instructions) {
+    const open = (ins as typeof ins & { getHeredocs?: () => Heredoc[] }).getHeredocs?.().find((h) => h.getDelimiterRange() === null);
+    if (open) throw new InputError(file, `unterminated heredoc <<${open.getName()} on line ${open.getStartRange().start.line + 1}: no line ends it`);
+  }
   return text;
+}
+
+/** BuildKit's reading of a parser directive: the whole rest of the line, trimmed, is the value. */
+const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
+
+/** The `# escape=` directive among the directives at the top of the file, as BuildKit reads it. */
+function escapeDirective(text: string): { line: number; value: string } | undefined {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = DIRECTIVE.exec(lines[i]!.replace(/\r$/, ''));
+    if (!match) return undefined;
+    if (match[1]!.toLowerCase() === 'escape') return { line: i + 1, value: match[2]! };
+  }
+  return undefined;
+}
+
+const tooLarge = (size: number) => `${(size / 1024).toFixed(0)} KiB is over the ${MAX_FILE_BYTES / 1024} KiB size limit`;
+
+const FILE_TYPES: [(s: fs.Stats) => boolean, string][] = [
+  [(s) => s.isFIFO(), 'a named pipe'],
+  [(s) => s.isSocket(), 'a socket'],
+  [(s) => s.isCharacterDevice() || s.isBlockDevice(), 'a device'],
+];
+
+/**
+ * The bytes of a Dockerfile on disk and its stat, or an InputError saying why not. Opened without blocking and
+ * checked with fstat, so a named pipe or device called Dockerfile is refused instead of read forever.
+ */
+export function readDockerfile(file: string): { bytes: Buffer; stat: fs.Stats } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    throw new InputError(file, openFailure(file, error as NodeJS.ErrnoException));
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new InputError(file, 'is a directory');
+    if (!stat.isFile()) throw new InputError(file, `not a regular file: ${FILE_TYPES.find(([is]) => is(stat))?.[1] ?? 'a special file'}`);
+    if (stat.size > MAX_FILE_BYTES) throw new InputError(file, tooLarge(stat.size));
+    return { bytes: fs.readFileSync(fd), stat };
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError(file, `cannot be read: ${(error as Error).message}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function openFailure(file: string, error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ELOOP':
+      return 'symbolic link loop';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOENT': {
+      const link = fs.lstatSync(file, { throwIfNoEntry: false });
+      return link?.isSymbolicLink() ? `broken symbolic link (points to ${fs.readlinkSync(file)}, which does not exist)` : 'no such file';
+    }
+    default:
+      return `cannot be read: ${error.message}`;
+  }
 }
 
 export interface FileResult {
@@ -59,16 +148,7 @@ export interface ProcessOptions extends Omit<OptimizeOptions, 'context'> {
 
 /** Reads and optimizes one Dockerfile. Throws InputError for input that is not a Dockerfile. */
 export function processFile(file: string, options: ProcessOptions): FileResult {
-  let stat: fs.Stats;
-  let bytes: Buffer;
-  try {
-    stat = fs.statSync(file);
-    if (stat.isDirectory()) throw new InputError(file, 'is a directory');
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(file, (error as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (error as Error).message);
-  }
+  const { bytes, stat } = readDockerfile(file);
   const before = decodeDockerfile(file, bytes);
   const contextDir = options.contextDir ?? path.dirname(file);
   const context = directoryContext(contextDir, file);

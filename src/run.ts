@@ -1,11 +1,12 @@
 // One dockmod run over many files: discovery, per-file processing, output, writes and the exit code.
 import path from 'node:path';
-import { discover } from './discover.js';
-import { InputError, processFile, type FileResult } from './files.js';
+import type { FileResult } from './files.js';
+import { planRun, type Plan } from './plan.js';
+import { processAll } from './pool.js';
+import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from './output.js';
-import { writeFileAtomic } from './write.js';
-import { selectTransforms } from './engine.js';
-import { builtinTransforms } from '../transforms/index.js';
+import { removeStaleTempsNear, writeFileAtomic } from './write.js';
+import { dockmodVersion, renderReport, type FormatFile, type FormatName } from './formats/index.js';
 
 export type Mode = 'diff' | 'write' | 'check' | 'list-different';
 
@@ -16,9 +17,19 @@ export interface RunOptions {
   skip?: string[];
   unsafe?: boolean;
   contextDir?: string;
+  /** Custom transform modules (paths relative to cwd, or package names). */
+  transformModules?: string[];
+  /** Respect .gitignore when searching folders (default true). */
+  gitignore?: boolean;
+  /** One Dockerfile from standard input instead of paths; `filepath` names it for its context and config. */
+  stdin?: { text: string; filepath?: string };
+  /** Worker threads; default: one per core for large runs, none for small ones. */
+  workers?: number;
   verbose?: boolean;
   color?: boolean;
   cwd?: string;
+  /** Output format; every format but `diff` prints one report over all files at the end. */
+  format?: FormatName;
 }
 
 interface Streams {
@@ -30,41 +41,50 @@ export const EXIT_OK = 0;
 export const EXIT_CHANGES = 1;
 export const EXIT_ERROR = 2;
 
-const changed = (r: FileResult) => r.after !== r.before || r.extra.some((e) => e.before !== e.after);
+const changed = (r: Pick<FileResult, 'before' | 'after' | 'extra'>) => r.after !== r.before || r.extra.some((e) => e.before !== e.after);
 
 /** Runs dockmod; returns the exit code (0 ok, 1 changes under --check, 2 errors). */
 export async function run(options: RunOptions, io: Streams): Promise<number> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
   const rel = (f: string) => path.relative(cwd, path.resolve(cwd, f)) || f;
-  const error = (file: string, reason: string) => io.stderr.write(`dockmod: ${rel(file)}: ${reason}\n`);
+  const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FormatFile[], errors: [] as { file: string; message: string }[] } : undefined;
+  const error = (file: string, reason: string) => {
+    report?.errors.push({ file, message: reason });
+    io.stderr.write(`dockmod: ${rel(file)}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`);
+  };
+  let plan: Plan;
   try {
-    selectTransforms(builtinTransforms, options.only, options.skip);
+    plan = await planRun({ ...options, cwd });
   } catch (e) {
     io.stderr.write(`dockmod: ${(e as Error).message}\n`);
     return EXIT_ERROR;
   }
   const tally: Tally = { changed: 0, unchanged: 0, skipped: 0, errors: 0, heldBack: 0, seconds: 0 };
-  const found = discover(options.paths.map((p) => path.resolve(cwd, p)));
-  for (const e of found.errors) {
+  for (const e of plan.errors) {
     error(e.file, e.reason);
     tally.errors++;
   }
+  if (options.verbose) for (const w of plan.warnings) io.stderr.write(`dockmod: ${w}\n`);
+  // Temp files that a killed --write run left next to these Dockerfiles go before this one writes.
+  if (options.mode === 'write') for (const job of plan.jobs) if (job.text === undefined) removeStaleTempsNear(job.file);
+  const progress = progressBar(plan.jobs.length, io.stderr);
+  io = { stdout: progress.guard(io.stdout), stderr: progress.guard(io.stderr) };
   const pendingChanges: string[] = [];
-  for (const file of found.files) {
-    let result: FileResult;
-    try {
-      result = processFile(file, {
-        only: options.only,
-        skip: options.skip,
-        unsafe: options.unsafe,
-        contextDir: options.contextDir ? path.resolve(cwd, options.contextDir) : undefined,
-      });
-    } catch (e) {
-      error(e instanceof InputError ? e.file : file, (e as Error).message);
+  // A context file (.dockerignore) that several Dockerfiles' changes write is shown once.
+  const shownContextFiles = new Set<string>();
+  for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick })) {
+    const file = outcome.file;
+    if ('error' in outcome) {
+      error(outcome.error.file, outcome.error.message);
       tally.errors++;
       continue;
     }
+    const result = outcome.result;
+    report?.files.push(result);
+    // From standard input, --write prints the whole new text, changed or not, as editors expect.
+    const fromStdin = result.stat === undefined;
+    if (fromStdin && options.mode === 'write') io.stdout.write(result.after);
     tally.heldBack += result.heldBack.length;
     if (result.skips.length) tally.skipped++;
     if (options.verbose) {
@@ -80,27 +100,40 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     const files = [{ file, before: result.before, after: result.after }, ...result.extra];
     switch (options.mode) {
       case 'diff': {
-        const diff = files.map((f) => unifiedDiff(f.file, f.before, f.after, cwd)).join('');
+        if (report) break;
+        const unseen = files.filter((f) => f.file === file || (!shownContextFiles.has(f.file) && shownContextFiles.add(f.file)));
+        const diff = unseen.map((f) => unifiedDiff(f.file, f.before, f.after, cwd)).join('');
         io.stdout.write(options.color ? colorDiff(diff) : diff);
         break;
       }
-      case 'write':
-        try {
-          writeFileAtomic(file, result.after, { text: result.before, stat: result.stat });
-          for (const e of result.extra) if (e.before !== e.after) writeFileAtomic(e.file, e.after);
-        } catch (e) {
-          error(file, (e as Error).message);
-          tally.changed--;
-          tally.errors++;
+      case 'write': {
+        // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
+        // still hold what was read, or it is not overwritten.
+        const writes = [
+          ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
+          ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
+        ];
+        for (const w of writes) {
+          try {
+            writeFileAtomic(w.file, w.text, w.expected);
+          } catch (e) {
+            error(w.file, (e as Error).message);
+            tally.changed--;
+            tally.errors++;
+            break;
+          }
         }
         break;
+      }
       case 'check':
       case 'list-different':
         pendingChanges.push(rel(file));
-        io.stdout.write(`${rel(file)}\n`);
+        if (!report) io.stdout.write(`${rel(file)}\n`);
         break;
     }
   }
+  progress.clear();
+  if (report) io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, cwd, version: dockmodVersion() }));
   tally.seconds = (performance.now() - started) / 1000;
   if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write')}\n`);
   if (tally.errors) return EXIT_ERROR;

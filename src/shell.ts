@@ -76,42 +76,30 @@ export class ShellScript {
 
   private findCommands(): Command[] {
     const out: Command[] = [];
-    const visit = (node: Node): void => {
-      if (node.type === 'command') {
-        const cmd = readCommand(node);
-        if (cmd) out.push(cmd);
-      }
-      for (const child of node.namedChildren) if (child) visit(child);
-    };
-    visit(this.root);
+    for (const node of namedDescendants(this.root)) {
+      if (node.type !== 'command') continue;
+      const cmd = readCommand(node);
+      if (cmd) out.push(cmd);
+    }
     return out;
   }
 
   /** Variables the script exports (`export X=1`, `declare -x X`) anywhere in it. */
   exportedVariables(): Set<string> {
     const names = new Set<string>();
-    const visit = (node: Node): void => {
-      if (node.type === 'declaration_command') {
-        for (const child of node.namedChildren) {
-          if (child?.type === 'variable_assignment') names.add(child.childForFieldName('name')?.text ?? '');
-          else if (child?.type === 'variable_name') names.add(child.text);
-        }
+    for (const node of namedDescendants(this.root)) {
+      if (node.type !== 'declaration_command') continue;
+      for (const child of node.namedChildren) {
+        if (child?.type === 'variable_assignment') names.add(child.childForFieldName('name')?.text ?? '');
+        else if (child?.type === 'variable_name') names.add(child.text);
       }
-      for (const child of node.namedChildren) if (child) visit(child);
-    };
-    visit(this.root);
+    }
     return names;
   }
 
   /** Comments in the script (`# refresh` after a command), as shell ranges. */
   comments(): Node[] {
-    const out: Node[] = [];
-    const visit = (node: Node): void => {
-      if (node.type === 'comment') out.push(node);
-      for (const child of node.namedChildren) if (child) visit(child);
-    };
-    visit(this.root);
-    return out;
+    return [...namedDescendants(this.root)].filter((node) => node.type === 'comment');
   }
 
   /**
@@ -122,18 +110,37 @@ export class ShellScript {
     const statements = this.root.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
     if (statements.length !== 1) return null;
     const steps: Node[] = [];
-    const flatten = (node: Node): boolean => {
+    // Depth-first, left before right, with a stack: a chain of thousands of steps nests as deep.
+    const pending = statements.slice(0, 1);
+    while (pending.length) {
+      const node = pending.pop()!;
       if (node.type !== 'list') {
         steps.push(node);
-        return true;
+        continue;
       }
       const [left, right] = [node.namedChild(0), node.namedChild(node.namedChildCount - 1)];
       const operator = node.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||'));
-      if (!left || !right || operator?.type !== '&&') return false;
-      return flatten(left) && flatten(right);
-    };
-    const first = statements[0];
-    return first && flatten(first) ? steps : null;
+      if (!left || !right || operator?.type !== '&&') return null;
+      pending.push(right, left);
+    }
+    return steps;
+  }
+}
+
+/**
+ * `root` and every named node below it, in source order (parents first). A stack, not recursion: a chain of
+ * thousands of `&&` steps is a tree as deep, more than the call stack holds.
+ */
+function* namedDescendants(root: Node): Generator<Node> {
+  const pending = [root];
+  while (pending.length) {
+    const node = pending.pop()!;
+    yield node;
+    const children = node.namedChildren;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i];
+      if (child) pending.push(child);
+    }
   }
 }
 

@@ -3,5 +3,42 @@ import type { Transform } from '../src/types.js';
 import { splitCopyInstall } from './split-copy-install.js';
 import { mergeAptUpdate } from './merge-apt-update.js';
 import { pipNoCacheDir } from './pip-no-cache-dir.js';
+import { addToCopy } from './add-to-copy.js';
+import { maintainerToLabel } from './maintainer-to-label.js';
+import { envKeyEqualsValue } from './env-key-equals-value.js';
+import { fromAsCasing } from './from-as-casing.js';
+import { aptGetYes } from './apt-get-yes.js';
+import { aptNoInstallRecommends } from './apt-no-install-recommends.js';
+import { aptListsCleanup } from './apt-lists-cleanup.js';
+import { apkNoCache } from './apk-no-cache.js';
+import { yumDnfZypperClean } from './yum-dnf-zypper-clean.js';
+import { npmYarnCacheClean } from './npm-yarn-cache-clean.js';
+import { npmCi } from './npm-ci.js';
+import { mergeRuns } from './merge-runs.js';
+import { reorderForCache } from './reorder-for-cache.js';
+import { execFormCmd } from './exec-form-cmd.js';
+import { buildkitCacheMounts } from './buildkit-cache-mounts.js';
 
-export const builtinTransforms: readonly Transform[] = [splitCopyInstall, mergeAptUpdate, pipNoCacheDir];
+// Order matters for what a pass sees: instructions are modernised first (ADD -> COPY lets split-copy-install read
+// plain copies), layers are re-cut next (split, merged updates), then each RUN's contents are fixed. The cache
+// mount profile must come before the transforms that clean caches, which skip a RUN whose mount holds the cache.
+export const builtinTransforms: readonly Transform[] = [
+  addToCopy,
+  maintainerToLabel,
+  envKeyEqualsValue,
+  fromAsCasing,
+  splitCopyInstall,
+  reorderForCache,
+  mergeAptUpdate,
+  mergeRuns,
+  buildkitCacheMounts,
+  aptGetYes,
+  aptNoInstallRecommends,
+  aptListsCleanup,
+  apkNoCache,
+  yumDnfZypperClean,
+  pipNoCacheDir,
+  npmCi,
+  npmYarnCacheClean,
+  execFormCmd,
+];

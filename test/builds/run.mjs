@@ -36,7 +36,9 @@ const setupScript = path.resolve(repo, '../shared/tools/buildah-local-images.sh'
 /**
  * What each fixture must show. `install` picks the dependency-install step by its text. `rerunsBefore`: whether
  * the original re-runs it after a source edit (apt-heavy installs before it copies anything, so it stays cached
- * in both; its rewrite merges the lone `apt-get update` for correctness, not for the cache).
+ * in both; its rewrite merges the lone `apt-get update` for correctness, not for the cache). The first matching
+ * step counts: where dockmod adds a fetch before the source copy (composer, poetry, maven, gradle), that fetch is the
+ * one that must be cached after, while the original command after the copy re-runs in both.
  */
 const FIXTURES = {
   'node-npm': { install: 'npm ci', rerunsBefore: true },
@@ -44,6 +46,16 @@ const FIXTURES = {
   'python-req': { install: 'pip install', rerunsBefore: true },
   go: { install: 'go mod download', rerunsBefore: true },
   'apt-heavy': { install: 'apt-get install', rerunsBefore: false },
+  'node-yarn': { install: 'yarn install', rerunsBefore: true },
+  'node-yarn-berry': { install: 'yarn install', rerunsBefore: true },
+  'node-bun': { install: 'bun install', rerunsBefore: true },
+  'python-poetry': { install: 'poetry install', rerunsBefore: true },
+  'python-pipenv': { install: 'pipenv install', rerunsBefore: true },
+  'ruby-bundler': { install: 'bundle install', rerunsBefore: true },
+  'php-composer': { install: 'composer install', rerunsBefore: true },
+  'elixir-mix': { install: 'mix deps.get', rerunsBefore: true },
+  'java-maven': { install: 'RUN mvn', rerunsBefore: true },
+  'java-gradle': { install: 'RUN gradle', rerunsBefore: true },
 };
 
 const DEFAULT_BASE_IMAGES = {

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// npm run bench: dockmod's speed against the floor of parsing the same files, as medians over several runs.
+//   (a) the whole shared corpus laid out as build contexts, one `dockmod <dir>` in diff mode, against a bare
+//       dockerfile-ast parse of the same files in one node process;
+//   (b) one file, cold: `dockmod <file>` against a bare node start that imports dockerfile-ast and parses it;
+//   (c) a synthetic monorepo of 10,000 Dockerfiles (corpus cases replicated with their contexts): wall, peak RSS;
+//   (d) wall time at 1k, 2k, 5k and 10k files.
+// Needs `npm run build` first (the script runs dist/). BENCH_RUNS sets the runs per figure (default 5; 3 for c/d).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'dist', 'src', 'cli.js');
+const corpus = path.resolve(root, '..', 'shared', 'corpus');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const bigRuns = Number(process.env.BENCH_RUNS ?? 3);
+const work = path.join(os.tmpdir(), 'dockmod-bench');
+// Peak RSS of the whole process (all threads), reported by the process itself as it exits.
+const reportRss = `data:text/javascript,process.on('exit',()=>process.stderr.write('\\nmaxrss='+process.resourceUsage().maxRSS+'\\n'))`;
+
+if (!fs.existsSync(cli)) {
+  console.error('bench: build first (npm run build)');
+  process.exit(2);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Runs `node args` n times; median wall seconds and median peak RSS (MB). */
+function measure(args, n, cwd = root) {
+  const walls = [];
+  const rss = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, ['--import', reportRss, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, CI: '1' } });
+    walls.push((performance.now() - t) / 1000);
+    if (r.status !== 0 && r.status !== 1) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
+    rss.push(Number(/maxrss=(\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024);
+  }
+  return { wall: median(walls), rss: median(rss), summary: undefined };
+}
+
+/** The corpus laid out as build-context folders, made once and reused while the corpus is unchanged. */
+function corpusTree() {
+  const dir = path.join(work, 'corpus');
+  const stamp = path.join(dir, '.stamp');
+  const want = String(fs.statSync(path.join(corpus, 'index.json')).mtimeMs);
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  spawnSync(process.execPath, [path.join(corpus, 'materialize.mjs'), '--all', path.join(corpus, 'cases'), dir], { stdio: 'ignore' });
+  fs.writeFileSync(stamp, want);
+  return dir;
+}
+
+/** 10,000 Dockerfiles: corpus cases copied round-robin into part-0 … part-9 (1,000 each), each in its context. */
+function monorepo(cases, total = 10_000) {
+  const dir = path.join(work, 'monorepo');
+  const stamp = path.join(dir, '.stamp');
+  const want = `${fs.readFileSync(path.join(cases, '.stamp'), 'utf8')}:${total}`;
+  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === want) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  const ids = fs.readdirSync(cases).filter((id) => !id.startsWith('.')).sort();
+  for (let i = 0; i < total; i++) {
+    const id = ids[i % ids.length];
+    fs.cpSync(path.join(cases, id), path.join(dir, `part-${Math.floor(i / (total / 10))}`, `${id}-${i}`), { recursive: true });
+  }
+  fs.writeFileSync(stamp, want);
+  return dir;
+}
+
+const dockerfilesUnder = (dir) => fs.readdirSync(dir).filter((d) => !d.startsWith('.')).map((d) => path.join(dir, d, 'Dockerfile'));
+
+const barePerFile = `
+import fs from 'node:fs';
+import { DockerfileParser } from 'dockerfile-ast';
+const files = fs.readFileSync(process.argv[1], 'utf8').split('\\n').filter(Boolean);
+for (const f of files) DockerfileParser.parse(fs.readFileSync(f, 'utf8'));
+`;
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
+const s = (x) => `${(x * 1000).toFixed(0)} ms`;
+
+console.log(`dockmod bench: node ${process.version}, ${os.availableParallelism()} cores, medians of ${runs} runs (${bigRuns} for c and d)\n`);
+
+const cases = corpusTree();
+const files = dockerfilesUnder(cases);
+const list = path.join(work, 'corpus-files.txt');
+fs.writeFileSync(list, files.join('\n'));
+const a = measure([cli, cases], runs);
+const aBare = measure(['--input-type=module', '-e', barePerFile, list], runs);
+console.log(`(a) corpus, ${files.length} Dockerfiles as build contexts, diff mode`);
+console.log(`    dockmod ${s(a.wall)}   bare parse ${s(aBare.wall)}   ratio ${ratio(a.wall, aBare.wall)}   (target <= 3x)`);
+
+const one = path.join(cases, '0003-awesome-compose-react-express-mysql-backend-df', 'Dockerfile');
+const oneList = path.join(work, 'one-file.txt');
+fs.writeFileSync(oneList, one);
+const b = measure([cli, one], runs * 2);
+const bBare = measure(['--input-type=module', '-e', barePerFile, oneList], runs * 2);
+console.log(`(b) one file, cold start`);
+console.log(`    dockmod ${s(b.wall)}   bare node + parse ${s(bBare.wall)}   ratio ${ratio(b.wall, bBare.wall)}   (target <= 1.5x)`);
+
+const mono = monorepo(cases);
+const parts = Array.from({ length: 10 }, (_, i) => `part-${i}`);
+const sizes = [1, 2, 5, 10];
+const perSize = sizes.map((k) => ({ files: k * 1000, ...measure([cli, ...parts.slice(0, k)], bigRuns, mono) }));
+const c = perSize.at(-1);
+console.log(`(c) synthetic monorepo, 10,000 Dockerfiles`);
+console.log(`    wall ${c.wall.toFixed(2)} s (target <= 10 s)   peak RSS ${c.rss.toFixed(0)} MB (target <= 400 MB)`);
+console.log(`(d) scaling`);
+for (const p of perSize) console.log(`    ${String(p.files).padStart(6)} files  ${p.wall.toFixed(2)} s  ${((p.wall / p.files) * 1e6).toFixed(0)} µs/file  peak RSS ${p.rss.toFixed(0)} MB`);
+const slope = (perSize.at(-1).wall - perSize[0].wall) / 9000;
+console.log(`    marginal cost ${(slope * 1e6).toFixed(0)} µs/file; 10k/1k time ratio ${(perSize.at(-1).wall / perSize[0].wall).toFixed(2)} (linear with fixed start-up cost: < 10)`);

@@ -1,0 +1,82 @@
+// Which build context each Dockerfile is built with. Compose and bake files found by discovery, and those in the
+// folders above each Dockerfile up to its repository root, name (Dockerfile, context) pairs; a Dockerfile none
+// of them names is built with its own folder as context.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isBuildFileName } from './discover.js';
+import type { BuildEntry } from './compose.js';
+
+export interface ContextResolution {
+  /** Dockerfile → the context folders the build files give it (sorted). Absent: its own folder. */
+  contexts: Map<string, string[]>;
+  /** Where each (Dockerfile, context) pair was declared, for messages. */
+  origins: Map<string, string[]>;
+  /** Build files that could not be read, and builds left out, with why. */
+  warnings: string[];
+}
+
+/** Build files in `dir` and every folder above it, stopping at the first folder that holds `.git`. */
+function buildFilesAbove(dir: string, cache: Map<string, string[]>): string[] {
+  let found = cache.get(dir);
+  if (found) return found;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    // unreadable folder: nothing to learn from it
+  }
+  const own = names.filter(isBuildFileName).sort().map((n) => path.join(dir, n));
+  const parent = path.dirname(dir);
+  found = names.includes('.git') || parent === dir ? own : [...own, ...buildFilesAbove(parent, cache)];
+  cache.set(dir, found);
+  return found;
+}
+
+export const originKey = (dockerfile: string, context: string): string => `${dockerfile}\0${context}`;
+
+export async function resolveContexts(dockerfiles: string[], discoveredBuildFiles: string[]): Promise<ContextResolution> {
+  const above = new Map<string, string[]>();
+  const buildFiles = new Set(discoveredBuildFiles);
+  for (const dir of new Set(dockerfiles.map((f) => path.dirname(f)))) for (const f of buildFilesAbove(dir, above)) buildFiles.add(f);
+  const warnings: string[] = [];
+  const entries: BuildEntry[] = [];
+  for (const file of [...buildFiles].sort()) {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      const reading = /docker-bake/.test(path.basename(file))
+        ? await (await import('./bake.js')).bakeBuilds(file, text)
+        : await (await import('./compose.js')).composeBuilds(file, text);
+      entries.push(...reading.builds);
+      warnings.push(...reading.notes.map((n) => `${path.dirname(file)}/${n}`));
+    } catch (error) {
+      warnings.push(`${file}: cannot read build contexts: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const wanted = new Set(dockerfiles);
+  const contexts = new Map<string, string[]>();
+  const origins = new Map<string, string[]>();
+  let byRealPath: Map<string, string> | undefined;
+  for (const entry of entries) {
+    let dockerfile: string | undefined = entry.dockerfile;
+    if (!wanted.has(dockerfile)) {
+      // The same file reached through a symlinked folder counts.
+      byRealPath ??= new Map(dockerfiles.map((f) => [realPath(f), f]));
+      dockerfile = byRealPath.get(realPath(entry.dockerfile));
+    }
+    if (!dockerfile) continue;
+    const list = contexts.get(dockerfile) ?? [];
+    if (!list.includes(entry.context)) list.push(entry.context);
+    contexts.set(dockerfile, list.sort());
+    const key = originKey(dockerfile, entry.context);
+    origins.set(key, [...(origins.get(key) ?? []), entry.origin]);
+  }
+  return { contexts, origins, warnings };
+}
+
+const realPath = (file: string): string => {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+};

@@ -1,0 +1,69 @@
+// `dockmod explain <Dockerfile>`: reads the Dockerfile and its build context, rewrites it in memory, and prints the
+// cache simulation of both versions (src/explain.ts) for a change to the context.
+import fs from 'node:fs';
+import path from 'node:path';
+import { decodeDockerfile } from './files.js';
+import { directoryContext } from './context.js';
+import { Document } from './document.js';
+import { optimize } from './engine.js';
+import { chooseEditFile } from './verify.js';
+import { renderExplanation, simulateCache, type Explanation } from './explain.js';
+import type { BuildContext } from './types.js';
+
+export interface ExplainOptions {
+  dockerfile: string;
+  /** Build context folder; default: the Dockerfile's folder. */
+  contextDir?: string;
+  /** Changed paths (relative to the context, or to the working folder when inside the context). Default: one source file. */
+  changed?: string[];
+  format: 'text' | 'json';
+  only?: string[];
+  skip?: string[];
+  unsafe?: boolean;
+  cwd?: string;
+}
+
+/** The context with the files a rewrite writes (`.dockerignore`) in place of the old ones. */
+function withWrites(context: BuildContext, writes: { path: string; text: string }[]): BuildContext {
+  const written = new Map(writes.map((w) => [w.path, w.text]));
+  return {
+    ignoreFileName: context.ignoreFileName,
+    readFile: (p) => written.get(p) ?? context.readFile(p),
+    exists: (p) => written.has(p) || context.exists(p),
+    listFiles: () => [...new Set([...context.listFiles(), ...written.keys()])].sort(),
+  };
+}
+
+/** A changed path as the user wrote it, as a context-relative path. */
+function contextPath(p: string, contextDir: string, cwd: string): string {
+  const fromCwd = path.relative(contextDir, path.resolve(cwd, p));
+  const useCwd = !fs.existsSync(path.resolve(contextDir, p)) && fs.existsSync(path.resolve(cwd, p)) && !fromCwd.startsWith('..');
+  const rel = useCwd ? fromCwd : path.relative(contextDir, path.resolve(contextDir, p));
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${p} is not inside the build context ${contextDir}`);
+  return rel.split(path.sep).join('/');
+}
+
+export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const cwd = o.cwd ?? process.cwd();
+  try {
+    const file = path.resolve(cwd, o.dockerfile);
+    const contextDir = path.resolve(cwd, o.contextDir ?? path.dirname(file));
+    const text = decodeDockerfile(o.dockerfile, fs.readFileSync(file)).replace(/^\uFEFF/, '');
+    const context = directoryContext(contextDir, file);
+    const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [text])];
+    const rewrite = optimize(text, { context, only: o.only, skip: o.skip, unsafe: o.unsafe });
+    const unchanged = rewrite.text === text && rewrite.files.every((f) => f.text === context.readFile(f.path));
+    const explanation: Explanation = {
+      file: path.relative(cwd, file).split(path.sep).join('/') || o.dockerfile,
+      changed,
+      before: simulateCache(new Document(text), context, changed),
+      after: simulateCache(new Document(rewrite.text), withWrites(context, rewrite.files), changed),
+      unchanged,
+    };
+    io.stdout.write(o.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
+    return 0;
+  } catch (error) {
+    io.stderr.write(`dockmod explain: ${(error as Error).message}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,75 @@
+// `--format sarif`: SARIF 2.1.0, one result per change, with a fix (artifact changes made of replacements) on the
+// first change of each finding. Replacements use character offsets into the original file, so a tool applying
+// them needs no notion of lines or line endings. Files the rewrite also writes (`.dockerignore`) ride on the
+// file's first fix as whole-file replacements. Held-back unsafe changes are notes without fixes.
+import type * as Sarif from 'sarif';
+import type { AppliedChange } from '../types.js';
+import { locate, relativePath, transformSummary, type FormatFile, type FormatInput } from './findings.js';
+
+const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+const uri = (file: string, cwd: string) => encodeURI(relativePath(file, cwd));
+
+function otherFileChanges(f: FormatFile, cwd: string): Sarif.ArtifactChange[] {
+  return f.extra
+    .filter((e) => e.before !== e.after)
+    .map((e) => ({
+      artifactLocation: { uri: uri(e.file, cwd) },
+      replacements: [{ deletedRegion: { charOffset: 0, charLength: e.before?.length ?? 0 }, insertedContent: { text: e.after } }],
+    }));
+}
+
+function fileResults(f: FormatFile, cwd: string, ruleIndex: (id: string) => number): Sarif.Result[] {
+  const artifact = { uri: uri(f.file, cwd) };
+  let otherFiles = otherFileChanges(f, cwd);
+  const result = (c: AppliedChange, region: Sarif.Region, heldBack: boolean): Sarif.Result => ({
+    ruleId: c.transform,
+    ruleIndex: ruleIndex(c.transform),
+    level: heldBack ? 'note' : 'warning',
+    message: { text: heldBack ? `${c.message} (unsafe, held back: --unsafe applies it)` : c.message },
+    locations: [{ physicalLocation: { artifactLocation: artifact, region } }],
+    properties: { safety: c.safety },
+  });
+  const results = locate(f).map(({ change, finding, first }) => {
+    const r = result(change, finding ? { startLine: finding.start, endLine: finding.end } : { startLine: change.line }, false);
+    if (!first && finding) return r;
+    const changes: Sarif.ArtifactChange[] = finding
+      ? [{
+          artifactLocation: artifact,
+          replacements: [{
+            deletedRegion: { charOffset: finding.startOffset, charLength: finding.endOffset - finding.startOffset },
+            insertedContent: { text: finding.replacement.join('') },
+          }],
+        }]
+      : [];
+    changes.push(...otherFiles);
+    otherFiles = [];
+    return changes.length ? { ...r, fixes: [{ description: { text: change.message }, artifactChanges: changes }] } : r;
+  });
+  return [...results, ...f.heldBack.map((h) => result(h, { startLine: h.line }, true))];
+}
+
+export function formatSarif(input: FormatInput): string {
+  const ids = [...new Set(input.files.flatMap((f) => [...f.changes, ...f.heldBack].map((c) => c.transform)))];
+  const rules: Sarif.ReportingDescriptor[] = ids.map((id) => {
+    const summary = transformSummary(id);
+    return summary ? { id, shortDescription: { text: summary } } : { id };
+  });
+  const log: Sarif.Log = {
+    $schema: SCHEMA,
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'dockmod', version: input.version, rules } },
+      invocations: [{
+        executionSuccessful: input.errors.length === 0,
+        toolExecutionNotifications: input.errors.map((e) => ({
+          level: 'error',
+          message: { text: e.message },
+          locations: [{ physicalLocation: { artifactLocation: { uri: uri(e.file, input.cwd) } } }],
+        })),
+      }],
+      results: input.files.flatMap((f) => fileResults(f, input.cwd, (id) => ids.indexOf(id))),
+    }],
+  };
+  return `${JSON.stringify(log, null, 2)}\n`;
+}

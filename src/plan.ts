@@ -1,0 +1,87 @@
+// Turning what the user named into per-file jobs: discovery, each Dockerfile's build contexts (compose and bake
+// files, or --context) and its settings (the nearest config, then the command line).
+import path from 'node:path';
+import { discover } from './discover.js';
+import { resolveContexts } from './build-contexts.js';
+import { ConfigError, ConfigResolver, resolveModule } from './config.js';
+import { transformsWith } from './custom-transforms.js';
+import { selectTransforms } from './engine.js';
+import type { FileJob } from './jobs.js';
+
+export interface PlanOptions {
+  paths: string[];
+  cwd: string;
+  only?: string[];
+  skip?: string[];
+  unsafe?: boolean;
+  /** Overrides every Dockerfile's build context. */
+  contextDir?: string;
+  /** Custom transform modules named on the command line (relative to cwd). */
+  transformModules?: string[];
+  /** Respect .gitignore during discovery (default true). */
+  gitignore?: boolean;
+  /** One Dockerfile from standard input; `filepath` names it for its context and settings. */
+  stdin?: { text: string; filepath?: string };
+}
+
+export interface Plan {
+  jobs: FileJob[];
+  /** Named paths that do not exist, globs that match nothing. */
+  errors: { file: string; reason: string }[];
+  /** Build files that could not be read, builds left out. */
+  warnings: string[];
+}
+
+/** The name a Dockerfile from standard input goes by when no --stdin-filepath is given. */
+export const STDIN_NAME = '<stdin>';
+
+/** Throws ConfigError for an invalid config, Error for an unknown transform id or a broken transform module. */
+export async function planRun(options: PlanOptions): Promise<Plan> {
+  const { cwd } = options;
+  const contextDir = options.contextDir === undefined ? undefined : path.resolve(cwd, options.contextDir);
+  const cliModules = (options.transformModules ?? []).map((m) => {
+    try {
+      return resolveModule(m, cwd);
+    } catch {
+      throw new Error(`cannot find transform module '${m}'`);
+    }
+  });
+  const configs = new ConfigResolver();
+  const jobFor = (file: string, contexts: string[] | undefined): FileJob => {
+    const settings = configs.settingsFor(file);
+    const only = options.only;
+    const skip = [...new Set([...(options.skip ?? []), ...settings.off])].filter((id) => !only?.includes(id));
+    const transforms = [...new Set([...cliModules, ...settings.transforms])];
+    return { file, contexts, only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms };
+  };
+
+  let plan: Plan;
+  if (options.stdin) {
+    const named = options.stdin.filepath;
+    const file = path.resolve(cwd, named ?? STDIN_NAME);
+    const contexts = contextDir ? [contextDir] : named ? (await resolveContexts([file], [])).contexts.get(file) : [];
+    plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [] };
+  } else {
+    const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
+    const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
+    const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file)));
+    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [] };
+  }
+  await checkTransformIds(plan.jobs, configs);
+  return plan;
+}
+
+/** Every id named on the command line or in a config must be a transform that exists for that file. */
+async function checkTransformIds(jobs: FileJob[], configs: ConfigResolver): Promise<void> {
+  for (const { id, file, transforms } of configs.ruleIds()) {
+    const known = (await transformsWith(transforms)).map((t) => t.id);
+    if (!known.includes(id)) throw new ConfigError(file, `unknown transform '${id}' in rules (known: ${known.join(', ')})`);
+  }
+  const checked = new Set<string>();
+  for (const job of jobs) {
+    const key = JSON.stringify([job.transforms, job.only, job.skip]);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    selectTransforms(await transformsWith(job.transforms), job.only, job.skip);
+  }
+}

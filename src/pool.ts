@@ -1,0 +1,103 @@
+// Many Dockerfiles at once: a pool of worker threads, one per core, for large runs; in-process for small ones
+// (starting a worker costs about as much as a hundred files). Outcomes come back in job order, whatever the
+// workers' timing, so output is stable.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { processJob, type FileJob, type JobOutcome } from './jobs.js';
+import type { Batch } from './worker.js';
+
+/** Below this many files, workers cost more to start than they save. */
+export const POOL_THRESHOLD = 200;
+/** Jobs per message: enough to amortise the messaging, small enough to balance the workers. */
+const BATCH_SIZE = 16;
+/** Batches in flight per worker, so a worker never waits for the next one. */
+const IN_FLIGHT = 2;
+
+export const poolSize = (files: number): number => (files < POOL_THRESHOLD ? 0 : Math.max(1, os.availableParallelism()));
+
+export interface ProcessAllOptions {
+  /** Worker threads; 0 runs in-process. Default: poolSize(jobs.length). */
+  workers?: number;
+  /** Called as each job finishes, in completion order. */
+  onDone?: () => void;
+}
+
+/** Processes every job; yields the outcomes in job order. */
+export async function* processAll(jobs: FileJob[], options: ProcessAllOptions = {}): AsyncGenerator<JobOutcome> {
+  const workers = Math.min(options.workers ?? poolSize(jobs.length), Math.ceil(jobs.length / BATCH_SIZE));
+  if (workers <= 0) {
+    for (const job of jobs) {
+      const outcome = await processJob(job);
+      options.onDone?.();
+      yield outcome;
+    }
+    return;
+  }
+  yield* runPool(jobs, workers, options.onDone);
+}
+
+async function* runPool(jobs: FileJob[], size: number, onDone?: () => void): AsyncGenerator<JobOutcome> {
+  const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length);
+  const batches = Math.ceil(jobs.length / BATCH_SIZE);
+  let nextBatch = 0;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const pool: Worker[] = [];
+  let closed = false;
+  const inFlight = new Map<Worker, Set<number>>();
+
+  const send = (worker: Worker) => {
+    if (nextBatch >= batches) return;
+    const id = nextBatch++;
+    inFlight.get(worker)!.add(id);
+    const batch: Batch = { id, jobs: jobs.slice(id * BATCH_SIZE, (id + 1) * BATCH_SIZE) };
+    worker.postMessage(batch);
+  };
+  /** A worker that died takes its batches with it: each of their files gets the error. */
+  const fail = (worker: Worker, reason: string) => {
+    for (const id of inFlight.get(worker) ?? []) {
+      for (let i = id * BATCH_SIZE; i < Math.min((id + 1) * BATCH_SIZE, jobs.length); i++) {
+        if (outcomes[i]) continue;
+        outcomes[i] = { file: jobs[i]!.file, error: { file: jobs[i]!.file, message: `worker failed: ${reason}` } };
+        onDone?.();
+      }
+    }
+    inFlight.delete(worker);
+    // Its share of the remaining batches goes to a fresh worker.
+    if (nextBatch < batches && !closed) start();
+    notify();
+  };
+  const start = () => {
+    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    pool.push(worker);
+    inFlight.set(worker, new Set());
+    worker.on('message', ({ id, outcomes: done }: { id: number; outcomes: JobOutcome[] }) => {
+      done.forEach((o, i) => (outcomes[id * BATCH_SIZE + i] = o));
+      for (let i = 0; i < done.length; i++) onDone?.();
+      inFlight.get(worker)?.delete(id);
+      send(worker);
+      notify();
+    });
+    worker.on('error', (error) => fail(worker, error.message));
+    worker.on('exit', (code) => {
+      if (inFlight.get(worker)?.size) fail(worker, `exited with code ${code}`);
+    });
+    for (let i = 0; i < IN_FLIGHT; i++) send(worker);
+  };
+
+  try {
+    for (let i = 0; i < size; i++) start();
+    for (let next = 0; next < jobs.length; next++) {
+      while (!outcomes[next]) await new Promise<void>((resolve) => (wake = resolve));
+      const outcome = outcomes[next]!;
+      outcomes[next] = undefined; // let it be collected once handed over
+      yield outcome;
+    }
+  } finally {
+    closed = true;
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}

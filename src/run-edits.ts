@@ -1,0 +1,167 @@
+// Edits of RUN scripts shared by the transforms: add a step at the end, remove a step from an `&&` chain, add a
+// flag to the RUN. Each keeps the RUN's own layout (continuations, leading or trailing `&&`, CRLF, escape char).
+import path from 'node:path';
+import type { Document, Instruction, Stage } from './document.js';
+import type { Command, ShellNode, ShellScript } from './shell.js';
+import type { Edit } from './types.js';
+
+export interface Refused {
+  refuse: string;
+}
+
+/** Shells whose syntax dockmod writes (`a && b`); PowerShell and cmd take other syntax. */
+const POSIX_SHELLS = /^(sh|bash|dash|ash|zsh|ksh|mksh|busybox)$/;
+const WINDOWS_IMAGES = /windows|nanoserver|servercore|powershell/i;
+
+/**
+ * The RUN is run by a POSIX shell: no SHELL instruction of its stage (or the stages it builds on) names another
+ * shell, and the stage's base image is not a Windows image.
+ */
+export function runsPosixShell(doc: Document, ins: Instruction): boolean {
+  const chain: Stage[] = [];
+  for (let s = doc.stageOf(ins) ?? null, depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) chain.unshift(s);
+  if (!chain.length || WINDOWS_IMAGES.test(chain[0]!.from.getImage() ?? '')) return false;
+  let shell: string | null = null;
+  for (const stage of chain) {
+    for (const i of stage.instructions) {
+      if (i === ins) break;
+      if (i.getKeyword() === 'SHELL') shell = doc.execForm(i)?.[0] ?? '';
+    }
+  }
+  return shell === null || POSIX_SHELLS.test(shell.slice(shell.lastIndexOf('/') + 1));
+}
+
+/** A RUN written as `RUN <<EOF` whose heredoc body is the script (as opposed to `RUN cat <<EOF > f`). */
+export function isHeredocBody(doc: Document, run: Instruction, script: ShellScript): boolean {
+  const args = run.getArgumentsRange();
+  return doc.hasHeredoc(run) && !!args && script.toDoc(0) !== doc.offsetAt(args.start);
+}
+
+/** The line holds nothing but the delimiter of the RUN's heredoc (`EOF`). */
+function isHeredocDelimiterLine(doc: Document, run: Instruction, line: number): boolean {
+  const args = run.getArgumentsRange();
+  const head = args ? /^<<-?(["']?)([^\s"']+)\1/.exec(doc.text.slice(doc.offsetAt(args.start))) : null;
+  const text = doc.text.slice(doc.lineStarts[line], doc.lineStarts[line + 1] ?? doc.text.length);
+  return !!head && text.trim() === head[2];
+}
+
+/** Document offset where the shell text at `offset` begins (a step's start lies on its own line, not the one before). */
+export function toDocStart(script: ShellScript, offset: number): number {
+  return offset < script.text.length ? script.toDoc(offset + 1) - 1 : script.toDoc(offset);
+}
+
+/** The last top-level statement of a script, comments aside. */
+function lastStatement(script: ShellScript): ShellNode | null {
+  const statements = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment');
+  return statements[statements.length - 1] ?? null;
+}
+
+/**
+ * Appends `&& command` to the RUN's last statement, so it runs only when the script got that far and the RUN
+ * still fails when the script failed. A RUN over several lines gets it on a line of its own.
+ */
+export function appendToRun(doc: Document, run: Instruction, command: string): Edit | Refused {
+  const script = doc.runScript(run);
+  if (!script) return { refuse: 'the RUN is in exec form' };
+  if (script.hasError) return { refuse: 'the RUN does not parse as shell' };
+  const body = isHeredocBody(doc, run, script);
+  if (doc.hasHeredoc(run) && !body) return { refuse: 'the RUN feeds a heredoc to a command' };
+  if (!runsPosixShell(doc, run)) return { refuse: 'the RUN is not run by a POSIX shell (SHELL or a Windows base image)' };
+  const last = lastStatement(script);
+  if (!last) return { refuse: 'the RUN has no command' };
+  if (/^\s*&(?!&)/.test(script.text.slice(last.endIndex))) return { refuse: 'the RUN ends with a background job' };
+  if (last.type === 'command' && /^exit\b/.test(last.text)) return { refuse: 'the RUN ends with `exit`' };
+  const at = script.toDoc(last.endIndex);
+  const line = doc.lineAt(at);
+  // A body whose last "command" is its own delimiter line (a `<<EOF\r\r` head) is a heredoc read two ways.
+  if (body && isHeredocDelimiterLine(doc, run, line)) return { refuse: 'the heredoc has no clear end' };
+  const lineEnd = (doc.lineStarts[line + 1] ?? doc.text.length + 1) - 1;
+  const restOfLine = doc.text.slice(at, lineEnd).replace(/\r$/, '');
+  const multiLine = !body && run.getRange().start.line < line && /^[ \t]*$/.test(restOfLine);
+  if (!multiLine) return { start: at, end: at, text: ` && ${command}` };
+  const lineStart = doc.lineStarts[line]!;
+  const indent = doc.indentAt(lineStart) || '    ';
+  const eol = doc.eolAt(line);
+  const leading = /^[ \t]*(&&|\|\|)/.test(doc.text.slice(lineStart, at));
+  const text = leading ? ` ${doc.escapeChar}${eol}${indent}&& ${command}` : ` && ${doc.escapeChar}${eol}${indent}${command}`;
+  return { start: at, end: at, text };
+}
+
+/**
+ * Removes step `index` of an `&&` chain with the operator and line break that joined it to its neighbour. Null
+ * when the text removed would take a comment line with it, or the step is the chain's only one.
+ */
+export function removeStep(doc: Document, script: ShellScript, steps: ShellNode[], index: number): Edit | null {
+  if (steps.length < 2) return null;
+  const step = steps[index]!;
+  const edit =
+    index < steps.length - 1
+      ? { start: toDocStart(script, step.startIndex), end: toDocStart(script, steps[index + 1]!.startIndex), text: '' }
+      : { start: script.toDoc(steps[index - 1]!.endIndex), end: script.toDoc(step.endIndex), text: '' };
+  return /(^|\n)[ \t]*#/.test(doc.text.slice(edit.start, edit.end)) ? null : edit;
+}
+
+/**
+ * Removes a command that stands as a statement of its own: a step of the RUN's `&&` chain (see removeStep), or a
+ * line of a `RUN <<EOF` body other than the last (whose exit status is the RUN's). Null when neither applies.
+ */
+export function removeCommand(doc: Document, run: Instruction, script: ShellScript, cmd: Command): Edit | null {
+  const steps = script.andChain();
+  const index = steps?.findIndex((s) => s.type === 'command' && s.startIndex === cmd.start && s.endIndex === cmd.end) ?? -1;
+  if (steps && index >= 0) return removeStep(doc, script, steps, index);
+  if (!isHeredocBody(doc, run, script)) return null;
+  const statements = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment');
+  const at = statements.findIndex((s) => s.startIndex === cmd.start && s.endIndex === cmd.end);
+  if (at < 0 || at === statements.length - 1) return null;
+  const start = script.toDoc(cmd.start);
+  const end = script.toDoc(cmd.end);
+  const lineStart = doc.lineStartOf(start);
+  const nextLine = doc.lineStarts[doc.lineAt(end) + 1];
+  if (nextLine === undefined || !/^[ \t]*$/.test(doc.text.slice(lineStart, start)) || !/^[ \t;]*\r?\n$/.test(doc.text.slice(end, nextLine))) return null;
+  return { start: lineStart, end: nextLine, text: '' };
+}
+
+/** Puts `flags` (`--mount=...`) right after the RUN keyword, before any existing flags. */
+export function addRunFlags(doc: Document, run: Instruction, flags: string[]): Edit {
+  const keyword = run.getInstructionRange();
+  const at = doc.offsetAt(keyword.end);
+  return { start: at, end: at, text: flags.map((f) => ` ${f}`).join('') };
+}
+
+/**
+ * The working directory a command of a RUN runs in: the WORKDIR, moved by static `cd` steps of the RUN's `&&`
+ * chain before it. Null when it cannot be known (a dynamic or nested `cd`, `pushd`, an unknown WORKDIR).
+ */
+export function runWorkingDirectory(doc: Document, run: Instruction, script: ShellScript, cmd: Command): string | null {
+  let cwd = doc.workdirAt(run);
+  const moves = script.commands().filter((c) => c.start < cmd.start && ['cd', 'pushd', 'popd'].includes(c.name));
+  if (!moves.length || cwd === null) return cwd;
+  const steps = script.andChain();
+  for (const move of moves) {
+    const topLevel = steps?.some((s) => s.startIndex === move.start && s.endIndex === move.end);
+    const to = move.args.length === 1 ? move.args[0]!.value : null;
+    if (move.name !== 'cd' || !topLevel || to === null || to === '-' || to.startsWith('~')) return null;
+    cwd = path.posix.resolve(cwd, to);
+  }
+  return cwd;
+}
+
+/** Shell builtins that change the state later commands of the same shell run in. */
+const STATE_CHANGING = new Set(['cd', 'pushd', 'popd', 'export', 'set', 'unset', 'source', '.', 'alias', 'unalias', 'umask', 'shopt', 'trap', 'exec', 'exit', 'return', 'declare', 'typeset', 'local', 'readonly', 'ulimit', 'eval', 'hash', 'shift', 'enable', 'builtin']);
+
+/**
+ * The script may change the shell's own state (working directory, variables, options, traps) or stop the shell,
+ * so commands appended to it would not run as they would in a RUN of their own. Errs on the side of true.
+ */
+export function changesShellState(script: ShellScript): boolean {
+  const pending: ShellNode[] = [script.root];
+  while (pending.length) {
+    const node = pending.pop()!;
+    if (['declaration_command', 'unset_command', 'function_definition', 'variable_assignment', 'variable_assignments'].includes(node.type)) {
+      if (!(node.type === 'variable_assignment' && node.parent?.type === 'command')) return true;
+    }
+    if (node.type === 'command' && STATE_CHANGING.has(node.childForFieldName('name')?.text ?? '')) return true;
+    for (const child of node.namedChildren) if (child) pending.push(child);
+  }
+  return false;
+}

@@ -1,0 +1,196 @@
+// Build contexts from compose and bake files, and the CLI using them: a Dockerfile whose context is a parent
+// folder gets that folder's manifests, and its .dockerignore goes to that folder.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { composeBuilds } from '../src/compose.js';
+import { bakeBuilds } from '../src/bake.js';
+import { resolveContexts } from '../src/build-contexts.js';
+
+const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
+const temps: string[] = [];
+afterEach(() => {
+  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tree(files: Record<string, string>): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-compose-')));
+  temps.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+
+const NODE_DOCKERFILE = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]\n';
+
+describe('composeBuilds', () => {
+  it('reads the short and long forms, with dockerfile relative to the context', async () => {
+    const text = [
+      'services:',
+      '  api:',
+      '    build:',
+      '      context: .',
+      '      dockerfile: services/api/Dockerfile',
+      '  web:',
+      '    build: ./services/web',
+      '  worker:',
+      '    build:',
+      '      context: services/worker',
+      '      dockerfile: Dockerfile.prod',
+      '  db:',
+      '    image: postgres',
+      '  remote:',
+      '    build: https://github.com/example/app.git#main',
+      '  templated:',
+      '    build:',
+      '      context: ${APP_DIR}',
+      '  inline:',
+      '    build:',
+      '      dockerfile_inline: FROM alpine',
+    ].join('\n');
+    const r = await composeBuilds('/repo/compose.yaml', text);
+    expect(r.builds).toEqual([
+      { dockerfile: '/repo/services/api/Dockerfile', context: '/repo', origin: 'compose.yaml: service api' },
+      { dockerfile: '/repo/services/web/Dockerfile', context: '/repo/services/web', origin: 'compose.yaml: service web' },
+      { dockerfile: '/repo/services/worker/Dockerfile.prod', context: '/repo/services/worker', origin: 'compose.yaml: service worker' },
+    ]);
+    expect(r.notes).toEqual([
+      'compose.yaml: service remote: context https://github.com/example/app.git#main is not a local folder',
+      'compose.yaml: service templated: context or dockerfile uses a variable',
+    ]);
+  });
+
+  it('follows YAML anchors and merge keys', async () => {
+    const text = 'x-build: &b\n  context: .\n  dockerfile: api/Dockerfile\nservices:\n  api:\n    build:\n      <<: *b\n';
+    expect((await composeBuilds('/r/docker-compose.yml', text)).builds).toEqual([
+      { dockerfile: '/r/api/Dockerfile', context: '/r', origin: 'docker-compose.yml: service api' },
+    ]);
+  });
+
+  it('throws on text that is not YAML', async () => {
+    await expect(composeBuilds('/r/compose.yaml', 'services: [\n')).rejects.toThrow();
+  });
+});
+
+describe('bakeBuilds', () => {
+  it('reads HCL targets (in name order) with defaults, inherits and variables', async () => {
+    const hcl = [
+      'variable "TAG" { default = "latest" }',
+      'group "default" { targets = ["api", "web"] }',
+      'target "base" { context = "." }',
+      'target "api" {',
+      '  inherits = ["base"]',
+      '  dockerfile = "services/api/Dockerfile"',
+      '  tags = ["api:${TAG}"]',
+      '}',
+      'target "web" { context = "services/web" }',
+      'target "other" { context = "${DIR}" }',
+    ].join('\n');
+    const r = await bakeBuilds('/repo/docker-bake.hcl', hcl);
+    expect(r.builds).toEqual([
+      { dockerfile: '/repo/services/api/Dockerfile', context: '/repo', origin: 'docker-bake.hcl: target api' },
+      { dockerfile: '/repo/Dockerfile', context: '/repo', origin: 'docker-bake.hcl: target base' },
+      { dockerfile: '/repo/services/web/Dockerfile', context: '/repo/services/web', origin: 'docker-bake.hcl: target web' },
+    ]);
+    expect(r.notes).toEqual(['docker-bake.hcl: target other: context or dockerfile uses a variable']);
+  });
+
+  it('reads JSON bake files', async () => {
+    const json = JSON.stringify({ target: { api: { context: 'api', dockerfile: 'Dockerfile.prod' } } });
+    expect((await bakeBuilds('/repo/docker-bake.json', json)).builds).toEqual([
+      { dockerfile: '/repo/api/Dockerfile.prod', context: '/repo/api', origin: 'docker-bake.json: target api' },
+    ]);
+  });
+});
+
+describe('resolveContexts', () => {
+  it('finds build files above a Dockerfile up to the repository root, and gives every context of a Dockerfile', async () => {
+    const dir = tree({
+      'compose.yaml': 'services:\n  api:\n    build:\n      context: .\n      dockerfile: services/api/Dockerfile\n',
+      '.git/HEAD': '',
+      'services/docker-bake.json': JSON.stringify({ target: { api: { context: 'api' } } }),
+      'services/api/Dockerfile': NODE_DOCKERFILE,
+      'services/web/Dockerfile': NODE_DOCKERFILE,
+    });
+    const api = path.join(dir, 'services/api/Dockerfile');
+    const web = path.join(dir, 'services/web/Dockerfile');
+    const r = await resolveContexts([api, web], []);
+    expect([...r.contexts]).toEqual([[api, [dir, path.join(dir, 'services/api')]]]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('warns about a build file it cannot read and goes on', async () => {
+    const dir = tree({ '.git/HEAD': '', 'docker-compose.yml': 'services: [\n', 'Dockerfile': NODE_DOCKERFILE });
+    const r = await resolveContexts([path.join(dir, 'Dockerfile')], []);
+    expect(r.contexts.size).toBe(0);
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/docker-compose\.yml: cannot read build contexts: /);
+  });
+});
+
+describe('dockmod with compose contexts', () => {
+  const monorepo = () =>
+    tree({
+      '.git/HEAD': '',
+      'compose.yaml': 'services:\n  api:\n    build:\n      context: .\n      dockerfile: services/api/Dockerfile\n',
+      'package.json': '{"name":"root","private":true}\n',
+      'package-lock.json': '{}\n',
+      'services/api/Dockerfile': NODE_DOCKERFILE,
+      'services/api/index.js': '',
+    });
+
+  it('splits the install of a Dockerfile built with the repository root as context, using the root manifests', () => {
+    const dir = monorepo();
+    const r = dockmod(['--only', 'split-copy-install', '.'], dir);
+    expect(r.stdout).toBe(
+      [
+        'diff --git a/services/api/Dockerfile b/services/api/Dockerfile',
+        '--- a/services/api/Dockerfile',
+        '+++ b/services/api/Dockerfile',
+        '@@ -1,5 +1,6 @@',
+        ' FROM node:20',
+        ' WORKDIR /app',
+        '-COPY . .',
+        '+COPY package.json package-lock.json ./',
+        ' RUN npm ci',
+        '+COPY . .',
+        ' CMD ["node", "index.js"]',
+        'diff --git a/.dockerignore b/.dockerignore',
+        'new file mode 100644',
+        '--- /dev/null',
+        '+++ b/.dockerignore',
+        '@@ -1,0 +1,1 @@',
+        '+node_modules',
+        '',
+      ].join('\n'),
+    );
+    expect(r.status).toBe(0);
+    // The Dockerfile's own folder has no manifest: without compose there is nothing to split.
+    expect(dockmod(['--only', 'split-copy-install', '--context', 'services/api', '.'], dir).stdout).toBe('');
+  });
+
+  it('--write puts the .dockerignore at the context root, and a second run changes nothing', () => {
+    const dir = monorepo();
+    expect(dockmod(['--write', '.'], dir).status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8')).toBe('node_modules\n');
+    expect(fs.existsSync(path.join(dir, 'services/api/.dockerignore'))).toBe(false);
+    expect(dockmod(['--only', 'split-copy-install', '.'], dir).stdout).toBe('');
+  });
+
+  it('refuses, with the reason, a Dockerfile whose two contexts call for different rewrites', () => {
+    const dir = monorepo();
+    fs.writeFileSync(path.join(dir, 'docker-bake.json'), JSON.stringify({ target: { api: { context: 'services/api' } } }));
+    const r = dockmod(['.'], dir);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      `dockmod: services/api/Dockerfile: built with 2 contexts (${dir}, ${path.join(dir, 'services/api')}) that call for different rewrites; run it alone with --context to pick one\n`,
+    );
+    expect(r.status).toBe(2);
+  });
+});

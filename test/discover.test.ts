@@ -1,0 +1,119 @@
+// Discovery: folders walked with .gitignore respected, node_modules/vendor/.git skipped, globs, build files.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { discover, isBuildFileName, isDockerfileName } from '../src/discover.js';
+
+const temps: string[] = [];
+afterEach(() => {
+  for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A folder holding `files` (relative path → content). */
+function tree(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-discover-'));
+  temps.push(dir);
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return dir;
+}
+
+const relative = (dir: string, files: string[]) => files.map((f) => path.relative(dir, f).split(path.sep).join('/'));
+
+const MONOREPO = {
+  '.git/HEAD': 'ref: refs/heads/main\n',
+  '.gitignore': 'build/\n*.generated.Dockerfile\n',
+  'Dockerfile': 'FROM a\n',
+  'compose.yaml': 'services: {}\n',
+  'services/api/Dockerfile': 'FROM a\n',
+  'services/api/Dockerfile.dev': 'FROM a\n',
+  'services/api/Dockerfile.dockerignore': 'x\n',
+  'services/api/docker-compose.override.yml': 'services: {}\n',
+  'services/web/web.Dockerfile': 'FROM a\n',
+  'services/web/app.generated.Dockerfile': 'FROM a\n',
+  'services/web/.gitignore': 'legacy/\n',
+  'services/web/legacy/Dockerfile': 'FROM a\n',
+  'build/Dockerfile': 'FROM a\n',
+  'node_modules/pkg/Dockerfile': 'FROM a\n',
+  'vendor/lib/Dockerfile': 'FROM a\n',
+  'tools/docker-bake.hcl': 'target "x" {}\n',
+  'tools/Containerfile': 'FROM a\n',
+  'README.md': '# no\n',
+};
+
+describe('discover', () => {
+  it('walks folders, respecting nested .gitignore files and skipping node_modules, vendor and .git', async () => {
+    const dir = tree(MONOREPO);
+    const found = await discover(['.'], { cwd: dir });
+    expect(relative(dir, found.files)).toEqual([
+      'Dockerfile',
+      'services/api/Dockerfile',
+      'services/api/Dockerfile.dev',
+      'services/web/web.Dockerfile',
+      'tools/Containerfile',
+    ]);
+    expect(relative(dir, found.buildFiles)).toEqual(['compose.yaml', 'services/api/docker-compose.override.yml', 'tools/docker-bake.hcl']);
+    expect(found.errors).toEqual([]);
+  });
+
+  it('applies the repository root .gitignore when the search starts in a subfolder', async () => {
+    const dir = tree({ ...MONOREPO, 'services/build/Dockerfile': 'FROM a\n' });
+    const found = await discover(['services'], { cwd: dir });
+    expect(relative(dir, found.files)).toEqual(['services/api/Dockerfile', 'services/api/Dockerfile.dev', 'services/web/web.Dockerfile']);
+  });
+
+  it('searches everything with gitignore off, but never node_modules or vendor', async () => {
+    const dir = tree(MONOREPO);
+    const found = await discover(['.'], { cwd: dir, gitignore: false });
+    expect(relative(dir, found.files)).toEqual([
+      'Dockerfile',
+      'build/Dockerfile',
+      'services/api/Dockerfile',
+      'services/api/Dockerfile.dev',
+      'services/web/app.generated.Dockerfile',
+      'services/web/legacy/Dockerfile',
+      'services/web/web.Dockerfile',
+      'tools/Containerfile',
+    ]);
+  });
+
+  it('takes a named file as it is, even an ignored one or one with another name', async () => {
+    const dir = tree({ ...MONOREPO, 'images/base.txt': 'FROM a\n' });
+    const found = await discover(['build/Dockerfile', 'images/base.txt'], { cwd: dir });
+    expect(relative(dir, found.files)).toEqual(['build/Dockerfile', 'images/base.txt']);
+  });
+
+  it('expands globs: matched Dockerfiles are taken, matched folders searched, ignored ones left out', async () => {
+    const dir = tree(MONOREPO);
+    expect(relative(dir, (await discover(['services/*/Dockerfile*'], { cwd: dir })).files)).toEqual([
+      'services/api/Dockerfile',
+      'services/api/Dockerfile.dev',
+    ]);
+    expect(relative(dir, (await discover(['services/*'], { cwd: dir })).files)).toEqual([
+      'services/api/Dockerfile',
+      'services/api/Dockerfile.dev',
+      'services/web/web.Dockerfile',
+    ]);
+    expect(relative(dir, (await discover(['**/*.Dockerfile'], { cwd: dir })).files)).toEqual(['services/web/web.Dockerfile']);
+  });
+
+  it('reports a missing path and a glob that matches nothing, and goes on', async () => {
+    const dir = tree(MONOREPO);
+    const found = await discover(['nope', 'x/**/*.Dockerfile', 'tools'], { cwd: dir });
+    expect(found.errors).toEqual([
+      { file: path.join(dir, 'nope'), reason: 'no such file or directory' },
+      { file: 'x/**/*.Dockerfile', reason: 'no files match this glob' },
+    ]);
+    expect(relative(dir, found.files)).toEqual(['tools/Containerfile']);
+  });
+
+  it('names Dockerfiles and build files', () => {
+    expect(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'x.dockerfile', 'Containerfile'].every(isDockerfileName)).toBe(true);
+    expect(['Dockerfile.dockerignore', 'dockerfile', 'Makefile', '.Dockerfile.dockmod-tmp-1'].some(isDockerfileName)).toBe(false);
+    expect(['compose.yaml', 'compose.yml', 'compose.prod.yaml', 'docker-compose.yml', 'docker-compose.override.yaml', 'docker-bake.hcl', 'docker-bake.json', 'docker-bake.override.hcl'].every(isBuildFileName)).toBe(true);
+    expect(['compose.json', 'my-compose.yml', 'bake.hcl'].some(isBuildFileName)).toBe(false);
+  });
+});

@@ -1,0 +1,247 @@
+// The report formats: exact output per format against reviewed snapshots, the SARIF and JSON outputs against
+// their schemas, and every fix each format carries applied back to the original text over all transform fixtures.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { processFile, decodeDockerfile } from '../src/files.js';
+import { builtinTransforms } from '../transforms/index.js';
+import { renderReport, FORMAT_NAMES, type FormatFile, type FormatInput, type ReportFormat } from '../src/formats/index.js';
+import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
+import { listFixtures, type FixtureOptions } from './support/fixtures.js';
+import type { Transform } from '../src/types.js';
+
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv').default as typeof import('ajv').default;
+const AjvDraft04 = require('ajv-draft-04').default as typeof import('ajv-draft-04').default;
+const addFormats = require('ajv-formats').default as typeof import('ajv-formats').default;
+
+const root = path.resolve(import.meta.dirname, '..');
+const snapshots = path.join(root, 'snapshots', 'formats');
+const fixtures = path.join(root, 'test', 'fixtures');
+const VERSION = '1.2.3';
+
+/** An unsafe transform for the tests: adds a BuildKit syntax directive at the very top (an insertion before line 1). */
+const addSyntax: Transform = {
+  id: 'add-syntax-directive',
+  summary: 'pin the Dockerfile frontend with a syntax directive',
+  safety: 'unsafe',
+  apply: (doc) =>
+    doc.text.startsWith('# syntax=')
+      ? { changes: [], skips: [] }
+      : { changes: [{ message: 'add `# syntax=docker/dockerfile:1`', line: 0, edits: [{ start: 0, end: 0, text: `# syntax=docker/dockerfile:1${doc.eolAt(0)}` }] }], skips: [] },
+};
+
+/** A Dockerfile processed as the CLI does; `withAddSyntax` adds the test's unsafe transform to the built-in ones. */
+function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; withAddSyntax?: boolean } = {}): FormatFile {
+  const { withAddSyntax, ...rest } = options;
+  const { stat: _stat, ...file } = processFile(dockerfile, { ...rest, transforms: withAddSyntax ? [...builtinTransforms, addSyntax] : builtinTransforms });
+  return file;
+}
+
+function errorFor(file: string, text: string): { file: string; message: string } {
+  try {
+    decodeDockerfile(file, Buffer.from(text));
+  } catch (e) {
+    return { file, message: (e as Error).message };
+  }
+  throw new Error(`${file} was accepted`);
+}
+
+const cases: Record<string, () => FormatInput> = {
+  // The bundled examples: a split copy that also creates .dockerignore; a merged apt-get update (a deleted line) and a one-line fix.
+  examples: () => ({
+    files: [result(path.join(root, 'examples/node-app/Dockerfile')), result(path.join(root, 'examples/python-app/Dockerfile'))],
+    errors: [],
+    cwd: root,
+    version: VERSION,
+  }),
+  // CRLF with an unsafe insertion at the very top applied; a skip with its reason; a held-back unsafe change; an error.
+  edges: () => ({
+    files: [
+      result(path.join(fixtures, 'split-copy-install/pnpm-crlf/Dockerfile'), { only: ['split-copy-install', 'add-syntax-directive'], unsafe: true, withAddSyntax: true }),
+      result(path.join(fixtures, 'split-copy-install/refuse-postinstall/Dockerfile'), { only: ['split-copy-install'] }),
+      result(path.join(fixtures, 'pip-no-cache-dir/already-set/Dockerfile'), { only: ['pip-no-cache-dir', 'add-syntax-directive'], withAddSyntax: true }),
+    ],
+    errors: [errorFor(path.join(root, 'services/broken/Dockerfile'), 'RUN echo no base image\n')],
+    cwd: root,
+    version: VERSION,
+  }),
+};
+
+const EXTENSIONS: Record<ReportFormat, string> = { json: 'json', sarif: 'sarif', rdjson: 'rdjson', github: 'github.txt', markdown: 'md' };
+
+describe('report formats', () => {
+  it('are every format but diff', () => {
+    expect(FORMAT_NAMES).toEqual(['diff', ...Object.keys(EXTENSIONS)]);
+  });
+
+  for (const [name, input] of Object.entries(cases)) {
+    for (const [format, ext] of Object.entries(EXTENSIONS) as [ReportFormat, string][]) {
+      it(`${name}: ${format}`, async () => {
+        await expect(renderReport(format, input())).toMatchFileSnapshot(path.join(snapshots, `${name}.${ext}`));
+      });
+    }
+  }
+
+  it('sarif is valid against the SARIF 2.1.0 schema', () => {
+    // The schema's `language` pattern has a stray `]` that only non-Unicode regular expressions accept.
+    const ajv = new AjvDraft04({ allErrors: true, strict: false, unicodeRegExp: false });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(root, 'test/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')));
+    for (const input of Object.values(cases)) {
+      const log = JSON.parse(renderReport('sarif', input()));
+      expect(validate(log), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    }
+    // The validator is not vacuous: a result without a message is refused.
+    const broken = JSON.parse(renderReport('sarif', cases.examples!()));
+    delete broken.runs[0].results[0].message;
+    expect(validate(broken)).toBe(false);
+  });
+
+  it('json is valid against the documented schema (docs/report.schema.json)', () => {
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    const validate = ajv.compile(JSON.parse(fs.readFileSync(path.join(root, 'docs/report.schema.json'), 'utf8')));
+    for (const input of Object.values(cases)) {
+      expect(validate(JSON.parse(renderReport('json', input()))), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    }
+    const extra = JSON.parse(renderReport('json', cases.examples!()));
+    extra.files[0].surprise = true;
+    expect(validate(extra)).toBe(false);
+  });
+});
+
+/** Every transform fixture, plus the examples, as the CLI would process them. */
+function allResults(): FormatFile[] {
+  const out = listFixtures(fixtures).map(({ id, dir }) => {
+    const optionsFile = path.join(dir, 'options.json');
+    const options: FixtureOptions = fs.existsSync(optionsFile) ? JSON.parse(fs.readFileSync(optionsFile, 'utf8')) : {};
+    return result(path.join(dir, 'Dockerfile'), { only: options.only ?? [id], unsafe: options.unsafe, noContext: options.noContext });
+  });
+  return [...out, ...Object.values(cases).flatMap((c) => c().files)];
+}
+
+/** Replaces 1-based inclusive line ranges of `text` (in any order, not overlapping) with new lines. */
+function replaceLines(text: string, edits: { start: number; end: number; lines: string[] }[]): string {
+  const lines = splitLines(text);
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) lines.splice(e.start - 1, e.end - e.start + 1, ...e.lines);
+  return lines.join('');
+}
+
+/** Line endings do not survive a suggestion (its text has none of its own): compare texts without them. */
+const lf = (s: string) => s.replace(/\r\n/g, '\n');
+
+describe('fixes in every format rebuild dockmod\'s output exactly, over all fixtures', () => {
+  const files = allResults().filter((f) => f.after !== f.before);
+
+  it('covers changed files', () => {
+    expect(files.length).toBeGreaterThan(30);
+  });
+
+  it('findings: the replacements give the new text, byte for byte', () => {
+    for (const f of files) {
+      const all = findings(f);
+      expect(replaceLines(f.before, all.map((x) => ({ start: x.start, end: x.end, lines: x.replacement }))), f.file).toBe(f.after);
+      for (const x of all) expect(x.end, f.file).toBeGreaterThanOrEqual(x.start);
+      // Every change that edits the Dockerfile belongs to a finding.
+      for (const c of f.changes) if (c.edited.length) expect(all.some((x) => x.changes.includes(c)), `${f.file}: ${c.message}`).toBe(true);
+    }
+  });
+
+  it('sarif: applying every fix gives the new text and the other files', () => {
+    for (const f of files) {
+      const log = JSON.parse(renderReport('sarif', { files: [f], errors: [], cwd: root, version: VERSION }));
+      const texts = new Map<string, string>([[path.relative(root, f.file).split(path.sep).join('/'), f.before]]);
+      for (const e of f.extra) texts.set(path.relative(root, e.file).split(path.sep).join('/'), e.before ?? '');
+      const replacements = new Map<string, { charOffset: number; charLength: number; text: string }[]>();
+      for (const r of log.runs[0].results) {
+        for (const fix of r.fixes ?? []) {
+          for (const change of fix.artifactChanges) {
+            const uri = decodeURI(change.artifactLocation.uri);
+            for (const rep of change.replacements) {
+              replacements.set(uri, [...(replacements.get(uri) ?? []), { ...rep.deletedRegion, text: rep.insertedContent.text }]);
+            }
+          }
+        }
+      }
+      for (const [uri, reps] of replacements) {
+        let text = texts.get(uri)!;
+        for (const r of reps.sort((a, b) => b.charOffset - a.charOffset)) text = text.slice(0, r.charOffset) + r.text + text.slice(r.charOffset + r.charLength);
+        texts.set(uri, text);
+      }
+      expect(texts.get(path.relative(root, f.file).split(path.sep).join('/')), f.file).toBe(f.after);
+      for (const e of f.extra) expect(texts.get(path.relative(root, e.file).split(path.sep).join('/'))).toBe(e.after);
+    }
+  });
+
+  it('rdjson: each suggestion covers exactly its diagnostic\'s lines, and applying them gives the new text', () => {
+    for (const f of files) {
+      const result = JSON.parse(renderReport('rdjson', { files: [f], errors: [], cwd: root, version: VERSION }));
+      const edits = result.diagnostics.flatMap((d: { location: { range: unknown }; suggestions?: { range: { start: { line: number }; end: { line: number } }; text: string }[] }) =>
+        (d.suggestions ?? []).map((s) => {
+          expect(s.range).toEqual(d.location.range);
+          return { start: s.range.start.line, end: s.range.end.line, lines: s.text === '' ? [] : s.text.split('\n').map((l) => `${l}\n`) };
+        }),
+      );
+      expect(lf(replaceLines(lf(f.before), edits)), f.file).toBe(lf(f.after).endsWith('\n') ? lf(f.after) : `${lf(f.after)}\n`);
+    }
+  });
+
+  it('markdown: each ```suggestion block replaces the lines its heading names, and together they give the new text', () => {
+    for (const f of files) {
+      const md = renderReport('markdown', { files: [f], errors: [], cwd: root, version: VERSION });
+      const edits = [...md.matchAll(/^### `[^`]+`, lines? (\d+)(?:–(\d+))?\n[\s\S]*?^(`{3,})suggestion\n([\s\S]*?)^\3$/gm)].map((m) => ({
+        start: Number(m[1]),
+        end: Number(m[2] ?? m[1]),
+        lines: splitLines(m[4]!),
+      }));
+      expect(edits.length, f.file).toBe(findings(f).length);
+      expect(lf(replaceLines(lf(f.before), edits)), f.file).toBe(lf(f.after).endsWith('\n') ? lf(f.after) : `${lf(f.after)}\n`);
+      for (const e of edits) for (const l of e.lines) expect(withoutEol(l)).not.toContain('\r');
+    }
+  });
+});
+
+describe('--format in the CLI', async () => {
+  const os = await import('node:os');
+  const { spawnSync } = await import('node:child_process');
+  const cli = path.join(root, 'dist', 'src', 'cli.js');
+  const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+  const examplesCopy = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-formats-'));
+    fs.cpSync(path.join(root, 'examples'), path.join(dir, 'examples'), { recursive: true, filter: (src) => !src.includes('custom-transform') });
+    return dir;
+  };
+
+  it('--check --format github prints the report once, exits 1, and keeps the summary on stderr', () => {
+    const dir = examplesCopy();
+    try {
+      const r = dockmod(['--check', '--format', 'github', 'examples'], dir);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe(fs.readFileSync(path.join(snapshots, 'examples.github.txt'), 'utf8'));
+      expect(r.stderr).toMatch(/^dockmod: 2 would change, 0 unchanged, 1 with skips, 0 errors, 1 unsafe fix held back \(--unsafe to apply\) \(\d+\.\d\ds\)\n$/);
+      // The default dry run with a report format: the same report, exit 0, nothing written.
+      const json = dockmod(['--format', 'json', 'examples'], dir);
+      expect(json.status).toBe(0);
+      expect(JSON.parse(json.stdout).summary).toEqual({ files: 2, changed: 2, changes: 4, heldBack: 1, skips: 2, errors: 0 });
+      expect(fs.existsSync(path.join(dir, 'examples/node-app/.dockerignore'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports unreadable files in the report and exits 2; --list-different takes no format', () => {
+    const dir = examplesCopy();
+    try {
+      fs.writeFileSync(path.join(dir, 'examples/python-app/Dockerfile'), 'RUN echo no base image\n');
+      const r = dockmod(['--format', 'json', 'examples'], dir);
+      expect(r.status).toBe(2);
+      expect(JSON.parse(r.stdout).errors).toEqual([{ path: 'examples/python-app/Dockerfile', message: 'not a Dockerfile: no FROM before the first instruction' }]);
+      const l = dockmod(['-l', '--format', 'json', 'examples'], dir);
+      expect(l.status).toBe(2);
+      expect(l.stderr).toContain('--list-different prints file names only');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

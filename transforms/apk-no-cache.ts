@@ -1,0 +1,65 @@
+// apk-no-cache: `apk add` without `--no-cache` keeps the package index (APKINDEX) in /var/cache/apk, in the layer.
+// `apk add --no-cache` fetches a fresh index and keeps nothing, which also makes an `apk update` before it and an
+// `rm -rf /var/cache/apk/*` after it pointless: both steps are dropped from the RUN's `&&` chain.
+// Leaves alone a RUN whose cache mount holds apk's cache. Keeps the `apk update` when something else in the RUN
+// (`apk upgrade`) or a later RUN needs its index, or when it is not a step of a plain `&&` chain (reported).
+import type { Change, Edit, Skip, Transform } from '../src/types.js';
+import type { Document, Instruction } from '../src/document.js';
+import type { ShellScript } from '../src/shell.js';
+import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/packages.js';
+import { removeCommand } from '../src/run-edits.js';
+
+const FLAG = '--no-cache';
+
+/** Edits dropping the `apk update` and apk cache removal steps that `--no-cache` on every add makes useless. */
+function dropUselessSteps(doc: Document, run: Instruction, script: ShellScript, skips: Skip[]): Edit[] {
+  const commands = script.commands();
+  const apk = commands.filter((c) => apkSubcommand(c));
+  if (!apk.every((c) => isApkAdd(c) || isApkUpdate(c) || apkSubcommand(c)!.name === 'del')) return [];
+  const updates = commands.filter(isApkUpdate);
+  const removals = commands.filter(removesApkCache);
+  if (!updates.length && !removals.length) return [];
+  const line = run.getRange().start.line;
+  const later = laterRunNeedsApkIndex(doc, run);
+  if (updates.length && later) {
+    skips.push({ line, reason: `the \`apk update\` stays: ${doc.quote(later)} uses its index` });
+    return [];
+  }
+  const edits = [...updates, ...removals].map((c) => removeCommand(doc, run, script, c));
+  if (edits.some((e) => e === null)) {
+    skips.push({ line, reason: 'the `apk update`/cache removal is not a step of its own (a `&&` step or a heredoc line before the last), or a comment sits next to it, so it is left in place' });
+    return [];
+  }
+  return edits as Edit[];
+}
+
+export const apkNoCache: Transform = {
+  id: 'apk-no-cache',
+  summary: 'use apk add --no-cache and drop the apk update / rm -rf /var/cache/apk/* it makes useless',
+  safety: 'safe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    for (const run of doc.instructions()) {
+      if (run.getKeyword() !== 'RUN' || cacheMountHolds(doc, run, 'apk')) continue;
+      const script = doc.runScript(run);
+      if (!script) continue;
+      const line = run.getRange().start.line;
+      if (script.hasError) {
+        if (/\bapk\s/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
+        continue;
+      }
+      const adds = script.commands().filter((c) => isApkAdd(c) && !apkUsesNoCache(c));
+      const edits: Edit[] = adds.map((c) => {
+        const at = script.toDoc(apkSubcommand(c)!.word.end);
+        return { start: at, end: at, text: ` ${FLAG}` };
+      });
+      if (!script.commands().some(isApkAdd)) continue;
+      const dropped = dropUselessSteps(doc, run, script, skips);
+      if (!edits.length && !dropped.length) continue;
+      const parts = [adds.length ? `add ${FLAG} to apk add` : '', dropped.length ? 'drop the apk update / cache removal it makes useless' : ''];
+      changes.push({ message: parts.filter(Boolean).join(' and '), line, edits: [...edits, ...dropped] });
+    }
+    return { changes, skips };
+  },
+};

@@ -1,0 +1,33 @@
+// apt-get-yes: a build cannot answer apt's "Do you want to continue? [Y/n]": without `-y` apt-get aborts (or,
+// with `DEBIAN_FRONTEND=noninteractive` alone, still stops at the question). `-y` right after the subcommand
+// makes the answer explicit. Nothing to refuse: an apt command that already assumes yes (`-y`, `--yes`, `-qq`,
+// `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
+import type { Change, Skip, Transform } from '../src/types.js';
+import { aptAssumesYes, aptPromptingSubcommand } from '../src/packages.js';
+
+export const aptGetYes: Transform = {
+  id: 'apt-get-yes',
+  summary: 'add -y to apt-get install/upgrade/remove, since a build cannot answer the prompt',
+  safety: 'safe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    for (const run of doc.instructions()) {
+      if (run.getKeyword() !== 'RUN') continue;
+      const script = doc.runScript(run);
+      if (!script) continue;
+      const line = run.getRange().start.line;
+      if (script.hasError) {
+        if (/\bapt(-get)?\s/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
+        continue;
+      }
+      for (const cmd of script.commands()) {
+        const sub = aptPromptingSubcommand(cmd);
+        if (!sub || aptAssumesYes(cmd)) continue;
+        const at = script.toDoc(sub.end);
+        changes.push({ message: `add -y to \`${cmd.name} ${sub.value}\``, line, edits: [{ start: at, end: at, text: ' -y' }] });
+      }
+    }
+    return { changes, skips };
+  },
+};

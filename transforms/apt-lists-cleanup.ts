@@ -1,0 +1,51 @@
+// apt-lists-cleanup: `apt-get update` downloads the package lists (tens of MB) into /var/lib/apt/lists; a RUN
+// that installs and leaves them there ships them in its layer. `rm -rf /var/lib/apt/lists/*` at the end of the
+// same RUN keeps them out of the image (a later RUN cannot shrink an earlier layer).
+// Refuses when a cache mount holds apt's folders, when a later RUN (of the stage or a stage built on it) installs
+// with apt without updating first and so needs these lists, when the RUN cannot take one more step (exec form,
+// `RUN cat <<EOF`, a shell other than sh). A RUN that already removes the lists is left alone.
+import type { Change, Skip, Transform } from '../src/types.js';
+import { isAptFetch } from '../src/commands.js';
+import { cacheMountHolds, cleansAptLists, laterRunNeedsAptLists } from '../src/packages.js';
+import { appendToRun } from '../src/run-edits.js';
+
+const CLEAN_UP = 'rm -rf /var/lib/apt/lists/*';
+
+export const aptListsCleanup: Transform = {
+  id: 'apt-lists-cleanup',
+  summary: 'remove /var/lib/apt/lists/* in the RUN that installs with apt, so the package lists stay out of the image',
+  safety: 'safe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    for (const run of doc.instructions()) {
+      if (run.getKeyword() !== 'RUN') continue;
+      const line = run.getRange().start.line;
+      const exec = doc.execForm(run);
+      const script = doc.runScript(run);
+      if (exec) {
+        if (/^(.*\/)?apt(-get)?$/.test(exec[0] ?? '') && exec.includes('install')) skips.push({ line, reason: 'the RUN is in exec form, so no clean-up step can follow the install' });
+        continue;
+      }
+      if (!script) continue;
+      if (script.hasError) {
+        if (/\bapt(-get)?\s(.|\n)*\binstall\b/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
+        continue;
+      }
+      if (!script.commands().some(isAptFetch) || cleansAptLists(script)) continue;
+      if (cacheMountHolds(doc, run, 'apt')) continue;
+      const needs = laterRunNeedsAptLists(doc, run);
+      if (needs) {
+        skips.push({ line, reason: `${doc.quote(needs)} installs with apt later without updating, so it needs these package lists` });
+        continue;
+      }
+      const edit = appendToRun(doc, run, CLEAN_UP);
+      if ('refuse' in edit) {
+        skips.push({ line, reason: `${edit.refuse}, so the lists are left in place` });
+        continue;
+      }
+      changes.push({ message: `remove the apt package lists at the end of ${doc.quote(run)}`, line, edits: [edit] });
+    }
+    return { changes, skips };
+  },
+};

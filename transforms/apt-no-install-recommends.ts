@@ -1,0 +1,38 @@
+// apt-no-install-recommends: apt installs every "Recommends" of the packages named as well, often hundreds of MB
+// nobody asked for. `--no-install-recommends` installs what the package needs to work. Unsafe: a program may rely
+// on a recommended package (a font, a CA bundle, a helper), so the image's contents change.
+// Leaves alone an install that already decides (`--no-install-recommends`, `--install-recommends`,
+// `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
+import type { Change, Skip, Transform } from '../src/types.js';
+import { aptDecidesRecommends, aptInstallWord } from '../src/packages.js';
+
+const FLAG = '--no-install-recommends';
+
+export const aptNoInstallRecommends: Transform = {
+  id: 'apt-no-install-recommends',
+  summary: 'add --no-install-recommends to apt-get install (changes what gets installed)',
+  safety: 'unsafe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    // apt.conf syntax (`APT::Install-Recommends "0";`), as written into /etc/apt/apt.conf.d by an earlier step.
+    const configured = /APT::Install-Recommends\s+\\?["']/i.test(doc.text);
+    for (const run of doc.instructions()) {
+      if (run.getKeyword() !== 'RUN') continue;
+      const script = doc.runScript(run);
+      if (!script || script.hasError) continue;
+      const line = run.getRange().start.line;
+      for (const cmd of script.commands()) {
+        const install = aptInstallWord(cmd);
+        if (!install || aptDecidesRecommends(cmd)) continue;
+        if (configured) {
+          skips.push({ line, reason: 'the Dockerfile sets APT::Install-Recommends in apt\'s configuration, which decides instead' });
+          break;
+        }
+        const at = script.toDoc(install.end);
+        changes.push({ message: `add ${FLAG} to \`${cmd.name} install\``, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
+      }
+    }
+    return { changes, skips };
+  },
+};

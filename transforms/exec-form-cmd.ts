@@ -1,0 +1,73 @@
+// exec-form-cmd: a shell-form CMD or ENTRYPOINT runs as `/bin/sh -c "..."`: the shell is PID 1, so `docker stop`'s
+// SIGTERM never reaches the program, which is killed after the grace period. The JSON (exec) form runs the program
+// itself. Converted only when the command has no shell syntax at all: one simple command whose words are all
+// static (no variables, globs, `~`, quotes that need a shell, redirections, operators or assignments); a leading
+// `exec` is dropped, as the exec form does the same.
+// Unsafe: the program now gets signals, and an exec-form CMD is passed to the base image's ENTRYPOINT as separate
+// words rather than as `sh -c` and a string. Refuses an ENTRYPOINT in a stage that sets CMD (a shell-form
+// ENTRYPOINT ignores CMD, an exec-form one appends it), a CMD in a stage with an ENTRYPOINT, a shell other than sh,
+// and instructions continued over several lines.
+import type { Change, Skip, Transform } from '../src/types.js';
+import type { Document, Instruction } from '../src/document.js';
+import { ShellScript, wordValue } from '../src/shell.js';
+import { runsPosixShell } from '../src/run-edits.js';
+
+/** The argv of a shell-form command line with no shell syntax, or null. */
+function plainArgv(text: string): string[] | null {
+  const script = new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }]);
+  const statements = script.root.namedChildren;
+  const cmd = statements[0];
+  if (script.hasError || statements.length !== 1 || cmd?.type !== 'command') return null;
+  const argv: string[] = [];
+  for (const child of cmd.namedChildren) {
+    const word = child?.type === 'command_name' ? child.namedChild(0) : child;
+    const value = word ? wordValue(word) : null;
+    if (!word || value === null || /^~|[{}]/.test(word.text) || !['word', 'string', 'raw_string', 'number', 'concatenation'].includes(word.type)) return null;
+    argv.push(value);
+  }
+  if (argv[0] === 'exec') argv.shift();
+  return argv.length ? argv : null;
+}
+
+/** The other instruction of the CMD/ENTRYPOINT pair in the instruction's stage chain, if any. */
+function partner(doc: Document, ins: Instruction): Instruction | undefined {
+  const other = ins.getKeyword() === 'CMD' ? 'ENTRYPOINT' : 'CMD';
+  const stages = [];
+  for (let s = doc.stageOf(ins) ?? null, d = 0; s && d < 100; s = doc.parentStage(s), d++) stages.push(s);
+  return stages.flatMap((s) => s.instructions).find((i) => i.getKeyword() === other);
+}
+
+export const execFormCmd: Transform = {
+  id: 'exec-form-cmd',
+  summary: 'write shell-form CMD/ENTRYPOINT without shell syntax in JSON form, so the program gets signals',
+  safety: 'unsafe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    for (const ins of doc.instructions()) {
+      const kw = ins.getKeyword();
+      if ((kw !== 'CMD' && kw !== 'ENTRYPOINT') || doc.execForm(ins)) continue;
+      const range = ins.getArgumentsRange();
+      if (!range) continue;
+      const line = ins.getRange().start.line;
+      const text = doc.slice(range);
+      if (/^\s*\[/.test(text)) continue;
+      const argv = range.start.line === range.end.line ? plainArgv(text) : null;
+      const other = partner(doc, ins);
+      const reason = !argv
+        ? 'it uses shell syntax (or spans several lines), which needs the shell'
+        : !runsPosixShell(doc, ins)
+          ? 'the stage runs another shell than sh'
+          : other
+            ? `${doc.quote(other)} in the stage would combine with it differently`
+            : null;
+      if (reason) {
+        skips.push({ line, reason: `${kw} stays in shell form: ${reason}` });
+        continue;
+      }
+      const json = `[${argv!.map((a) => JSON.stringify(a)).join(', ')}]`;
+      changes.push({ message: `write ${kw} in exec form`, line, edits: [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: json }] });
+    }
+    return { changes, skips };
+  },
+};

@@ -1,0 +1,89 @@
+// merge-runs: every RUN is a layer; consecutive RUNs that belong together (`RUN apt-get update` then
+// `RUN apt-get install ...`, a row of small set-up steps) make more layers than needed, and files one RUN deletes
+// stay in the layer of the RUN that created them. Consecutive RUNs become one `a && b` RUN.
+// Unsafe: a later edit of one part re-runs the whole merged RUN, and a failure is reported for the merged step.
+// Refuses (and says why): RUNs with different flags (--mount, --network, --security), exec form or heredocs; a
+// dependency install from manifests (`npm ci`, `pip install -r`), whose layer must stay apart to stay cached; a
+// first RUN that changes the shell's state (cd, export, set, ...) or ends with a comment or a background job; a
+// second RUN that is not a plain `&&` chain (a `;` or `||` in it would no longer stop at a failure of the first);
+// a comment between the two; a shell other than sh.
+import type { Change, Edit, Skip, Transform } from '../src/types.js';
+import type { Document, Instruction } from '../src/document.js';
+import { argValues } from '../src/commands.js';
+import { matchInstall } from '../src/installs.js';
+import { changesShellState, runsPosixShell, toDocStart } from '../src/run-edits.js';
+
+/** Why a RUN cannot take part in a merge at all, or null. */
+function unmergeable(doc: Document, run: Instruction): string | null {
+  if (doc.execForm(run)) return 'is in exec form';
+  if (doc.hasHeredoc(run)) return 'uses a heredoc';
+  const script = doc.runScript(run);
+  if (!script || script.hasError) return 'does not parse as shell';
+  if (!runsPosixShell(doc, run)) return 'is not run by sh';
+  const install = script.commands().find((c) => matchInstall([c.name, ...argValues(c)]));
+  if (install) return `installs dependencies (\`${install.name}\`), a layer that must stay apart to stay cached`;
+  return null;
+}
+
+/** The edit that joins `b` onto `a` with `&&`, or why they cannot be joined. */
+function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: string } {
+  if (doc.flagsKey(a) !== doc.flagsKey(b)) return { refuse: 'they have different flags' };
+  const first = doc.runScript(a)!;
+  const second = doc.runScript(b)!;
+  if (changesShellState(first)) return { refuse: `${doc.quote(a)} changes the shell's state (cd, export, set, ...)` };
+  if (!second.andChain()) return { refuse: `${doc.quote(b)} is not a plain \`&&\` chain` };
+  const statements = first.root.namedChildren.filter((n) => n && n.type !== 'comment');
+  const last = statements[statements.length - 1];
+  if (!last) return { refuse: `${doc.quote(a)} has no command` };
+  const after = first.text.slice(last.endIndex);
+  if (/#/.test(after)) return { refuse: `${doc.quote(a)} ends with a comment` };
+  if (/^\s*&(?!&)/.test(after)) return { refuse: `${doc.quote(a)} ends with a background job` };
+  const start = first.toDoc(last.endIndex);
+  const end = toDocStart(second, second.andChain()![0]!.startIndex);
+  const between = doc.text.slice(doc.endOfLineAfter(a), doc.offsetAt(b.getRange().start));
+  if (/#/.test(between)) return { refuse: 'a comment stands between them' };
+  const firstLine = a.getRange().start.line;
+  const lastLine = a.getRange().end.line;
+  const indent = (lastLine > firstLine && doc.indentAt(doc.lineStarts[lastLine]!)) || '    ';
+  const eol = doc.eolAt(lastLine);
+  const leading = /^[ \t]*&&/.test(doc.text.slice(doc.lineStarts[lastLine]!, start));
+  const text = leading ? ` ${doc.escapeChar}${eol}${indent}&& ` : ` && ${doc.escapeChar}${eol}${indent}`;
+  return { start, end, text };
+}
+
+export const mergeRuns: Transform = {
+  id: 'merge-runs',
+  summary: 'merge consecutive RUNs into one layer (unsafe: changes what re-runs on an edit)',
+  safety: 'unsafe',
+  apply(doc) {
+    const changes: Change[] = [];
+    const skips: Skip[] = [];
+    for (const stage of doc.stages()) {
+      const list = stage.instructions;
+      let group: { line: number; edits: Edit[]; count: number } | null = null;
+      const close = () => {
+        if (group && group.edits.length) changes.push({ message: `merge ${group.count} consecutive RUNs into one`, line: group.line, edits: group.edits });
+        group = null;
+      };
+      for (let i = 0; i + 1 < list.length; i++) {
+        const [a, b] = [list[i]!, list[i + 1]!];
+        if (a.getKeyword() !== 'RUN' || b.getKeyword() !== 'RUN') {
+          close();
+          continue;
+        }
+        const why = unmergeable(doc, a) ?? unmergeable(doc, b);
+        const edit = why ? { refuse: `a RUN ${why}` } : join(doc, a, b);
+        if ('refuse' in edit) {
+          skips.push({ line: b.getRange().start.line, reason: `not merged with the RUN before: ${edit.refuse}` });
+          close();
+          continue;
+        }
+        group ??= { line: a.getRange().start.line, edits: [], count: 1 };
+        group.edits.push(edit);
+        group.count++;
+      }
+      close();
+    }
+    return { changes, skips };
+  },
+};
