@@ -16,6 +16,7 @@ let root: string;
 let jobs: FileJob[];
 
 beforeAll(() => {
+  if (!corpusAvailable) return;
   root = materializeCorpus().root;
   const files = fs.readdirSync(root).sort().map((id) => path.join(root, id, 'Dockerfile'));
   // Every 5th case, plus inputs that fail in the worker: not a Dockerfile, and a missing file.
@@ -23,7 +24,9 @@ beforeAll(() => {
   const picked = [...files.filter((_, i) => i % 5 === 0), path.join(root, 'not-a-dockerfile'), path.join(root, 'missing')];
   jobs = picked.map((file) => ({ file, transforms: [], unsafe: true }));
 });
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
 
 async function collect(workers: number) {
   let done = 0;
