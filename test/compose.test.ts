@@ -1,31 +1,19 @@
 // Build contexts from compose and bake files, and the CLI using them: a Dockerfile whose context is a parent
 // folder gets that folder's manifests, and its .dockerignore goes to that folder.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { tempTree, dockmod } from './support/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { composeBuilds } from '../src/compose.js';
 import { bakeBuilds } from '../src/bake.js';
 import { resolveContexts } from '../src/build-contexts.js';
 
-const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const temps: string[] = [];
 afterEach(() => {
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-compose-')));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
-
-const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+const tree = (files: Record<string, string>): string => tempTree('dockmod-compose-', files, temps);
 
 const NODE_DOCKERFILE = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]\n';
 

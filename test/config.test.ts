@@ -1,30 +1,18 @@
 // dockmod.config.json / package.json "dockmod": validation with clear errors, upward search, per-glob overrides,
 // and the CLI applying them.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { tempTree, dockmod } from './support/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigResolver, validateConfig } from '../src/config.js';
 import { builtinTransforms } from '../transforms/index.js';
 
-const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const temps: string[] = [];
 afterEach(() => {
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function tree(files: Record<string, string>): string {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-config-')));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
-
-const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+const tree = (files: Record<string, string>): string => tempTree('dockmod-config-', files, temps);
 const PIP = 'FROM python:3.12\nRUN pip install flask\n';
 
 describe('validateConfig', () => {
