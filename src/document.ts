@@ -95,6 +95,14 @@ export class Document {
     return next ?? this.text.length;
   }
 
+  /**
+   * The instruction's last line ends in the escape character with nothing after it to continue (end of file):
+   * a line put right after it would join the instruction.
+   */
+  endsInContinuation(ins: Instruction): boolean {
+    return this.text.slice(this.offsetAt(ins.getRange().start), this.endOfLineAfter(ins)).replace(/\s+$/, '').endsWith(this.escapeChar);
+  }
+
   /** Leading white space of the line holding `offset`. */
   indentAt(offset: number): string {
     const start = this.lineStartOf(offset);

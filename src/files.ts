@@ -36,6 +36,12 @@ export function decodeDockerfile(file: string, bytes: Buffer): string {
     throw new InputError(file, 'not valid UTF-8');
   }
   const body = text.replace(/^\uFEFF/, '');
+  // Docker ends lines at \n only; dockerfile-ast also at a lone \r, so the two would see different instructions.
+  const loneCarriageReturn = /\r(?!\n)/.exec(body);
+  if (loneCarriageReturn) {
+    const line = body.slice(0, loneCarriageReturn.index).split('\n').length;
+    throw new InputError(file, `line ${line} has a carriage return that does not end the line, which Docker and dockmod's parser read differently`);
+  }
   const escape = escapeDirective(body);
   if (escape && escape.value !== '\\' && escape.value !== '`') {
     throw new InputError(file, `invalid escape directive on line ${escape.line}: '${escape.value}' (must be \\ or \`)`);

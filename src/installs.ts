@@ -21,6 +21,9 @@ export interface Manifests {
   /** Folders the install writes inside the project (`node_modules`): a host copy must not overwrite them. */
   shadowed?: string[];
 }
+/** Maps a path an install names (relative to its working directory, or absolute) to a context path, or null. */
+export type ToContext = (path: string) => string | null;
+
 export interface Refusal {
   refuse: string;
 }
@@ -36,7 +39,7 @@ export interface Installer {
    * root). `toContext` maps a path the command names (relative to its working directory, or absolute) to a
    * context path, or null when that path is not known to come from the context.
    */
-  manifests(argv: Argv, dir: string, context: BuildContext, toContext: (path: string) => string | null): Manifests | Refusal;
+  manifests(argv: Argv, dir: string, context: BuildContext, toContext: ToContext): Manifests | Refusal;
   /** Set when no safe split exists for this tool at all: the reason, with what to do instead. */
   unsupported?: string;
   /**
@@ -46,10 +49,23 @@ export interface Installer {
   readsNamedPaths?: boolean;
   /**
    * For commands that build and fetch dependencies as they go (`go build`, `mvn package`): the command that
-   * fetches them from the manifests alone, run before the sources are copied. The original command stays
-   * after the source copy. Absent (or '') for installs that need nothing but the manifests (`npm ci`).
+   * fetches them from the manifests alone, run before the sources are copied, built from the install's own
+   * words so that its options (settings files, profiles, mirrors) still apply. The original command stays
+   * after the source copy. Absent (or null) for installs that need nothing but the manifests (`npm ci`).
    */
-  prefetch?(argv: Argv): string;
+  prefetch?(argv: Argv): CommandWord[] | null;
+}
+
+/** A word of a generated command: the index of an argv word of the install (kept as written) or a new word. */
+export type CommandWord = number | string;
+
+/** The install as the Dockerfile writes it: each argv word's text, and what precedes the command name. */
+export interface WrittenCommand {
+  /** Assignments and wrappers before the name (`GOPROXY=direct `, `sudo -E `), kept in generated commands. */
+  prefix: string;
+  /** Shell words, or JSON strings for an exec-form RUN (which may have no shell to run a shell form). */
+  words: readonly string[];
+  json: boolean;
 }
 
 export interface InstallMatch {
@@ -72,6 +88,61 @@ export function positionals(args: Argv, valueOptions: ReadonlySet<string>): (str
     else if (!a.startsWith('-')) out.push(a);
   }
   return out;
+}
+
+/**
+ * The command with its positional arguments (goals, tasks) replaced by `replacement`, put where the first one
+ * was; every option is kept with its value, except those in `drop`, which go with theirs.
+ */
+export function replacePositionals(argv: Argv, valueOptions: ReadonlySet<string>, replacement: readonly string[], drop: ReadonlySet<string> = new Set()): CommandWord[] {
+  const out: CommandWord[] = [0];
+  let replaced = false;
+  const replaceHere = () => {
+    if (!replaced) out.push(...replacement);
+    replaced = true;
+  };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      replaceHere();
+      break;
+    }
+    if (a === null || a === undefined || !a.startsWith('-')) replaceHere();
+    else if (drop.has(a)) i += valueOptions.has(a) ? 1 : 0;
+    else if (valueOptions.has(a) && i + 1 < argv.length) out.push(i, ++i);
+    else out.push(i);
+  }
+  replaceHere();
+  return out;
+}
+
+/**
+ * Context files that options name (`mvn -s settings.xml`, `--init-script=ci.gradle`), to copy with the
+ * manifests. A path that does not map into the context comes from the image or an earlier step, so it is
+ * there before the sources are copied too.
+ */
+export function optionFiles(argv: Argv, fileOptions: ReadonlySet<string>, context: BuildContext, toContext: ToContext): string[] | Refusal {
+  const files: string[] = [];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a) continue;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    const option = eq > 0 ? a.slice(0, eq) : a;
+    if (!fileOptions.has(option)) continue;
+    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
+    if (value === null || value === undefined) return { refuse: `the file ${option} names depends on a variable` };
+    const file = toContext(value);
+    if (file === null) continue;
+    if (!context.exists(file)) return { refuse: `${value}, named by ${option}, is not in the build context` };
+    files.push(file);
+  }
+  return files;
+}
+
+/** The generated command's RUN arguments, in the form the install was written in. */
+export function renderCommand(words: readonly CommandWord[], written: WrittenCommand): string {
+  const texts = words.map((w) => (typeof w === 'number' ? written.words[w]! : written.json ? JSON.stringify(w) : w));
+  return written.json ? `[${texts.join(', ')}]` : written.prefix + texts.join(' ');
 }
 
 /** `dir`-relative files that exist in the context, in the order given. */

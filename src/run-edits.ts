@@ -31,6 +31,21 @@ export function runsPosixShell(doc: Document, ins: Instruction): boolean {
   return shell === null || POSIX_SHELLS.test(shell.slice(shell.lastIndexOf('/') + 1));
 }
 
+/**
+ * Every comment of a shell-form RUN, in source order: comment lines inside its continuation (which Docker
+ * drops from the script) and shell comments. A transform that removes the RUN keeps these.
+ */
+export function runComments(doc: Document, run: Instruction, script: ShellScript): string[] {
+  const found: { at: number; text: string }[] = script.comments().map((c) => ({ at: script.toDoc(c.startIndex), text: c.text }));
+  const { start, end } = run.getRange();
+  for (let line = start.line + 1; line <= end.line; line++) {
+    const lineStart = doc.lineStarts[line]!;
+    const text = doc.text.slice(lineStart, doc.lineStarts[line + 1] ?? doc.text.length).replace(/\r?\n$/, '');
+    if (/^\s*#/.test(text)) found.push({ at: lineStart, text: text.trim() });
+  }
+  return found.sort((a, b) => a.at - b.at).map((c) => c.text);
+}
+
 /** A RUN written as `RUN <<EOF` whose heredoc body is the script (as opposed to `RUN cat <<EOF > f`). */
 export function isHeredocBody(doc: Document, run: Instruction, script: ShellScript): boolean {
   const args = run.getArgumentsRange();

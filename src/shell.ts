@@ -34,6 +34,8 @@ export interface Word {
 /** A simple command, after wrappers like `sudo` and `env` are looked through. */
 export interface Command {
   name: string;
+  /** The command name's word as written (`./mvnw`), for commands generated from this one. */
+  nameWord: Word;
   args: Word[];
   /** The whole command node (including wrappers and assignments). */
   start: number;
@@ -215,7 +217,7 @@ function readCommand(node: Node): Command | null {
   }
   const name = words.shift();
   if (!name || name.value === null) return null;
-  return { name: name.value, args: words, start: node.startIndex, end: node.endIndex, assignments, node };
+  return { name: name.value, nameWord: name, args: words, start: node.startIndex, end: node.endIndex, assignments, node };
 }
 
 export type { Segment };

@@ -67,6 +67,10 @@ const BAD: Record<string, { make: (file: string) => void; reason: string }> = {
   'heredoc/Dockerfile': { make: (f) => fs.writeFileSync(f, 'FROM alpine\nRUN <<EOF\napk add curl\nRUN echo never ends\n'), reason: 'unterminated heredoc <<EOF on line 2: no line ends it' },
   'unknown/Dockerfile': { make: (f) => fs.writeFileSync(f, 'FROM alpine\nRUNN apk add curl\n'), reason: "unknown instruction 'RUNN' on line 2" },
   'bad-escape/Dockerfile': { make: (f) => fs.writeFileSync(f, '# escape=` \\\nFROM alpine\n'), reason: "invalid escape directive on line 1: '` \\' (must be \\ or `)" },
+  'lone-cr/Dockerfile': {
+    make: (f) => fs.writeFileSync(f, 'FROM node:20\r\nRUN npm install\rFROM scratch AS x\r\n'),
+    reason: "line 2 has a carriage return that does not end the line, which Docker and dockmod's parser read differently",
+  },
   'no-from/Dockerfile': { make: (f) => fs.writeFileSync(f, 'RUN apk add curl\n'), reason: 'not a Dockerfile: no FROM before the first instruction' },
   'folder/Dockerfile': { make: (f) => fs.mkdirSync(f), reason: 'is a directory' },
   'pipe/Dockerfile': { make: (f) => execFileSync('mkfifo', [f]), reason: 'not a regular file: a named pipe' },

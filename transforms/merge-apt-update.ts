@@ -6,6 +6,7 @@
 import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
 import { isAptFetch, isAptUpdate } from '../src/commands.js';
+import { runComments } from '../src/run-edits.js';
 
 /** Instructions that cannot depend on the package lists, so an update may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER']);
@@ -19,7 +20,7 @@ function loneUpdate(doc: Document, run: Instruction): { text: string; comments: 
   if (!steps?.length || !commands.length || !commands.every(isAptUpdate)) return null;
   if (steps.some((s) => s.type !== 'command')) return null;
   const text = script.text.slice(steps[0]!.startIndex, steps[steps.length - 1]!.endIndex);
-  return { text, comments: script.comments().map((c) => c.text) };
+  return { text, comments: runComments(doc, run, script) };
 }
 
 export const mergeAptUpdate: Transform = {
@@ -59,7 +60,7 @@ export const mergeAptUpdate: Transform = {
           skips.push({ line, reason: 'the install RUN is a heredoc' });
           continue;
         }
-        // Drop the update RUN; a comment it carried stays, on its own line.
+        // Drop the update RUN; the comments it carried stay, each on its own line.
         const eol = doc.eolAt(line);
         const removeStart = doc.lineStartOf(doc.offsetAt(update.getRange().start));
         const kept = lone.comments.map((c) => `${c}${eol}`).join('');

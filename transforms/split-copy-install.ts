@@ -9,7 +9,7 @@ import type { Change, Edit, FileWrite, Skip, Transform, BuildContext } from '../
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/document.js';
 import type { Command, ShellNode, ShellScript } from '../src/shell.js';
 import { argValues } from '../src/commands.js';
-import { matchInstall, type InstallMatch } from '../src/installs.js';
+import { matchInstall, renderCommand, type InstallMatch, type WrittenCommand } from '../src/installs.js';
 import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/sources.js';
 import { dockerignoreMatcher } from '../src/dockerignore.js';
 import picomatch from 'picomatch';
@@ -35,6 +35,7 @@ function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string
 interface FoundInstall {
   run: Instruction;
   match: InstallMatch;
+  written: WrittenCommand;
   /** The install's working directory (absolute, or under IMAGE_WORKDIR), or null when it cannot be known. */
   cwd: string | null;
   /** For a shell RUN that goes on after the install: the split point and what follows. */
@@ -49,7 +50,7 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   const exec = doc.execForm(run);
   if (exec) {
     const match = matchInstall(exec);
-    return match && { run, match, cwd: workdir };
+    return match && { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir };
   }
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
@@ -58,16 +59,17 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   if (index < 0) return wrappedInstall(run, commands);
   const cmd = commands[index]!;
   const match = matchInstall([cmd.name, ...argValues(cmd)])!;
+  const written = { prefix: script.text.slice(cmd.start, cmd.nameWord.start), words: wordTexts(cmd), json: false };
   const steps = script.andChain();
   const at = steps?.findIndex((s) => s.startIndex <= cmd.start && cmd.end <= s.endIndex) ?? -1;
   if (!steps || at < 0 || steps[at]!.type !== 'command') {
-    return { run, match, cwd: null, refuse: 'the install is inside a script that is not a plain `a && b` chain' };
+    return { run, match, written, cwd: null, refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
   let cwd = workdir;
   const cds: string[] = [];
   for (const step of steps.slice(0, at)) {
     if (!stepLeavesSourcesAlone(script, step, dest)) {
-      return { run, match, cwd, refuse: `\`${step.text}\` runs before the install in the same RUN and may use the sources` };
+      return { run, match, written, cwd, refuse: `\`${step.text}\` runs before the install in the same RUN and may use the sources` };
     }
     const first = commands.find((c) => c.node.startIndex === step.startIndex);
     if (first?.name === 'cd') {
@@ -78,12 +80,14 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it.
   let last = at;
   while (last + 1 < steps.length && stepLeavesSourcesAlone(script, steps[last + 1]!, dest)) last++;
-  const found: FoundInstall = { run, match, cwd };
+  const found: FoundInstall = { run, match, written, cwd };
   if (last + 1 < steps.length) {
     found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, cdPrefix: cds.map((c) => `${c} && `).join('') };
   }
   return found;
 }
+
+const wordTexts = (cmd: Command): string[] => [cmd.nameWord.text, ...cmd.args.map((w) => w.text)];
 
 /** An install run through an unknown wrapper (`entrypoint.sh mvn package`): found, but never split. */
 function wrappedInstall(run: Instruction, commands: Command[]): FoundInstall | null {
@@ -91,7 +95,7 @@ function wrappedInstall(run: Instruction, commands: Command[]): FoundInstall | n
     const argv = [cmd.name, ...argValues(cmd)];
     for (let k = 1; k < argv.length; k++) {
       const match = matchInstall(argv.slice(k));
-      if (match) return { run, match, cwd: null, refuse: `the install runs through \`${cmd.name}\`, which dockmod does not know` };
+      if (match) return { run, match, written: { prefix: '', words: wordTexts(cmd).slice(k), json: false }, cwd: null, refuse: `the install runs through \`${cmd.name}\`, which dockmod does not know` };
     }
   }
   return null;
@@ -251,7 +255,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (!neutral && !blocker) blocker = `${doc.quote(next)} comes between the copy and the install and may use the copied files`;
   }
   if (!found) return null;
-  const what = `\`${found.match.argv.join(' ')}\``;
+  const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
   if (blocker) return skip(blocker);
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
@@ -259,8 +263,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
   if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
   if (found.cwd === null) return skip("the install's working directory cannot be resolved");
+  if (doc.endsInContinuation(found.run)) return skip(`${doc.quote(found.run)} ends in a line continuation, which would join the source copy put after it`);
   const { installer, argv } = found.match;
-  const prefetch = installer.prefetch?.(argv);
+  const fetchWords = installer.prefetch?.(argv);
+  const prefetch = fetchWords ? renderCommand(fetchWords, found.written) : null;
   const fetchedAt = prefetch ? alreadyFetched(doc, list, i, installer.ecosystem) : null;
   if (fetchedAt !== null) return skip(`dependencies are already fetched by ${fetchedAt}; what runs after the copy only builds or installs the project itself`);
 

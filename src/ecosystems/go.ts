@@ -19,6 +19,6 @@ export const goInstallers: readonly Installer[] = [
       const files = present(context, dir, ['go.mod', 'go.sum']);
       return { files, optional: files.slice(1) };
     },
-    prefetch: (argv) => (argv[1] === 'mod' ? '' : 'go mod download'),
+    prefetch: (argv) => (argv[1] === 'mod' ? null : [0, 'mod', 'download']),
   },
 ];

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { BuildContext } from '../types.js';
 import { pipInstallIndex } from '../commands.js';
-import { basename, positionals, present, type Argv, type Installer, type Manifests, type Refusal } from '../installs.js';
+import { basename, positionals, present, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
 
 const PIP_VALUE_OPTIONS = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--upgrade-strategy', '--trusted-host', '--cache-dir', '--src', '--global-option', '--install-option', '--no-binary', '--only-binary', '--platform', '--python-version', '--implementation', '--abi', '--progress-bar', '--log', '--timeout', '--retries', '--proxy', '--exists-action', '--cert', '--client-cert', '--config-settings', '-C', '--root-user-action', '--report', '-p', '--python']);
 const REQUIREMENT_OPTIONS = ['-r', '--requirement', '-c', '--constraint'];
@@ -36,7 +36,7 @@ function requirementLines(text: string): string[] {
 }
 
 /** Requirements files (and those they include) that a pip install reads, or why it needs the sources. */
-function pipManifests(options: Argv, context: BuildContext, toContext: (path: string) => string | null): Manifests | Refusal {
+function pipManifests(options: Argv, context: BuildContext, toContext: ToContext): Manifests | Refusal {
   if (options.some((a) => a === null)) return { refuse: '`pip install` has arguments that depend on variables' };
   const local = positionals(options, PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
   if (local) return { refuse: `\`pip install ${local}\` installs local files, which need the sources` };
@@ -123,7 +123,7 @@ function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string,
       return { files, optional: files.slice(1), shadowed: [path.posix.join(dir, '.venv')] };
     },
     // The original command stays after the source copy, where it installs just the project.
-    prefetch: (argv) => (argv.includes(noProject) ? '' : [...argv, noProject].join(' ')),
+    prefetch: (argv) => (argv.includes(noProject) ? null : [...argv.keys(), noProject]),
   };
 }
 

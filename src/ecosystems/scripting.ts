@@ -35,7 +35,7 @@ const composer: Installer = {
   // Scripts and the autoloader need the sources: the original install, after the copy, does them.
   prefetch: (argv) => {
     const missing = ['--no-scripts', '--no-autoloader'].filter((o) => !argv.includes(o));
-    return missing.length ? [...argv, ...missing].join(' ') : '';
+    return missing.length ? [...argv.keys(), ...missing] : null;
   },
 };
 
