@@ -38,7 +38,7 @@ async function main(): Promise<number> {
           .option('transform', { type: 'string', describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
           .option('stdin', { type: 'boolean', default: false, describe: 'read the paths to process from standard input, one a line' })
           .option('stdin-filepath', { type: 'string', describe: "with '-': the path of the Dockerfile read from standard input, for its context and config" })
-          .option('gitignore', { type: 'boolean', default: true, describe: 'respect .gitignore when searching folders (--no-gitignore to search everything)' })
+          .option('no-gitignore', { type: 'boolean', default: false, describe: 'also search folders .gitignore excludes' })
           .option('workers', { type: 'number', describe: 'worker threads (default: one per core from 200 files on; 0: in-process)' })
           .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every skip with its reason' })
           .option('color', { type: 'boolean', describe: 'colour the diff (default: when stdout is a terminal)' })
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
           paths: paths.length || argv.stdin ? paths : ['.'],
           stdin: fromStdin ? { text: await readStdin(), filepath: argv['stdin-filepath'] } : undefined,
           transformModules: modules(argv.transform),
-          gitignore: argv.gitignore,
+          gitignore: !argv['no-gitignore'],
           workers: argv.workers,
           mode: argv.write ? 'write' : argv.check ? 'check' : argv['list-different'] ? 'list-different' : 'diff',
           only: list(argv.only),
@@ -131,6 +131,8 @@ async function main(): Promise<number> {
       },
     )
     .strict()
+    // Without this, `--no-context` would read as context=false: now it is an unknown argument, as it should be.
+    .parserConfiguration({ 'boolean-negation': false })
     .help()
     .version()
     .fail((message, error) => {

@@ -84,6 +84,15 @@ describe('dockmod CLI', () => {
     expect(r.stderr).toMatch(/unknown transform 'no-such-thing'/);
   });
 
+  it('refuses a negated option that takes a value (--no-context) instead of crashing; --no-gitignore still works', () => {
+    const dir = examplesCopy();
+    const r = dockmod(['--no-context', '.'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^dockmod: Unknown arguments?: no-context/m);
+    const all = dockmod(['--no-gitignore', '.'], dir);
+    expect([all.code, all.stdout]).toEqual([0, expect.stringContaining('+++ b/')]);
+  });
+
   it('reports a missing path and a non-Dockerfile on one line each, exit 2, and still processes the rest', () => {
     const dir = examplesCopy();
     fs.writeFileSync(path.join(dir, 'Dockerfile.notes'), 'just some notes\n');
