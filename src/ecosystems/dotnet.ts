@@ -30,7 +30,9 @@ export const dotnetInstallers: readonly Installer[] = [
       const words: CommandWord[] = [0, 'restore'];
       let project = false;
       for (let i = 2; i < argv.length; i++) {
-        const a = argv[i]!;
+        const a = argv[i];
+        // A word through a variable: manifests() refuses the install, so what it is does not matter here.
+        if (a === null || a === undefined) continue;
         if (VALUE_OPTIONS.has(a)) {
           if (RESTORE_VALUE_OPTIONS.has(a)) words.push(i, i + 1);
           i++;
