@@ -191,16 +191,15 @@ function ignoreFolders(context: BuildContext, folders: string[]): FileWrite | nu
   return { path: name, text: `${text}${sep}${missing.map((f) => `${f}${eol}`).join('')}` };
 }
 
-/** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, quoted, or null. */
-function alreadyFetched(doc: Document, list: Instruction[], index: number, ecosystem: string): string | null {
-  const run = list.slice(0, index).find((ins) => {
+/** A RUN before `index` in the stage already fetches this ecosystem's dependencies. */
+function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): boolean {
+  return list.slice(0, index).some((ins) => {
     if (ins.getKeyword() !== 'RUN') return false;
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
     const script = doc.runScript(ins);
     return !!script && !script.hasError && script.commands().some((c) => matchInstall([c.name, ...argValues(c)])?.installer.ecosystem === ecosystem);
   });
-  return run ? doc.quote(run) : null;
 }
 
 export const splitCopyInstall: Transform = {
@@ -267,8 +266,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const { installer, argv } = found.match;
   const fetchWords = installer.prefetch?.(argv);
   const prefetch = fetchWords ? renderCommand(fetchWords, found.written) : null;
-  const fetchedAt = prefetch ? alreadyFetched(doc, list, i, installer.ecosystem) : null;
-  if (fetchedAt !== null) return skip(`dependencies are already fetched by ${fetchedAt}; what runs after the copy only builds or installs the project itself`);
+  // Already split (often by dockmod's own fetch step): what runs after the copy only builds the project.
+  if (prefetch && fetchedEarlier(doc, list, i, installer.ecosystem)) return null;
 
   // Inside the copied folder, the install reads its manifests from the copy: those are copied first. Outside
   // it, an earlier COPY of its main manifest shows which context folder its working directory holds.
