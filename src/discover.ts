@@ -40,6 +40,8 @@ const require = createRequire(import.meta.url);
 class GitignoreIndex {
   private readonly perFolder = new Map<string, Ignore | null>();
   private readonly roots = new Map<string, string>();
+  /** Per root and folder: the rules of the folders from the root down to it, or null when it is not below the root. */
+  private readonly chains = new Map<string, { base: string; rules: Ignore }[] | null>();
   private createIgnore: (() => Ignore) | undefined;
 
   /** The repository root above `dir`, or `fallback` when there is none. */
@@ -77,15 +79,28 @@ class GitignoreIndex {
     return rules;
   }
 
+  /**
+   * The folders with rules from `root` down to `dir` (both normalized), computed once per folder: a search asks
+   * for every folder it meets, and most have no .gitignore on their way up.
+   */
+  private chainOf(dir: string, root: string): { base: string; rules: Ignore }[] | null {
+    const key = `${root}\0${dir}`;
+    let chain = this.chains.get(key);
+    if (chain === undefined) {
+      const parent = path.dirname(dir);
+      const above = dir === root ? [] : parent === dir ? null : this.chainOf(parent, root);
+      const rules = above && this.rules(dir);
+      chain = rules ? [...above!, { base: dir, rules }] : above;
+      this.chains.set(key, chain);
+    }
+    return chain;
+  }
+
   /** Whether `full` (a file, or a folder when `isDir`) is ignored by a .gitignore between `root` and it. */
   ignores(full: string, isDir: boolean, root: string): boolean {
-    const rel = path.relative(root, full);
-    if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) return false;
-    const parts = rel.split(path.sep);
-    for (let i = 0; i < parts.length; i++) {
-      const rules = this.rules(i === 0 ? root : path.join(root, ...parts.slice(0, i)));
-      if (!rules) continue;
-      const below = parts.slice(i).join('/');
+    if (full === root) return false;
+    for (const { base, rules } of this.chainOf(path.dirname(full), root) ?? []) {
+      const below = path.relative(base, full).split(path.sep).join('/');
       if (rules.ignores(isDir ? `${below}/` : below)) return true;
     }
     return false;
@@ -100,7 +115,8 @@ const isGlob = (arg: string, cwd: string): boolean => /[*?[\]{}!]/.test(arg) && 
  * Dockerfiles it matches and searches the folders it matches.
  */
 export async function discover(args: string[], options: DiscoverOptions): Promise<Discovery> {
-  const { cwd } = options;
+  // Normalized, as the index compares folder names.
+  const cwd = path.resolve(options.cwd);
   const gitignore = options.gitignore === false ? undefined : new GitignoreIndex();
   const files = new Set<string>();
   const buildFiles = new Set<string>();
@@ -115,13 +131,16 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
       return;
     }
     gitignore?.noteListing(dir, entries);
+    // path.join for a normalized folder and a plain name, without its cost on every entry of a large tree.
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
     for (const entry of entries) {
-      const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
+        const full = prefix + entry.name;
         if (!SKIPPED_FOLDERS.has(entry.name) && !gitignore?.ignores(full, true, root)) walk(full, root, top);
       } else if (entry.isFile() || entry.isSymbolicLink()) {
         const dockerfile = isDockerfileName(entry.name);
         if (!dockerfile && !isBuildFileName(entry.name)) continue;
+        const full = prefix + entry.name;
         if (gitignore?.ignores(full, false, root)) continue;
         if (entry.isSymbolicLink() && pointsOutside(full, top)) continue;
         (dockerfile ? files : buildFiles).add(full);

@@ -1,7 +1,7 @@
 // A parsed Dockerfile and the questions every transform asks of it.
 import path from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
-import type { Dockerfile, Instruction, Flag, From } from 'dockerfile-ast';
+import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
 import { ShellScript, type Segment } from './shell.js';
 
 type Position = { line: number; character: number };
@@ -136,9 +136,11 @@ export class Document {
 
   /** The stage a FROM builds on when it names an earlier stage, else null. */
   parentStage(stage: Stage): Stage | null {
-    const image = stage.from.getImage()?.toLowerCase();
-    if (!image) return null;
-    return this.stages().find((s) => s.index < stage.index && (s.name === image || String(s.index) === image)) ?? null;
+    return this.memo('parent', stage.from, () => {
+      const image = stage.from.getImage()?.toLowerCase();
+      if (!image) return null;
+      return this.stages().find((s) => s.index < stage.index && (s.name === image || String(s.index) === image)) ?? null;
+    });
   }
 
   /** Flags of an instruction (`--mount=...`), empty for instructions without flags. */
@@ -149,19 +151,38 @@ export class Document {
     });
   }
 
+  /** The heredocs of a RUN, COPY or ADD. dockerfile-ast's lookup is slow, and a heredoc cannot start without a `<`. */
+  heredocs(ins: Instruction): Heredoc[] {
+    return this.memo('heredocs', ins, () => {
+      const withHeredocs = ins as Instruction & { getHeredocs?: () => Heredoc[] };
+      return this.slice(ins.getRange()).includes('<') ? (withHeredocs.getHeredocs?.() ?? []) : [];
+    });
+  }
+
   hasHeredoc(ins: Instruction): boolean {
-    const withHeredocs = ins as Instruction & { getHeredocs?: () => unknown[] };
-    return (withHeredocs.getHeredocs?.().length ?? 0) > 0;
+    return this.heredocs(ins).length > 0;
+  }
+
+  /** dockerfile-ast works the arguments' range out anew on every call. */
+  private argumentsRange(ins: Instruction): Range | null {
+    return this.memo('argumentsRange', ins, () => ins.getArgumentsRange());
   }
 
   /** The instruction's arguments as written (after its flags), through its last line. */
   argumentsText(ins: Instruction): string {
-    const range = ins.getArgumentsRange();
-    return range ? this.slice(range) : '';
+    return this.memo('arguments', ins, () => {
+      const range = this.argumentsRange(ins);
+      return range ? this.slice(range) : '';
+    });
   }
 
   /** Exec-form argv of RUN/CMD/ENTRYPOINT/COPY (`["npm", "ci"]`), or null for shell form. */
   execForm(ins: Instruction): string[] | null {
+    const argv = this.memo('exec', ins, () => this.computeExecForm(ins));
+    return argv && [...argv];
+  }
+
+  private computeExecForm(ins: Instruction): string[] | null {
     const args = this.argumentsText(ins).trim();
     if (!args.startsWith('[')) return null;
     try {
@@ -192,9 +213,15 @@ export class Document {
     return this.scripts.get(ins)!;
   }
 
+  /** Frees the shell scripts parsed so far (ShellScript.free); a later runScript parses again. */
+  freeScripts(): void {
+    for (const script of this.scripts.values()) script?.free();
+    this.scripts.clear();
+  }
+
   private parseRunScript(ins: Instruction): ShellScript | null {
     if (ins.getKeyword() !== 'RUN' || this.execForm(ins)) return null;
-    const range = ins.getArgumentsRange();
+    const range = this.argumentsRange(ins);
     if (!range) return null;
     const start = this.offsetAt(range.start);
     const end = this.offsetAt(ins.getRange().end);
@@ -226,7 +253,7 @@ export class Document {
   private heredocScript(ins: Instruction, start: number, end: number): ShellScript | null {
     const firstLineEnd = this.text.indexOf('\n', start);
     const head = this.text.slice(start, firstLineEnd === -1 ? end : firstLineEnd).replace(/\r$/, '');
-    const heredocs = (ins as Instruction & { getHeredocs(): { getContentRange(): Range | null }[] }).getHeredocs();
+    const heredocs = this.heredocs(ins);
     // `RUN <<EOF` alone: the body is the script.
     if (heredocs.length === 1 && /^<<-?(["']?)[A-Za-z_][\w.-]*\1\s*$/.test(head)) {
       const content = heredocs[0]!.getContentRange();

@@ -15,7 +15,7 @@ import type {
 } from './types.js';
 
 export const MAX_PASSES = 10;
-const BOM = '\uFEFF';
+export const BOM = '\uFEFF';
 
 /** A transform threw, or its output could not be applied. */
 export class TransformError extends Error {
@@ -54,10 +54,13 @@ export function selectTransforms(all: readonly Transform[], only?: string[], ski
 
 export function optimize(input: string, options: OptimizeOptions = {}): OptimizeResult {
   const bom = input.startsWith(BOM) ? BOM : '';
-  const original = input.slice(bom.length);
+  return optimizeDocument(new Document(input.slice(bom.length)), options, bom);
+}
+
+/** optimize() over a Dockerfile already parsed (its text without the BOM); `bom` is put back on the result. */
+export function optimizeDocument(originalDoc: Document, options: OptimizeOptions = {}, bom = ''): OptimizeResult {
   const transforms = selectTransforms(options.transforms ?? builtinTransforms, options.only, options.skip);
   const context = options.context ? new OverlayContext(options.context) : undefined;
-  const originalDoc = new Document(original);
   // Edit lists in the order they were applied, to map positions back to the original text.
   const history: Edit[][] = [];
   const toOriginalOffset = (offset: number): number => {
@@ -114,11 +117,14 @@ export function optimize(input: string, options: OptimizeOptions = {}): Optimize
       changedBy.push(transform.id);
       if (text !== doc.text) {
         history.push(edits);
+        // Transforms see only the new document: the old one's shell parse trees go now (ShellScript.free).
+        doc.freeScripts();
         doc = new Document(text);
       }
     }
     if (!changedBy.length) {
       const files: FileWrite[] = context ? [...context.writes].map(([path, text]) => ({ path, text })) : [];
+      doc.freeScripts();
       return { text: bom + doc.text, files, changes, skips, heldBack };
     }
     if (pass === MAX_PASSES) {

@@ -1,11 +1,10 @@
 // Reading Dockerfiles from disk, refusing what is not one, and processing one file: the per-file work of the CLI.
 import fs from 'node:fs';
 import path from 'node:path';
-import { optimize } from './engine.js';
+import { BOM, optimizeDocument } from './engine.js';
 import { directoryContext } from './context.js';
 import { Document } from './document.js';
 import type { AppliedChange, FileWrite, OptimizeOptions, ReportedSkip } from './types.js';
-import type { Heredoc } from 'dockerfile-ast';
 
 /**
  * Larger files are refused rather than processed. The largest of 413 real Dockerfiles is 20 KB; the engine's
@@ -25,6 +24,14 @@ export class InputError extends Error {
 
 /** Decodes a Dockerfile's bytes, or says why they are not one. */
 export function decodeDockerfile(file: string, bytes: Buffer): string {
+  return parseDockerfile(file, bytes).text;
+}
+
+/**
+ * Decodes and parses a Dockerfile's bytes, or says why they are not one: its text (with any BOM) and the parsed
+ * body, which the engine takes as it is rather than parsing the text again.
+ */
+export function parseDockerfile(file: string, bytes: Buffer): { text: string; doc: Document } {
   if (bytes.length === 0) throw new InputError(file, 'empty file');
   if (bytes.length > MAX_FILE_BYTES) throw new InputError(file, tooLarge(bytes.length));
   if (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff) throw new InputError(file, 'UTF-16 encoded (dockmod reads UTF-8)');
@@ -63,10 +70,10 @@ export function decodeDockerfile(file: string, bytes: Buffer): string {
   }
   // The rest of the file would be read as the heredoc's body: a typo, not something to rewrite around.
   for (const ins of instructions) {
-    const open = (ins as typeof ins & { getHeredocs?: () => Heredoc[] }).getHeredocs?.().find((h) => h.getDelimiterRange() === null);
+    const open = doc.heredocs(ins).find((h) => h.getDelimiterRange() === null);
     if (open) throw new InputError(file, `unterminated heredoc <<${open.getName()} on line ${open.getStartRange().start.line + 1}: no line ends it`);
   }
-  return text;
+  return { text, doc };
 }
 
 /** BuildKit's reading of a parser directive: the whole rest of the line, trimmed, is the value. */
@@ -155,10 +162,10 @@ export interface ProcessOptions extends Omit<OptimizeOptions, 'context'> {
 /** Reads and optimizes one Dockerfile. Throws InputError for input that is not a Dockerfile. */
 export function processFile(file: string, options: ProcessOptions): FileResult {
   const { bytes, stat } = readDockerfile(file);
-  const before = decodeDockerfile(file, bytes);
+  const { text: before, doc } = parseDockerfile(file, bytes);
   const contextDir = options.contextDir ?? path.dirname(file);
   const context = directoryContext(contextDir, file);
-  const result = optimize(before, { ...options, context });
+  const result = optimizeDocument(doc, { ...options, context }, before.startsWith(BOM) ? BOM : '');
   const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text }));
   return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, stat };
 }

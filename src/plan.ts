@@ -4,8 +4,6 @@ import path from 'node:path';
 import { discover } from './discover.js';
 import { resolveContexts } from './build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
-import { transformsWith } from './custom-transforms.js';
-import { selectTransforms } from './engine.js';
 import type { FileJob } from './jobs.js';
 
 export interface PlanOptions {
@@ -22,6 +20,8 @@ export interface PlanOptions {
   gitignore?: boolean;
   /** One Dockerfile from standard input; `filepath` names it for its context and settings. */
   stdin?: { text: string; filepath?: string };
+  /** Told how many Dockerfiles were found as soon as they are, before their contexts and settings are read. */
+  onDiscovered?: (files: number) => void;
 }
 
 export interface Plan {
@@ -63,6 +63,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [] };
   } else {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
+    options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file)));
     plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [] };
@@ -71,14 +72,22 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   return plan;
 }
 
-/** Every id named on the command line or in a config must be a transform that exists for that file. */
+/**
+ * Every id named on the command line or in a config must be a transform that exists for that file. The built-in
+ * transforms alone, with no id named, need no check: then the transforms are not loaded here at all (a worker pool
+ * loads them in each worker, and the main thread never needs them).
+ */
 async function checkTransformIds(jobs: FileJob[], configs: ConfigResolver): Promise<void> {
-  for (const { id, file, transforms } of configs.ruleIds()) {
+  const ruleIds = configs.ruleIds();
+  const named = jobs.filter((job) => job.transforms.length || job.only || job.skip);
+  if (!ruleIds.length && !named.length) return;
+  const [{ transformsWith }, { selectTransforms }] = await Promise.all([import('./custom-transforms.js'), import('./engine.js')]);
+  for (const { id, file, transforms } of ruleIds) {
     const known = (await transformsWith(transforms)).map((t) => t.id);
     if (!known.includes(id)) throw new ConfigError(file, `unknown transform '${id}' in rules (known: ${known.join(', ')})`);
   }
   const checked = new Set<string>();
-  for (const job of jobs) {
+  for (const job of named) {
     const key = JSON.stringify([job.transforms, job.only, job.skip]);
     if (checked.has(key)) continue;
     checked.add(key);

@@ -3,7 +3,7 @@
 // workers' timing, so output is stable.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { processJob, type FileJob, type JobOutcome } from './jobs.js';
+import type { FileJob, JobOutcome } from './jobs.js';
 import type { Batch } from './worker.js';
 
 /** Below this many files, workers cost more to start than they save. */
@@ -15,17 +15,49 @@ const IN_FLIGHT = 2;
 
 export const poolSize = (files: number): number => (files < POOL_THRESHOLD ? 0 : Math.max(1, os.availableParallelism()));
 
+/** The worker threads a run of `files` jobs uses; `requested`: the --workers option. */
+export const workerCount = (files: number, requested?: number): number => Math.min(requested ?? poolSize(files), Math.ceil(files / BATCH_SIZE));
+
+/** A worker started before its jobs were known, and why it stopped if it did so before being given any. */
+export interface StartedWorker {
+  worker: Worker;
+  failure?: string;
+}
+
+const newWorker = () => new Worker(new URL('./worker.js', import.meta.url));
+
+/**
+ * Starts `count` workers ahead of the jobs, while the run is still being planned: each loads the engine in
+ * parallel with the planning instead of after it. Hand them to processAll, or stop them with stopWorkers.
+ */
+export function startWorkers(count: number): StartedWorker[] {
+  return Array.from({ length: count }, () => {
+    const started: StartedWorker = { worker: newWorker() };
+    started.worker.on('error', (error) => (started.failure ??= error.message));
+    started.worker.on('exit', (code) => (started.failure ??= `exited with code ${code}`));
+    return started;
+  });
+}
+
+export const stopWorkers = (started: StartedWorker[]): Promise<unknown> => Promise.all(started.map((s) => s.worker.terminate()));
+
 export interface ProcessAllOptions {
   /** Worker threads; 0 runs in-process. Default: poolSize(jobs.length). */
   workers?: number;
   /** Called as each job finishes, in completion order. */
   onDone?: () => void;
+  /** Workers from startWorkers, used before any new one is started (those not needed are stopped). */
+  started?: StartedWorker[];
 }
 
 /** Processes every job; yields the outcomes in job order. */
 export async function* processAll(jobs: FileJob[], options: ProcessAllOptions = {}): AsyncGenerator<JobOutcome> {
-  const workers = Math.min(options.workers ?? poolSize(jobs.length), Math.ceil(jobs.length / BATCH_SIZE));
+  const workers = workerCount(jobs.length, options.workers);
+  const started = options.started ?? [];
+  await stopWorkers(started.splice(Math.max(workers, 0)));
   if (workers <= 0) {
+    // Loaded here, not at the top: with a pool, only the workers need the engine.
+    const { processJob } = await import('./jobs.js');
     for (const job of jobs) {
       const outcome = await processJob(job);
       options.onDone?.();
@@ -33,10 +65,10 @@ export async function* processAll(jobs: FileJob[], options: ProcessAllOptions = 
     }
     return;
   }
-  yield* runPool(jobs, workers, options.onDone);
+  yield* runPool(jobs, workers, started, options.onDone);
 }
 
-async function* runPool(jobs: FileJob[], size: number, onDone?: () => void): AsyncGenerator<JobOutcome> {
+async function* runPool(jobs: FileJob[], size: number, started: StartedWorker[], onDone?: () => void): AsyncGenerator<JobOutcome> {
   const outcomes: (JobOutcome | undefined)[] = new Array(jobs.length);
   const batches = Math.ceil(jobs.length / BATCH_SIZE);
   let nextBatch = 0;
@@ -71,7 +103,13 @@ async function* runPool(jobs: FileJob[], size: number, onDone?: () => void): Asy
     notify();
   };
   const start = () => {
-    const worker = new Worker(new URL('./worker.js', import.meta.url));
+    // Workers started ahead go first, unless they have already stopped.
+    let ahead = started.shift();
+    while (ahead?.failure !== undefined) {
+      void ahead?.worker.terminate();
+      ahead = started.shift();
+    }
+    const worker = ahead?.worker ?? newWorker();
     pool.push(worker);
     inFlight.set(worker, new Set());
     worker.on('message', ({ id, outcomes: done }: { id: number; outcomes: JobOutcome[] }) => {

@@ -2,11 +2,11 @@
 import path from 'node:path';
 import type { FileResult } from './files.js';
 import { planRun, type Plan } from './plan.js';
-import { processAll } from './pool.js';
+import { processAll, startWorkers, stopWorkers, workerCount, type StartedWorker } from './pool.js';
 import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from './output.js';
 import { removeStaleTempsNear, writeFileAtomic } from './write.js';
-import { dockmodVersion, renderReport, type FormatFile, type FormatName } from './formats/index.js';
+import type { FormatFile, FormatName } from './formats/index.js';
 
 export type Mode = 'diff' | 'write' | 'check' | 'list-different';
 
@@ -54,9 +54,12 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     io.stderr.write(`dockmod: ${rel(file)}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`);
   };
   let plan: Plan;
+  // The pool's workers start loading the engine while the contexts and settings are still being read.
+  let aheadWorkers: StartedWorker[] = [];
   try {
-    plan = await planRun({ ...options, cwd });
+    plan = await planRun({ ...options, cwd, onDiscovered: (files) => (aheadWorkers = startWorkers(workerCount(files, options.workers))) });
   } catch (e) {
+    await stopWorkers(aheadWorkers);
     io.stderr.write(`dockmod: ${(e as Error).message}\n`);
     return EXIT_ERROR;
   }
@@ -73,7 +76,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const pendingChanges: string[] = [];
   // A context file (.dockerignore) that several Dockerfiles' changes write is shown once.
   const shownContextFiles = new Set<string>();
-  for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick })) {
+  for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick, started: aheadWorkers })) {
     const file = outcome.file;
     if ('error' in outcome) {
       error(outcome.error.file, outcome.error.message);
@@ -133,7 +136,10 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     }
   }
   progress.clear();
-  if (report) io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, cwd, version: dockmodVersion() }));
+  if (report) {
+    const { dockmodVersion, renderReport } = await import('./formats/index.js');
+    io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, cwd, version: dockmodVersion() }));
+  }
   tally.seconds = (performance.now() - started) / 1000;
   if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write')}\n`);
   if (tally.errors) return EXIT_ERROR;
