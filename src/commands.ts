@@ -1,5 +1,5 @@
 // The shared vocabulary for the commands transforms look for. Each predicate reads like the rule it serves.
-import type { Command, Word } from './shell.js';
+import { ShellScript, type Command, type ShellNode, type Segment, type Word } from './shell.js';
 
 /** Static values of a command's arguments (null for dynamic words). */
 export function argValues(cmd: Command): (string | null)[] {
@@ -81,4 +81,67 @@ export function osPackageInstall(argv: readonly (string | null)[]): string | nul
   const subcommands = OS_INSTALL_SUBCOMMANDS[tool];
   const sub = argv.slice(1).find((a) => a !== null && !a.startsWith('-'));
   return subcommands && sub && subcommands.includes(sub) ? tool : null;
+}
+
+/**
+ * Why a RUN that mentions a tool (`mentions`) cannot have its commands read, or null: the script does not parse,
+ * or the mention is in a heredoc fed to a command (`RUN bash <<EOF`, `RUN cat <<EOF > f`), whose body is data to
+ * the shell. Transforms leave such a RUN as written and report this reason.
+ */
+export function unreadMention(script: ShellScript, mentions: RegExp): string | null {
+  if (script.hasError) return mentions.test(script.text) ? 'the RUN does not parse as shell, so it is left untouched' : null;
+  const pending: ShellNode[] = [script.root];
+  while (pending.length) {
+    const node = pending.pop()!;
+    if (node.type === 'heredoc_body' && mentions.test(node.text)) {
+      const statement = node.parent?.parent;
+      const name = statement?.type === 'redirected_statement' ? statement.childForFieldName('body')?.childForFieldName('name')?.text : undefined;
+      return `the RUN feeds a heredoc to ${name ? `\`${name}\`` : 'a command'}, whose body is not read as commands, so it is left as written`;
+    }
+    for (const child of node.namedChildren) if (child) pending.push(child);
+  }
+  return null;
+}
+
+const SHELLS = /^(sh|bash|dash|ash|zsh|ksh)$/;
+
+/** The argument a command runs as a shell command line: `sh -c '...'`, `su app -c '...'`, `scl enable python27 '...'`. */
+function commandStringArg(cmd: Command): Word | null {
+  const tool = basename(cmd.name);
+  const values = argValues(cmd);
+  if (SHELLS.test(tool)) {
+    const option = values.findIndex((v) => v !== null && /^-[a-z]*c[a-z]*$/.test(v));
+    return option >= 0 && values.slice(0, option).every((v) => v?.startsWith('-')) ? (cmd.args[option + 1] ?? null) : null;
+  }
+  if (tool === 'su' || tool === 'runuser') {
+    const option = values.findIndex((v) => v === '-c' || v === '--command');
+    return option >= 0 ? (cmd.args[option + 1] ?? null) : null;
+  }
+  if (tool === 'scl' && values[0] === 'enable' && values.length >= 3 && !values.includes('--')) return cmd.args[cmd.args.length - 1]!;
+  return null;
+}
+
+/**
+ * The command lines a script passes to another shell as one quoted string (see commandStringArg), parsed, with
+ * offsets mapped to the Dockerfile. Only strings whose text is their value (single quotes, or double quotes
+ * without escapes or expansions) and that parse without comments are read, so an edit inside them means what it
+ * says.
+ */
+export function commandStrings(script: ShellScript): ShellScript[] {
+  const out: ShellScript[] = [];
+  for (const cmd of script.commands()) {
+    const arg = commandStringArg(cmd);
+    if (!arg || arg.value === null || !/^(['"]).*\1$/s.test(arg.text) || arg.text.slice(1, -1) !== arg.value) continue;
+    const segments: Segment[] = [];
+    for (let i = 0; i < arg.value.length; i++) {
+      const doc = script.toDoc(arg.start + 1 + i);
+      const last = segments[segments.length - 1];
+      if (last && last.docStart + last.length === doc) last.length++;
+      else segments.push({ shellStart: i, docStart: doc, length: 1 });
+    }
+    const inner = new ShellScript(arg.value, segments);
+    // A comment inside the string would hide from a reader where the command line ends: leave such strings alone.
+    if (!inner.hasError && !inner.comments().length) out.push(inner);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // Package-manager vocabulary shared by the size transforms: which commands install, prompt, clean up, and where
 // each tool keeps its download cache. Every predicate takes a parsed command (src/shell.ts), never raw text.
 import type { Document, Instruction, Stage } from './document.js';
-import type { Command, ShellScript, Word } from './shell.js';
+import type { Command, ShellNode, ShellScript, Word } from './shell.js';
 import { aptSubcommand, argValues, hasOption, isAptFetch, isAptUpdate } from './commands.js';
 
 function basename(name: string): string {
@@ -63,12 +63,16 @@ export function aptDecidesRecommends(cmd: Command): boolean {
 /** A path argument (`rm -rf /var/lib/apt/lists/*`) as written, for clean-up checks: globs are kept as text. */
 const pathTexts = (cmd: Command): string[] => cmd.args.map((a) => a.value ?? a.text.replace(/^["']|["']$/g, ''));
 
+const isAptDistClean = (c: Command): boolean => ['dist-clean', 'distclean'].includes(aptSubcommand(c)?.name ?? '');
+
 /** The script already removes apt's package lists (`rm -rf /var/lib/apt/lists/*`, apt 3's `apt-get dist-clean`). */
 export function cleansAptLists(script: ShellScript): boolean {
-  return script.commands().some(
-    (c) => ['dist-clean', 'distclean'].includes(aptSubcommand(c)?.name ?? '') || pathTexts(c).some((p) => p.startsWith('/var/lib/apt/lists') || /^\/var\/lib\/apt\/?\*?$/.test(p)),
-  );
+  return script.commands().some((c) => isAptDistClean(c) || pathTexts(c).some((p) => p.startsWith('/var/lib/apt/lists') || /^\/var\/lib\/apt\/?\*?$/.test(p)));
 }
+
+/** A command that removes all of apt's package lists: `rm -rf /var/lib/apt/lists/*` or `apt-get dist-clean`. */
+const removesAptLists = (c: Command): boolean =>
+  isAptDistClean(c) || (basename(c.name) === 'rm' && pathTexts(c).some((p) => /^\/var\/lib\/apt(\/lists)?\/?\*?$/.test(p)));
 
 /** Scripts that fetch packages with apt, and whether they refresh the lists themselves before the first fetch. */
 export function aptFetchNeedsEarlierLists(script: ShellScript): boolean {
@@ -100,19 +104,63 @@ export function instructionsAfter(doc: Document, ins: Instruction): Instruction[
 }
 
 /**
+ * Every line of instructions that runs on top of `ins`'s files, in order: the rest of its stage, then for each
+ * stage built from it (directly or through others) the stages on the way down to it. A sibling stage does not
+ * see what another one did.
+ */
+function instructionLinesAfter(doc: Document, ins: Instruction): Instruction[][] {
+  const stage = doc.stageOf(ins);
+  if (!stage) return [];
+  const rest = stage.instructions.slice(stage.instructions.indexOf(ins) + 1);
+  const lines = [rest];
+  for (const descendant of descendantStages(doc, stage)) {
+    const way: Instruction[] = [];
+    for (let s: Stage | null = descendant, depth = 0; s && s !== stage && depth < 100; s = doc.parentStage(s), depth++) way.unshift(...s.instructions);
+    lines.push([...rest, ...way]);
+  }
+  return lines;
+}
+
+/** The script's commands that run whenever the script succeeds: top-level statements and steps of their `&&` chains. */
+function alwaysRunCommands(script: ShellScript): Command[] {
+  const nodes: ShellNode[] = [];
+  const pending = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment').reverse();
+  while (pending.length) {
+    const node = pending.pop()!;
+    const operator = node.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||'));
+    if (node.type === 'list' && operator?.type === '&&') {
+      const children = node.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment');
+      pending.push(...children.reverse());
+    } else nodes.push(node);
+  }
+  return script.commands().filter((c) => nodes.some((n) => n.startIndex === c.start && n.endIndex === c.end));
+}
+
+/**
+ * The script refreshes or removes the package lists whenever it succeeds (an `apt-get update` or `rm` of the lists
+ * as a top-level step), so instructions after it no longer see the lists an earlier RUN left.
+ */
+function replacesAptLists(script: ShellScript): boolean {
+  return alwaysRunCommands(script).some((c) => isAptUpdate(c) || removesAptLists(c));
+}
+
+/**
  * A later RUN (in the stage or a stage built from it) installs with apt without running `apt-get update` first,
  * so it needs the package lists that `run` leaves behind. Also true for a later RUN that mentions apt but
- * cannot be read.
+ * cannot be read. A RUN that refreshes or removes the lists itself ends the search along its line of stages.
  */
 export function laterRunNeedsAptLists(doc: Document, run: Instruction): Instruction | null {
-  for (const ins of instructionsAfter(doc, run)) {
-    if (ins.getKeyword() !== 'RUN') continue;
-    const script = doc.runScript(ins);
-    if (!script || script.hasError) {
-      if (/\bapt(-get)?\b/.test(doc.argumentsText(ins))) return ins;
-      continue;
+  for (const line of instructionLinesAfter(doc, run)) {
+    for (const ins of line) {
+      if (ins.getKeyword() !== 'RUN') continue;
+      const script = doc.runScript(ins);
+      if (!script || script.hasError) {
+        if (/\bapt(-get)?\b/.test(doc.argumentsText(ins))) return ins;
+        continue;
+      }
+      if (aptFetchNeedsEarlierLists(script)) return ins;
+      if (replacesAptLists(script)) break;
     }
-    if (aptFetchNeedsEarlierLists(script)) return ins;
   }
   return null;
 }

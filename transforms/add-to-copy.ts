@@ -54,8 +54,12 @@ export const addToCopy: Transform = {
     const changes: Change[] = [];
     const skips: Skip[] = [];
     for (const ins of doc.instructions()) {
-      if (ins.getKeyword() !== 'ADD' || doc.hasHeredoc(ins)) continue;
+      if (ins.getKeyword() !== 'ADD') continue;
       const line = ins.getRange().start.line;
+      if (doc.hasHeredoc(ins)) {
+        skips.push({ line, reason: 'ADD stays: its source is a heredoc, which is left as written' });
+        continue;
+      }
       const why = refusal(doc, ins, ctx.context);
       if (why) {
         skips.push({ line, reason: `ADD stays: ${why}` });

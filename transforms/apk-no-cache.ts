@@ -8,6 +8,7 @@ import type { Document, Instruction } from '../src/document.js';
 import type { ShellScript } from '../src/shell.js';
 import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/packages.js';
 import { removeCommand } from '../src/run-edits.js';
+import { unreadMention } from '../src/commands.js';
 
 const FLAG = '--no-cache';
 
@@ -45,10 +46,9 @@ export const apkNoCache: Transform = {
       const script = doc.runScript(run);
       if (!script) continue;
       const line = run.getRange().start.line;
-      if (script.hasError) {
-        if (/\bapk\s/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
-        continue;
-      }
+      const unread = unreadMention(script, /\bapk\s/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       const adds = script.commands().filter((c) => isApkAdd(c) && !apkUsesNoCache(c));
       const edits: Edit[] = adds.map((c) => {
         const at = script.toDoc(apkSubcommand(c)!.word.end);

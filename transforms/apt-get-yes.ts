@@ -4,6 +4,7 @@
 // `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
 import type { Change, Skip, Transform } from '../src/types.js';
 import { aptAssumesYes, aptPromptingSubcommand } from '../src/packages.js';
+import { unreadMention } from '../src/commands.js';
 
 export const aptGetYes: Transform = {
   id: 'apt-get-yes',
@@ -17,10 +18,9 @@ export const aptGetYes: Transform = {
       const script = doc.runScript(run);
       if (!script) continue;
       const line = run.getRange().start.line;
-      if (script.hasError) {
-        if (/\bapt(-get)?\s/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
-        continue;
-      }
+      const unread = unreadMention(script, /\bapt(-get)?\s/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       for (const cmd of script.commands()) {
         const sub = aptPromptingSubcommand(cmd);
         if (!sub || aptAssumesYes(cmd)) continue;

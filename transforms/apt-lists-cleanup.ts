@@ -1,11 +1,12 @@
 // apt-lists-cleanup: `apt-get update` downloads the package lists (tens of MB) into /var/lib/apt/lists; a RUN
 // that installs and leaves them there ships them in its layer. `rm -rf /var/lib/apt/lists/*` at the end of the
 // same RUN keeps them out of the image (a later RUN cannot shrink an earlier layer).
-// Refuses when a cache mount holds apt's folders, when a later RUN (of the stage or a stage built on it) installs
-// with apt without updating first and so needs these lists, when the RUN cannot take one more step (exec form,
-// `RUN cat <<EOF`, a shell other than sh). A RUN that already removes the lists is left alone.
+// Refuses when a cache mount holds apt's folders; when a later RUN (of the stage or a stage built on it, up to a
+// RUN that refreshes or removes the lists itself) installs with apt without updating first and so needs these
+// lists; when the RUN cannot take one more step (exec form, `RUN cat <<EOF`, a shell other than sh). A RUN that
+// already removes the lists is left alone.
 import type { Change, Skip, Transform } from '../src/types.js';
-import { isAptFetch } from '../src/commands.js';
+import { isAptFetch, unreadMention } from '../src/commands.js';
 import { cacheMountHolds, cleansAptLists, laterRunNeedsAptLists } from '../src/packages.js';
 import { appendToRun } from '../src/run-edits.js';
 
@@ -28,15 +29,16 @@ export const aptListsCleanup: Transform = {
         continue;
       }
       if (!script) continue;
-      if (script.hasError) {
-        if (/\bapt(-get)?\s(.|\n)*\binstall\b/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
-        continue;
-      }
+      const unread = unreadMention(script, /\bapt(-get)?\s(.|\n)*\binstall\b/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       if (!script.commands().some(isAptFetch) || cleansAptLists(script)) continue;
       if (cacheMountHolds(doc, run, 'apt')) continue;
       const needs = laterRunNeedsAptLists(doc, run);
       if (needs) {
-        skips.push({ line, reason: `${doc.quote(needs)} installs with apt later without updating, so it needs these package lists` });
+        const unreadable = !doc.runScript(needs) || doc.runScript(needs)!.hasError;
+        const why = unreadable ? 'uses apt later but cannot be read, so it may need' : 'installs with apt later without updating, so it needs';
+        skips.push({ line, reason: `${doc.quote(needs)} ${why} these package lists` });
         continue;
       }
       const edit = appendToRun(doc, run, CLEAN_UP);

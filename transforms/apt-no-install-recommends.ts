@@ -5,6 +5,7 @@
 // `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
 import type { Change, Skip, Transform } from '../src/types.js';
 import { aptDecidesRecommends, aptInstallWord } from '../src/packages.js';
+import { unreadMention } from '../src/commands.js';
 
 const FLAG = '--no-install-recommends';
 
@@ -20,8 +21,11 @@ export const aptNoInstallRecommends: Transform = {
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
       const script = doc.runScript(run);
-      if (!script || script.hasError) continue;
+      if (!script) continue;
       const line = run.getRange().start.line;
+      const unread = unreadMention(script, /\bapt(-get)?\s(.|\n)*\binstall\b/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       for (const cmd of script.commands()) {
         const install = aptInstallWord(cmd);
         if (!install || aptDecidesRecommends(cmd)) continue;

@@ -2,7 +2,7 @@
 // list changes, that later RUN re-runs but the update layer stays cached, so apt installs from stale lists
 // (or fails on vanished versions). Running the update in the same RUN as the install keeps them together.
 // Refuses when the two RUNs have different flags, when a RUN or COPY/ADD stands between them, or when the
-// install RUN is exec form or a heredoc.
+// update or the install RUN is a heredoc (or the install is exec form).
 import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
 import { isAptFetch, isAptUpdate } from '../src/commands.js';
@@ -11,14 +11,18 @@ import { runComments } from '../src/run-edits.js';
 /** Instructions that cannot depend on the package lists, so an update may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER']);
 
-/** The RUN's update commands as one `a && b` text, when the RUN does nothing but update the package lists. */
-function loneUpdate(doc: Document, run: Instruction): { text: string; comments: string[] } | null {
+/**
+ * The RUN's update commands as one `a && b` text, when the RUN does nothing but update the package lists; why
+ * such a RUN cannot be moved (a heredoc); null for any other RUN.
+ */
+function loneUpdate(doc: Document, run: Instruction): { text: string; comments: string[] } | { refuse: string } | null {
   const script = doc.runScript(run);
-  if (!script || script.hasError || doc.hasHeredoc(run)) return null;
-  const steps = script.andChain();
+  if (!script || script.hasError) return null;
   const commands = script.commands();
-  if (!steps?.length || !commands.length || !commands.every(isAptUpdate)) return null;
-  if (steps.some((s) => s.type !== 'command')) return null;
+  if (!commands.length || !commands.every(isAptUpdate)) return null;
+  if (doc.hasHeredoc(run)) return { refuse: 'the update RUN is a heredoc' };
+  const steps = script.andChain();
+  if (!steps?.length || steps.some((s) => s.type !== 'command')) return null;
   const text = script.text.slice(steps[0]!.startIndex, steps[steps.length - 1]!.endIndex);
   return { text, comments: runComments(doc, run, script) };
 }
@@ -38,6 +42,10 @@ export const mergeAptUpdate: Transform = {
         const lone = loneUpdate(doc, update);
         if (!lone) continue;
         const line = update.getRange().start.line;
+        if ('refuse' in lone) {
+          skips.push({ line, reason: lone.refuse });
+          continue;
+        }
         const j = list.findIndex((ins, k) => k > i && !NEUTRAL.has(ins.getKeyword()));
         const next = j < 0 ? undefined : list[j]!;
         if (!next || next.getKeyword() !== 'RUN') {

@@ -2,32 +2,32 @@
 // `RUN apt-get install ...`, a row of small set-up steps) make more layers than needed, and files one RUN deletes
 // stay in the layer of the RUN that created them. Consecutive RUNs become one `a && b` RUN.
 // Unsafe: a later edit of one part re-runs the whole merged RUN, and a failure is reported for the merged step.
-// Refuses (and says why): RUNs with different flags (--mount, --network, --security), exec form or heredocs; a
-// dependency install from manifests (`npm ci`, `pip install -r`), whose layer must stay apart to stay cached; a
-// first RUN that changes the shell's state (cd, export, set, ...) or ends with a comment or a background job; a
-// second RUN that is not a plain `&&` chain (a `;` or `||` in it would no longer stop at a failure of the first);
-// a comment between the two; a shell other than sh.
+// Refuses, and says why, when a detail of two plain RUNs is in the way (a near miss): a first RUN that changes
+// the shell's state (cd, export, set, ...) or ends with a comment or a background job; a second RUN that is not a
+// plain `&&` chain (a `;` or `||` in it would no longer stop at a failure of the first).
+// Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
+// --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
+// manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
 import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
 import { argValues } from '../src/commands.js';
 import { matchInstall } from '../src/installs.js';
 import { changesShellState, runsPosixShell, toDocStart } from '../src/run-edits.js';
 
-/** Why a RUN cannot take part in a merge at all, or null. */
-function unmergeable(doc: Document, run: Instruction): string | null {
-  if (doc.execForm(run)) return 'is in exec form';
-  if (doc.hasHeredoc(run)) return 'uses a heredoc';
+/**
+ * The RUN can take part in a merge: shell form without heredocs, parsed, run by sh, and not a dependency install
+ * from manifests (a layer that must stay apart to stay cached).
+ */
+function mergeable(doc: Document, run: Instruction): boolean {
+  if (doc.execForm(run) || doc.hasHeredoc(run)) return false;
   const script = doc.runScript(run);
-  if (!script || script.hasError) return 'does not parse as shell';
-  if (!runsPosixShell(doc, run)) return 'is not run by sh';
-  const install = script.commands().find((c) => matchInstall([c.name, ...argValues(c)]));
-  if (install) return `installs dependencies (\`${install.name}\`), a layer that must stay apart to stay cached`;
-  return null;
+  if (!script || script.hasError || !runsPosixShell(doc, run)) return false;
+  return !script.commands().some((c) => matchInstall([c.name, ...argValues(c)]));
 }
 
-/** The edit that joins `b` onto `a` with `&&`, or why they cannot be joined. */
-function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: string } {
-  if (doc.flagsKey(a) !== doc.flagsKey(b)) return { refuse: 'they have different flags' };
+/** The edit that joins `b` onto `a` with `&&`; why they cannot be joined (a near miss); or null when they are kept apart by design. */
+function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: string } | null {
+  if (doc.flagsKey(a) !== doc.flagsKey(b)) return null;
   const first = doc.runScript(a)!;
   const second = doc.runScript(b)!;
   if (changesShellState(first)) return { refuse: `${doc.quote(a)} changes the shell's state (cd, export, set, ...)` };
@@ -41,7 +41,7 @@ function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: s
   const start = first.toDoc(last.endIndex);
   const end = toDocStart(second, second.andChain()![0]!.startIndex);
   const between = doc.text.slice(doc.endOfLineAfter(a), doc.offsetAt(b.getRange().start));
-  if (/#/.test(between)) return { refuse: 'a comment stands between them' };
+  if (/#/.test(between)) return null;
   const firstLine = a.getRange().start.line;
   const lastLine = a.getRange().end.line;
   const indent = (lastLine > firstLine && doc.indentAt(doc.lineStarts[lastLine]!)) || '    ';
@@ -71,10 +71,9 @@ export const mergeRuns: Transform = {
           close();
           continue;
         }
-        const why = unmergeable(doc, a) ?? unmergeable(doc, b);
-        const edit = why ? { refuse: `a RUN ${why}` } : join(doc, a, b);
-        if ('refuse' in edit) {
-          skips.push({ line: b.getRange().start.line, reason: `not merged with the RUN before: ${edit.refuse}` });
+        const edit = mergeable(doc, a) && mergeable(doc, b) ? join(doc, a, b) : null;
+        if (!edit || 'refuse' in edit) {
+          if (edit) skips.push({ line: b.getRange().start.line, reason: `not merged with the RUN before: ${edit.refuse}` });
           close();
           continue;
         }

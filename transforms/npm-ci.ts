@@ -6,7 +6,7 @@
 // context is unknown, the working directory cannot be resolved, or the install asks for no lockfile.
 import path from 'node:path';
 import type { Change, Skip, Transform } from '../src/types.js';
-import { argValues } from '../src/commands.js';
+import { argValues, unreadMention } from '../src/commands.js';
 import { npmProjectInstallWord } from '../src/packages.js';
 import { contextFileAt } from '../src/context-files.js';
 import { runWorkingDirectory } from '../src/run-edits.js';
@@ -23,8 +23,11 @@ export const npmCi: Transform = {
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
       const script = doc.runScript(run);
-      if (!script || script.hasError) continue;
+      if (!script) continue;
       const line = run.getRange().start.line;
+      const unread = unreadMention(script, /\bnpm\s+(install|i)\b/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       for (const cmd of script.commands()) {
         const install = npmProjectInstallWord(cmd);
         if (!install) continue;
@@ -49,7 +52,7 @@ export const npmCi: Transform = {
           continue;
         }
         const start = script.toDoc(install.start);
-        changes.push({ message: `use \`npm ci\`: ${lockfile} is copied in`, line, edits: [{ start, end: script.toDoc(install.end), text: 'ci' }] });
+        changes.push({ message: `replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, line, edits: [{ start, end: script.toDoc(install.end), text: 'ci' }] });
       }
     }
     return { changes, skips };

@@ -1,10 +1,12 @@
 // pip-no-cache-dir: `pip install` keeps every downloaded wheel in ~/.cache/pip, inside the image layer, where it
 // is never used again. `--no-cache-dir` right after `install` keeps the layer to what was installed.
+// Also fixes pip installs in a command line given to another shell as one quoted string (`sh -c '...'`,
+// `su app -c '...'`, `scl enable python27 '...'`).
 // Refuses (silently, as there is nothing to fix) when PIP_NO_CACHE_DIR is set or a cache mount holds pip's
-// cache; reports a skip for a RUN that mentions pip but does not parse as shell.
+// cache; reports a skip for a RUN that mentions pip but does not parse as shell or feeds it in a heredoc.
 import type { Change, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
-import { hasOption, pipInstall, pipInstallIndex, argValues } from '../src/commands.js';
+import { argValues, commandStrings, hasOption, pipInstall, pipInstallIndex, unreadMention } from '../src/commands.js';
 
 const FLAG = '--no-cache-dir';
 const ENV_NAME = 'PIP_NO_CACHE_DIR';
@@ -34,16 +36,18 @@ export const pipNoCacheDir: Transform = {
       }
       const script = doc.runScript(run);
       if (!script) continue;
-      if (script.hasError) {
-        if (/\bpip/.test(script.text)) skips.push({ line, reason: 'the RUN does not parse as shell, so it is left untouched' });
-        continue;
-      }
+      const unread = unreadMention(script, /\bpip[\d.]*\s+install\b/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       if (script.exportedVariables().has(ENV_NAME)) continue;
-      for (const cmd of script.commands()) {
-        const pip = pipInstall(cmd);
-        if (!pip || hasOption(argValues(cmd), FLAG) || cmd.assignments.has(ENV_NAME)) continue;
-        const at = script.toDoc(pip.install.end);
-        changes.push({ message, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
+      // Also the pip installs of command lines run by another shell (`su app -c '...'`, `scl enable py3 '...'`).
+      for (const shell of [script, ...commandStrings(script)]) {
+        for (const cmd of shell.commands()) {
+          const pip = pipInstall(cmd);
+          if (!pip || hasOption(argValues(cmd), FLAG) || cmd.assignments.has(ENV_NAME)) continue;
+          const at = shell.toDoc(pip.install.end);
+          changes.push({ message, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
+        }
       }
     }
     return { changes, skips };

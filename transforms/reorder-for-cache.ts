@@ -47,6 +47,12 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
   );
 }
 
+/** Some command of the RUN is an OS package manager (apt, apk, yum, dnf, zypper). */
+function managesOsPackages(doc: Document, run: Instruction): boolean {
+  const script = doc.runScript(run);
+  return !!script && !script.hasError && script.commands().some((cmd) => aptSubcommand(cmd) ?? apkSubcommand(cmd) ?? rpmSubcommand(cmd));
+}
+
 /** Names an ENV or ARG sets. */
 function definedNames(ins: Instruction): string[] {
   const kw = ins.getKeyword();
@@ -118,6 +124,10 @@ export const reorderForCache: Transform = {
       const moved: Instruction[] = [];
       for (let k = first + 1; k < list.length; k++) {
         const ins = list[k]!;
+        if (ins.getKeyword() === 'RUN' && doc.hasHeredoc(ins) && managesOsPackages(doc, ins)) {
+          skips.push({ line: ins.getRange().start.line, reason: `${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved` });
+          continue;
+        }
         if (!MOVABLE.has(ins.getKeyword()) || (ins.getKeyword() === 'RUN' && !isOsPackageRun(doc, ins))) continue;
         const between = list.slice(first, k).filter((i) => !moved.includes(i));
         const stop = blocker(doc, ins, between);

@@ -3,9 +3,11 @@
 // (`yum clean all`, `dnf clean all`, `microdnf clean all`, `zypper clean --all`) at the end of the same RUN keeps
 // them out. Unlike apt's lists, the managers fetch metadata again by themselves, so later RUNs still work.
 // Leaves alone a RUN that already cleans or whose cache mount holds the cache; refuses a RUN that cannot take
-// one more step (exec form, `RUN cat <<EOF`, a shell other than sh).
+// one more step (exec form, a shell other than sh) and reports a RUN whose install it cannot read (`RUN cat <<EOF`,
+// a script that does not parse).
 import type { Change, Skip, Transform } from '../src/types.js';
 import { RPM_CLEAN_UP, cleansRpmCache, rpmInstallTool } from '../src/packages.js';
+import { unreadMention } from '../src/commands.js';
 import { appendToRun } from '../src/run-edits.js';
 
 /** Cache mount targets that hold an RPM-family manager's cache. */
@@ -21,11 +23,14 @@ export const yumDnfZypperClean: Transform = {
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN' || doc.cacheMountTargets(run).some((t) => RPM_CACHE.test(t))) continue;
       const script = doc.runScript(run);
-      if (!script || script.hasError) continue;
+      if (!script) continue;
+      const line = run.getRange().start.line;
+      const unread = unreadMention(script, /\b(yum|dnf|microdnf|zypper)\s[^\n]*\b(install|groupinstall|in|update|up|upgrade)\b/);
+      if (unread) skips.push({ line, reason: unread });
+      if (script.hasError) continue;
       const commands = script.commands();
       const tools = [...new Set(commands.map(rpmInstallTool).filter((t): t is string => t !== null))];
       if (!tools.length || commands.some(cleansRpmCache)) continue;
-      const line = run.getRange().start.line;
       const cleanUp = tools.map((t) => RPM_CLEAN_UP[t]!).join(' && ');
       const edit = appendToRun(doc, run, cleanUp);
       if ('refuse' in edit) {
