@@ -29,6 +29,15 @@ export interface CopyArgs {
   flagsText: string;
 }
 
+const HEREDOC_OPEN = String.raw`<<-?(["']?)[A-Za-z_][\w.-]*\1`;
+/** A shell reading its script from standard input: options, none of them `-c`. */
+const SHELL_READING_STDIN = String.raw`(?:/bin/|/usr/bin/)?(?:sh|bash|dash|ash)(?:\s+-(?![a-zA-Z]*c)[a-zA-Z]+)*`;
+const BODY_IS_SCRIPT = new RegExp(`^${HEREDOC_OPEN}\\s*$`);
+const BODY_FED_TO_SHELL = [
+  new RegExp(`^${HEREDOC_OPEN}\\s+${SHELL_READING_STDIN}\\s*$`),
+  new RegExp(`^${SHELL_READING_STDIN}\\s+${HEREDOC_OPEN}\\s*$`),
+];
+
 /** Stands for the WORKDIR that the base image sets, which the Dockerfile cannot see. */
 export const IMAGE_WORKDIR = '/<image WORKDIR>';
 
@@ -254,8 +263,9 @@ export class Document {
     const firstLineEnd = this.text.indexOf('\n', start);
     const head = this.text.slice(start, firstLineEnd === -1 ? end : firstLineEnd).replace(/\r$/, '');
     const heredocs = this.heredocs(ins);
-    // `RUN <<EOF` alone: the body is the script.
-    if (heredocs.length === 1 && /^<<-?(["']?)[A-Za-z_][\w.-]*\1\s*$/.test(head)) {
+    // `RUN <<EOF` alone, or the heredoc fed to a shell as its script (`RUN <<EOF bash`, `RUN sh -e <<EOF`): the
+    // body is the script.
+    if (heredocs.length === 1 && [BODY_IS_SCRIPT, ...BODY_FED_TO_SHELL].some((form) => form.test(head))) {
       const content = heredocs[0]!.getContentRange();
       if (!content) return new ShellScript('', [{ shellStart: 0, docStart: start, length: 0 }]);
       const from = this.offsetAt(content.start);
