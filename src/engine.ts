@@ -69,11 +69,16 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
   };
   const toOriginalLine = (doc: Document, line: number): number =>
     originalDoc.lineAt(toOriginalOffset(doc.lineStarts[Math.min(line, doc.lineStarts.length - 1)]!)) + 1;
-  /** 1-based original lines an edit replaces (an insertion: the line it is inserted at). */
-  const editedLines = (edit: Edit): { start: number; end: number } => {
+  /**
+   * 1-based original lines an edit replaces (an insertion: the line it is inserted at), with the line after them
+   * when the edit removes the line break before it, as that line is then joined to the edited one.
+   */
+  const editedLines = (doc: Document, edit: Edit): { start: number; end: number } => {
     const start = originalDoc.lineAt(toOriginalOffset(edit.start)) + 1;
     const endOffset = toOriginalOffset(edit.end);
-    const end = edit.end > edit.start ? originalDoc.lineAt(Math.max(endOffset - 1, 0)) + 1 : start;
+    const atLineStart = edit.start === 0 || doc.text[edit.start - 1] === '\n';
+    const joinsNext = edit.end > edit.start && doc.text[edit.end - 1] === '\n' && !edit.text.endsWith('\n') && !(atLineStart && edit.text === '');
+    const end = edit.end > edit.start ? originalDoc.lineAt(Math.max(joinsNext ? endOffset : endOffset - 1, 0)) + 1 : start;
     return { start, end: Math.max(start, end) };
   };
 
@@ -94,7 +99,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
       const applied = [];
       for (const change of result.changes) {
         const safety = change.safety ?? transform.safety;
-        const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map(editedLines) };
+        const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
         if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
         else applied.push({ change, report });
       }

@@ -5,6 +5,7 @@ import { BOM, optimizeDocument } from './engine.js';
 import { directoryContext } from './context.js';
 import { Document } from './document.js';
 import type { AppliedChange, FileWrite, OptimizeOptions, ReportedSkip } from './types.js';
+import type { Heredoc } from 'dockerfile-ast';
 
 /**
  * Larger files are refused rather than processed. The largest of 413 real Dockerfiles is 20 KB; the engine's
@@ -70,10 +71,46 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
   }
   // The rest of the file would be read as the heredoc's body: a typo, not something to rewrite around.
   for (const ins of instructions) {
-    const open = doc.heredocs(ins).find((h) => h.getDelimiterRange() === null);
+    let heredocs: Heredoc[];
+    try {
+      heredocs = doc.heredocs(ins);
+    } catch {
+      // dockerfile-ast throws on some malformed openers (`<<-'EOT''`).
+      throw new InputError(file, `the heredoc opened on line ${ins.getRange().start.line + 1} cannot be read`);
+    }
+    const open = heredocs.find((h) => h.getDelimiterRange() === null);
     if (open) throw new InputError(file, `unterminated heredoc <<${open.getName()} on line ${open.getStartRange().start.line + 1}: no line ends it`);
   }
+  // Blank or comment lines that dockerfile-ast counts into an instruction's range are no misreading.
+  const misread = instructions.find((ins) => {
+    if (doc.hasHeredoc(ins)) return false;
+    const end = ins.getRange().end.line;
+    const docker = buildkitEndLine(doc, ins.getRange().start.line, continuation);
+    return docker > end || Array.from({ length: end - docker }, (_, k) => lineText(doc, docker + 1 + k)).some((text) => !/^\s*(#|$)/.test(text));
+  });
+  if (misread) {
+    const line = misread.getRange().start.line + 1;
+    const end = buildkitEndLine(doc, line - 1, continuation) + 1;
+    throw new InputError(file, `the instruction on line ${line} ends on line ${end} for Docker but on line ${misread.getRange().end.line + 1} for dockmod's parser, which read it differently`);
+  }
   return { text, doc };
+}
+
+const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineStarts[n], doc.lineStarts[n + 1] ?? doc.text.length).replace(/\r?\n$/, '');
+
+/**
+ * The last line of the instruction that starts on `line`, read as BuildKit does: a line ending in the escape
+ * character continues it, and comment or blank lines inside it are skipped.
+ */
+function buildkitEndLine(doc: Document, line: number, continuation: RegExp): number {
+  let end = line;
+  for (let n = line; n < doc.lineStarts.length; n++) {
+    const text = lineText(doc, n);
+    if (n > line && /^\s*(#|$)/.test(text)) continue;
+    end = n;
+    if (!continuation.test(text)) break;
+  }
+  return end;
 }
 
 /** BuildKit's reading of a parser directive: the whole rest of the line, trimmed, is the value. */

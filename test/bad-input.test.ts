@@ -71,6 +71,15 @@ const BAD: Record<string, { make: (file: string) => void; reason: string }> = {
     make: (f) => fs.writeFileSync(f, 'FROM node:20\r\nRUN npm install\rFROM scratch AS x\r\n'),
     reason: "line 2 has a carriage return that does not end the line, which Docker and dockmod's parser read differently",
   },
+  'escaped-hash/Dockerfile': {
+    // `\#` opens no comment, so for Docker the RUN ends on line 3 and `gem` is an unknown instruction.
+    make: (f) => fs.writeFileSync(f, 'FROM ruby:3\nRUN bundle install && \\\n  \\# then the gems\n  gem install bundler\n'),
+    reason: "the instruction on line 2 ends on line 3 for Docker but on line 4 for dockmod's parser, which read it differently",
+  },
+  'bad-heredoc-opener/Dockerfile': {
+    make: (f) => fs.writeFileSync(f, "FROM debian:12\nRUN <<EOF\nEOF\nRUN <<-'EOT''\n\tEOT\n"),
+    reason: 'the heredoc opened on line 4 cannot be read',
+  },
   'no-from/Dockerfile': { make: (f) => fs.writeFileSync(f, 'RUN apk add curl\n'), reason: 'not a Dockerfile: no FROM before the first instruction' },
   'folder/Dockerfile': { make: (f) => fs.mkdirSync(f), reason: 'is a directory' },
   'pipe/Dockerfile': { make: (f) => execFileSync('mkfifo', [f]), reason: 'not a regular file: a named pipe' },

@@ -82,6 +82,10 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   while (last + 1 < steps.length && stepLeavesSourcesAlone(script, steps[last + 1]!, dest)) last++;
   const found: FoundInstall = { run, match, written, cwd };
   if (last + 1 < steps.length) {
+    // The moved steps start a RUN of their own, whose leading `--word` Docker would read as a flag of that RUN.
+    if (!cds.length && steps[last + 1]!.text.startsWith('-')) {
+      return { ...found, refuse: `\`${steps[last + 1]!.text.split(/\s/)[0]}\` after the install would read as a flag of a RUN of its own` };
+    }
     found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, cdPrefix: cds.map((c) => `${c} && `).join('') };
   }
   return found;
