@@ -89,7 +89,10 @@ export function osPackageInstall(argv: readonly (string | null)[]): string | nul
  * the shell. Transforms leave such a RUN as written and report this reason.
  */
 export function unreadMention(script: ShellScript, mentions: RegExp): string | null {
-  if (script.hasError) return mentions.test(script.text) ? 'the RUN does not parse as shell, so it is left untouched' : null;
+  if (!mentions.test(script.text)) return null;
+  if (script.hasError) return 'the RUN does not parse as shell, so it is left untouched';
+  // A heredoc needs `<<`; most scripts have none, and walking their trees is not free.
+  if (!script.text.includes('<<')) return null;
   const pending: ShellNode[] = [script.root];
   while (pending.length) {
     const node = pending.pop()!;
