@@ -103,37 +103,50 @@ export function appendToRun(doc: Document, run: Instruction, command: string): E
 }
 
 /**
- * Removes step `index` of an `&&` chain with the operator and line break that joined it to its neighbour. Null
- * when the text removed would take a comment line with it, or the step is the chain's only one.
+ * Removes the `&&` steps at `indices` (at least one step stays): each run of neighbouring steps goes as one edit,
+ * with the `&&` after it, or before it when the run ends the chain. Null when an edit would take a comment.
  */
-export function removeStep(doc: Document, script: ShellScript, steps: ShellNode[], index: number): Edit | null {
-  if (steps.length < 2) return null;
-  const step = steps[index]!;
-  const edit =
-    index < steps.length - 1
-      ? { start: toDocStart(script, step.startIndex), end: toDocStart(script, steps[index + 1]!.startIndex), text: '' }
-      : { start: script.toDoc(steps[index - 1]!.endIndex), end: script.toDoc(step.endIndex), text: '' };
-  return /(^|\n)[ \t]*#/.test(doc.text.slice(edit.start, edit.end)) ? null : edit;
+function removeSteps(doc: Document, script: ShellScript, steps: ShellNode[], indices: number[]): Edit[] | null {
+  const removed = new Set(indices);
+  if (removed.size >= steps.length) return null;
+  const edits: Edit[] = [];
+  for (let first = 0; first < steps.length; first++) {
+    if (!removed.has(first)) continue;
+    let last = first;
+    while (removed.has(last + 1)) last++;
+    edits.push(
+      last < steps.length - 1
+        ? { start: toDocStart(script, steps[first]!.startIndex), end: toDocStart(script, steps[last + 1]!.startIndex), text: '' }
+        : { start: script.toDoc(steps[first - 1]!.endIndex), end: script.toDoc(steps[last]!.endIndex), text: '' },
+    );
+    first = last;
+  }
+  return edits.some((e) => /(^|\n)[ \t]*#/.test(doc.text.slice(e.start, e.end))) ? null : edits;
 }
 
 /**
- * Removes a command that stands as a statement of its own: a step of the RUN's `&&` chain (see removeStep), or a
- * line of a `RUN <<EOF` body other than the last (whose exit status is the RUN's). Null when neither applies.
+ * Removes commands that stand as statements of their own: steps of the RUN's `&&` chain (see removeSteps), or
+ * lines of a `RUN <<EOF` body other than the last (whose exit status is the RUN's). Null when one of them is
+ * neither, or when they are the whole chain.
  */
-export function removeCommand(doc: Document, run: Instruction, script: ShellScript, cmd: Command): Edit | null {
+export function removeCommands(doc: Document, run: Instruction, script: ShellScript, cmds: Command[]): Edit[] | null {
   const steps = script.andChain();
-  const index = steps?.findIndex((s) => s.type === 'command' && s.startIndex === cmd.start && s.endIndex === cmd.end) ?? -1;
-  if (steps && index >= 0) return removeStep(doc, script, steps, index);
+  const indices = cmds.map((cmd) => steps?.findIndex((s) => s.type === 'command' && s.startIndex === cmd.start && s.endIndex === cmd.end) ?? -1);
+  if (steps && indices.every((i) => i >= 0)) return removeSteps(doc, script, steps, indices);
   if (!isHeredocBody(doc, run, script)) return null;
   const statements = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment');
-  const at = statements.findIndex((s) => s.startIndex === cmd.start && s.endIndex === cmd.end);
-  if (at < 0 || at === statements.length - 1) return null;
-  const start = script.toDoc(cmd.start);
-  const end = script.toDoc(cmd.end);
-  const lineStart = doc.lineStartOf(start);
-  const nextLine = doc.lineStarts[doc.lineAt(end) + 1];
-  if (nextLine === undefined || !/^[ \t]*$/.test(doc.text.slice(lineStart, start)) || !/^[ \t;]*\r?\n$/.test(doc.text.slice(end, nextLine))) return null;
-  return { start: lineStart, end: nextLine, text: '' };
+  const edits: Edit[] = [];
+  for (const cmd of cmds) {
+    const at = statements.findIndex((s) => s.startIndex === cmd.start && s.endIndex === cmd.end);
+    if (at < 0 || at === statements.length - 1) return null;
+    const start = script.toDoc(cmd.start);
+    const end = script.toDoc(cmd.end);
+    const lineStart = doc.lineStartOf(start);
+    const nextLine = doc.lineStarts[doc.lineAt(end) + 1];
+    if (nextLine === undefined || !/^[ \t]*$/.test(doc.text.slice(lineStart, start)) || !/^[ \t;]*\r?\n$/.test(doc.text.slice(end, nextLine))) return null;
+    edits.push({ start: lineStart, end: nextLine, text: '' });
+  }
+  return edits;
 }
 
 /** Puts `flags` (`--mount=...`) right after the RUN keyword, before any existing flags. */

@@ -7,7 +7,7 @@ import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
 import type { ShellScript } from '../src/shell.js';
 import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/packages.js';
-import { removeCommand } from '../src/run-edits.js';
+import { removeCommands } from '../src/run-edits.js';
 import { unreadMention } from '../src/commands.js';
 
 const FLAG = '--no-cache';
@@ -26,12 +26,12 @@ function dropUselessSteps(doc: Document, run: Instruction, script: ShellScript, 
     skips.push({ line, reason: `the \`apk update\` stays: ${doc.quote(later)} uses its index` });
     return [];
   }
-  const edits = [...updates, ...removals].map((c) => removeCommand(doc, run, script, c));
-  if (edits.some((e) => e === null)) {
+  const edits = removeCommands(doc, run, script, [...updates, ...removals]);
+  if (!edits) {
     skips.push({ line, reason: 'the `apk update`/cache removal is not a step of its own (a `&&` step or a heredoc line before the last), or a comment sits next to it, so it is left in place' });
     return [];
   }
-  return edits as Edit[];
+  return edits;
 }
 
 export const apkNoCache: Transform = {

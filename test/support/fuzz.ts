@@ -136,12 +136,26 @@ export function inventory(text: string): Inventory {
    */
   const shellWords = (pieces: { line: number; text: string }[]) => {
     let comment: Item | undefined;
+    // A quote left open at the end of a piece goes on in the next one, and a `#` inside quotes is text.
+    let quote = '';
+    const commentStart = (text: string): number => {
+      for (let k = 0; k < text.length; k++) {
+        const c = text[k]!;
+        if (quote) {
+          if (c === quote) quote = '';
+          else if (c === '\\' && quote === '"') k++;
+        } else if (c === "'" || c === '"') quote = c;
+        else if (c === '\\') k++;
+        else if (c === '#' && (k === 0 || /\s/.test(text[k - 1]!))) return k;
+      }
+      return -1;
+    };
     for (const { line, text } of pieces) {
       if (comment) {
         comment.text += text;
         continue;
       }
-      const hash = text.search(/(^|\s)#/);
+      const hash = commentStart(text);
       const code = hash >= 0 ? text.slice(0, hash) : text;
       for (const w of code.split(SHELL_SPLIT)) if (w) words.push({ line, text: w });
       if (hash >= 0) comment = { line, text: text.slice(hash) };
