@@ -65,7 +65,9 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
   for (const ins of instructions) {
     const last = ins.getRange().end.line;
     const lineText = body.slice(doc.lineStarts[last], doc.lineStarts[last + 1] ?? body.length).replace(/\n$/, '');
-    if (continuation.test(lineText) && doc.lineStarts[last + 1] !== undefined && doc.lineStarts[last + 1]! < body.length) {
+    const followed = doc.lineStarts[last + 1] !== undefined && doc.lineStarts[last + 1]! < body.length;
+    // At the end of the file the two readings agree, but not once a transform moves the instruction.
+    if (continuation.test(lineText) && (followed || escapedSpaceThenContinuation(doc.escapeChar).test(lineText))) {
       throw new InputError(file, `line ${last + 1} ends in an escaped space before the line continuation, which Docker and dockmod's parser read differently`);
     }
   }
@@ -95,6 +97,8 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
   }
   return { text, doc };
 }
+
+const escapedSpaceThenContinuation = (escape: string): RegExp => new RegExp(`${escape === '`' ? '`' : '\\\\'}[ \\t]+${escape === '`' ? '`' : '\\\\'}[ \\t]*\\r?$`);
 
 const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineStarts[n], doc.lineStarts[n + 1] ?? doc.text.length).replace(/\r?\n$/, '');
 

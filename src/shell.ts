@@ -135,6 +135,12 @@ export class ShellScript {
       if (!left || !right || operator?.type !== '&&') return null;
       pending.push(right, left);
     }
+    // tree-sitter-bash leaves a lone escaped space (`--force \ && b`) out of the tree, so a chain with other text
+    // between its steps than `&&`, blanks and comments is not one that edits can take apart.
+    const bounds = [0, ...steps.flatMap((step) => [step.startIndex, step.endIndex]), this.text.length];
+    for (let k = 0; k < bounds.length; k += 2) {
+      if (this.text.slice(bounds[k], bounds[k + 1]).replace(/#[^\n]*|&&|\s/g, '') !== '') return null;
+    }
     return steps;
   }
 }
