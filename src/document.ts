@@ -105,11 +105,13 @@ export class Document {
   }
 
   /**
-   * The instruction's last line ends in the escape character with nothing after it to continue (end of file):
-   * a line put right after it would join the instruction.
+   * The instruction's last line ends in the escape character with nothing after it to continue (end of file,
+   * perhaps after comment lines, which a continuation skips): a line put right after it would join the instruction.
    */
   endsInContinuation(ins: Instruction): boolean {
-    return this.text.slice(this.offsetAt(ins.getRange().start), this.endOfLineAfter(ins)).replace(/\s+$/, '').endsWith(this.escapeChar);
+    const lines = this.text.slice(this.offsetAt(ins.getRange().start), this.endOfLineAfter(ins)).split('\n');
+    while (lines.length > 1 && /^\s*(#.*)?$/.test(lines[lines.length - 1]!)) lines.pop();
+    return lines[lines.length - 1]!.trimEnd().endsWith(this.escapeChar);
   }
 
   /** Leading white space of the line holding `offset`. */
