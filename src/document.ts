@@ -29,6 +29,9 @@ export interface CopyArgs {
   flagsText: string;
 }
 
+/** A comment or blank line inside an instruction, which BuildKit skips: blank as Go's TrimSpace sees it (U+FEFF is no space). */
+export const SKIPPED_LINE = /^[^\S\uFEFF]*(#|$)/;
+
 const HEREDOC_OPEN = String.raw`<<-?(["']?)[A-Za-z_][\w.-]*\1`;
 /** A shell reading its script from standard input: options, none of them `-c`. */
 const SHELL_READING_STDIN = String.raw`(?:/bin/|/usr/bin/)?(?:sh|bash|dash|ash)(?:\s+-(?![a-zA-Z]*c)[a-zA-Z]+)*`;
@@ -110,7 +113,7 @@ export class Document {
    */
   endsInContinuation(ins: Instruction): boolean {
     const lines = this.text.slice(this.offsetAt(ins.getRange().start), this.endOfLineAfter(ins)).split('\n');
-    while (lines.length > 1 && /^\s*(#.*)?$/.test(lines[lines.length - 1]!)) lines.pop();
+    while (lines.length > 1 && SKIPPED_LINE.test(lines[lines.length - 1]!)) lines.pop();
     return lines[lines.length - 1]!.trimEnd().endsWith(this.escapeChar);
   }
 
@@ -246,7 +249,7 @@ export class Document {
       const newline = this.text.indexOf('\n', lineStart);
       const lineEnd = newline === -1 || newline > end ? end : newline;
       const line = this.text.slice(lineStart, lineEnd);
-      const skipped = !first && (/^\s*#/.test(line) || /^\s*$/.test(line));
+      const skipped = !first && SKIPPED_LINE.test(line);
       first = false;
       if (!skipped) {
         const cont = continuation.exec(line);

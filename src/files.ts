@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BOM, optimizeDocument } from './engine.js';
 import { directoryContext } from './context.js';
-import { Document } from './document.js';
+import { Document, SKIPPED_LINE } from './document.js';
 import type { AppliedChange, FileWrite, OptimizeOptions, ReportedSkip } from './types.js';
 import type { Heredoc } from 'dockerfile-ast';
 
@@ -88,7 +88,7 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
     if (doc.hasHeredoc(ins)) return false;
     const end = ins.getRange().end.line;
     const docker = buildkitEndLine(doc, ins.getRange().start.line, continuation);
-    return docker > end || Array.from({ length: end - docker }, (_, k) => lineText(doc, docker + 1 + k)).some((text) => !/^\s*(#|$)/.test(text));
+    return docker > end || Array.from({ length: end - docker }, (_, k) => lineText(doc, docker + 1 + k)).some((text) => !SKIPPED_LINE.test(text));
   });
   if (misread) {
     const line = misread.getRange().start.line + 1;
@@ -110,7 +110,7 @@ function buildkitEndLine(doc: Document, line: number, continuation: RegExp): num
   let end = line;
   for (let n = line; n < doc.lineStarts.length; n++) {
     const text = lineText(doc, n);
-    if (n > line && /^\s*(#|$)/.test(text)) continue;
+    if (n > line && SKIPPED_LINE.test(text)) continue;
     end = n;
     if (!continuation.test(text)) break;
   }
