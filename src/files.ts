@@ -55,6 +55,10 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
     throw new InputError(file, `invalid escape directive on line ${escape.line}: '${escape.value}' (must be \\ or \`)`);
   }
   const doc = new Document(body);
+  // dockerfile-ast reads a directive with any white space (`#\uFEFF escape=`), BuildKit only with spaces and tabs.
+  if (doc.escapeChar !== (escape?.value ?? '\\')) {
+    throw new InputError(file, `the escape character is ${doc.escapeChar} for dockmod's parser but ${escape?.value ?? '\\'} for Docker, which read the parser directives differently`);
+  }
   const instructions = doc.instructions();
   const unknown = instructions.find((i) => !KNOWN_INSTRUCTIONS.has(i.getKeyword()));
   if (unknown) throw new InputError(file, `unknown instruction '${unknown.getInstruction()}' on line ${unknown.getRange().start.line + 1}`);

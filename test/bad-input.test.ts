@@ -76,6 +76,12 @@ const BAD: Record<string, { make: (file: string) => void; reason: string }> = {
     make: (f) => fs.writeFileSync(f, 'FROM ruby:3\nRUN bundle install && \\\n  \\# then the gems\n  gem install bundler\n'),
     reason: "the instruction on line 2 ends on line 3 for Docker but on line 4 for dockmod's parser, which read it differently",
   },
+  'directive-with-odd-space/Dockerfile': {
+    // U+FEFF after the first `#`: a comment for BuildKit, which ends the directives (so `\` stays the escape);
+    // dockerfile-ast reads on and takes the second line's escape.
+    make: (f) => fs.writeFileSync(f, '#\uFEFF syntax=docker/dockerfile:1\n# escape=`\nFROM debian:12\nRUN apt-get update\n'),
+    reason: "the escape character is ` for dockmod's parser but \\ for Docker, which read the parser directives differently",
+  },
   'bad-heredoc-opener/Dockerfile': {
     make: (f) => fs.writeFileSync(f, "FROM debian:12\nRUN <<EOF\nEOF\nRUN <<-'EOT''\n\tEOT\n"),
     reason: 'the heredoc opened on line 4 cannot be read',
