@@ -49,6 +49,8 @@ export class Document {
   readonly ast: Dockerfile;
   readonly lineStarts: number[];
   readonly escapeChar: string;
+  /** A line that ends in the escape character (then blanks), which continues the instruction on the next line. */
+  readonly continuation: RegExp;
   private stagesCache: Stage[] | undefined;
   /** Parsed once per document: every transform asks for the same RUNs. */
   private readonly scripts = new Map<Instruction, ShellScript | null>();
@@ -68,6 +70,7 @@ export class Document {
     this.lineStarts = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
     this.escapeChar = this.ast.getEscapeCharacter();
+    this.continuation = new RegExp(`${escapeRegExp(this.escapeChar)}[ \\t]*\\r?$`);
   }
 
   offsetAt(pos: Position): number {
@@ -114,7 +117,7 @@ export class Document {
   endsInContinuation(ins: Instruction): boolean {
     const lines = this.text.slice(this.offsetAt(ins.getRange().start), this.endOfLineAfter(ins)).split('\n');
     while (lines.length > 1 && SKIPPED_LINE.test(lines[lines.length - 1]!)) lines.pop();
-    return lines[lines.length - 1]!.trimEnd().endsWith(this.escapeChar);
+    return this.continuation.test(lines[lines.length - 1]!);
   }
 
   /** Leading white space of the line holding `offset`. */
@@ -242,7 +245,6 @@ export class Document {
     if (this.hasHeredoc(ins)) return this.heredocScript(ins, start, end);
     let text = '';
     const segments: Segment[] = [];
-    const continuation = new RegExp(`${escapeRegExp(this.escapeChar)}[ \\t]*\\r?$`);
     let lineStart = start;
     let first = true;
     while (lineStart <= end) {
@@ -252,7 +254,7 @@ export class Document {
       const skipped = !first && SKIPPED_LINE.test(line);
       first = false;
       if (!skipped) {
-        const cont = continuation.exec(line);
+        const cont = this.continuation.exec(line);
         const keep = cont ? line.slice(0, cont.index) : line.replace(/\r$/, '');
         segments.push({ shellStart: text.length, docStart: lineStart, length: keep.length });
         text += keep;

@@ -65,13 +65,14 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
   const first = instructions.find((i) => i.getKeyword() !== 'ARG');
   if (!first || first.getKeyword() !== 'FROM') throw new InputError(file, 'not a Dockerfile: no FROM before the first instruction');
   // dockerfile-ast ends an instruction at `\ \` (an escaped space, then the escape); BuildKit reads a continuation.
-  const continuation = new RegExp(`${doc.escapeChar === '`' ? '`' : '\\\\'}[ \\t]*\\r?$`);
+  const escapePattern = doc.escapeChar === '`' ? '`' : '\\\\';
+  const escapedSpaceThenContinuation = new RegExp(`${escapePattern}[ \\t]+${escapePattern}[ \\t]*\\r?$`);
   for (const ins of instructions) {
     const last = ins.getRange().end.line;
-    const lineText = body.slice(doc.lineStarts[last], doc.lineStarts[last + 1] ?? body.length).replace(/\n$/, '');
+    const lastLine = lineText(doc, last);
     const followed = doc.lineStarts[last + 1] !== undefined && doc.lineStarts[last + 1]! < body.length;
     // At the end of the file the two readings agree, but not once a transform moves the instruction.
-    if (continuation.test(lineText) && (followed || escapedSpaceThenContinuation(doc.escapeChar).test(lineText))) {
+    if (doc.continuation.test(lastLine) && (followed || escapedSpaceThenContinuation.test(lastLine))) {
       throw new InputError(file, `line ${last + 1} ends in an escaped space before the line continuation, which Docker and dockmod's parser read differently`);
     }
   }
@@ -87,22 +88,17 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
     const open = heredocs.find((h) => h.getDelimiterRange() === null);
     if (open) throw new InputError(file, `unterminated heredoc <<${open.getName()} on line ${open.getStartRange().start.line + 1}: no line ends it`);
   }
-  // Blank or comment lines that dockerfile-ast counts into an instruction's range are no misreading.
-  const misread = instructions.find((ins) => {
-    if (doc.hasHeredoc(ins)) return false;
-    const end = ins.getRange().end.line;
-    const docker = buildkitEndLine(doc, ins.getRange().start.line, continuation);
-    return docker > end || Array.from({ length: end - docker }, (_, k) => lineText(doc, docker + 1 + k)).some((text) => !SKIPPED_LINE.test(text));
-  });
-  if (misread) {
-    const line = misread.getRange().start.line + 1;
-    const end = buildkitEndLine(doc, line - 1, continuation) + 1;
-    throw new InputError(file, `the instruction on line ${line} ends on line ${end} for Docker but on line ${misread.getRange().end.line + 1} for dockmod's parser, which read it differently`);
+  for (const ins of instructions) {
+    if (doc.hasHeredoc(ins)) continue;
+    const { start, end } = ins.getRange();
+    const docker = buildkitEndLine(doc, start.line);
+    // Blank or comment lines that dockerfile-ast counts into an instruction's range are no misreading.
+    if (docker > end.line || Array.from({ length: end.line - docker }, (_, k) => lineText(doc, docker + 1 + k)).some((text) => !SKIPPED_LINE.test(text))) {
+      throw new InputError(file, `the instruction on line ${start.line + 1} ends on line ${docker + 1} for Docker but on line ${end.line + 1} for dockmod's parser, which read it differently`);
+    }
   }
   return { text, doc };
 }
-
-const escapedSpaceThenContinuation = (escape: string): RegExp => new RegExp(`${escape === '`' ? '`' : '\\\\'}[ \\t]+${escape === '`' ? '`' : '\\\\'}[ \\t]*\\r?$`);
 
 const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineStarts[n], doc.lineStarts[n + 1] ?? doc.text.length).replace(/\r?\n$/, '');
 
@@ -110,13 +106,13 @@ const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineSt
  * The last line of the instruction that starts on `line`, read as BuildKit does: a line ending in the escape
  * character continues it, and comment or blank lines inside it are skipped.
  */
-function buildkitEndLine(doc: Document, line: number, continuation: RegExp): number {
+function buildkitEndLine(doc: Document, line: number): number {
   let end = line;
   for (let n = line; n < doc.lineStarts.length; n++) {
     const text = lineText(doc, n);
     if (n > line && SKIPPED_LINE.test(text)) continue;
     end = n;
-    if (!continuation.test(text)) break;
+    if (!doc.continuation.test(text)) break;
   }
   return end;
 }

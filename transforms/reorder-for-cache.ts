@@ -14,6 +14,7 @@ import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/document.js';
 import { aptSubcommand } from '../src/commands.js';
 import { apkSubcommand, rpmSubcommand } from '../src/packages.js';
+import type { Command } from '../src/shell.js';
 
 /** Folders an OS package may write: an application copy into them could collide with a package's files. */
 const SYSTEM_PATHS = /^\/($|(etc|usr|var|lib|lib32|lib64|libx32|bin|sbin|opt|boot|run|proc|sys|dev)(\/|$))/;
@@ -28,6 +29,9 @@ function copiesFromContext(doc: Document, ins: Instruction): boolean {
   return !!copy && doc.flag(ins, 'from') === undefined && copy.sources.some((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s));
 }
 
+/** The OS package manager's subcommand word of a command (apt, apk, yum, dnf, zypper), or null. */
+const osPackageManager = (cmd: Command) => aptSubcommand(cmd) ?? apkSubcommand(cmd) ?? rpmSubcommand(cmd);
+
 /** Every command of the RUN manages OS packages by name (or removes their caches), reading no local file. */
 function isOsPackageRun(doc: Document, run: Instruction): boolean {
   if (doc.flags(run).some((f) => f.getName().toLowerCase() === 'mount' && !/type=(cache|tmpfs|secret)/.test(f.getValue() ?? ''))) return false;
@@ -40,8 +44,7 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
       const words = cmd.args.map((a) => a.value);
       if (cmd.name === 'rm') return cmd.args.every((a) => /^(-[rf]+|\/var\/(lib\/apt\/lists|cache\/(apt|apk|yum|dnf|zypp))\/?\*?)$/.test(a.value ?? a.text));
       if (cmd.name === 'set' || cmd.name === 'true') return true;
-      const manager = aptSubcommand(cmd) ?? apkSubcommand(cmd) ?? rpmSubcommand(cmd);
-      return !!manager && words.every((w) => w !== null && !/^(\.|\/)|\.(deb|rpm|apk)$/.test(w));
+      return !!osPackageManager(cmd) && words.every((w) => w !== null && !/^(\.|\/)|\.(deb|rpm|apk)$/.test(w));
     }) &&
     [...script.commands()].every((c) => [...c.assignments.keys()].every((k) => k === 'DEBIAN_FRONTEND'))
   );
@@ -50,7 +53,7 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
 /** Some command of the RUN is an OS package manager (apt, apk, yum, dnf, zypper). */
 function managesOsPackages(doc: Document, run: Instruction): boolean {
   const script = doc.runScript(run);
-  return !!script && !script.hasError && script.commands().some((cmd) => aptSubcommand(cmd) ?? apkSubcommand(cmd) ?? rpmSubcommand(cmd));
+  return !!script && !script.hasError && script.commands().some(osPackageManager);
 }
 
 /** Names an ENV or ARG sets. */
