@@ -84,11 +84,17 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
 
   const changes: AppliedChange[] = [];
   let doc = originalDoc;
+  // Bumped whenever the document or the context's files change. A transform is pure, so one that last ran on the
+  // current version would find what it found then: it is not run again, and its skips and held-back changes stand.
+  let version = 0;
+  const lastRun = new Map<Transform, { version: number; skips: ReportedSkip[]; heldBack: AppliedChange[] }>();
   for (let pass = 1; ; pass++) {
-    const skips: ReportedSkip[] = [];
-    const heldBack: AppliedChange[] = [];
     const changedBy: string[] = [];
     for (const transform of transforms) {
+      if (lastRun.get(transform)?.version === version) continue;
+      const skips: ReportedSkip[] = [];
+      const heldBack: AppliedChange[] = [];
+      lastRun.set(transform, { version, skips, heldBack });
       let result;
       try {
         result = applyPragmas(doc, transform.id, transform.apply(doc, { context }));
@@ -120,6 +126,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
       if (text === doc.text && !wroteFiles) continue;
       changes.push(...applied.map((a) => a.report));
       changedBy.push(transform.id);
+      version++;
       if (text !== doc.text) {
         history.push(edits);
         // Transforms see only the new document: the old one's shell parse trees go now (ShellScript.free).
@@ -130,7 +137,8 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
     if (!changedBy.length) {
       const files: FileWrite[] = context ? [...context.writes].map(([path, text]) => ({ path, text })) : [];
       doc.freeScripts();
-      return { text: bom + doc.text, files, changes, skips, heldBack };
+      const latest = transforms.map((t) => lastRun.get(t)!);
+      return { text: bom + doc.text, files, changes, skips: latest.flatMap((r) => r.skips), heldBack: latest.flatMap((r) => r.heldBack) };
     }
     if (pass === MAX_PASSES) {
       throw new Error(`transforms did not settle after ${MAX_PASSES} passes (still changing: ${changedBy.join(', ')})`);
