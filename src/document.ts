@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
-import { ShellScript, type Segment } from './shell.js';
+import { ShellParses, ShellScript, type Segment } from './shell.js';
 
 type Position = { line: number; character: number };
 type Range = { start: Position; end: Position };
@@ -64,7 +64,8 @@ export class Document {
     return table.get(ins) as T;
   }
 
-  constructor(text: string) {
+  /** `shellParses`: shared with the documents this one is edited from or into (successor), who free them. */
+  constructor(text: string, private readonly shellParses = new ShellParses()) {
     this.text = text;
     this.ast = DockerfileParser.parse(text);
     this.lineStarts = [0];
@@ -230,9 +231,17 @@ export class Document {
     return this.scripts.get(ins)!;
   }
 
-  /** Frees the shell scripts parsed so far (ShellScript.free); a later runScript parses again. */
+  /**
+   * The document of `text`, an edit of this one. It shares this one's shell parses, so a RUN whose script the
+   * edit left as it was is not parsed again; freeScripts on either frees them for both.
+   */
+  successor(text: string): Document {
+    return new Document(text, this.shellParses);
+  }
+
+  /** Frees the shell parse trees (ShellParses.free) of this document and those it shares them with. */
   freeScripts(): void {
-    for (const script of this.scripts.values()) script?.free();
+    this.shellParses.free();
     this.scripts.clear();
   }
 
@@ -263,7 +272,7 @@ export class Document {
       if (lineEnd >= end) break;
       lineStart = lineEnd + 1;
     }
-    return new ShellScript(text, segments);
+    return new ShellScript(text, segments, this.shellParses);
   }
 
   private heredocScript(ins: Instruction, start: number, end: number): ShellScript | null {
@@ -274,13 +283,13 @@ export class Document {
     // body is the script.
     if (heredocs.length === 1 && [BODY_IS_SCRIPT, ...BODY_FED_TO_SHELL].some((form) => form.test(head))) {
       const content = heredocs[0]!.getContentRange();
-      if (!content) return new ShellScript('', [{ shellStart: 0, docStart: start, length: 0 }]);
+      if (!content) return new ShellScript('', [{ shellStart: 0, docStart: start, length: 0 }], this.shellParses);
       const from = this.offsetAt(content.start);
       const to = this.offsetAt(content.end);
-      return new ShellScript(this.text.slice(from, to), [{ shellStart: 0, docStart: from, length: to - from }]);
+      return new ShellScript(this.text.slice(from, to), [{ shellStart: 0, docStart: from, length: to - from }], this.shellParses);
     }
     // Otherwise (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the whole text is a shell script with heredocs.
-    return new ShellScript(this.text.slice(start, end), [{ shellStart: 0, docStart: start, length: end - start }]);
+    return new ShellScript(this.text.slice(start, end), [{ shellStart: 0, docStart: start, length: end - start }], this.shellParses);
   }
 
   /** Sources, destination and flags of a COPY/ADD; null for heredoc copies and malformed ones. */

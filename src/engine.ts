@@ -88,60 +88,62 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
   // current version would find what it found then: it is not run again, and its skips and held-back changes stand.
   let version = 0;
   const lastRun = new Map<Transform, { version: number; skips: ReportedSkip[]; heldBack: AppliedChange[] }>();
-  for (let pass = 1; ; pass++) {
-    const changedBy: string[] = [];
-    for (const transform of transforms) {
-      if (lastRun.get(transform)?.version === version) continue;
-      const skips: ReportedSkip[] = [];
-      const heldBack: AppliedChange[] = [];
-      lastRun.set(transform, { version, skips, heldBack });
-      let result;
-      try {
-        result = applyPragmas(doc, transform.id, transform.apply(doc, { context }));
-      } catch (error) {
-        throw new TransformError(transform.id, error);
+  try {
+    for (let pass = 1; ; pass++) {
+      const changedBy: string[] = [];
+      for (const transform of transforms) {
+        if (lastRun.get(transform)?.version === version) continue;
+        const skips: ReportedSkip[] = [];
+        const heldBack: AppliedChange[] = [];
+        lastRun.set(transform, { version, skips, heldBack });
+        let result;
+        try {
+          result = applyPragmas(doc, transform.id, transform.apply(doc, { context }));
+        } catch (error) {
+          throw new TransformError(transform.id, error);
+        }
+        for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
+        const applied = [];
+        for (const change of result.changes) {
+          const safety = change.safety ?? transform.safety;
+          const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
+          if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
+          else applied.push({ change, report });
+        }
+        if (!applied.length) continue;
+        const edits = applied.flatMap((a) => a.change.edits);
+        let text: string;
+        try {
+          text = applyEdits(doc.text, edits, transform.id);
+        } catch (error) {
+          throw new TransformError(transform.id, error);
+        }
+        let wroteFiles = false;
+        for (const file of applied.flatMap((a) => a.change.files ?? [])) {
+          if (!context) throw new TransformError(transform.id, new Error(`wrote ${file.path} without a build context`));
+          if (context.readFile(file.path) !== file.text) wroteFiles = true;
+          context.writes.set(file.path, file.text);
+        }
+        if (text === doc.text && !wroteFiles) continue;
+        changes.push(...applied.map((a) => a.report));
+        changedBy.push(transform.id);
+        version++;
+        if (text !== doc.text) {
+          history.push(edits);
+          doc = doc.successor(text);
+        }
       }
-      for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
-      const applied = [];
-      for (const change of result.changes) {
-        const safety = change.safety ?? transform.safety;
-        const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
-        if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
-        else applied.push({ change, report });
+      if (!changedBy.length) {
+        const files: FileWrite[] = context ? [...context.writes].map(([path, text]) => ({ path, text })) : [];
+        const latest = transforms.map((t) => lastRun.get(t)!);
+        return { text: bom + doc.text, files, changes, skips: latest.flatMap((r) => r.skips), heldBack: latest.flatMap((r) => r.heldBack) };
       }
-      if (!applied.length) continue;
-      const edits = applied.flatMap((a) => a.change.edits);
-      let text: string;
-      try {
-        text = applyEdits(doc.text, edits, transform.id);
-      } catch (error) {
-        throw new TransformError(transform.id, error);
-      }
-      let wroteFiles = false;
-      for (const file of applied.flatMap((a) => a.change.files ?? [])) {
-        if (!context) throw new TransformError(transform.id, new Error(`wrote ${file.path} without a build context`));
-        if (context.readFile(file.path) !== file.text) wroteFiles = true;
-        context.writes.set(file.path, file.text);
-      }
-      if (text === doc.text && !wroteFiles) continue;
-      changes.push(...applied.map((a) => a.report));
-      changedBy.push(transform.id);
-      version++;
-      if (text !== doc.text) {
-        history.push(edits);
-        // Transforms see only the new document: the old one's shell parse trees go now (ShellScript.free).
-        doc.freeScripts();
-        doc = new Document(text);
+      if (pass === MAX_PASSES) {
+        throw new Error(`transforms did not settle after ${MAX_PASSES} passes (still changing: ${changedBy.join(', ')})`);
       }
     }
-    if (!changedBy.length) {
-      const files: FileWrite[] = context ? [...context.writes].map(([path, text]) => ({ path, text })) : [];
-      doc.freeScripts();
-      const latest = transforms.map((t) => lastRun.get(t)!);
-      return { text: bom + doc.text, files, changes, skips: latest.flatMap((r) => r.skips), heldBack: latest.flatMap((r) => r.heldBack) };
-    }
-    if (pass === MAX_PASSES) {
-      throw new Error(`transforms did not settle after ${MAX_PASSES} passes (still changing: ${changedBy.join(', ')})`);
-    }
+  } finally {
+    // The shell parse trees of every version of the document (Document.successor) go now.
+    doc.freeScripts();
   }
 }

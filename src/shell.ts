@@ -45,29 +45,71 @@ export interface Command {
   node: Node;
 }
 
-export class ShellScript {
-  readonly text: string;
+/**
+ * The parse of one shell text and what is read from it. Several ShellScripts share one when their texts are
+ * equal (ShellParses), as a RUN's does across the versions of a document that edits elsewhere leave it alone in.
+ */
+class ParsedShell {
   readonly root: Node;
   readonly hasError: boolean;
-  private readonly segments: Segment[];
-  private readonly tree: import('web-tree-sitter').Tree;
+  private commandsCache: Command[] | undefined;
 
-  constructor(text: string, segments: Segment[]) {
-    this.text = text;
-    this.segments = segments;
-    const tree = parser.parse(text);
-    if (!tree) throw new Error('tree-sitter returned no tree');
-    this.tree = tree;
+  constructor(readonly text: string, readonly tree: import('web-tree-sitter').Tree) {
     this.root = tree.rootNode;
     this.hasError = this.root.hasError;
   }
 
-  /**
-   * Frees the parse tree now rather than when the garbage collector gets to it: trees live in tree-sitter's
-   * WebAssembly heap, which only grows (over 10,000 files it reached 300 MB). The script is unusable after.
-   */
+  static parse(text: string): ParsedShell {
+    const tree = parser.parse(text);
+    if (!tree) throw new Error('tree-sitter returned no tree');
+    return new ParsedShell(text, tree);
+  }
+
+  commands(): Command[] {
+    this.commandsCache ??= findCommands(this.root);
+    return this.commandsCache;
+  }
+}
+
+/**
+ * Shell parses kept by text, for the documents of one optimize run (Document.successor). Owns the trees: they live
+ * in tree-sitter's WebAssembly heap, which only grows (over 10,000 files it reached 300 MB), so free() deletes
+ * them as soon as the run is done rather than when the garbage collector gets to them.
+ */
+export class ShellParses {
+  private readonly byText = new Map<string, ParsedShell>();
+
+  get(text: string): ParsedShell {
+    let parsed = this.byText.get(text);
+    if (!parsed) this.byText.set(text, (parsed = ParsedShell.parse(text)));
+    return parsed;
+  }
+
+  /** Deletes every tree; scripts read from them are unusable after. */
   free(): void {
-    this.tree.delete();
+    for (const parsed of this.byText.values()) parsed.tree.delete();
+    this.byText.clear();
+  }
+}
+
+export class ShellScript {
+  private readonly parsed: ParsedShell;
+
+  /** `parses`: where the tree comes from and who frees it; without, the garbage collector frees it. */
+  constructor(text: string, private readonly segments: Segment[], parses?: ShellParses) {
+    this.parsed = parses ? parses.get(text) : ParsedShell.parse(text);
+  }
+
+  get text(): string {
+    return this.parsed.text;
+  }
+
+  get root(): Node {
+    return this.parsed.root;
+  }
+
+  get hasError(): boolean {
+    return this.parsed.hasError;
   }
 
   /** Document offset of a shell offset. A boundary between two runs maps to the end of the earlier one. */
@@ -78,22 +120,9 @@ export class ShellScript {
     throw new RangeError(`shell offset ${offset} is outside the script`);
   }
 
-  private commandsCache: Command[] | undefined;
-
   /** Every simple command, in source order, including those inside `$(...)`, `if`, loops and subshells. */
   commands(): Command[] {
-    this.commandsCache ??= this.findCommands();
-    return this.commandsCache;
-  }
-
-  private findCommands(): Command[] {
-    const out: Command[] = [];
-    for (const node of namedDescendants(this.root)) {
-      if (node.type !== 'command') continue;
-      const cmd = readCommand(node);
-      if (cmd) out.push(cmd);
-    }
-    return out;
+    return this.parsed.commands();
   }
 
   /** Variables the script exports (`export X=1`, `declare -x X`) anywhere in it. */
@@ -160,6 +189,16 @@ function* namedDescendants(root: Node): Generator<Node> {
       if (child) pending.push(child);
     }
   }
+}
+
+function findCommands(root: Node): Command[] {
+  const out: Command[] = [];
+  for (const node of namedDescendants(root)) {
+    if (node.type !== 'command') continue;
+    const cmd = readCommand(node);
+    if (cmd) out.push(cmd);
+  }
+  return out;
 }
 
 /** Static value of a word node, or null when it needs expansion. */

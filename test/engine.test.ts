@@ -2,6 +2,7 @@
 // document it has already seen.
 import { describe, expect, it } from 'vitest';
 import { MAX_PASSES, optimize } from '../src/engine.js';
+import { Document } from '../src/document.js';
 import type { Transform } from '../src/types.js';
 
 /** A transform that counts its calls and reports what `apply` returns. */
@@ -36,5 +37,20 @@ describe('the engine', () => {
     const grow = counted('grow', () => ({ changes: [{ message: 'grow', line: 0, edits: [{ start: 0, end: 0, text: '#\n' }] }], skips: [] }));
     expect(() => optimize('FROM a\n', { transforms: [grow] })).toThrow(`transforms did not settle after ${MAX_PASSES} passes (still changing: grow)`);
     expect(grow.calls).toBe(MAX_PASSES);
+  });
+});
+
+describe('Document.successor', () => {
+  it('shares the shell parse of a RUN whose script the edit left as it was, and parses a changed one anew', () => {
+    const doc = new Document('FROM a\nRUN apt-get update\nRUN pip install x\n');
+    const next = doc.successor('FROM a\n# moved\nRUN apt-get update\nRUN pip install --no-cache-dir x\n');
+    const [, update, pip] = doc.instructions();
+    const [, nextUpdate, nextPip] = next.instructions();
+    expect(next.runScript(nextUpdate!)!.root).toBe(doc.runScript(update!)!.root);
+    expect(next.runScript(nextPip!)!.root).not.toBe(doc.runScript(pip!)!.root);
+    // Same script, new place: offsets map to the successor's text.
+    const script = next.runScript(nextUpdate!)!;
+    expect(next.text.slice(script.toDoc(0), script.toDoc(script.text.length))).toBe('apt-get update');
+    next.freeScripts();
   });
 });
