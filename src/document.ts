@@ -1,7 +1,7 @@
 // A parsed Dockerfile and the questions every transform asks of it.
 import path from 'node:path';
-import { DockerfileParser } from 'dockerfile-ast';
 import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
+import { parseAst } from './parse-ast.js';
 import { ShellParses, ShellScript, type Segment } from './shell.js';
 
 type Position = { line: number; character: number };
@@ -67,7 +67,7 @@ export class Document {
   /** `shellParses`: shared with the documents this one is edited from or into (successor), who free them. */
   constructor(text: string, private readonly shellParses = new ShellParses()) {
     this.text = text;
-    this.ast = DockerfileParser.parse(text);
+    this.ast = parseAst(text);
     this.lineStarts = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
     this.escapeChar = this.ast.getEscapeCharacter();
