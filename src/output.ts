@@ -1,6 +1,7 @@
 // Unified diffs that `git apply` accepts, and the one-line summary.
 import path from 'node:path';
-import { structuredPatch } from 'diff';
+// The package's subpath export: all of `diff` (19 modules) costs a one-file run about 8 ms more.
+import { structuredPatch } from 'diff/lib/patch/create.js';
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 

@@ -3,7 +3,7 @@
 // suggestion replaces whole lines, so changes whose edits touch the same lines share one finding (and one
 // suggestion); pure insertions are widened by one neighbouring line, since a suggestion cannot be empty of lines.
 import path from 'node:path';
-import { diffArrays } from 'diff';
+import { diffArrays } from 'diff/lib/diff/array.js';
 import type { FileResult } from '../files.js';
 import type { AppliedChange } from '../types.js';
 import { builtinTransforms } from '../../transforms/index.js';
