@@ -1,7 +1,7 @@
 // A parsed Dockerfile and the questions every transform asks of it.
 import path from 'node:path';
 import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
-import { parseAst } from './parse-ast.js';
+import { ArgumentScans } from './parse-ast.js';
 import { ShellParses, ShellScript, type Segment } from './shell.js';
 
 type Position = { line: number; character: number };
@@ -56,18 +56,20 @@ export class Document {
   private readonly scripts = new Map<Instruction, ShellScript | null>();
   /** Answers per instruction, computed once: dockerfile-ast re-reads arguments on every call. */
   private readonly memos = new Map<string, Map<Instruction, unknown>>();
+  /** Lookups on the instructions go through this, as the parse did, to scan their arguments only once. */
+  private readonly scans = new ArgumentScans();
 
   private memo<T>(kind: string, ins: Instruction, compute: () => T): T {
     let table = this.memos.get(kind);
     if (!table) this.memos.set(kind, (table = new Map()));
-    if (!table.has(ins)) table.set(ins, compute());
+    if (!table.has(ins)) table.set(ins, this.scans.run(compute));
     return table.get(ins) as T;
   }
 
   /** `shellParses`: shared with the documents this one is edited from or into (successor), who free them. */
   constructor(text: string, private readonly shellParses = new ShellParses()) {
     this.text = text;
-    this.ast = parseAst(text);
+    this.ast = this.scans.parse(text);
     this.lineStarts = [0];
     for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
     this.escapeChar = this.ast.getEscapeCharacter();
@@ -143,7 +145,7 @@ export class Document {
     for (const ins of this.ast.getInstructions()) {
       if (ins.getKeyword() === 'FROM') {
         const from = ins as From;
-        stages.push({ index: stages.length, name: from.getBuildStage()?.toLowerCase() ?? null, from, instructions: [] });
+        stages.push({ index: stages.length, name: this.scans.run(() => from.getBuildStage())?.toLowerCase() ?? null, from, instructions: [] });
       } else {
         stages[stages.length - 1]?.instructions.push(ins);
       }
@@ -299,7 +301,7 @@ export class Document {
     const flags = this.flags(ins);
     const flagsText = flags.map((f) => this.slice(f.getRange())).join(' ');
     const exec = this.execForm(ins);
-    const all = exec ?? ins.getArguments().map((a) => unquote(a.getValue()));
+    const all = exec ?? this.scans.run(() => ins.getArguments()).map((a) => unquote(a.getValue()));
     if (all.length < 2) return null;
     return { sources: all.slice(0, -1), dest: all[all.length - 1]!, json: exec !== null, flags, flagsText };
   }

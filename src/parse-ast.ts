@@ -1,10 +1,10 @@
-// dockerfile-ast's parse, without its repeated scans. Building an instruction, the library works out its arguments
-// (the private Instruction.getRawArguments, a character-by-character scan with a position lookup per argument)
-// four or five times: for its flags, the arguments' range and content, JSON form and heredocs. That is about a
-// fifth of dockmod's CPU over a monorepo.
-// While parse runs, and only then, the scan answers from its first result for each instruction, with fresh
-// copies, so every caller gets what a new scan would give it (the library shifts and mutates what it gets). The
-// prototype is put back before parse returns or throws, so no other code ever sees the change: parse is
+// dockerfile-ast without its repeated scans. Building an instruction, the library works out its arguments (the
+// private Instruction.getRawArguments, a character-by-character scan with a position lookup per argument) four or
+// five times: for its flags, the arguments' range and content, JSON form and heredocs; and again on each later
+// lookup. That was about a fifth of dockmod's CPU over a monorepo.
+// While ArgumentScans.run runs, and only then, the scan answers from its first result for each instruction, with
+// fresh copies, so every caller gets what a new scan would give it (the library shifts and mutates what it gets).
+// The prototype is put back before run returns or throws, so no other code ever sees the change: run is
 // synchronous, and worker threads have their own copy of the library. The version of dockerfile-ast is pinned;
 // test/parse-ast.test.ts checks over the corpus and the fixtures that the parse is the library's own.
 import { Argument, DockerfileParser, Instruction } from 'dockerfile-ast';
@@ -18,17 +18,27 @@ const copy = (arg: Argument): Argument => {
   return new Argument(arg.getValue(), { start: { ...start }, end: { ...end } });
 };
 
-export function parseAst(text: string): Dockerfile {
-  const scan = prototype.getRawArguments;
-  const scanned = new Map<Instruction, Argument[]>();
-  prototype.getRawArguments = function (this: Instruction) {
-    let args = scanned.get(this);
-    if (!args) scanned.set(this, (args = scan.call(this)));
-    return args.map(copy);
-  };
-  try {
-    return DockerfileParser.parse(text);
-  } finally {
-    prototype.getRawArguments = scan;
+/** The argument scans of one document's instructions, kept for its parse and its later lookups. */
+export class ArgumentScans {
+  private readonly scanned = new Map<Instruction, Argument[]>();
+
+  /** Runs `read` (a parse, or lookups on the instructions it made) with each instruction scanned once. */
+  run<T>(read: () => T): T {
+    const scan = prototype.getRawArguments;
+    const scanned = this.scanned;
+    prototype.getRawArguments = function (this: Instruction) {
+      let args = scanned.get(this);
+      if (!args) scanned.set(this, (args = scan.call(this)));
+      return args.map(copy);
+    };
+    try {
+      return read();
+    } finally {
+      prototype.getRawArguments = scan;
+    }
+  }
+
+  parse(text: string): Dockerfile {
+    return this.run(() => DockerfileParser.parse(text));
   }
 }
