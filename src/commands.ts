@@ -1,5 +1,5 @@
 // The shared vocabulary for the commands transforms look for. Each predicate reads like the rule it serves.
-import { ShellScript, type Command, type ShellNode, type Segment, type Word } from './shell.js';
+import { POSIX_SHELLS, ShellScript, type Command, type ShellNode, type Segment, type Word } from './shell.js';
 
 /** Static values of a command's arguments (null for dynamic words). */
 export function argValues(cmd: Command): (string | null)[] {
@@ -106,7 +106,7 @@ export function unreadMention(script: ShellScript, mentions: RegExp): string | n
   return null;
 }
 
-const SHELLS = /^(sh|bash|dash|ash|zsh|ksh)$/;
+const SHELLS = new RegExp(`^(${POSIX_SHELLS.join('|')})$`);
 
 /** The argument a command runs as a shell command line: `sh -c '...'`, `su app -c '...'`, `scl enable python27 '...'`. */
 function commandStringArg(cmd: Command): Word | null {

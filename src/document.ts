@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
 import { ArgumentScans } from './parse-ast.js';
-import { ShellParses, ShellScript, type Segment } from './shell.js';
+import { POSIX_SHELLS, ShellParses, ShellScript, type Segment } from './shell.js';
 
 type Position = { line: number; character: number };
 type Range = { start: Position; end: Position };
@@ -34,7 +34,7 @@ export const SKIPPED_LINE = /^[^\S\uFEFF]*(#|$)/;
 
 const HEREDOC_OPEN = String.raw`<<-?(["']?)[A-Za-z_][\w.-]*\1`;
 /** A shell reading its script from standard input: options, none of them `-c`. */
-const SHELL_READING_STDIN = String.raw`(?:/bin/|/usr/bin/)?(?:sh|bash|dash|ash)(?:\s+-(?![a-zA-Z]*c)[a-zA-Z]+)*`;
+const SHELL_READING_STDIN = String.raw`(?:/bin/|/usr/bin/)?(?:${POSIX_SHELLS.join('|')})(?:\s+-(?![a-zA-Z]*c)[a-zA-Z]+)*`;
 const BODY_IS_SCRIPT = new RegExp(`^${HEREDOC_OPEN}\\s*$`);
 const BODY_FED_TO_SHELL = [
   new RegExp(`^${HEREDOC_OPEN}\\s+${SHELL_READING_STDIN}\\s*$`),

@@ -2,15 +2,15 @@
 // flag to the RUN. Each keeps the RUN's own layout (continuations, leading or trailing `&&`, CRLF, escape char).
 import path from 'node:path';
 import type { Document, Instruction, Stage } from './document.js';
-import type { Command, ShellNode, ShellScript } from './shell.js';
+import { POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from './shell.js';
 import type { Edit } from './types.js';
 
 export interface Refused {
   refuse: string;
 }
 
-/** Shells whose syntax dockmod writes (`a && b`); PowerShell and cmd take other syntax. */
-const POSIX_SHELLS = /^(sh|bash|dash|ash|zsh|ksh|mksh|busybox)$/;
+/** SHELL instructions that keep POSIX syntax (busybox runs its sh); PowerShell and cmd take other syntax. */
+const POSIX_SHELL_COMMAND = new RegExp(`^(${POSIX_SHELLS.join('|')}|busybox)$`);
 const WINDOWS_IMAGES = /windows|nanoserver|servercore|powershell/i;
 
 /**
@@ -28,7 +28,7 @@ export function runsPosixShell(doc: Document, ins: Instruction): boolean {
       if (i.getKeyword() === 'SHELL') shell = doc.execForm(i)?.[0] ?? '';
     }
   }
-  return shell === null || POSIX_SHELLS.test(shell.slice(shell.lastIndexOf('/') + 1));
+  return shell === null || POSIX_SHELL_COMMAND.test(shell.slice(shell.lastIndexOf('/') + 1));
 }
 
 /**

@@ -15,6 +15,12 @@ parser.setLanguage(bash);
 
 export type { Node as ShellNode };
 
+/**
+ * Shells that run the syntax dockmod reads (as bash) and writes (`a && b`): a script given to one as a `-c`
+ * string or a heredoc is read as commands, and a SHELL instruction naming one keeps RUNs editable.
+ */
+export const POSIX_SHELLS: readonly string[] = ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh'];
+
 /** One run of shell text copied from the Dockerfile at `docStart`. */
 interface Segment {
   shellStart: number;
