@@ -36,6 +36,9 @@ interface PathsArgs {
   format: FormatName;
 }
 
+/** The defaults of the default command's options, for yargs and for plainRun alike. */
+const DEFAULTS = { 'list-different': false, unsafe: false, stdin: false, 'no-gitignore': false, verbose: false, 'list-transforms': false, format: 'diff' } as const satisfies Partial<PathsArgs>;
+
 /** `raw`: the arguments as given, for the lone '-' that yargs drops from positionals. */
 async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   if (argv['list-transforms']) {
@@ -77,13 +80,12 @@ const COMMAND_WORDS = new Set(['explain', 'verify', 'help']);
 
 /**
  * `dockmod <paths..>` with no option, the common case, skips loading yargs (a third of a one-file run's time):
- * undefined when the command line needs yargs. The options take the defaults declared below.
+ * undefined when the command line needs yargs.
  */
 async function plainRun(raw: string[]): Promise<number | undefined> {
   if (raw.some((a) => a === '' || a.startsWith('-') || COMMAND_WORDS.has(a))) return undefined;
-  const defaults = { 'list-different': false, unsafe: false, stdin: false, 'no-gitignore': false, verbose: false, 'list-transforms': false, format: 'diff' } as const;
   try {
-    return await runPaths({ ...defaults, paths: raw.length ? raw : undefined }, raw);
+    return await runPaths({ ...DEFAULTS, paths: raw.length ? raw : undefined }, raw);
   } catch (error) {
     process.stderr.write(`dockmod: ${(error as Error).message}\n`);
     return 2;
@@ -106,20 +108,20 @@ async function main(): Promise<number> {
           .positional('paths', { type: 'string', array: true, describe: "files, folders or globs (default: .); '-' reads one Dockerfile from standard input" })
           .option('write', { alias: 'w', type: 'boolean', describe: 'rewrite files in place' })
           .option('check', { type: 'boolean', describe: 'exit 1 and name the files when something would change' })
-          .option('list-different', { alias: 'l', type: 'boolean', default: false, describe: 'print only the names of files that would change' })
+          .option('list-different', { alias: 'l', type: 'boolean', default: DEFAULTS['list-different'], describe: 'print only the names of files that would change' })
           .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
-          .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' })
+          .option('unsafe', { type: 'boolean', default: DEFAULTS.unsafe, describe: 'also apply unsafe transforms' })
           .option('context', { type: 'string', describe: 'build context folder for every Dockerfile (default: from compose and bake files, else each Dockerfile\'s folder)' })
           .option('transform', { type: 'string', describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
-          .option('stdin', { type: 'boolean', default: false, describe: 'read the paths to process from standard input, one a line' })
+          .option('stdin', { type: 'boolean', default: DEFAULTS.stdin, describe: 'read the paths to process from standard input, one a line' })
           .option('stdin-filepath', { type: 'string', describe: "with '-': the path of the Dockerfile read from standard input, for its context and config" })
-          .option('no-gitignore', { type: 'boolean', default: false, describe: 'also search folders .gitignore excludes' })
+          .option('no-gitignore', { type: 'boolean', default: DEFAULTS['no-gitignore'], describe: 'also search folders .gitignore excludes' })
           .option('workers', { type: 'number', describe: 'worker threads (default: one per core from 1,500 files on with 2 cores, 400 with more; 0: in-process)' })
-          .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every skip with its reason' })
+          .option('verbose', { alias: 'v', type: 'boolean', default: DEFAULTS.verbose, describe: 'print every skip with its reason' })
           .option('color', { type: 'boolean', describe: 'colour the diff (default: when stdout is a terminal)' })
-          .option('list-transforms', { type: 'boolean', default: false, describe: 'list the transforms and exit' })
-          .option('format', { alias: 'f', choices: FORMAT_NAMES, default: 'diff' as FormatName, describe: 'output: a unified diff, or one report over all files (see docs/formats.md)' })
+          .option('list-transforms', { type: 'boolean', default: DEFAULTS['list-transforms'], describe: 'list the transforms and exit' })
+          .option('format', { alias: 'f', choices: FORMAT_NAMES, default: DEFAULTS.format as FormatName, describe: 'output: a unified diff, or one report over all files (see docs/formats.md)' })
           .conflicts('write', 'check'),
       async (argv) => {
         exitCode = await runPaths(argv, hideBin(process.argv));
