@@ -59,6 +59,10 @@ export interface Transform {
   id: string;
   summary: string;
   safety: Safety;
+  /**
+   * Pure: the same document and context give the same result. The engine runs it again only when the document
+   * or the context's files changed since its last run, and keeps that run's skips and held-back changes.
+   */
   apply(doc: Document, ctx: TransformContext): TransformResult;
 }
 
