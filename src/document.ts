@@ -54,6 +54,8 @@ export class Document {
   private stagesCache: Stage[] | undefined;
   /** Parsed once per document: every transform asks for the same RUNs. */
   private readonly scripts = new Map<Instruction, ShellScript | null>();
+  /** The ShellParses generation the scripts were read in: once their trees are freed, they are read again. */
+  private scriptsGeneration = 0;
   /** Answers per instruction, computed once: dockerfile-ast re-reads arguments on every call. */
   private readonly memos = new Map<string, Map<Instruction, unknown>>();
   /** Lookups on the instructions go through this, as the parse did, to scan their arguments only once. */
@@ -229,6 +231,10 @@ export class Document {
    * continuation dropped. A RUN that is only a heredoc (`RUN <<EOF`) gives the heredoc's body.
    */
   runScript(ins: Instruction): ShellScript | null {
+    if (this.scriptsGeneration !== this.shellParses.generation) {
+      this.scripts.clear();
+      this.scriptsGeneration = this.shellParses.generation;
+    }
     if (!this.scripts.has(ins)) this.scripts.set(ins, this.parseRunScript(ins));
     return this.scripts.get(ins)!;
   }
@@ -241,10 +247,9 @@ export class Document {
     return new Document(text, this.shellParses);
   }
 
-  /** Frees the shell parse trees (ShellParses.free) of this document and those it shares them with. */
+  /** Frees the shell parse trees (ShellParses.free) of this document and those it shares them with; a later runScript parses again. */
   freeScripts(): void {
     this.shellParses.free();
-    this.scripts.clear();
   }
 
   private parseRunScript(ins: Instruction): ShellScript | null {

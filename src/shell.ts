@@ -84,6 +84,8 @@ class ParsedShell {
  */
 export class ShellParses {
   private readonly byText = new Map<string, ParsedShell>();
+  /** Bumped by free(): scripts read from the trees before then are unusable. */
+  generation = 0;
 
   get(text: string): ParsedShell {
     let parsed = this.byText.get(text);
@@ -95,6 +97,7 @@ export class ShellParses {
   free(): void {
     for (const parsed of this.byText.values()) parsed.tree.delete();
     this.byText.clear();
+    this.generation++;
   }
 }
 

@@ -1,7 +1,7 @@
 // The engine's fixpoint: transforms run until a pass changes nothing, and a transform is not run again on a
 // document it has already seen.
 import { describe, expect, it } from 'vitest';
-import { MAX_PASSES, optimize } from '../src/engine.js';
+import { MAX_PASSES, optimize, optimizeDocument } from '../src/engine.js';
 import { Document } from '../src/document.js';
 import type { Transform } from '../src/types.js';
 
@@ -52,5 +52,20 @@ describe('Document.successor', () => {
     const script = next.runScript(nextUpdate!)!;
     expect(next.text.slice(script.toDoc(0), script.toDoc(script.text.length))).toBe('apt-get update');
     next.freeScripts();
+    // Freed for both; either parses again when asked.
+    expect(doc.runScript(update!)!.commands().map((c) => c.name)).toEqual(['apt-get']);
+    expect(next.runScript(nextPip!)!.commands().map((c) => c.name)).toEqual(['pip']);
+    doc.freeScripts();
+  });
+
+  it('reads a RUN again after the engine has freed the trees of the document it started from', () => {
+    const doc = new Document('FROM a\nRUN apt-get update\nRUN apt-get install -y curl\n');
+    const [, update] = doc.instructions();
+    const before = doc.runScript(update!)!;
+    expect(optimizeDocument(doc).text).toBe('FROM a\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n');
+    const after = doc.runScript(update!)!;
+    expect(after).not.toBe(before);
+    expect(after.andChain()!.map((step) => step.text)).toEqual(['apt-get update']);
+    doc.freeScripts();
   });
 });
