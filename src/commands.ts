@@ -1,5 +1,7 @@
 // The shared vocabulary for the commands transforms look for. Each predicate reads like the rule it serves.
+import type { Document, Instruction } from './document.js';
 import { POSIX_SHELLS, ShellScript, type Command, type ShellNode, type Segment, type Word } from './shell.js';
+import type { Skip } from './types.js';
 
 /** Static values of a command's arguments (null for dynamic words). */
 export function argValues(cmd: Command): (string | null)[] {
@@ -84,11 +86,24 @@ export function osPackageInstall(argv: readonly (string | null)[]): string | nul
 }
 
 /**
+ * The RUN's script when its commands can be read, else null (exec form, a script that does not parse). A RUN
+ * that mentions the tool (`mentions`) but whose commands cannot be read, or hold the mention in a heredoc body,
+ * gets a skip saying why (unreadMention).
+ */
+export function readableScript(doc: Document, run: Instruction, mentions: RegExp, skips: Skip[]): ShellScript | null {
+  const script = doc.runScript(run);
+  if (!script) return null;
+  const unread = unreadMention(script, mentions);
+  if (unread) skips.push({ line: run.getRange().start.line, reason: unread });
+  return script.hasError ? null : script;
+}
+
+/**
  * Why a RUN that mentions a tool (`mentions`) cannot have its commands read, or null: the script does not parse,
  * or the mention is in a heredoc fed to a command (`RUN bash <<EOF`, `RUN cat <<EOF > f`), whose body is data to
  * the shell. Transforms leave such a RUN as written and report this reason.
  */
-export function unreadMention(script: ShellScript, mentions: RegExp): string | null {
+function unreadMention(script: ShellScript, mentions: RegExp): string | null {
   if (!mentions.test(script.text)) return null;
   if (script.hasError) return 'the RUN does not parse as shell, so it is left untouched';
   // A heredoc needs `<<`; most scripts have none, and walking their trees is not free.

@@ -8,7 +8,7 @@ import type { Document, Instruction } from '../src/document.js';
 import type { ShellScript } from '../src/shell.js';
 import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/packages.js';
 import { removeCommands } from '../src/run-edits.js';
-import { unreadMention } from '../src/commands.js';
+import { readableScript } from '../src/commands.js';
 
 const FLAG = '--no-cache';
 
@@ -43,12 +43,9 @@ export const apkNoCache: Transform = {
     const skips: Skip[] = [];
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN' || cacheMountHolds(doc, run, 'apk')) continue;
-      const script = doc.runScript(run);
-      if (!script) continue;
       const line = run.getRange().start.line;
-      const unread = unreadMention(script, /\bapk\s/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
+      const script = readableScript(doc, run, /\bapk\s/, skips);
+      if (!script) continue;
       const adds = script.commands().filter((c) => isApkAdd(c) && !apkUsesNoCache(c));
       const edits: Edit[] = adds.map((c) => {
         const at = script.toDoc(apkSubcommand(c)!.word.end);

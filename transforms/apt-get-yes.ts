@@ -4,7 +4,7 @@
 // `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
 import type { Change, Skip, Transform } from '../src/types.js';
 import { aptAssumesYes, aptPromptingSubcommand } from '../src/packages.js';
-import { unreadMention } from '../src/commands.js';
+import { readableScript } from '../src/commands.js';
 
 export const aptGetYes: Transform = {
   id: 'apt-get-yes',
@@ -15,12 +15,9 @@ export const aptGetYes: Transform = {
     const skips: Skip[] = [];
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
-      const script = doc.runScript(run);
-      if (!script) continue;
       const line = run.getRange().start.line;
-      const unread = unreadMention(script, /\bapt(-get)?\s/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
+      const script = readableScript(doc, run, /\bapt(-get)?\s/, skips);
+      if (!script) continue;
       for (const cmd of script.commands()) {
         const sub = aptPromptingSubcommand(cmd);
         if (!sub || aptAssumesYes(cmd)) continue;

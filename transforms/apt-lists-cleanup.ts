@@ -6,7 +6,7 @@
 // lists; when the RUN cannot take one more step (exec form, `RUN cat <<EOF`, a shell other than sh). A RUN that
 // already removes the lists is left alone.
 import type { Change, Skip, Transform } from '../src/types.js';
-import { isAptFetch, unreadMention } from '../src/commands.js';
+import { isAptFetch, readableScript } from '../src/commands.js';
 import { cacheMountHolds, cleansAptLists, laterRunNeedsAptLists } from '../src/packages.js';
 import { appendToRun } from '../src/run-edits.js';
 
@@ -23,15 +23,12 @@ export const aptListsCleanup: Transform = {
       if (run.getKeyword() !== 'RUN') continue;
       const line = run.getRange().start.line;
       const exec = doc.execForm(run);
-      const script = doc.runScript(run);
       if (exec) {
         if (/^(.*\/)?apt(-get)?$/.test(exec[0] ?? '') && exec.includes('install')) skips.push({ line, reason: 'the RUN is in exec form, so no clean-up step can follow the install' });
         continue;
       }
+      const script = readableScript(doc, run, /\bapt(-get)?\s(.|\n)*\binstall\b/, skips);
       if (!script) continue;
-      const unread = unreadMention(script, /\bapt(-get)?\s(.|\n)*\binstall\b/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
       if (!script.commands().some(isAptFetch) || cleansAptLists(script)) continue;
       if (cacheMountHolds(doc, run, 'apt')) continue;
       const needs = laterRunNeedsAptLists(doc, run);

@@ -5,7 +5,7 @@
 // `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
 import type { Change, Skip, Transform } from '../src/types.js';
 import { aptDecidesRecommends, aptInstallWord } from '../src/packages.js';
-import { unreadMention } from '../src/commands.js';
+import { readableScript } from '../src/commands.js';
 
 const FLAG = '--no-install-recommends';
 
@@ -20,12 +20,9 @@ export const aptNoInstallRecommends: Transform = {
     const configured = /APT::Install-Recommends\s+\\?["']/i.test(doc.text);
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
-      const script = doc.runScript(run);
-      if (!script) continue;
       const line = run.getRange().start.line;
-      const unread = unreadMention(script, /\bapt(-get)?\s(.|\n)*\binstall\b/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
+      const script = readableScript(doc, run, /\bapt(-get)?\s(.|\n)*\binstall\b/, skips);
+      if (!script) continue;
       for (const cmd of script.commands()) {
         const install = aptInstallWord(cmd);
         if (!install || aptDecidesRecommends(cmd)) continue;

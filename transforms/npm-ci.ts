@@ -6,7 +6,7 @@
 // context is unknown, the working directory cannot be resolved, or the install asks for no lockfile.
 import path from 'node:path';
 import type { Change, Skip, Transform } from '../src/types.js';
-import { argValues, unreadMention } from '../src/commands.js';
+import { argValues, readableScript } from '../src/commands.js';
 import { npmProjectInstallWord } from '../src/packages.js';
 import { contextFileAt } from '../src/context-files.js';
 import { runWorkingDirectory } from '../src/run-edits.js';
@@ -22,12 +22,9 @@ export const npmCi: Transform = {
     const skips: Skip[] = [];
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
-      const script = doc.runScript(run);
-      if (!script) continue;
       const line = run.getRange().start.line;
-      const unread = unreadMention(script, /\bnpm\s+(install|i)\b/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
+      const script = readableScript(doc, run, /\bnpm\s+(install|i)\b/, skips);
+      if (!script) continue;
       for (const cmd of script.commands()) {
         const install = npmProjectInstallWord(cmd);
         if (!install) continue;

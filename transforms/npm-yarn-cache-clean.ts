@@ -9,7 +9,7 @@ import type { Change, Edit, Skip, Transform, BuildContext } from '../src/types.j
 import type { Document } from '../src/document.js';
 import { cacheMountHolds, cleansNodeCache, gemDecidesDocs, gemInstallWord, isNpmInstall, isYarnInstall } from '../src/packages.js';
 import { appendToRun } from '../src/run-edits.js';
-import { unreadMention } from '../src/commands.js';
+import { readableScript } from '../src/commands.js';
 
 /** Why yarn's cache may be more than a cache here, or null when it is Yarn 1's plain download cache. */
 function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string | null {
@@ -31,12 +31,9 @@ export const npmYarnCacheClean: Transform = {
     const skips: Skip[] = [];
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
-      const script = doc.runScript(run);
-      if (!script) continue;
       const line = run.getRange().start.line;
-      const unread = unreadMention(script, /\b(npm|yarn|gem)\s/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
+      const script = readableScript(doc, run, /\b(npm|yarn|gem)\s/, skips);
+      if (!script) continue;
       const commands = script.commands();
       const edits: Edit[] = [];
       const messages: string[] = [];

@@ -6,7 +6,7 @@
 // cache; reports a skip for a RUN that mentions pip but does not parse as shell or feeds it in a heredoc.
 import type { Change, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
-import { argValues, commandStrings, hasOption, pipInstall, pipInstallIndex, unreadMention } from '../src/commands.js';
+import { argValues, commandStrings, hasOption, pipInstall, pipInstallIndex, readableScript } from '../src/commands.js';
 
 const FLAG = '--no-cache-dir';
 const ENV_NAME = 'PIP_NO_CACHE_DIR';
@@ -34,11 +34,8 @@ export const pipNoCacheDir: Transform = {
         changes.push({ message, line, edits: [{ start: at, end: at, text: `, "${FLAG}"` }] });
         continue;
       }
-      const script = doc.runScript(run);
+      const script = readableScript(doc, run, /\bpip[\d.]*\s+install\b/, skips);
       if (!script) continue;
-      const unread = unreadMention(script, /\bpip[\d.]*\s+install\b/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
       if (script.exportedVariables().has(ENV_NAME)) continue;
       // Also the pip installs of command lines run by another shell (`su app -c '...'`, `scl enable py3 '...'`).
       for (const shell of [script, ...commandStrings(script)]) {

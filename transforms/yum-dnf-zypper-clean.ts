@@ -7,7 +7,7 @@
 // a script that does not parse).
 import type { Change, Skip, Transform } from '../src/types.js';
 import { RPM_CLEAN_UP, cleansRpmCache, rpmInstallTool } from '../src/packages.js';
-import { unreadMention } from '../src/commands.js';
+import { readableScript } from '../src/commands.js';
 import { appendToRun } from '../src/run-edits.js';
 
 /** Cache mount targets that hold an RPM-family manager's cache. */
@@ -22,12 +22,9 @@ export const yumDnfZypperClean: Transform = {
     const skips: Skip[] = [];
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN' || doc.cacheMountTargets(run).some((t) => RPM_CACHE.test(t))) continue;
-      const script = doc.runScript(run);
-      if (!script) continue;
       const line = run.getRange().start.line;
-      const unread = unreadMention(script, /\b(yum|dnf|microdnf|zypper)\s[^\n]*\b(install|groupinstall|in|update|up|upgrade)\b/);
-      if (unread) skips.push({ line, reason: unread });
-      if (script.hasError) continue;
+      const script = readableScript(doc, run, /\b(yum|dnf|microdnf|zypper)\s[^\n]*\b(install|groupinstall|in|update|up|upgrade)\b/, skips);
+      if (!script) continue;
       const commands = script.commands();
       const tools = [...new Set(commands.map(rpmInstallTool).filter((t): t is string => t !== null))];
       if (!tools.length || commands.some(cleansRpmCache)) continue;
