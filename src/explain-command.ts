@@ -2,10 +2,10 @@
 // cache simulation of both versions (src/explain.ts) for a change to the context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { decodeDockerfile } from './files.js';
+import { parseDockerfile } from './files.js';
 import { directoryContext } from './context.js';
 import { Document } from './document.js';
-import { optimize } from './engine.js';
+import { optimizeDocument } from './engine.js';
 import { chooseEditFile } from './verify.js';
 import { renderExplanation, simulateCache, type Explanation } from './explain.js';
 import type { BuildContext } from './types.js';
@@ -48,15 +48,16 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
   try {
     const file = path.resolve(cwd, o.dockerfile);
     const contextDir = path.resolve(cwd, o.contextDir ?? path.dirname(file));
-    const text = decodeDockerfile(o.dockerfile, fs.readFileSync(file)).replace(/^\uFEFF/, '');
+    const { doc } = parseDockerfile(o.dockerfile, fs.readFileSync(file));
+    const text = doc.text;
     const context = directoryContext(contextDir, file);
     const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [text])];
-    const rewrite = optimize(text, { context, only: o.only, skip: o.skip, unsafe: o.unsafe });
+    const rewrite = optimizeDocument(doc, { context, only: o.only, skip: o.skip, unsafe: o.unsafe });
     const unchanged = rewrite.text === text && rewrite.files.every((f) => f.text === context.readFile(f.path));
     const explanation: Explanation = {
       file: path.relative(cwd, file).split(path.sep).join('/') || o.dockerfile,
       changed,
-      before: simulateCache(new Document(text), context, changed),
+      before: simulateCache(doc, context, changed),
       after: simulateCache(new Document(rewrite.text), withWrites(context, rewrite.files), changed),
       unchanged,
     };

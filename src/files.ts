@@ -29,10 +29,10 @@ export function decodeDockerfile(file: string, bytes: Buffer): string {
 }
 
 /**
- * Decodes and parses a Dockerfile's bytes, or says why they are not one: its text (with any BOM) and the parsed
- * body, which the engine takes as it is rather than parsing the text again.
+ * Decodes and parses a Dockerfile's bytes, or says why they are not one: its text (with any BOM), the BOM, and the
+ * parsed body, which the engine takes as it is (optimizeDocument) rather than parsing the text again.
  */
-export function parseDockerfile(file: string, bytes: Buffer): { text: string; doc: Document } {
+export function parseDockerfile(file: string, bytes: Buffer): { text: string; bom: string; doc: Document } {
   if (bytes.length === 0) throw new InputError(file, 'empty file');
   if (bytes.length > MAX_FILE_BYTES) throw new InputError(file, tooLarge(bytes.length));
   if (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff) throw new InputError(file, 'UTF-16 encoded (dockmod reads UTF-8)');
@@ -43,7 +43,8 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
   } catch {
     throw new InputError(file, 'not valid UTF-8');
   }
-  const body = text.replace(/^\uFEFF/, '');
+  const bom = text.startsWith(BOM) ? BOM : '';
+  const body = text.slice(bom.length);
   // Docker ends lines at \n only; dockerfile-ast also at a lone \r, so the two would see different instructions.
   const loneCarriageReturn = /\r(?!\n)/.exec(body);
   if (loneCarriageReturn) {
@@ -97,7 +98,7 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; do
       throw new InputError(file, `the instruction on line ${start.line + 1} ends on line ${docker + 1} for Docker but on line ${end.line + 1} for dockmod's parser, which read it differently`);
     }
   }
-  return { text, doc };
+  return { text, bom, doc };
 }
 
 const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineStarts[n], doc.lineStarts[n + 1] ?? doc.text.length).replace(/\r?\n$/, '');
@@ -203,10 +204,10 @@ export interface ProcessOptions extends Omit<OptimizeOptions, 'context'> {
 /** Reads and optimizes one Dockerfile. Throws InputError for input that is not a Dockerfile. */
 export function processFile(file: string, options: ProcessOptions): FileResult {
   const { bytes, stat } = readDockerfile(file);
-  const { text: before, doc } = parseDockerfile(file, bytes);
+  const { text: before, bom, doc } = parseDockerfile(file, bytes);
   const contextDir = options.contextDir ?? path.dirname(file);
   const context = directoryContext(contextDir, file);
-  const result = optimizeDocument(doc, { ...options, context }, before.startsWith(BOM) ? BOM : '');
+  const result = optimizeDocument(doc, { ...options, context }, bom);
   const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text }));
   return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, stat };
 }

@@ -1,9 +1,9 @@
 // The work for one Dockerfile, as the CLI hands it to the engine in-process or to a worker thread: its build
 // contexts and settings in, a structured-clonable outcome out.
 import path from 'node:path';
-import { decodeDockerfile, InputError, processFile, type FileResult } from './files.js';
+import { InputError, parseDockerfile, processFile, type FileResult } from './files.js';
 import { directoryContext } from './context.js';
-import { optimize } from './engine.js';
+import { optimizeDocument } from './engine.js';
 import { transformsWith } from './custom-transforms.js';
 import type { OptimizeOptions } from './types.js';
 
@@ -58,9 +58,9 @@ async function optimizeJob(job: FileJob): Promise<JobResult> {
 
 /** A Dockerfile that does not come from disk (standard input); no context folder: transforms that need one skip. */
 function optimizeText(file: string, text: string, contextDir: string | undefined, options: OptimizeOptions): JobResult {
-  const before = decodeDockerfile(file, Buffer.from(text, 'utf8'));
+  const { text: before, bom, doc } = parseDockerfile(file, Buffer.from(text, 'utf8'));
   const context = contextDir === undefined ? undefined : directoryContext(contextDir, file);
-  const r = optimize(before, { ...options, context });
+  const r = optimizeDocument(doc, { ...options, context }, bom);
   const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), before: context!.readFile(f.path), after: f.text }));
   return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, stat: undefined };
 }
