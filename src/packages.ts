@@ -1,7 +1,7 @@
 // Package-manager vocabulary shared by the size transforms: which commands install, prompt, clean up, and where
 // each tool keeps its download cache. Every predicate takes a parsed command (src/shell.ts), never raw text.
 import type { Document, Instruction, Stage } from './document.js';
-import type { Command, ShellNode, ShellScript, Word } from './shell.js';
+import { andSteps, type Command, type ShellNode, type ShellScript, type Word } from './shell.js';
 import { aptSubcommand, argValues, hasOption, isAptFetch, isAptUpdate } from './commands.js';
 
 function basename(name: string): string {
@@ -123,16 +123,7 @@ function instructionLinesAfter(doc: Document, ins: Instruction): Instruction[][]
 
 /** The script's commands that run whenever the script succeeds: top-level statements and steps of their `&&` chains. */
 function alwaysRunCommands(script: ShellScript): Command[] {
-  const nodes: ShellNode[] = [];
-  const pending = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment').reverse();
-  while (pending.length) {
-    const node = pending.pop()!;
-    const operator = node.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||'));
-    if (node.type === 'list' && operator?.type === '&&') {
-      const children = node.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment');
-      pending.push(...children.reverse());
-    } else nodes.push(node);
-  }
+  const nodes = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment').flatMap(andSteps);
   return script.commands().filter((c) => nodes.some((n) => n.startIndex === c.start && n.endIndex === c.end));
 }
 

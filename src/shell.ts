@@ -159,20 +159,9 @@ export class ShellScript {
   andChain(): Node[] | null {
     const statements = this.root.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
     if (statements.length !== 1) return null;
-    const steps: Node[] = [];
-    // Depth-first, left before right, with a stack: a chain of thousands of steps nests as deep.
-    const pending = statements.slice(0, 1);
-    while (pending.length) {
-      const node = pending.pop()!;
-      if (node.type !== 'list') {
-        steps.push(node);
-        continue;
-      }
-      const [left, right] = [node.namedChild(0), node.namedChild(node.namedChildCount - 1)];
-      const operator = node.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||'));
-      if (!left || !right || operator?.type !== '&&') return null;
-      pending.push(right, left);
-    }
+    const steps = andSteps(statements[0]!);
+    // A `||` list among them: not a plain chain.
+    if (steps.some((step) => step.type === 'list')) return null;
     // tree-sitter-bash leaves a lone escaped space (`--force \ && b`) out of the tree, so a chain with other text
     // between its steps than `&&`, blanks and comments is not one that edits can take apart.
     const bounds = [0, ...steps.flatMap((step) => [step.startIndex, step.endIndex]), this.text.length];
@@ -181,6 +170,24 @@ export class ShellScript {
     }
     return steps;
   }
+}
+
+/**
+ * `node` taken apart as an `a && b && c` chain: its steps, left to right. A `&&` list splits into its two sides;
+ * any other node, a `||` list included, is one step. Depth-first with a stack: a chain of thousands of steps nests
+ * as deep.
+ */
+export function andSteps(node: Node): Node[] {
+  const steps: Node[] = [];
+  const pending = [node];
+  while (pending.length) {
+    const next = pending.pop()!;
+    const operator = next.type === 'list' ? next.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||')) : undefined;
+    const sides = operator?.type === '&&' ? next.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment') : [];
+    if (sides.length === 2) pending.push(sides[1]!, sides[0]!);
+    else steps.push(next);
+  }
+  return steps;
 }
 
 /**
