@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildContext } from './types.js';
+import { normalizeContextPath as normalize } from './context-overlay.js';
+
+export { withWrites } from './context-overlay.js';
 
 /** A build context held in memory, for tests and library users: `{ 'package.json': '{...}' }`. */
 export function memoryContext(files: Record<string, string>, ignoreFileName = '.dockerignore'): BuildContext {
@@ -9,6 +12,10 @@ export function memoryContext(files: Record<string, string>, ignoreFileName = '.
   return {
     ignoreFileName,
     readFile: (p) => files[normalize(p)],
+    readBytes: (p, limit) => {
+      const text = files[normalize(p)];
+      return text === undefined ? undefined : Buffer.from(text, 'utf8').subarray(0, limit);
+    },
     exists: (p) => normalize(p) in files || folders.has(normalize(p)),
     listFiles: () => Object.keys(files).map(normalize).sort(),
   };
@@ -36,6 +43,21 @@ export function directoryContext(root: string, dockerfile?: string): BuildContex
         return full ? fs.readFileSync(full, 'utf8') : undefined;
       } catch {
         return undefined;
+      }
+    },
+    readBytes(p, limit) {
+      const full = resolve(p);
+      if (!full) return undefined;
+      let fd: number | undefined;
+      try {
+        fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        if (!fs.fstatSync(fd).isFile()) return undefined;
+        const buffer = Buffer.alloc(limit);
+        return buffer.subarray(0, fs.readSync(fd, buffer, 0, limit, 0));
+      } catch {
+        return undefined;
+      } finally {
+        if (fd !== undefined) fs.closeSync(fd);
       }
     },
     exists(p) {
@@ -73,8 +95,4 @@ function listDirectory(root: string): string[] {
   };
   walk(root, '', 0);
   return out.sort();
-}
-
-function normalize(p: string): string {
-  return path.posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/\/$/, '');
 }

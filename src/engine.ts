@@ -2,10 +2,10 @@
 import { Document } from './document.js';
 import { applyEdits, mapBack } from './edits.js';
 import { applyPragmas } from './pragmas.js';
+import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { builtinTransforms } from '../transforms/index.js';
 import type {
   AppliedChange,
-  BuildContext,
   Edit,
   FileWrite,
   OptimizeOptions,
@@ -22,24 +22,6 @@ export class TransformError extends Error {
   constructor(readonly transform: string, cause: unknown) {
     super(`transform ${transform} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'TransformError';
-  }
-}
-
-/** The build context as the changes so far have left it: written files shadow the real ones. */
-class OverlayContext implements BuildContext {
-  readonly writes = new Map<string, string>();
-  constructor(private readonly base: BuildContext) {}
-  get ignoreFileName(): string {
-    return this.base.ignoreFileName;
-  }
-  readFile(path: string): string | undefined {
-    return this.writes.get(path) ?? this.base.readFile(path);
-  }
-  exists(path: string): boolean {
-    return this.writes.has(path) || this.base.exists(path);
-  }
-  listFiles(): string[] {
-    return [...new Set([...this.base.listFiles(), ...this.writes.keys()])].sort();
   }
 }
 
@@ -60,7 +42,9 @@ export function optimize(input: string, options: OptimizeOptions = {}): Optimize
 /** optimize() over a Dockerfile already parsed (its text without the BOM); `bom` is put back on the result. */
 export function optimizeDocument(originalDoc: Document, options: OptimizeOptions = {}, bom = ''): OptimizeResult {
   const transforms = selectTransforms(options.transforms ?? builtinTransforms, options.only, options.skip);
-  const context = options.context ? new OverlayContext(options.context) : undefined;
+  // The build context as the changes so far have left it: written files shadow the real ones.
+  const writes = new Map<string, string>();
+  const context = options.context ? withWrites(options.context, writes) : undefined;
   // Edit lists in the order they were applied, to map positions back to the original text.
   const history: Edit[][] = [];
   const toOriginalOffset = (offset: number): number => {
@@ -122,7 +106,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
         for (const file of applied.flatMap((a) => a.change.files ?? [])) {
           if (!context) throw new TransformError(transform.id, new Error(`wrote ${file.path} without a build context`));
           if (context.readFile(file.path) !== file.text) wroteFiles = true;
-          context.writes.set(file.path, file.text);
+          writes.set(normalizeContextPath(file.path), file.text);
         }
         if (text === doc.text && !wroteFiles) continue;
         changes.push(...applied.map((a) => a.report));
@@ -134,7 +118,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
         }
       }
       if (!changedBy.length) {
-        const files: FileWrite[] = context ? [...context.writes].map(([path, text]) => ({ path, text })) : [];
+        const files: FileWrite[] = context ? [...writes].map(([path, text]) => ({ path, text })) : [];
         const latest = transforms.map((t) => lastRun.get(t)!);
         return { text: bom + doc.text, files, changes, skips: latest.flatMap((r) => r.skips), heldBack: latest.flatMap((r) => r.heldBack) };
       }

@@ -3,12 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDockerfile } from './files.js';
-import { directoryContext } from './context.js';
+import { directoryContext, withWrites } from './context.js';
 import { Document } from './document.js';
 import { optimizeDocument } from './engine.js';
 import { chooseEditFile } from './verify.js';
 import { renderExplanation, simulateCache, type Explanation } from './explain.js';
-import type { BuildContext } from './types.js';
 
 export interface ExplainOptions {
   dockerfile: string;
@@ -21,17 +20,6 @@ export interface ExplainOptions {
   skip?: string[];
   unsafe?: boolean;
   cwd?: string;
-}
-
-/** The context with the files a rewrite writes (`.dockerignore`) in place of the old ones. */
-function withWrites(context: BuildContext, writes: { path: string; text: string }[]): BuildContext {
-  const written = new Map(writes.map((w) => [w.path, w.text]));
-  return {
-    ignoreFileName: context.ignoreFileName,
-    readFile: (p) => written.get(p) ?? context.readFile(p),
-    exists: (p) => written.has(p) || context.exists(p),
-    listFiles: () => [...new Set([...context.listFiles(), ...written.keys()])].sort(),
-  };
 }
 
 /** A changed path as the user wrote it, as a context-relative path. */

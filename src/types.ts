@@ -43,6 +43,8 @@ export interface TransformResult {
 /** Read-only view of the files next to the Dockerfile. Paths are relative to the context root, `/`-separated. */
 export interface BuildContext {
   readFile(path: string): string | undefined;
+  /** The first `limit` bytes of a regular file (to tell an archive by its content), or undefined. */
+  readBytes(path: string, limit: number): Uint8Array | undefined;
   exists(path: string): boolean;
   /** Every file of the context (relative paths, sorted), for installs that need all project files of a kind. */
   listFiles(): string[];

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { optimize } from '../src/engine.js';
-import { directoryContext } from '../src/context.js';
+import { directoryContext, withWrites } from '../src/context.js';
 import { corpusAvailable, materializeCorpus } from './support/corpus.js';
 import { commentMissing, parseRegression, untouchedLineMissing } from './support/properties.js';
 
@@ -26,7 +26,7 @@ describe.skipIf(!corpusAvailable)('corpus', () => {
         try {
           const result = optimize(before, { context, unsafe });
           if (result.text !== before) changed++;
-          const again = optimize(result.text, { context: overlay(context, result.files), unsafe });
+          const again = optimize(result.text, { context: withWrites(context, result.files), unsafe });
           if (again.text !== result.text || again.files.length) failures.push(`${id}: a second run changes the output`);
           const problem = parseRegression(before, result.text) ?? commentMissing(before, result.text) ?? untouchedLineMissing(before, result);
           if (problem) failures.push(`${id}: ${problem}`);
@@ -41,7 +41,3 @@ describe.skipIf(!corpusAvailable)('corpus', () => {
   }
 });
 
-function overlay(context: ReturnType<typeof directoryContext>, files: { path: string; text: string }[]) {
-  const written = new Map(files.map((f) => [f.path, f.text]));
-  return { ...context, readFile: (p: string) => written.get(p) ?? context.readFile(p), exists: (p: string) => written.has(p) || context.exists(p) };
-}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { optimize } from '../../src/engine.js';
 import { decodeDockerfile, InputError } from '../../src/files.js';
-import { directoryContext } from '../../src/context.js';
+import { directoryContext, withWrites } from '../../src/context.js';
 import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult } from '../../src/types.js';
 import { parseRegression, untouchedLineMissing } from './properties.js';
 import { applyMutations, caseSeed, randomMutations, seededRng, splitLines, type Mutation } from './mutate.js';
@@ -86,16 +86,6 @@ export function checkInput(bytes: Buffer, context: BuildContext, options: Pick<O
   if (lost.comments.length) return fail('comment-lost', JSON.stringify(lost.comments));
   if (lost.words.length) return fail('shell-word-lost', JSON.stringify(lost.words));
   return { kind: 'changed' };
-}
-
-function withWrites(context: BuildContext, files: { path: string; text: string }[]): BuildContext {
-  const written = new Map(files.map((f) => [f.path, f.text]));
-  return {
-    ignoreFileName: context.ignoreFileName,
-    readFile: (p) => written.get(p) ?? context.readFile(p),
-    exists: (p) => written.has(p) || context.exists(p),
-    listFiles: () => [...new Set([...context.listFiles(), ...written.keys()])].sort(),
-  };
 }
 
 /** A comment or a shell word, with the 1-based line it stands on. */
