@@ -59,6 +59,31 @@ export function pipInstall(cmd: Command): { install: Word; args: Word[] } | null
   return { install: cmd.args[index - 1]!, args: cmd.args.slice(index) };
 }
 
+/**
+ * The shortest abbreviation pip takes for the long options read here. pip parses with optparse, which accepts any
+ * unique prefix of a long option: `--no-cache` is `--no-cache-dir`, while `--no-c` could also be `--no-clean`,
+ * `--no-color` or `--no-compile` (pip's option list, src/pip/_internal/cli/cmdoptions.py).
+ */
+const PIP_ABBREVIATIONS: Record<string, string> = { '--no-cache-dir': '--no-ca', '--cache-dir': '--ca' };
+
+/** The word names pip's long option `name`, in full or abbreviated, with or without `=value`. */
+function isPipOption(word: string | null, name: string): boolean {
+  const written = word?.split('=')[0] ?? '';
+  return written.length >= PIP_ABBREVIATIONS[name]!.length && name.startsWith(written) && written.startsWith(PIP_ABBREVIATIONS[name]!);
+}
+
+/** pip's arguments turn its cache off: `--no-cache-dir`, or an abbreviation of it such as `--no-cache`. */
+export const pipNoCacheDirGiven = (args: readonly (string | null)[]): boolean => args.some((a) => isPipOption(a, '--no-cache-dir'));
+
+/** The value of pip's `--cache-dir` (or `--cache=...`) in `args`: the last one given; null when it is dynamic, undefined when none is. */
+export function pipCacheDirOption(args: readonly (string | null)[]): string | null | undefined {
+  let dir: string | null | undefined;
+  args.forEach((a, i) => {
+    if (isPipOption(a, '--cache-dir')) dir = a!.includes('=') ? a!.slice(a!.indexOf('=') + 1) : (args[i + 1] ?? null);
+  });
+  return dir;
+}
+
 /** An argument list has `--flag` or `--flag=value` (or the short form). */
 export function hasOption(args: readonly (string | null)[], ...names: string[]): boolean {
   return args.some((a) => a !== null && names.some((n) => a === n || a.startsWith(`${n}=`)));

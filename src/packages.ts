@@ -2,7 +2,7 @@
 // each tool keeps its download cache. Every predicate takes a parsed command (src/shell.ts), never raw text.
 import type { Document, Instruction, Stage } from './document.js';
 import { andSteps, type Command, type ShellNode, type ShellScript, type Word } from './shell.js';
-import { aptSubcommand, argValues, hasOption, isAptFetch, isAptUpdate } from './commands.js';
+import { aptSubcommand, argValues, hasOption, isAptFetch, isAptUpdate, pipCacheDirOption } from './commands.js';
 
 function basename(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
@@ -286,6 +286,8 @@ export interface ToolCache {
   targets: string[];
   /** Extra mount options (apt holds locks, so its caches are `sharing=locked`). */
   options?: string;
+  /** The subfolder of the cache folder that holds the cached data (npm's `_cacache`): a mount of it serves too. */
+  dataIn?: string;
   /** Recognises an existing cache mount target that already holds this tool's cache. */
   heldBy: RegExp;
   /**
@@ -299,7 +301,7 @@ export const TOOL_CACHES: Record<string, ToolCache> = {
   apt: { tool: 'apt', targets: ['/var/cache/apt', '/var/lib/apt'], options: 'sharing=locked', heldBy: /^\/var\/(cache|lib)\/apt(\/|$)/ },
   apk: { tool: 'apk', targets: ['/var/cache/apk'], heldBy: /^(\/var\/cache\/apk|\/etc\/apk\/cache)\/?$/ },
   pip: { tool: 'pip', targets: ['/root/.cache/pip'], heldBy: /(^|\/)\.cache(\/pip)?\/?$/ },
-  npm: { tool: 'npm', targets: ['/root/.npm'], heldBy: /(^|\/)\.npm(\/_cacache)?\/?$|npm-cache/ },
+  npm: { tool: 'npm', targets: ['/root/.npm'], dataIn: '_cacache', heldBy: /(^|\/)\.npm(\/_cacache)?\/?$|npm-cache/ },
   yarn: { tool: 'yarn', targets: ['/usr/local/share/.cache/yarn'], heldBy: /yarn/ },
   pnpm: { tool: 'pnpm', targets: ['/root/.local/share/pnpm/store'], heldBy: /pnpm/ },
   go: { tool: 'go', targets: ['/go/pkg/mod', '/root/.cache/go-build'], heldBy: /(^|\/)pkg\/mod\/?$|go-build/, sharedWithLaterRuns: true },
@@ -309,10 +311,105 @@ export const TOOL_CACHES: Record<string, ToolCache> = {
   composer: { tool: 'composer', targets: ['/tmp/cache'], heldBy: /composer|^\/tmp\/cache\/?$/ },
 };
 
-/** A cache mount of `run` already holds the tool's cache. */
+/** The USER a RUN runs as (the last USER of its stage and the stages it builds on), or null: root, the default. */
+export function userAt(doc: Document, run: Instruction): string | null {
+  let user: string | null = null;
+  const chain: Stage[] = [];
+  for (let s = doc.stageOf(run) ?? null, d = 0; s && d < 100; s = doc.parentStage(s), d++) chain.unshift(s);
+  for (const i of chain.flatMap((s) => s.instructions)) {
+    if (i === run) break;
+    if (i.getKeyword() === 'USER') user = doc.argumentsText(i).trim();
+  }
+  return user && !/^(root|0)(:.*)?$/.test(user) ? user : null;
+}
+
+/** A command's environment as the transforms read it: its own assignments, then the ENV and ARG values of its RUN. */
+interface CommandEnvironment {
+  args: readonly (string | null)[];
+  assignments: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * A variable of a command's environment: its value, null when it cannot be known (dynamic, or exported by the
+ * script), undefined when it is not set.
+ */
+function variableOf(doc: Document, run: Instruction, cmd: CommandEnvironment, exported: ReadonlySet<string>, name: string): string | null | undefined {
+  if (cmd.assignments.has(name)) return cmd.assignments.get(name)!;
+  if (exported.has(name)) return null;
+  return doc.variablesAt(run).get(name);
+}
+
+/** `path` made absolute the way pip reads a path option (`~` is the home folder), or null. */
+function absoluteFolder(path: string | null | undefined, home: string | null): string | null {
+  if (!path) return null;
+  const expanded = path === '~' || path.startsWith('~/') ? (home === null ? null : home + path.slice(1)) : path;
+  return expanded?.startsWith('/') ? expanded.replace(/\/+$/, '') || '/' : null;
+}
+
+/**
+ * The folder pip keeps its cache in for a pip command, as pip works it out: `--cache-dir`, else PIP_CACHE_DIR,
+ * else platformdirs' user cache folder, $XDG_CACHE_HOME/pip or ~/.cache/pip. The home is $HOME, or /root for
+ * root. Null when it cannot be known (a dynamic value, a variable the script exports, another user's home).
+ */
+export function pipCacheFolder(doc: Document, run: Instruction, cmd: CommandEnvironment, exported: ReadonlySet<string> = new Set()): string | null {
+  const home = variableOf(doc, run, cmd, exported, 'HOME') ?? (userAt(doc, run) || exported.has('HOME') ? null : '/root');
+  const option = pipCacheDirOption(cmd.args);
+  if (option !== undefined) return absoluteFolder(option, home);
+  const env = variableOf(doc, run, cmd, exported, 'PIP_CACHE_DIR');
+  if (env !== undefined) return absoluteFolder(env, home);
+  const xdg = variableOf(doc, run, cmd, exported, 'XDG_CACHE_HOME');
+  if (xdg !== undefined) return xdg === null ? null : absoluteFolder(`${xdg}/pip`, home);
+  return home === null ? null : `${home.replace(/\/+$/, '')}/.cache/pip`;
+}
+
+/**
+ * The folder npm keeps its cache in for an npm command: `--cache`, else npm_config_cache (npm reads its
+ * environment without regard to case), else ~/.npm. Null when it cannot be known.
+ */
+function npmCacheFolder(doc: Document, run: Instruction, cmd: CommandEnvironment, exported: ReadonlySet<string>): string | null {
+  const home = variableOf(doc, run, cmd, exported, 'HOME') ?? (userAt(doc, run) || exported.has('HOME') ? null : '/root');
+  const at = cmd.args.findIndex((a) => a === '--cache' || a?.startsWith('--cache='));
+  if (at >= 0) return absoluteFolder(cmd.args[at]!.includes('=') ? cmd.args[at]!.slice(8) : cmd.args[at + 1], home);
+  for (const name of ['npm_config_cache', 'NPM_CONFIG_CACHE']) {
+    const env = variableOf(doc, run, cmd, exported, name);
+    if (env !== undefined) return absoluteFolder(env, home);
+  }
+  return home === null ? null : `${home.replace(/\/+$/, '')}/.npm`;
+}
+
+/**
+ * The folders a tool keeps its cache in for the RUN's commands that use it: pip's and npm's as each command would
+ * find them (options, environment, home), the others' where TOOL_CACHES says. Null when one cannot be known.
+ */
+export function toolCacheFolders(doc: Document, run: Instruction, tool: string): string[] | null {
+  const locate = tool === 'pip' ? pipCacheFolder : tool === 'npm' ? npmCacheFolder : null;
+  if (!locate) return TOOL_CACHES[tool]?.targets ?? null;
+  const script = doc.runScript(run);
+  const exec = doc.execForm(run);
+  const exported = script?.exportedVariables() ?? new Set<string>();
+  const commands: CommandEnvironment[] = exec ? [{ args: exec.slice(1), assignments: new Map() }] : (script?.commands() ?? []).filter((c) => cachingTool(c) === tool).map((c) => ({ args: argValues(c), assignments: c.assignments }));
+  const folders = commands.map((c) => locate(doc, run, c, exported));
+  return folders.every((f): f is string => f !== null) ? [...new Set(folders)] : null;
+}
+
+/** A cache mount of the RUN holds `folder`: its target is the folder or a folder above it. */
+export function cacheMountCovers(doc: Document, run: Instruction, folder: string): boolean {
+  return doc.cacheMountTargets(run).some((t) => {
+    const target = t.replace(/\/+$/, '') || '/';
+    return folder === target || folder.startsWith(target === '/' ? '/' : `${target}/`);
+  });
+}
+
+/**
+ * A cache mount of `run` already holds the tool's cache: it covers every folder the RUN's commands keep it in
+ * (toolCacheFolders); where those cannot be known, a mount whose target looks like the tool's cache folder.
+ */
 export function cacheMountHolds(doc: Document, run: Instruction, tool: string): boolean {
   const cache = TOOL_CACHES[tool];
-  return !!cache && doc.cacheMountTargets(run).some((t) => cache.heldBy.test(t));
+  if (!cache) return false;
+  const folders = tool === 'pip' || tool === 'npm' ? toolCacheFolders(doc, run, tool) : null;
+  if (folders?.length) return folders.every((f) => cacheMountCovers(doc, run, cache.dataIn ? `${f}/${cache.dataIn}` : f));
+  return doc.cacheMountTargets(run).some((t) => cache.heldBy.test(t));
 }
 
 /** The tool whose download cache a command fills (`npm ci` -> npm), for the cache mount profile; or null. */

@@ -71,9 +71,39 @@ function lastStatement(script: ShellScript): ShellNode | null {
   return statements[statements.length - 1] ?? null;
 }
 
+/** The heredoc a statement ends with (`cat > f <<'CONF'` ... `CONF`), or null: the last part of its last part, and so on down. */
+function endingHeredoc(statement: ShellNode): ShellNode | null {
+  for (let node: ShellNode | null = statement; node; node = node.lastChild) if (node.type === 'heredoc_redirect') return node;
+  return null;
+}
+
 /**
- * Appends `&& command` to the RUN's last statement, so it runs only when the script got that far and the RUN
- * still fails when the script failed. A RUN over several lines gets it on a line of its own.
+ * The shell offset where `&& command` can follow the script's last statement, or why there is none. A statement
+ * that ends in a heredoc ends, for the shell, with the line of its `<<`: the lines after it are the heredoc's body
+ * and terminator, and text put after the terminator would corrupt the terminator line (the heredoc then runs on,
+ * the command never comes). So its end is the last word of the `<<` line, before any comment there.
+ */
+export function lastCommandEnd(script: ShellScript): { at: number } | Refused {
+  const last = lastStatement(script);
+  if (!last) return { refuse: 'the RUN has no command' };
+  if (/^\s*&(?!&)/.test(script.text.slice(last.endIndex))) return { refuse: 'the RUN ends with a background job' };
+  if (last.type === 'command' && /^exit\b/.test(last.text)) return { refuse: 'the RUN ends with `exit`' };
+  const heredoc = endingHeredoc(last);
+  if (!heredoc) return { at: last.endIndex };
+  const parts = heredoc.children.filter((c): c is ShellNode => !!c);
+  const body = parts.findIndex((c) => c.type === 'heredoc_body' || c.type === 'heredoc_end');
+  const delimiter = parts.find((c) => c.type === 'heredoc_start')?.text.replace(/["'\\]/g, '');
+  const terminator = parts.find((c) => c.type === 'heredoc_end')?.text.trim();
+  // tree-sitter-bash reads `<<A;` as the delimiter `A;` and runs the body to the end: no terminator that matches.
+  if (body < 0 || !delimiter || terminator !== delimiter) return { refuse: 'the heredoc of its last command has no clear end' };
+  const commandLine = parts.slice(0, body).filter((c) => c.type !== 'comment');
+  return { at: commandLine[commandLine.length - 1]!.endIndex };
+}
+
+/**
+ * Appends `&& command` to the RUN's last command, so it runs only when the script got that far and the RUN
+ * still fails when the script failed (a new last line instead would make the RUN's status the command's, unless
+ * the script runs under `set -e`). A RUN over several lines gets it on a line of its own.
  */
 export function appendToRun(doc: Document, run: Instruction, command: string): Edit | Refused {
   const script = doc.runScript(run);
@@ -82,11 +112,9 @@ export function appendToRun(doc: Document, run: Instruction, command: string): E
   const body = isHeredocBody(doc, run, script);
   if (doc.hasHeredoc(run) && !body) return { refuse: 'the RUN feeds a heredoc to a command' };
   if (!runsPosixShell(doc, run)) return { refuse: 'the RUN is not run by a POSIX shell (SHELL or a Windows base image)' };
-  const last = lastStatement(script);
-  if (!last) return { refuse: 'the RUN has no command' };
-  if (/^\s*&(?!&)/.test(script.text.slice(last.endIndex))) return { refuse: 'the RUN ends with a background job' };
-  if (last.type === 'command' && /^exit\b/.test(last.text)) return { refuse: 'the RUN ends with `exit`' };
-  const at = script.toDoc(last.endIndex);
+  const end = lastCommandEnd(script);
+  if ('refuse' in end) return end;
+  const at = script.toDoc(end.at);
   const line = doc.lineAt(at);
   // A body whose last "command" is its own delimiter line (a `<<EOF\r\r` head) is a heredoc read two ways.
   if (body && isHeredocDelimiterLine(doc, run, line)) return { refuse: 'the heredoc has no clear end' };

@@ -161,7 +161,7 @@ export class ShellScript {
     if (statements.length !== 1) return null;
     const steps = andSteps(statements[0]!);
     // A `||` list among them: not a plain chain.
-    if (steps.some((step) => step.type === 'list')) return null;
+    if (steps.some(isOrList)) return null;
     // tree-sitter-bash leaves a lone escaped space (`--force \ && b`) out of the tree, so a chain with other text
     // between its steps than `&&`, blanks and comments is not one that edits can take apart.
     const bounds = [0, ...steps.flatMap((step) => [step.startIndex, step.endIndex]), this.text.length];
@@ -170,6 +170,31 @@ export class ShellScript {
     }
     return steps;
   }
+}
+
+/**
+ * Why `x && <script>` would not fail whenever `x` fails, or null when it would. `&&` and `||` bind alike, left to
+ * right, so `x && a || b` runs `b` after a failing `x`; in `x && a; b` the status of `b` decides; `x && a &` is not
+ * waited for. Only a script that is one `&&` chain (`x && a && b` is `x && { a && b; }`) keeps the failure.
+ */
+export function losesFailureOfPrefix(script: ShellScript): string | null {
+  const statements = script.root.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+  if (!statements.length) return 'it has no command';
+  if (statements.length > 1) return 'it is more than one statement (`;` or lines), and the last one decides its status';
+  if (/^\s*&(?!&)/.test(script.text.slice(statements[0]!.endIndex))) return 'it runs in the background (`&`)';
+  if (andSteps(statements[0]!).some(isOrList)) return 'it has an `||` at its top level, which takes over after a failure';
+  return null;
+}
+
+/**
+ * An `a || b` list. tree-sitter-bash hangs a redirect of a list's last command on the whole list (`a || b > f` is
+ * read as `(a || b) > f`, where bash reads `a || (b > f)`), so such a statement is looked into too.
+ */
+function isOrList(node: Node): boolean {
+  const list = node.type === 'redirected_statement' ? node.childForFieldName('body') : node;
+  if (list?.type !== 'list') return false;
+  if (list.children.some((c) => c?.type === '||')) return true;
+  return list !== node && andSteps(list).some(isOrList);
 }
 
 /**

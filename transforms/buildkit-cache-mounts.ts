@@ -10,10 +10,12 @@
 // Refuses: apt when the RUN does not run `apt-get update` itself or a later RUN needs its package lists; Go, Maven
 // and Gradle, whose cache holds the dependencies later steps use, unless every RUN of the stage that uses the tool
 // gets the mount and no other stage reads them; a RUN after a `USER` that is not root (the targets are root's).
+// No second mount where one serves the tool's cache folder (pip's and npm's worked out as they do). apt only on a
+// base known to be Debian or Ubuntu, with Docker's recipe before it: their docker-clean would keep the mount empty.
 import type { Change, Edit, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
+import type { Document, Instruction, Stage } from '../src/document.js';
 import type { ShellScript } from '../src/shell.js';
-import { argValues, hasOption } from '../src/commands.js';
+import { argValues, pipCacheDirOption, pipNoCacheDirGiven } from '../src/commands.js';
 import {
   TOOL_CACHES,
   aptFetchNeedsEarlierLists,
@@ -23,6 +25,8 @@ import {
   cleansNodeCache,
   descendantStages,
   laterRunNeedsAptLists,
+  toolCacheFolders,
+  userAt,
 } from '../src/packages.js';
 import { addRunFlags } from '../src/run-edits.js';
 
@@ -34,7 +38,8 @@ function otherProfile(doc: Document, run: Instruction, script: ShellScript, tool
   switch (tool) {
     case 'pip':
       if (doc.variablesAt(run).has('PIP_NO_CACHE_DIR') || script.exportedVariables().has('PIP_NO_CACHE_DIR')) return 'PIP_NO_CACHE_DIR is set';
-      return commands.some((c) => hasOption(argValues(c), '--no-cache-dir') || c.assignments.has('PIP_NO_CACHE_DIR')) ? 'pip runs with --no-cache-dir' : null;
+      if (commands.some((c) => pipNoCacheDirGiven(argValues(c)) || c.assignments.has('PIP_NO_CACHE_DIR'))) return 'pip runs with --no-cache-dir';
+      return commands.some((c) => cachingTool(c) === 'pip' && pipCacheDirOption(argValues(c)) !== undefined) ? 'pip is given its own --cache-dir, which may be meant to stay in the image' : null;
     case 'npm':
     case 'yarn':
       return commands.some(cleansNodeCache) ? 'the RUN cleans the package cache' : null;
@@ -45,16 +50,35 @@ function otherProfile(doc: Document, run: Instruction, script: ShellScript, tool
   }
 }
 
-/** A USER before the RUN (in its stage chain) that is not root, so `/root/...` targets are not the caches used. */
-function nonRootUser(doc: Document, run: Instruction): string | null {
-  let user: string | null = null;
-  const chain = [];
+/** Docker's recipe for apt cache mounts: Debian's and Ubuntu's images delete downloaded packages (docker-clean), so the mount would stay empty. */
+const KEEP_APT_DOWNLOADS = `rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache`;
+const DEBIAN_CODENAMES = /\b(buster|bullseye|bookworm|trixie|forky|sid|bionic|focal|jammy|noble|oracular|plucky|questing)\b/;
+
+/** The stages a RUN's stage builds on, from the first, and its own. */
+function stageChain(doc: Document, run: Instruction): Stage[] {
+  const chain: Stage[] = [];
   for (let s = doc.stageOf(run) ?? null, d = 0; s && d < 100; s = doc.parentStage(s), d++) chain.unshift(s);
-  for (const i of chain.flatMap((s) => s.instructions)) {
-    if (i === run) break;
-    if (i.getKeyword() === 'USER') user = doc.argumentsText(i).trim();
-  }
-  return user && !/^(root|0)(:.*)?$/.test(user) ? user : null;
+  return chain;
+}
+
+/** The RUN's base image is Debian or Ubuntu: named so (`debian:12`, `docker.io/library/ubuntu`), or tagged with a release's codename. */
+function debianBase(doc: Document, run: Instruction): boolean {
+  const image = stageChain(doc, run)[0]?.from.getImage()?.toLowerCase() ?? '';
+  if (image.includes('$')) return false;
+  const [name, tag = ''] = image.split('@')[0]!.split(/:(?=[^/]*$)/);
+  return /(^|\/)(debian|ubuntu)$/.test(name!) || DEBIAN_CODENAMES.test(tag);
+}
+
+/**
+ * The RUN is the first to get an apt cache mount in its stages (`prepared` holds the stages that already got the
+ * recipe) and nothing before it mentions docker-clean, so the recipe's RUN goes before it.
+ */
+function needsDockerCleanRemoved(doc: Document, run: Instruction, prepared: Set<Stage>): boolean {
+  const chain = stageChain(doc, run);
+  if (chain.some((s) => prepared.has(s))) return false;
+  prepared.add(chain[chain.length - 1]!);
+  const before = chain.flatMap((s) => s.instructions);
+  return !before.slice(0, before.indexOf(run)).some((i) => doc.argumentsText(i).includes('docker-clean'));
 }
 
 /** Tools a RUN fills a cache for, read from its commands. */
@@ -113,7 +137,7 @@ export const buildkitCacheMounts: Transform = {
       for (const tool of toolsOf(doc, run)) {
         const cache = TOOL_CACHES[tool]!;
         if (cacheMountHolds(doc, run, tool)) continue;
-        const user = tool === 'apt' ? null : nonRootUser(doc, run);
+        const user = tool === 'apt' ? null : userAt(doc, run);
         const needs = tool === 'apt' ? laterRunNeedsAptLists(doc, run) : null;
         const why =
           otherProfile(doc, run, script, tool) ??
@@ -124,7 +148,15 @@ export const buildkitCacheMounts: Transform = {
           skips.push({ line, reason: `no ${tool} cache mount: ${why}` });
           continue;
         }
-        const mounts = cache.targets.map((t) => `--mount=type=cache,target=${t}${cache.options ? `,${cache.options}` : ''}`);
+        // pip and npm keep their cache where options and the environment say: mount that folder, once.
+        const folders = toolCacheFolders(doc, run, tool);
+        const unknown = !folders ? `${tool}'s cache folder cannot be known (a dynamic or exported variable, or another user's home)` : null;
+        const notDebian = tool === 'apt' && !debianBase(doc, run) ? `the base image is not known to be Debian or Ubuntu, whose /etc/apt/apt.conf.d/docker-clean must go for the mount to fill` : null;
+        if (unknown ?? notDebian) {
+          skips.push({ line, reason: `no ${tool} cache mount: ${unknown ?? notDebian}` });
+          continue;
+        }
+        const mounts = folders!.map((t) => `--mount=type=cache,target=${t}${cache.options ? `,${cache.options}` : ''}`);
         if (cache.sharedWithLaterRuns) {
           const key = `${doc.stageOf(run)!.index}:${tool}`;
           shared.set(key, [...(shared.get(key) ?? []), run]);
@@ -142,10 +174,17 @@ export const buildkitCacheMounts: Transform = {
         skips.push({ line: run.getRange().start.line, reason: `no ${tool} cache mount: ${why}` });
       }
     }
+    const prepared = new Set<Stage>();
     for (const [run, mounts] of flags) {
       if (!mounts.length) continue;
       const edits: Edit[] = [addRunFlags(doc, run, mounts)];
-      changes.push({ message: `keep the cache of ${doc.quote(run)} in a BuildKit cache mount`, line: run.getRange().start.line, edits });
+      let message = `keep the cache of ${doc.quote(run)} in a BuildKit cache mount`;
+      if (mounts.some((m) => m.includes('target=/var/cache/apt')) && needsDockerCleanRemoved(doc, run, prepared)) {
+        const lineStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
+        edits.push({ start: lineStart, end: lineStart, text: `${doc.indentAt(lineStart)}RUN ${KEEP_APT_DOWNLOADS}${doc.eolAt(run.getRange().start.line)}` });
+        message += `, after a RUN that removes /etc/apt/apt.conf.d/docker-clean (the base image's rule that deletes downloaded packages after every install) and tells apt to keep them, as Docker's cache mount recipe does`;
+      }
+      changes.push({ message, line: run.getRange().start.line, edits });
     }
     if (changes.length && !hasSyntaxDirective(doc)) {
       changes[0]!.edits.push({ start: 0, end: 0, text: `${SYNTAX}${doc.eolAt(0)}` });

@@ -7,6 +7,7 @@ import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
 import { isAptFetch, isAptUpdate } from '../src/commands.js';
 import { runComments } from '../src/run-edits.js';
+import { losesFailureOfPrefix } from '../src/shell.js';
 
 /** Instructions that cannot depend on the package lists, so an update may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER']);
@@ -73,7 +74,14 @@ export const mergeAptUpdate: Transform = {
         const removeStart = doc.lineStartOf(doc.offsetAt(update.getRange().start));
         const kept = lone.comments.map((c) => `${c}${eol}`).join('');
         const edits: Edit[] = [{ start: removeStart, end: doc.endOfLineAfter(update), text: kept }];
-        const updatesAlready = nextCommands.slice(0, fetchAt).some(isAptUpdate);
+        // Its own update replaces this one only when a failure of it fails that RUN as this RUN's failure did.
+        const steps = nextScript!.andChain() ?? [];
+        const updatesAlready = nextCommands.slice(0, fetchAt).some((c) => isAptUpdate(c) && steps.some((s) => s.startIndex === c.start && s.endIndex === c.end));
+        const lost = updatesAlready ? null : losesFailureOfPrefix(nextScript!);
+        if (lost) {
+          skips.push({ line, reason: `not merged into ${doc.quote(next)}, which would not stop at a failing update: ${lost}` });
+          continue;
+        }
         if (!updatesAlready) edits.push(prependToRun(doc, next, lone.text));
         const message = updatesAlready ? 'drop a lone apt-get update: the install RUN updates itself' : 'run apt-get update in the same RUN as the install';
         changes.push({ message, line, edits });

@@ -12,7 +12,8 @@ import type { Change, Edit, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
 import { argValues } from '../src/commands.js';
 import { matchInstall } from '../src/installs.js';
-import { changesShellState, runsPosixShell, toDocStart } from '../src/run-edits.js';
+import { losesFailureOfPrefix } from '../src/shell.js';
+import { changesShellState, lastCommandEnd, runsPosixShell, toDocStart } from '../src/run-edits.js';
 
 /**
  * The RUN can take part in a merge: shell form without heredocs, parsed, run by sh, and not a dependency install
@@ -31,14 +32,13 @@ function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: s
   const first = doc.runScript(a)!;
   const second = doc.runScript(b)!;
   if (changesShellState(first)) return { refuse: `${doc.quote(a)} changes the shell's state (cd, export, set, ...)` };
+  const lost = losesFailureOfPrefix(second);
+  if (lost) return { refuse: `${doc.quote(b)} would not stop at a failure of the RUN before: ${lost}` };
   if (!second.andChain()) return { refuse: `${doc.quote(b)} is not a plain \`&&\` chain` };
-  const statements = first.root.namedChildren.filter((n) => n && n.type !== 'comment');
-  const last = statements[statements.length - 1];
-  if (!last) return { refuse: `${doc.quote(a)} has no command` };
-  const after = first.text.slice(last.endIndex);
-  if (/#/.test(after)) return { refuse: `${doc.quote(a)} ends with a comment` };
-  if (/^\s*&(?!&)/.test(after)) return { refuse: `${doc.quote(a)} ends with a background job` };
-  const start = first.toDoc(last.endIndex);
+  const last = lastCommandEnd(first);
+  if ('refuse' in last) return { refuse: `${doc.quote(a)} ${last.refuse.replace(/^the RUN /, '')}` };
+  if (/#/.test(first.text.slice(last.at))) return { refuse: `${doc.quote(a)} ends with a comment` };
+  const start = first.toDoc(last.at);
   const end = toDocStart(second, second.andChain()![0]!.startIndex);
   const between = doc.text.slice(doc.endOfLineAfter(a), doc.offsetAt(b.getRange().start));
   if (/#/.test(between)) return null;

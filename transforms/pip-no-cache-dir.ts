@@ -2,18 +2,26 @@
 // is never used again. `--no-cache-dir` right after `install` keeps the layer to what was installed.
 // Also fixes pip installs in a command line given to another shell as one quoted string (`sh -c '...'`,
 // `su app -c '...'`, `scl enable python27 '...'`).
-// Refuses (silently, as there is nothing to fix) when PIP_NO_CACHE_DIR is set or a cache mount holds pip's
-// cache; reports a skip for a RUN that mentions pip but does not parse as shell or feeds it in a heredoc.
+// Leaves alone (silently, as there is nothing to fix) a pip whose cache is already off (`--no-cache-dir` or an
+// abbreviation pip takes, such as `--no-cache`; PIP_NO_CACHE_DIR) or kept on purpose: its cache folder (from
+// `--cache-dir`, PIP_CACHE_DIR, XDG_CACHE_HOME or the home folder) is on a cache mount of the RUN. Reports a skip
+// when the folder cannot be known and the RUN has a cache mount, and for a RUN that mentions pip but does not
+// parse as shell or feeds it in a heredoc.
 import type { Change, Skip, Transform } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
-import { argValues, commandStrings, hasOption, pipInstall, pipInstallIndex, readableScript } from '../src/commands.js';
+import { argValues, commandStrings, pipCacheDirOption, pipInstall, pipInstallIndex, pipNoCacheDirGiven, readableScript } from '../src/commands.js';
+import { cacheMountCovers, pipCacheFolder } from '../src/packages.js';
 
 const FLAG = '--no-cache-dir';
 const ENV_NAME = 'PIP_NO_CACHE_DIR';
 
 const pipNoCacheDirIsSet = (doc: Document, run: Instruction): boolean => doc.variablesAt(run).has(ENV_NAME);
-const cacheMountHoldsPipCache = (doc: Document, run: Instruction): boolean =>
-  doc.cacheMountTargets(run).some((t) => /(^|\/)\.cache(\/pip)?\/?$/.test(t));
+
+/** Why the pip command's cache is meant to be kept (a cache mount holds it, or may), or null. */
+function cacheKept(doc: Document, run: Instruction, folder: string | null): string | null {
+  if (folder === null) return doc.cacheMountTargets(run).length ? "pip's cache folder cannot be known here and the RUN has a cache mount that may hold it, so --no-cache-dir is not added" : null;
+  return cacheMountCovers(doc, run, folder) ? 'held' : null;
+}
 
 export const pipNoCacheDir: Transform = {
   id: 'pip-no-cache-dir',
@@ -23,25 +31,37 @@ export const pipNoCacheDir: Transform = {
     const changes: Change[] = [];
     const skips: Skip[] = [];
     for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN' || pipNoCacheDirIsSet(doc, run) || cacheMountHoldsPipCache(doc, run)) continue;
+      if (run.getKeyword() !== 'RUN' || pipNoCacheDirIsSet(doc, run)) continue;
       const line = run.getRange().start.line;
       const message = `add ${FLAG} to pip install`;
       const exec = doc.execForm(run);
       if (exec) {
         const index = pipInstallIndex(exec);
-        if (index < 0 || exec.includes(FLAG)) continue;
+        if (index < 0 || pipNoCacheDirGiven(exec) || pipCacheDirOption(exec) !== undefined || cacheKept(doc, run, pipCacheFolder(doc, run, { args: exec, assignments: new Map() }))) continue;
         const at = doc.execFormStrings(run)[index]!.end;
         changes.push({ message, line, edits: [{ start: at, end: at, text: `, "${FLAG}"` }] });
         continue;
       }
       const script = readableScript(doc, run, /\bpip[\d.]*\s+install\b/, skips);
       if (!script) continue;
-      if (script.exportedVariables().has(ENV_NAME)) continue;
+      const exported = script.exportedVariables();
+      if (exported.has(ENV_NAME)) continue;
       // Also the pip installs of command lines run by another shell (`su app -c '...'`, `scl enable py3 '...'`).
       for (const shell of [script, ...commandStrings(script)]) {
         for (const cmd of shell.commands()) {
           const pip = pipInstall(cmd);
-          if (!pip || hasOption(argValues(cmd), FLAG) || cmd.assignments.has(ENV_NAME)) continue;
+          const args = argValues(cmd);
+          if (!pip || pipNoCacheDirGiven(args) || cmd.assignments.has(ENV_NAME)) continue;
+          // pip takes the last of `--no-cache-dir` and `--cache-dir`: the flag after `install` would not win over a later one.
+          if (pipCacheDirOption(args) !== undefined && !cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported))) {
+            skips.push({ line, reason: 'pip is given its own --cache-dir, which it would take over a --no-cache-dir before it, so the RUN is left as written' });
+            continue;
+          }
+          const kept = cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported));
+          if (kept) {
+            if (kept !== 'held') skips.push({ line, reason: kept });
+            continue;
+          }
           const at = shell.toDoc(pip.install.end);
           changes.push({ message, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
         }
