@@ -6,6 +6,7 @@ import { processAll, startWorkers, stopWorkers, workerCount, type StartedWorker 
 import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from './output.js';
 import { removeStaleTempsNear, writeFileAtomic } from './write.js';
+import { escapeUnsafe, quoteName } from './escape.js';
 import type { FormatFile, FormatName } from './formats/index.js';
 
 export type Mode = 'diff' | 'write' | 'check' | 'list-different';
@@ -43,15 +44,19 @@ export const EXIT_ERROR = 2;
 
 const changed = (r: Pick<FileResult, 'before' | 'after' | 'extra'>) => r.after !== r.before || r.extra.some((e) => e.before !== e.after);
 
+/** A message on one output line: line breaks folded, control characters from the tree escaped. */
+const oneLine = (message: string) => escapeUnsafe(message.replace(/\s*\n\s*/g, ' '));
+
 /** Runs dockmod; returns the exit code (0 ok, 1 changes under --check, 2 errors). */
 export async function run(options: RunOptions, io: Streams): Promise<number> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
-  const rel = (f: string) => path.relative(cwd, path.resolve(cwd, f)) || f;
+  // Every name printed goes through quoteName: a control character in it cannot start a line of its own.
+  const rel = (f: string) => quoteName(path.relative(cwd, path.resolve(cwd, f)) || f);
   const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FormatFile[], errors: [] as { file: string; message: string }[] } : undefined;
   const error = (file: string, reason: string) => {
     report?.errors.push({ file, message: reason });
-    io.stderr.write(`dockmod: ${rel(file)}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.stderr.write(`dockmod: ${rel(file)}: ${oneLine(reason)}\n`);
   };
   let plan: Plan;
   // The pool's workers start loading the engine while the contexts and settings are still being read.
@@ -60,7 +65,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     plan = await planRun({ ...options, cwd, onDiscovered: (files) => (aheadWorkers = startWorkers(workerCount(files, options.workers))) });
   } catch (e) {
     await stopWorkers(aheadWorkers);
-    io.stderr.write(`dockmod: ${(e as Error).message}\n`);
+    io.stderr.write(`dockmod: ${oneLine((e as Error).message)}\n`);
     return EXIT_ERROR;
   }
   const tally: Tally = { changed: 0, unchanged: 0, skipped: 0, errors: 0, heldBack: 0, seconds: 0 };
@@ -68,7 +73,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     error(e.file, e.reason);
     tally.errors++;
   }
-  if (options.verbose) for (const w of plan.warnings) io.stderr.write(`dockmod: ${w}\n`);
+  if (options.verbose) for (const w of plan.warnings) io.stderr.write(`dockmod: ${oneLine(w)}\n`);
   // Temp files that a killed --write run left next to these Dockerfiles go before this one writes.
   if (options.mode === 'write') for (const job of plan.jobs) if (job.text === undefined) removeStaleTempsNear(job.file);
   const progress = progressBar(plan.jobs.length, io.stderr);
@@ -91,15 +96,15 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     tally.heldBack += result.heldBack.length;
     if (result.skips.length) tally.skipped++;
     if (options.verbose) {
-      for (const s of result.skips) io.stderr.write(`${rel(file)}:${s.line}: skipped ${s.transform}: ${s.reason}\n`);
-      for (const h of result.heldBack) io.stderr.write(`${rel(file)}:${h.line}: held back unsafe ${h.transform}: ${h.message}\n`);
+      for (const s of result.skips) io.stderr.write(`${rel(file)}:${s.line}: skipped ${oneLine(`${s.transform}: ${s.reason}`)}\n`);
+      for (const h of result.heldBack) io.stderr.write(`${rel(file)}:${h.line}: held back unsafe ${oneLine(`${h.transform}: ${h.message}`)}\n`);
     }
     if (!changed(result)) {
       tally.unchanged++;
       continue;
     }
     tally.changed++;
-    if (options.verbose) for (const c of result.changes) io.stderr.write(`${rel(file)}:${c.line}: ${c.transform}: ${c.message}\n`);
+    if (options.verbose) for (const c of result.changes) io.stderr.write(`${rel(file)}:${c.line}: ${oneLine(`${c.transform}: ${c.message}`)}\n`);
     const files = [{ file, before: result.before, after: result.after }, ...result.extra];
     switch (options.mode) {
       case 'diff': {
