@@ -24,3 +24,13 @@ export function quoteName(name: string): string {
   if (!UNSAFE.test(name) && !/["\\]/.test(name)) return name;
   return `"${escapeUnsafe(name.replace(/["\\]/g, '\\$&'))}"`;
 }
+
+/**
+ * `text` as a CommonMark code span, whatever backticks it holds: delimited by a backtick run longer than any in
+ * it, and padded with a space on each side (which the span drops) when it starts or ends with a backtick.
+ */
+export function codeSpan(text: string): string {
+  const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = /^`|`$/.test(text) ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
