@@ -47,7 +47,8 @@ export interface Tally {
   seconds: number;
 }
 
-export function summaryLine(t: Tally, wrote: boolean): string {
+/** `interrupted`: the signal that stopped a --write run before every file was written. */
+export function summaryLine(t: Tally, wrote: boolean, interrupted?: NodeJS.Signals): string {
   const parts = [
     `${t.changed} ${wrote ? 'changed' : 'would change'}`,
     `${t.unchanged} unchanged`,
@@ -55,5 +56,6 @@ export function summaryLine(t: Tally, wrote: boolean): string {
     `${t.errors} ${t.errors === 1 ? 'error' : 'errors'}`,
   ];
   if (t.heldBack) parts.push(`${t.heldBack} unsafe ${t.heldBack === 1 ? 'fix' : 'fixes'} held back (--unsafe to apply)`);
-  return `dockmod: ${parts.join(', ')} (${t.seconds.toFixed(2)}s)`;
+  const stop = interrupted ? `, interrupted by ${interrupted}: the other files are left as they were` : '';
+  return `dockmod: ${parts.join(', ')} (${t.seconds.toFixed(2)}s)${stop}`;
 }

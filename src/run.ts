@@ -1,4 +1,5 @@
 // One dockmod run over many files: discovery, per-file processing, output, writes and the exit code.
+import os from 'node:os';
 import path from 'node:path';
 import type { FileResult } from './files.js';
 import { planRun, type Plan } from './plan.js';
@@ -41,6 +42,8 @@ interface Streams {
 export const EXIT_OK = 0;
 export const EXIT_CHANGES = 1;
 export const EXIT_ERROR = 2;
+/** The signals a --write run stops on cleanly; it then exits with 128 + the signal's number, as shells report it. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 const changed = (r: Pick<FileResult, 'before' | 'after' | 'extra'>) => r.after !== r.before || r.extra.some((e) => e.before !== e.after);
 
@@ -81,64 +84,76 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const pendingChanges: string[] = [];
   // A context file (.dockerignore) that several Dockerfiles' changes write is shown once.
   const shownContextFiles = new Set<string>();
-  for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick, started: aheadWorkers })) {
-    const file = outcome.file;
-    if ('error' in outcome) {
-      error(outcome.error.file, outcome.error.message);
-      tally.errors++;
-      continue;
-    }
-    const result = outcome.result;
-    report?.files.push(result);
-    // From standard input, --write prints the whole new text, changed or not, as editors expect.
-    const fromStdin = result.stat === undefined;
-    if (fromStdin && options.mode === 'write') io.stdout.write(result.after);
-    tally.heldBack += result.heldBack.length;
-    if (result.skips.length) tally.skipped++;
-    if (options.verbose) {
-      for (const s of result.skips) io.stderr.write(`${rel(file)}:${s.line}: skipped ${oneLine(`${s.transform}: ${s.reason}`)}\n`);
-      for (const h of result.heldBack) io.stderr.write(`${rel(file)}:${h.line}: held back unsafe ${oneLine(`${h.transform}: ${h.message}`)}\n`);
-    }
-    if (!changed(result)) {
-      tally.unchanged++;
-      continue;
-    }
-    tally.changed++;
-    if (options.verbose) for (const c of result.changes) io.stderr.write(`${rel(file)}:${c.line}: ${oneLine(`${c.transform}: ${c.message}`)}\n`);
-    const files = [{ file, before: result.before, after: result.after }, ...result.extra];
-    switch (options.mode) {
-      case 'diff': {
-        if (report) break;
-        const unseen = files.filter((f) => f.file === file || (!shownContextFiles.has(f.file) && shownContextFiles.add(f.file)));
-        const diff = unseen.map((f) => unifiedDiff(f.file, f.before, f.after, cwd)).join('');
-        io.stdout.write(options.color ? colorDiff(diff) : diff);
-        break;
+  // SIGINT or SIGTERM during --write stops the run between two files (each write is atomic and synchronous, so none
+  // is left half done and no temp file stays), and the summary says what was written.
+  let interrupted: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => (interrupted = signal);
+  if (options.mode === 'write') for (const signal of STOP_SIGNALS) process.on(signal, stop);
+  try {
+    for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick, started: aheadWorkers })) {
+      // In-process, the jobs' promises are already settled: without a turn of the event loop, no signal is seen.
+      if (options.mode === 'write') await new Promise((resolve) => setImmediate(resolve));
+      if (interrupted) break;
+      const file = outcome.file;
+      if ('error' in outcome) {
+        error(outcome.error.file, outcome.error.message);
+        tally.errors++;
+        continue;
       }
-      case 'write': {
-        // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
-        // still hold what was read, or it is not overwritten.
-        const writes = [
-          ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
-          ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
-        ];
-        for (const w of writes) {
-          try {
-            writeFileAtomic(w.file, w.text, w.expected);
-          } catch (e) {
-            error(w.file, (e as Error).message);
-            tally.changed--;
-            tally.errors++;
-            break;
-          }
+      const result = outcome.result;
+      report?.files.push(result);
+      // From standard input, --write prints the whole new text, changed or not, as editors expect.
+      const fromStdin = result.stat === undefined;
+      if (fromStdin && options.mode === 'write') io.stdout.write(result.after);
+      tally.heldBack += result.heldBack.length;
+      if (result.skips.length) tally.skipped++;
+      if (options.verbose) {
+        for (const s of result.skips) io.stderr.write(`${rel(file)}:${s.line}: skipped ${oneLine(`${s.transform}: ${s.reason}`)}\n`);
+        for (const h of result.heldBack) io.stderr.write(`${rel(file)}:${h.line}: held back unsafe ${oneLine(`${h.transform}: ${h.message}`)}\n`);
+      }
+      if (!changed(result)) {
+        tally.unchanged++;
+        continue;
+      }
+      tally.changed++;
+      if (options.verbose) for (const c of result.changes) io.stderr.write(`${rel(file)}:${c.line}: ${oneLine(`${c.transform}: ${c.message}`)}\n`);
+      const files = [{ file, before: result.before, after: result.after }, ...result.extra];
+      switch (options.mode) {
+        case 'diff': {
+          if (report) break;
+          const unseen = files.filter((f) => f.file === file || (!shownContextFiles.has(f.file) && shownContextFiles.add(f.file)));
+          const diff = unseen.map((f) => unifiedDiff(f.file, f.before, f.after, cwd)).join('');
+          io.stdout.write(options.color ? colorDiff(diff) : diff);
+          break;
         }
-        break;
+        case 'write': {
+          // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
+          // still hold what was read, or it is not overwritten.
+          const writes = [
+            ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
+            ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
+          ];
+          for (const w of writes) {
+            try {
+              writeFileAtomic(w.file, w.text, w.expected);
+            } catch (e) {
+              error(w.file, (e as Error).message);
+              tally.changed--;
+              tally.errors++;
+              break;
+            }
+          }
+          break;
+        }
+        case 'check':
+        case 'list-different':
+          pendingChanges.push(rel(file));
+          if (!report) io.stdout.write(`${rel(file)}\n`);
+          break;
       }
-      case 'check':
-      case 'list-different':
-        pendingChanges.push(rel(file));
-        if (!report) io.stdout.write(`${rel(file)}\n`);
-        break;
     }
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, stop);
   }
   progress.clear();
   if (report) {
@@ -146,7 +161,8 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, cwd, version: dockmodVersion() }));
   }
   tally.seconds = (performance.now() - started) / 1000;
-  if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write')}\n`);
+  if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write', interrupted)}\n`);
+  if (interrupted) return 128 + os.constants.signals[interrupted];
   if (tally.errors) return EXIT_ERROR;
   if ((options.mode === 'check' || options.mode === 'list-different') && pendingChanges.length) return EXIT_CHANGES;
   return EXIT_OK;
