@@ -27,10 +27,11 @@ export function quoteName(name: string): string {
 
 /**
  * `text` as a CommonMark code span, whatever backticks it holds: delimited by a backtick run longer than any in
- * it, and padded with a space on each side (which the span drops) when it starts or ends with a backtick.
+ * it, and padded with a space on each side (which the span drops) when it starts or ends with a backtick, or with
+ * spaces on both sides (which the span would drop).
  */
 export function codeSpan(text: string): string {
   const fence = '`'.repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
-  const pad = /^`|`$/.test(text) ? ' ' : '';
+  const pad = /^`|`$|^ [^]*[^ ][^]* $/.test(text) ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }
