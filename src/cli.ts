@@ -2,6 +2,7 @@
 // The dockmod command: argument parsing here, the work in run.ts; the engine never sees yargs.
 import type { RunOptions } from './run.js';
 import type { FormatName } from './formats/index.js';
+import { escapeUnsafe } from './escape.js';
 
 const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : [v].flat().flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -87,7 +88,7 @@ async function plainRun(raw: string[]): Promise<number | undefined> {
   try {
     return await runPaths({ ...DEFAULTS, paths: raw.length ? raw : undefined }, raw);
   } catch (error) {
-    process.stderr.write(`dockmod: ${(error as Error).message}\n`);
+    process.stderr.write(`dockmod: ${escapeUnsafe((error as Error).message)}\n`);
     return 2;
   }
 }
@@ -183,7 +184,7 @@ async function main(): Promise<number> {
     .help()
     .version()
     .fail((message, error) => {
-      process.stderr.write(`dockmod: ${message ?? error?.message}\n`);
+      process.stderr.write(`dockmod: ${escapeUnsafe(message ?? error?.message ?? '')}\n`);
       process.exit(2);
     })
     .parseAsync();

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
 import { ArgumentScans } from './parse-ast.js';
 import { POSIX_SHELLS, ShellParses, ShellScript, type Segment } from './shell.js';
+import { codeSpan } from './escape.js';
 
 type Position = { line: number; character: number };
 type Range = { start: Position; end: Position };
@@ -41,6 +42,9 @@ const BODY_FED_TO_SHELL = [
   new RegExp(`^${SHELL_READING_STDIN}\\s+${HEREDOC_OPEN}\\s*$`),
 ];
 
+/** The longest excerpt of an instruction that messages quote. */
+const EXCERPT_LENGTH = 60;
+
 /** Stands for the WORKDIR that the base image sets, which the Dockerfile cannot see. */
 export const IMAGE_WORKDIR = '/<image WORKDIR>';
 
@@ -68,8 +72,16 @@ export class Document {
     return table.get(ins) as T;
   }
 
-  /** `shellParses`: shared with the documents this one is edited from or into (successor), who free them. */
-  constructor(text: string, private readonly shellParses = new ShellParses()) {
+  /**
+   * `shellParses`: shared with the documents this one is edited from or into (successor), who free them.
+   * `originalLine`: the 1-based line of the file as read that a 0-based line of this text comes from (the engine's
+   * edits move lines), for messages that name a line.
+   */
+  constructor(
+    text: string,
+    private readonly shellParses = new ShellParses(),
+    readonly originalLine: (line: number) => number = (line) => line + 1,
+  ) {
     this.text = text;
     this.ast = this.scans.parse(text);
     this.lineStarts = [0];
@@ -131,10 +143,27 @@ export class Document {
     return /^[ \t]*/.exec(this.text.slice(start))![0];
   }
 
-  /** An instruction as users see it in messages: its first line, shortened (`RUN node scripts/prepare.js`). */
+  /**
+   * An instruction as users see it in messages: its words up to the end of its first line that is not continued
+   * (the continuation lines joined, comment lines left out, white space folded), shortened: `RUN \` then
+   * `npm ci` reads `RUN npm ci`.
+   */
+  excerpt(ins: Instruction): string {
+    const lines = this.slice(ins.getRange()).split(/\r?\n/);
+    let text = '';
+    for (let i = 0; i < lines.length && text.length <= EXCERPT_LENGTH; i++) {
+      const line = lines[i]!;
+      if (i > 0 && SKIPPED_LINE.test(line)) continue;
+      const continued = this.continuation.test(line) && i < lines.length - 1;
+      text = `${text} ${continued ? line.replace(this.continuation, '') : line}`.replace(/\s+/g, ' ').trim();
+      if (!continued) break;
+    }
+    return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH - 3).trimEnd()}...` : text;
+  }
+
+  /** The excerpt as a Markdown code span, with the instruction's line in the file as read: `RUN npm ci` (line 4). */
   quote(ins: Instruction): string {
-    const first = this.slice(ins.getRange()).split(/\r?\n/)[0]!.replace(/\s*[\\`]$/, '').trim();
-    return `\`${first.length > 60 ? `${first.slice(0, 57)}...` : first}\``;
+    return `${codeSpan(this.excerpt(ins))} (line ${this.originalLine(ins.getRange().start.line)})`;
   }
 
   instructions(): Instruction[] {
@@ -243,8 +272,8 @@ export class Document {
    * The document of `text`, an edit of this one. It shares this one's shell parses, so a RUN whose script the
    * edit left as it was is not parsed again; freeScripts on either frees them for both.
    */
-  successor(text: string): Document {
-    return new Document(text, this.shellParses);
+  successor(text: string, originalLine?: (line: number) => number): Document {
+    return new Document(text, this.shellParses, originalLine);
   }
 
   /** Frees the shell parse trees (ShellParses.free) of this document and those it shares them with; a later runScript parses again. */

@@ -47,12 +47,13 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
   const context = options.context ? withWrites(options.context, writes) : undefined;
   // Edit lists in the order they were applied, to map positions back to the original text.
   const history: Edit[][] = [];
-  const toOriginalOffset = (offset: number): number => {
-    for (let i = history.length - 1; i >= 0; i--) offset = mapBack(offset, history[i]!);
+  /** Through the first `applied` edit lists (default: all so far), the offset in the text they were applied to. */
+  const toOriginalOffset = (offset: number, applied = history.length): number => {
+    for (let i = applied - 1; i >= 0; i--) offset = mapBack(offset, history[i]!);
     return offset;
   };
-  const toOriginalLine = (doc: Document, line: number): number =>
-    originalDoc.lineAt(toOriginalOffset(doc.lineStarts[Math.min(line, doc.lineStarts.length - 1)]!)) + 1;
+  const toOriginalLine = (doc: Document, line: number, applied?: number): number =>
+    originalDoc.lineAt(toOriginalOffset(doc.lineStarts[Math.min(line, doc.lineStarts.length - 1)]!, applied)) + 1;
   /**
    * 1-based original lines an edit replaces (an insertion: the line it is inserted at), with the line after them
    * when the edit removes the line break before it, as that line is then joined to the edited one.
@@ -114,7 +115,9 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
         version++;
         if (text !== doc.text) {
           history.push(edits);
-          doc = doc.successor(text);
+          const applied = history.length;
+          const next: Document = doc.successor(text, (line) => toOriginalLine(next, line, applied));
+          doc = next;
         }
       }
       if (!changedBy.length) {

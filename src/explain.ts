@@ -146,7 +146,7 @@ class Simulation {
     let because = changed ? `builds on stage ${parent!.name ?? parent!.index}, which changed` : '';
     const steps: ExplainStep[] = [];
     for (const ins of stage.instructions) {
-      const step: ExplainStep = { line: ins.getRange().start.line + 1, instruction: this.doc.quote(ins).slice(1, -1), status: 'config' };
+      const step: ExplainStep = { line: ins.getRange().start.line + 1, instruction: this.doc.excerpt(ins), status: 'config' };
       if (!built) step.status = 'unbuilt';
       else if (EXECUTED.has(ins.getKeyword())) {
         const inputs = this.inputs(ins, stage);
@@ -163,7 +163,7 @@ class Simulation {
       steps.push(step);
     }
     this.stageChanged.set(stage.index, changed);
-    return { index: stage.index, name: stage.name, from: this.doc.quote(stage.from).slice(1, -1), line: stage.from.getRange().start.line + 1, built, changed, steps };
+    return { index: stage.index, name: stage.name, from: this.doc.excerpt(stage.from), line: stage.from.getRange().start.line + 1, built, changed, steps };
   }
 
   /** Whether the inputs of a COPY, ADD or RUN (other than the step before it) changed. */

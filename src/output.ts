@@ -2,6 +2,7 @@
 import path from 'node:path';
 // The package's subpath export: all of `diff` (19 modules) costs a one-file run about 8 ms more.
 import { structuredPatch } from 'diff/lib/patch/create.js';
+import { quoteName } from './escape.js';
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 
@@ -10,10 +11,12 @@ export function unifiedDiff(file: string, before: string | undefined, after: str
   if (before === after) return '';
   const rel = toPosix(path.relative(cwd, path.resolve(file)));
   const patch = structuredPatch(`a/${rel}`, `b/${rel}`, before ?? '', after, '', '', { context: 3 });
-  const head = [`diff --git a/${rel} b/${rel}`];
+  // Quoted as git quotes them, a name cannot end the header line and start a hunk of its own.
+  const [oldName, newName] = [quoteName(`a/${rel}`), quoteName(`b/${rel}`)];
+  const head = [`diff --git ${oldName} ${newName}`];
   if (before === undefined) head.push('new file mode 100644', '--- /dev/null');
-  else head.push(`--- a/${rel}`);
-  head.push(`+++ b/${rel}`);
+  else head.push(`--- ${oldName}`);
+  head.push(`+++ ${newName}`);
   const body = patch.hunks.flatMap((h) => [`@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@`, ...h.lines]);
   return `${[...head, ...body].join('\n')}\n`;
 }
@@ -44,7 +47,8 @@ export interface Tally {
   seconds: number;
 }
 
-export function summaryLine(t: Tally, wrote: boolean): string {
+/** `interrupted`: the signal that stopped a --write run before every file was written. */
+export function summaryLine(t: Tally, wrote: boolean, interrupted?: NodeJS.Signals): string {
   const parts = [
     `${t.changed} ${wrote ? 'changed' : 'would change'}`,
     `${t.unchanged} unchanged`,
@@ -52,5 +56,6 @@ export function summaryLine(t: Tally, wrote: boolean): string {
     `${t.errors} ${t.errors === 1 ? 'error' : 'errors'}`,
   ];
   if (t.heldBack) parts.push(`${t.heldBack} unsafe ${t.heldBack === 1 ? 'fix' : 'fixes'} held back (--unsafe to apply)`);
-  return `dockmod: ${parts.join(', ')} (${t.seconds.toFixed(2)}s)`;
+  const stop = interrupted ? `, interrupted by ${interrupted}: the other files are left as they were` : '';
+  return `dockmod: ${parts.join(', ')} (${t.seconds.toFixed(2)}s)${stop}`;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { discover } from './discover.js';
 import { resolveContexts } from './build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
+import { hasUnsafeCharacter, quoteName } from './escape.js';
 import type { FileJob } from './jobs.js';
 
 export interface PlanOptions {
@@ -68,8 +69,28 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file)));
     plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [] };
   }
+  plan = withoutUnsafeNames(plan, cwd);
   await checkTransformIds(plan.jobs, configs);
   return plan;
+}
+
+const UNSAFE_NAME = 'holds a control character (shown quoted, as git quotes names); not processed';
+
+/**
+ * Jobs whose Dockerfile or build context has a control character in its path (as printed, relative to cwd) are
+ * refused: printed raw, such a name could end a diff header and add a hunk for another file, or forge an output line.
+ */
+function withoutUnsafeNames(plan: Plan, cwd: string): Plan {
+  const unsafe = (p: string) => hasUnsafeCharacter(path.relative(cwd, p));
+  const jobs: FileJob[] = [];
+  const errors = [...plan.errors];
+  for (const job of plan.jobs) {
+    const context = job.contexts?.find(unsafe);
+    if (unsafe(job.file)) errors.push({ file: job.file, reason: `the path ${UNSAFE_NAME}` });
+    else if (context) errors.push({ file: job.file, reason: `its build context ${quoteName(path.relative(cwd, context))} ${UNSAFE_NAME}` });
+    else jobs.push(job);
+  }
+  return { ...plan, jobs, errors };
 }
 
 /**

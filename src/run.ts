@@ -1,4 +1,5 @@
 // One dockmod run over many files: discovery, per-file processing, output, writes and the exit code.
+import os from 'node:os';
 import path from 'node:path';
 import type { FileResult } from './files.js';
 import { planRun, type Plan } from './plan.js';
@@ -6,6 +7,7 @@ import { processAll, startWorkers, stopWorkers, workerCount, type StartedWorker 
 import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from './output.js';
 import { removeStaleTempsNear, writeFileAtomic } from './write.js';
+import { escapeUnsafe, quoteName } from './escape.js';
 import type { FormatFile, FormatName } from './formats/index.js';
 
 export type Mode = 'diff' | 'write' | 'check' | 'list-different';
@@ -40,18 +42,24 @@ interface Streams {
 export const EXIT_OK = 0;
 export const EXIT_CHANGES = 1;
 export const EXIT_ERROR = 2;
+/** The signals a --write run stops on cleanly; it then exits with 128 + the signal's number, as shells report it. */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 const changed = (r: Pick<FileResult, 'before' | 'after' | 'extra'>) => r.after !== r.before || r.extra.some((e) => e.before !== e.after);
+
+/** A message on one output line: line breaks folded, control characters from the tree escaped. */
+const oneLine = (message: string) => escapeUnsafe(message.replace(/\s*\n\s*/g, ' '));
 
 /** Runs dockmod; returns the exit code (0 ok, 1 changes under --check, 2 errors). */
 export async function run(options: RunOptions, io: Streams): Promise<number> {
   const started = performance.now();
   const cwd = options.cwd ?? process.cwd();
-  const rel = (f: string) => path.relative(cwd, path.resolve(cwd, f)) || f;
+  // Every name printed goes through quoteName: a control character in it cannot start a line of its own.
+  const rel = (f: string) => quoteName(path.relative(cwd, path.resolve(cwd, f)) || f);
   const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FormatFile[], errors: [] as { file: string; message: string }[] } : undefined;
   const error = (file: string, reason: string) => {
     report?.errors.push({ file, message: reason });
-    io.stderr.write(`dockmod: ${rel(file)}: ${reason.replace(/\s*\n\s*/g, ' ')}\n`);
+    io.stderr.write(`dockmod: ${rel(file)}: ${oneLine(reason)}\n`);
   };
   let plan: Plan;
   // The pool's workers start loading the engine while the contexts and settings are still being read.
@@ -60,7 +68,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     plan = await planRun({ ...options, cwd, onDiscovered: (files) => (aheadWorkers = startWorkers(workerCount(files, options.workers))) });
   } catch (e) {
     await stopWorkers(aheadWorkers);
-    io.stderr.write(`dockmod: ${(e as Error).message}\n`);
+    io.stderr.write(`dockmod: ${oneLine((e as Error).message)}\n`);
     return EXIT_ERROR;
   }
   const tally: Tally = { changed: 0, unchanged: 0, skipped: 0, errors: 0, heldBack: 0, seconds: 0 };
@@ -68,7 +76,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     error(e.file, e.reason);
     tally.errors++;
   }
-  if (options.verbose) for (const w of plan.warnings) io.stderr.write(`dockmod: ${w}\n`);
+  if (options.verbose) for (const w of plan.warnings) io.stderr.write(`dockmod: ${oneLine(w)}\n`);
   // Temp files that a killed --write run left next to these Dockerfiles go before this one writes.
   if (options.mode === 'write') for (const job of plan.jobs) if (job.text === undefined) removeStaleTempsNear(job.file);
   const progress = progressBar(plan.jobs.length, io.stderr);
@@ -76,64 +84,76 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const pendingChanges: string[] = [];
   // A context file (.dockerignore) that several Dockerfiles' changes write is shown once.
   const shownContextFiles = new Set<string>();
-  for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick, started: aheadWorkers })) {
-    const file = outcome.file;
-    if ('error' in outcome) {
-      error(outcome.error.file, outcome.error.message);
-      tally.errors++;
-      continue;
-    }
-    const result = outcome.result;
-    report?.files.push(result);
-    // From standard input, --write prints the whole new text, changed or not, as editors expect.
-    const fromStdin = result.stat === undefined;
-    if (fromStdin && options.mode === 'write') io.stdout.write(result.after);
-    tally.heldBack += result.heldBack.length;
-    if (result.skips.length) tally.skipped++;
-    if (options.verbose) {
-      for (const s of result.skips) io.stderr.write(`${rel(file)}:${s.line}: skipped ${s.transform}: ${s.reason}\n`);
-      for (const h of result.heldBack) io.stderr.write(`${rel(file)}:${h.line}: held back unsafe ${h.transform}: ${h.message}\n`);
-    }
-    if (!changed(result)) {
-      tally.unchanged++;
-      continue;
-    }
-    tally.changed++;
-    if (options.verbose) for (const c of result.changes) io.stderr.write(`${rel(file)}:${c.line}: ${c.transform}: ${c.message}\n`);
-    const files = [{ file, before: result.before, after: result.after }, ...result.extra];
-    switch (options.mode) {
-      case 'diff': {
-        if (report) break;
-        const unseen = files.filter((f) => f.file === file || (!shownContextFiles.has(f.file) && shownContextFiles.add(f.file)));
-        const diff = unseen.map((f) => unifiedDiff(f.file, f.before, f.after, cwd)).join('');
-        io.stdout.write(options.color ? colorDiff(diff) : diff);
-        break;
+  // SIGINT or SIGTERM during --write stops the run between two files (each write is atomic and synchronous, so none
+  // is left half done and no temp file stays), and the summary says what was written.
+  let interrupted: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => (interrupted = signal);
+  if (options.mode === 'write') for (const signal of STOP_SIGNALS) process.on(signal, stop);
+  try {
+    for await (const outcome of processAll(plan.jobs, { workers: options.workers, onDone: progress.tick, started: aheadWorkers })) {
+      // In-process, the jobs' promises are already settled: without a turn of the event loop, no signal is seen.
+      if (options.mode === 'write') await new Promise((resolve) => setImmediate(resolve));
+      if (interrupted) break;
+      const file = outcome.file;
+      if ('error' in outcome) {
+        error(outcome.error.file, outcome.error.message);
+        tally.errors++;
+        continue;
       }
-      case 'write': {
-        // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
-        // still hold what was read, or it is not overwritten.
-        const writes = [
-          ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
-          ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
-        ];
-        for (const w of writes) {
-          try {
-            writeFileAtomic(w.file, w.text, w.expected);
-          } catch (e) {
-            error(w.file, (e as Error).message);
-            tally.changed--;
-            tally.errors++;
-            break;
-          }
+      const result = outcome.result;
+      report?.files.push(result);
+      // From standard input, --write prints the whole new text, changed or not, as editors expect.
+      const fromStdin = result.stat === undefined;
+      if (fromStdin && options.mode === 'write') io.stdout.write(result.after);
+      tally.heldBack += result.heldBack.length;
+      if (result.skips.length) tally.skipped++;
+      if (options.verbose) {
+        for (const s of result.skips) io.stderr.write(`${rel(file)}:${s.line}: skipped ${oneLine(`${s.transform}: ${s.reason}`)}\n`);
+        for (const h of result.heldBack) io.stderr.write(`${rel(file)}:${h.line}: held back unsafe ${oneLine(`${h.transform}: ${h.message}`)}\n`);
+      }
+      if (!changed(result)) {
+        tally.unchanged++;
+        continue;
+      }
+      tally.changed++;
+      if (options.verbose) for (const c of result.changes) io.stderr.write(`${rel(file)}:${c.line}: ${oneLine(`${c.transform}: ${c.message}`)}\n`);
+      const files = [{ file, before: result.before, after: result.after }, ...result.extra];
+      switch (options.mode) {
+        case 'diff': {
+          if (report) break;
+          const unseen = files.filter((f) => f.file === file || (!shownContextFiles.has(f.file) && shownContextFiles.add(f.file)));
+          const diff = unseen.map((f) => unifiedDiff(f.file, f.before, f.after, cwd)).join('');
+          io.stdout.write(options.color ? colorDiff(diff) : diff);
+          break;
         }
-        break;
+        case 'write': {
+          // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
+          // still hold what was read, or it is not overwritten.
+          const writes = [
+            ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
+            ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
+          ];
+          for (const w of writes) {
+            try {
+              writeFileAtomic(w.file, w.text, w.expected);
+            } catch (e) {
+              error(w.file, (e as Error).message);
+              tally.changed--;
+              tally.errors++;
+              break;
+            }
+          }
+          break;
+        }
+        case 'check':
+        case 'list-different':
+          pendingChanges.push(rel(file));
+          if (!report) io.stdout.write(`${rel(file)}\n`);
+          break;
       }
-      case 'check':
-      case 'list-different':
-        pendingChanges.push(rel(file));
-        if (!report) io.stdout.write(`${rel(file)}\n`);
-        break;
     }
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, stop);
   }
   progress.clear();
   if (report) {
@@ -141,7 +161,8 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, cwd, version: dockmodVersion() }));
   }
   tally.seconds = (performance.now() - started) / 1000;
-  if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write')}\n`);
+  if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write', interrupted)}\n`);
+  if (interrupted) return 128 + os.constants.signals[interrupted];
   if (tally.errors) return EXIT_ERROR;
   if ((options.mode === 'check' || options.mode === 'list-different') && pendingChanges.length) return EXIT_CHANGES;
   return EXIT_OK;

@@ -160,3 +160,33 @@ describe('a --write run killed at random moments', () => {
     for (const { file } of files) expect(fs.statSync(file).mode & 0o777).toBe(0o640);
   }, 30_000);
 });
+
+describe('a --write run stopped by SIGINT or SIGTERM', () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`on ${signal}: stops between two files, leaves no temp file, prints what it wrote, exits ${code}`, async () => {
+      const root = tempDir();
+      const files = Array.from({ length: 1000 }, (_, i) => {
+        const id = String(i).padStart(4, '0');
+        const file = path.join(root, `Dockerfile.${id}`);
+        fs.writeFileSync(file, before(id));
+        return { file, id };
+      });
+      const child = spawn(process.execPath, [cli, '--write', '--only', 'merge-apt-update', '.'], { cwd: root, env: { ...process.env, CI: '1' } });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const first = files[0]!.file;
+      const wait = Date.now() + 10_000;
+      while (fs.readFileSync(first, 'utf8') === before(files[0]!.id) && Date.now() < wait) await new Promise((r) => setTimeout(r, 2));
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      const done = files.filter(({ file, id }) => fs.readFileSync(file, 'utf8') === after(id)).length;
+      const torn = files.filter(({ file, id }) => ![before(id), after(id)].includes(fs.readFileSync(file, 'utf8')));
+      expect(torn).toEqual([]);
+      expect(done).toBeGreaterThan(0);
+      expect(done).toBeLessThan(files.length);
+      expect(leftovers(root)).toEqual([]);
+      expect(stderr).toMatch(new RegExp(`^dockmod: ${done} changed, 0 unchanged, 0 with skips, 0 errors \\(\\d+\\.\\d\\ds\\), interrupted by ${signal}: the other files are left as they were\\n$`));
+    }, 20_000);
+  }
+});

@@ -69,3 +69,46 @@ describe('Document.successor', () => {
     doc.freeScripts();
   });
 });
+
+describe('Document.quote', () => {
+  const quoteOf = (text: string, keyword = 'RUN') => {
+    const doc = new Document(text);
+    return doc.quote(doc.instructions().find((i) => i.getKeyword() === keyword)!);
+  };
+
+  it('quotes the words of a RUN that starts with a bare line continuation, comment lines left out, with its line', () => {
+    expect(quoteOf('FROM a\nRUN \\\n  # the tools\n  apt-get install -y \\\n    curl\n')).toBe('`RUN apt-get install -y curl` (line 2)');
+    expect(quoteOf('# escape=`\nFROM a\nRUN `\n  choco install git\n')).toBe('`RUN choco install git` (line 3)');
+  });
+
+  it('stops at the first line not continued (a heredoc body is not joined) and shortens long text', () => {
+    expect(quoteOf('FROM a\nRUN <<EOF\nset -e\nEOF\n')).toBe('`RUN <<EOF` (line 2)');
+    expect(quoteOf(`FROM a\nRUN \\\n  ${'x'.repeat(30)} \\\n  ${'y'.repeat(30)}\n`)).toBe(`\`RUN ${'x'.repeat(30)} ${'y'.repeat(22)}...\` (line 2)`);
+  });
+
+  it('is a Markdown code span whatever backticks the instruction holds', () => {
+    expect(quoteOf('FROM a\nRUN echo `date`\n')).toBe('`` RUN echo `date` `` (line 2)');
+    expect(quoteOf('FROM a\nRUN echo ``x`` done\n')).toBe('```RUN echo ``x`` done``` (line 2)');
+  });
+
+  it('names the line of the file as read when an earlier pass moved the instruction', () => {
+    const dropComment: Transform = {
+      id: 'drop-comment',
+      summary: 'drop the first line',
+      safety: 'safe',
+      apply: (doc) => ({ changes: doc.text.startsWith('#') ? [{ message: 'drop', line: 0, edits: [{ start: 0, end: doc.text.indexOf('\n') + 1, text: '' }] }] : [], skips: [] }),
+    };
+    const quoteRun: Transform = {
+      id: 'quote-run',
+      summary: 'say where the RUN is',
+      safety: 'safe',
+      apply: (doc) => {
+        const run = doc.instructions().find((i) => i.getKeyword() === 'RUN')!;
+        return { changes: [], skips: [{ line: run.getRange().start.line, reason: `${doc.quote(run)} stays` }] };
+      },
+    };
+    const r = optimize('# one\n# two\nFROM a\nRUN \\\n  make\n', { transforms: [dropComment, quoteRun] });
+    expect(r.text).toBe('FROM a\nRUN \\\n  make\n');
+    expect(r.skips).toEqual([{ transform: 'quote-run', line: 4, reason: '`RUN make` (line 4) stays' }]);
+  });
+});

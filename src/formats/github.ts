@@ -1,9 +1,13 @@
 // `--format github`: GitHub Actions workflow commands, one annotation per change (`::warning`), held-back unsafe
 // change (`::notice`), other file the rewrite writes (`::notice`) and error (`::error`).
+import { escapeUnsafe } from '../escape.js';
 import { locate, otherFilesNote, relativePath, type FormatInput } from './findings.js';
 
-/** Escaping of workflow command data and property values (as @actions/core does). */
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/**
+ * Escaping of workflow command data and property values (as @actions/core does), so that nothing can end the
+ * command's line and start another; the other control characters are escaped as in every dockmod line.
+ */
+const escapeData = (s: string) => escapeUnsafe(s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A'));
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 function command(kind: 'warning' | 'notice' | 'error', properties: Record<string, string | number | undefined>, message: string): string {

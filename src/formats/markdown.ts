@@ -3,6 +3,7 @@
 // posted as a review comment on those lines, GitHub offers to apply it. Files the rewrite also writes are shown
 // as diffs; held-back unsafe changes, skips and errors follow in short lists.
 import { unifiedDiff } from '../output.js';
+import { codeSpan, escapeUnsafe } from '../escape.js';
 import { findings, isChanged, locate, relativePath, transformSummary, withoutEol, type FormatInput } from './findings.js';
 
 /** A code fence longer than any run of backticks in the text, so the text cannot close it. */
@@ -12,6 +13,43 @@ function fenced(info: string, text: string): string {
   return `${fence}${info}\n${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${fence}`;
 }
 
+// Text from the tree (names, messages, the Dockerfile text they quote) must render as the text it is: no link,
+// image, HTML or emphasis of its own, no way out of its code span, table cell or <details>.
+
+/** Plain text with the characters that could start inline markup backslash-escaped (CommonMark allows it for any ASCII punctuation). */
+const escapeText = (text: string) =>
+  escapeUnsafe(text)
+    .replace(/[\\`*_[\]<>&~$@]/g, '\\$&')
+    // GFM's extended autolinks: a scheme's `://` and `www.`.
+    .replace(/:(?=\/\/)/g, '\\:')
+    .replace(/\b(www)\./gi, '$1\\.');
+
+/** A name or other text from the tree as code: a code span, whatever backticks it holds. */
+const code = (text: string) => codeSpan(escapeUnsafe(text).replace(/\r?\n/g, ' '));
+
+/**
+ * A message: its code spans (CommonMark's rule: a backtick run closes at the next run of the same length) kept as
+ * code, the text around them escaped.
+ */
+function inline(message: string): string {
+  const runs = [...message.matchAll(/`+/g)];
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < runs.length; i++) {
+    const open = runs[i]!;
+    const closing = runs.findIndex((run, j) => j > i && run[0].length === open[0].length);
+    // A run with no partner is a literal backtick.
+    if (closing < 0) continue;
+    const close = runs[closing]!;
+    const content = message.slice(open.index + open[0].length, close.index);
+    out += escapeText(message.slice(at, open.index)) + code(/^ [^]*[^ ][^]* $/.test(content) ? content.slice(1, -1) : content);
+    at = close.index + close[0].length;
+    i = closing;
+  }
+  return out + escapeText(message.slice(at));
+}
+
+/** A table cell: a `|` would end it, even inside a code span (GFM), and a line break would end the row. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const lines = (start: number, end: number) => (start === end ? `line ${start}` : `lines ${start}–${end}`);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -31,37 +69,37 @@ export function formatMarkdown(input: FormatInput): string {
     out.push('| File | Lines | Transform | Safety | Change |', '| --- | --- | --- | --- | --- |');
     for (const f of changed) {
       for (const { change: c, finding: at } of locate(f)) {
-        out.push(`| \`${cell(relativePath(f.file, cwd))}\` | ${at ? `${at.start}${at.end > at.start ? `–${at.end}` : ''}` : c.line} | \`${c.transform}\` | ${c.safety} | ${cell(c.message)} |`);
+        out.push(`| ${cell(code(relativePath(f.file, cwd)))} | ${at ? `${at.start}${at.end > at.start ? `–${at.end}` : ''}` : c.line} | ${cell(code(c.transform))} | ${c.safety} | ${cell(inline(c.message))} |`);
       }
     }
     out.push('');
   }
   for (const f of changed) {
-    const file = relativePath(f.file, cwd);
+    const file = code(relativePath(f.file, cwd));
     for (const finding of findings(f)) {
-      out.push(`### \`${file}\`, ${lines(finding.start, finding.end)}`, '');
+      out.push(`### ${file}, ${lines(finding.start, finding.end)}`, '');
       for (const c of finding.changes) {
         const why = transformSummary(c.transform);
-        out.push(`- **\`${c.transform}\`** (${c.safety}): ${c.message}${why ? `  \n  Why: ${why}.` : ''}`);
+        out.push(`- **${code(c.transform)}** (${c.safety}): ${inline(c.message)}${why ? `  \n  Why: ${why}.` : ''}`);
       }
       if (!finding.changes.length) out.push('- dockmod rewrites these lines as part of the changes above.');
       out.push('', fenced('suggestion', finding.replacement.map((l) => `${withoutEol(l)}\n`).join('')), '');
     }
     for (const e of f.extra.filter((x) => x.before !== x.after)) {
-      const other = relativePath(e.file, cwd);
-      out.push(`The rewrite of \`${file}\` also ${e.before === undefined ? 'creates' : 'modifies'} \`${other}\`:`, '');
+      out.push(`The rewrite of ${file} also ${e.before === undefined ? 'creates' : 'modifies'} ${code(relativePath(e.file, cwd))}:`, '');
       out.push(fenced('diff', unifiedDiff(e.file, e.before, e.after, cwd)), '');
     }
   }
+  // The summary line is HTML, where a code span is not markdown: `<code>`.
   const section = (title: string, items: string[]) => {
     if (items.length) out.push('<details>', `<summary>${title}</summary>`, '', ...items.map((i) => `- ${i}`), '', '</details>', '');
   };
-  const heldBack = input.files.flatMap((f) => f.heldBack.map((h) => `\`${relativePath(f.file, cwd)}\` line ${h.line}, \`${h.transform}\`: ${h.message}`));
-  section(`${plural(heldBack.length, 'unsafe change')} held back (\`--unsafe\` applies ${heldBack.length === 1 ? 'it' : 'them'})`, heldBack);
-  const skips = input.files.flatMap((f) => f.skips.map((s) => `\`${relativePath(f.file, cwd)}\` line ${s.line}, \`${s.transform}\`: ${s.reason}`));
+  const heldBack = input.files.flatMap((f) => f.heldBack.map((h) => `${code(relativePath(f.file, cwd))} line ${h.line}, ${code(h.transform)}: ${inline(h.message)}`));
+  section(`${plural(heldBack.length, 'unsafe change')} held back (<code>--unsafe</code> applies ${heldBack.length === 1 ? 'it' : 'them'})`, heldBack);
+  const skips = input.files.flatMap((f) => f.skips.map((s) => `${code(relativePath(f.file, cwd))} line ${s.line}, ${code(s.transform)}: ${inline(s.reason)}`));
   section(`${plural(skips.length, 'skip')}: where dockmod chose to leave a file alone, and why`, skips);
   if (input.errors.length) {
-    out.push('**Errors**', '', ...input.errors.map((e) => `- \`${relativePath(e.file, cwd)}\`: ${e.message}`), '');
+    out.push('**Errors**', '', ...input.errors.map((e) => `- ${code(relativePath(e.file, cwd))}: ${inline(e.message)}`), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

@@ -8,7 +8,11 @@ import { locate, relativePath, transformSummary, type FormatFile, type FormatInp
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-const uri = (file: string, cwd: string) => encodeURI(relativePath(file, cwd));
+/**
+ * A relative URI reference (RFC 3986) for the file: each segment percent-encoded, so that `a:b/Dockerfile` cannot
+ * read as a scheme, nor `#` or `?` start a fragment or a query.
+ */
+const uri = (file: string, cwd: string) => relativePath(file, cwd).split('/').map(encodeURIComponent).join('/');
 
 function otherFileChanges(f: FormatFile, cwd: string): Sarif.ArtifactChange[] {
   return f.extra
