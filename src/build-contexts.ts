@@ -3,7 +3,7 @@
 // of them names is built with its own folder as context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isBuildFileName } from './discover.js';
+import { isBuildFileName, isDockerfileName } from './discover.js';
 import type { BuildEntry } from './compose.js';
 
 export interface ContextResolution {
@@ -13,6 +13,8 @@ export interface ContextResolution {
   origins: Map<string, string[]>;
   /** Build files that could not be read, and builds left out, with why. */
   warnings: string[];
+  /** Context folder → the Dockerfiles every build file read builds with it (discovered or not). */
+  builds: Map<string, string[]>;
 }
 
 /** Build files in `dir` and every folder above it, stopping at the first folder that holds `.git`. */
@@ -52,6 +54,8 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
       warnings.push(`${file}: cannot read build contexts: ${(error as Error).message.split('\n')[0]}`);
     }
   }
+  const builds = new Map<string, string[]>();
+  for (const entry of entries) builds.set(entry.context, [...(builds.get(entry.context) ?? []), entry.dockerfile]);
   const wanted = new Set(dockerfiles);
   const contexts = new Map<string, string[]>();
   const origins = new Map<string, string[]>();
@@ -70,7 +74,21 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
     const key = originKey(dockerfile, entry.context);
     origins.set(key, [...(origins.get(key) ?? []), entry.origin]);
   }
-  return { contexts, origins, warnings };
+  return { contexts, origins, warnings, builds };
+}
+
+/**
+ * Every Dockerfile known to be built with the context folder `dir`: those in the folder itself (a plain
+ * `docker build .` there builds them, whatever a build file says) and those the build files build with it.
+ */
+export function dockerfilesBuiltWith(dir: string, resolution: Pick<ContextResolution, 'builds'> | undefined): string[] {
+  let own: string[] = [];
+  try {
+    own = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory() && isDockerfileName(e.name)).map((e) => path.join(dir, e.name));
+  } catch {
+    // an unreadable folder names no Dockerfile
+  }
+  return [...new Set([...own, ...(resolution?.builds.get(dir) ?? [])])].sort();
 }
 
 const realPath = (file: string): string => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { expand, type Document, type Instruction } from './document.js';
 import type { BuildContext } from './types.js';
-import { dockerignoreMatcher } from './dockerignore.js';
+import { contextIgnoreMatcher } from './dockerignore.js';
 
 /**
  * The context-relative path of the file that the last COPY/ADD of the stage before `ins` put at `target` (an
@@ -15,9 +15,8 @@ import { dockerignoreMatcher } from './dockerignore.js';
 export function contextFileAt(doc: Document, ins: Instruction, target: string, context: BuildContext): string | null {
   const stage = doc.stageOf(ins);
   if (!stage) return null;
-  const ignoreText = context.readFile(context.ignoreFileName);
-  const ignored = ignoreText ? dockerignoreMatcher(ignoreText) : null;
-  const present = (file: string) => context.exists(file) && !ignored?.ignores(file);
+  const ignored = contextIgnoreMatcher(context);
+  const present = (file: string) => context.exists(file) && !ignored.ignores(file);
   const before = stage.instructions.slice(0, stage.instructions.indexOf(ins)).reverse();
   for (const copy of before) {
     const args = doc.copyArgs(copy);

@@ -14,9 +14,8 @@ export function normalizeContextPath(p: string): string {
 export function withWrites(context: BuildContext, writes: readonly { path: string; text: string }[] | ReadonlyMap<string, string>): BuildContext {
   const written = writes instanceof Map ? writes : new Map((writes as readonly { path: string; text: string }[]).map((w) => [normalizeContextPath(w.path), w.text]));
   return {
-    get ignoreFileName() {
-      return context.ignoreFileName;
-    },
+    ignoreFile: context.ignoreFile,
+    ...(context.ignoreFileSharers && { ignoreFileSharers: () => context.ignoreFileSharers!() }),
     readFile: (p) => written.get(normalizeContextPath(p)) ?? context.readFile(p),
     readBytes: (p, limit) => {
       const text = written.get(normalizeContextPath(p));

@@ -10,7 +10,7 @@ export { withWrites } from './context-overlay.js';
 export function memoryContext(files: Record<string, string>, ignoreFileName = '.dockerignore'): BuildContext {
   const folders = new Set(Object.keys(files).flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
   return {
-    ignoreFileName,
+    ignoreFile: { path: normalize(ignoreFileName) },
     readFile: (p) => files[normalize(p)],
     readBytes: (p, limit) => {
       const text = files[normalize(p)];
@@ -22,13 +22,35 @@ export function memoryContext(files: Record<string, string>, ignoreFileName = '.
 }
 
 /**
- * The build context in a folder on disk. `dockerfile` picks the ignore file: BuildKit reads
- * `<Dockerfile name>.dockerignore` next to the Dockerfile before the context's `.dockerignore`.
+ * The ignore file a build of `dockerfile` with the context folder `root` applies, as an absolute path: BuildKit
+ * reads `<Dockerfile name>.dockerignore` from the Dockerfile's folder (inside the context or not) before the
+ * context's `.dockerignore`.
  */
-export function directoryContext(root: string, dockerfile?: string): BuildContext {
-  const specific = dockerfile ? `${path.basename(dockerfile)}.dockerignore` : undefined;
-  const specificPath = dockerfile && specific ? path.join(path.dirname(dockerfile), specific) : undefined;
-  const ignoreFileName = specificPath && fs.existsSync(specificPath) && path.resolve(path.dirname(specificPath)) === path.resolve(root) ? specific! : '.dockerignore';
+export function ignoreFilePath(root: string, dockerfile: string | undefined): string {
+  const specific = dockerfile === undefined ? undefined : path.resolve(`${dockerfile}.dockerignore`);
+  return specific && fs.statSync(specific, { throwIfNoEntry: false })?.isFile() ? specific : path.resolve(root, '.dockerignore');
+}
+
+const slashed = (p: string) => p.split(path.sep).join('/');
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The build context in a folder on disk, for a build of `dockerfile` (which picks the ignore file). `builtWith`:
+ * every Dockerfile known to be built with this context; those that apply the same ignore file share it.
+ */
+export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[]): BuildContext {
+  const ignorePath = ignoreFilePath(root, dockerfile);
+  const ignoreRel = slashed(path.relative(path.resolve(root), ignorePath));
+  const ignoreFile = ignoreRel.startsWith('../') || path.isAbsolute(ignoreRel) ? { outside: ignoreRel, text: readText(ignorePath) ?? '' } : { path: ignoreRel };
+  const self = dockerfile === undefined ? undefined : path.resolve(dockerfile);
+  let sharers: { name: string; text: string | undefined }[] | undefined;
   let listing: string[] | undefined;
   const resolve = (p: string) => {
     const full = path.resolve(root, normalize(p));
@@ -36,7 +58,13 @@ export function directoryContext(root: string, dockerfile?: string): BuildContex
     return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : full;
   };
   return {
-    ignoreFileName,
+    ignoreFile,
+    ...(builtWith && {
+      ignoreFileSharers: () =>
+        (sharers ??= [...new Set(builtWith.map((f) => path.resolve(f)))]
+          .filter((f) => f !== self && ignoreFilePath(root, f) === ignorePath)
+          .map((f) => ({ name: slashed(path.relative(path.resolve(root), f)), text: readText(f) }))),
+    }),
     readFile(p) {
       const full = resolve(p);
       try {

@@ -20,7 +20,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Document, Instruction, Stage } from './document.js';
 import { expand } from './document.js';
-import { dockerignoreMatcher } from './dockerignore.js';
+import { contextIgnoreMatcher } from './dockerignore.js';
 import { argValues, osPackageInstall } from './commands.js';
 import { matchInstall } from './installs.js';
 import type { BuildContext } from './types.js';
@@ -90,7 +90,7 @@ class Simulation {
   private readonly stageChanged = new Map<number, boolean>();
 
   constructor(private readonly doc: Document, context: BuildContext, private readonly changed: string[]) {
-    const ignore = dockerignoreMatcher(context.readFile(context.ignoreFileName) ?? '');
+    const ignore = contextIgnoreMatcher(context);
     this.visible = changed.map(normalizeSource).filter((p) => p && !ignore.ignores(p));
   }
 

@@ -199,6 +199,8 @@ export interface FileResult {
 export interface ProcessOptions extends Omit<OptimizeOptions, 'context'> {
   /** Build context folder; default: the Dockerfile's folder. */
   contextDir?: string;
+  /** Every Dockerfile known to be built with that context (see directoryContext). */
+  builtWith?: readonly string[];
 }
 
 /** Reads and optimizes one Dockerfile. Throws InputError for input that is not a Dockerfile. */
@@ -206,7 +208,7 @@ export function processFile(file: string, options: ProcessOptions): FileResult {
   const { bytes, stat } = readDockerfile(file);
   const { text: before, bom, doc } = parseDockerfile(file, bytes);
   const contextDir = options.contextDir ?? path.dirname(file);
-  const context = directoryContext(contextDir, file);
+  const context = directoryContext(contextDir, file, options.builtWith);
   const result = optimizeDocument(doc, { ...options, context }, bom);
   const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text }));
   return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, stat };

@@ -19,8 +19,19 @@ export interface Manifests {
   /** Those of `files` the install can do without (lockfiles, rc files): left out when .dockerignore excludes them. */
   optional: string[];
   /** Folders the install writes inside the project (`node_modules`): a host copy must not overwrite them. */
-  shadowed?: string[];
+  shadowed?: ShadowedFolder[];
 }
+
+/** A folder an install writes inside the project, and the ignore-file entry that leaves it out of a copy. */
+export interface ShadowedFolder {
+  /** The entry to add: the folder's context path, or a pattern for the same folder in every project (.NET obj, bin). */
+  entry: string;
+  /** The context paths where the install writes it. */
+  paths: string[];
+}
+
+/** A shadowed folder at one context path, left out by that path. */
+export const shadowedAt = (folder: string): ShadowedFolder => ({ entry: folder, paths: [folder] });
 /** Maps a path an install names (relative to its working directory, or absolute) to a context path, or null. */
 export type ToContext = (path: string) => string | null;
 

@@ -11,6 +11,8 @@ export interface FileJob {
   file: string;
   /** Build context folders; undefined: the Dockerfile's own folder. Several: each must give the same rewrite. */
   contexts?: string[];
+  /** Context folder → every Dockerfile known to be built with it (those sharing its ignore file are among them). */
+  builtWith?: Record<string, string[]>;
   only?: string[];
   skip?: string[];
   unsafe?: boolean;
@@ -41,8 +43,9 @@ async function optimizeJob(job: FileJob): Promise<JobResult> {
   const options = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms };
   const contexts = job.contexts ?? [path.dirname(job.file)];
   const once = (contextDir: string | undefined): JobResult => {
-    if (job.text !== undefined) return optimizeText(job.file, job.text, contextDir, options);
-    const { stat, ...rest } = processFile(job.file, { ...options, contextDir });
+    const builtWith = contextDir === undefined ? undefined : job.builtWith?.[contextDir];
+    if (job.text !== undefined) return optimizeText(job.file, job.text, contextDir, options, builtWith);
+    const { stat, ...rest } = processFile(job.file, { ...options, contextDir, builtWith });
     return { ...rest, stat: { mtimeMs: stat.mtimeMs, size: stat.size } };
   };
   if (contexts.length <= 1) return once(contexts[0]);
@@ -57,9 +60,9 @@ async function optimizeJob(job: FileJob): Promise<JobResult> {
 }
 
 /** A Dockerfile that does not come from disk (standard input); no context folder: transforms that need one skip. */
-function optimizeText(file: string, text: string, contextDir: string | undefined, options: OptimizeOptions): JobResult {
+function optimizeText(file: string, text: string, contextDir: string | undefined, options: OptimizeOptions, builtWith: string[] | undefined): JobResult {
   const { text: before, bom, doc } = parseDockerfile(file, Buffer.from(text, 'utf8'));
-  const context = contextDir === undefined ? undefined : directoryContext(contextDir, file);
+  const context = contextDir === undefined ? undefined : directoryContext(contextDir, file, builtWith);
   const r = optimizeDocument(doc, { ...options, context }, bom);
   const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), before: context!.readFile(f.path), after: f.text }));
   return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, stat: undefined };

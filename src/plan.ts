@@ -2,7 +2,7 @@
 // files, or --context) and its settings (the nearest config, then the command line).
 import path from 'node:path';
 import { discover } from './discover.js';
-import { resolveContexts } from './build-contexts.js';
+import { dockerfilesBuiltWith, resolveContexts, type ContextResolution } from './build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import { hasUnsafeCharacter, quoteName } from './escape.js';
 import type { FileJob } from './jobs.js';
@@ -48,25 +48,35 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     }
   });
   const configs = new ConfigResolver();
-  const jobFor = (file: string, contexts: string[] | undefined): FileJob => {
+  const builtWithCache = new Map<string, string[]>();
+  // Who else applies an ignore file a rewrite may edit: every Dockerfile built with each of the job's contexts.
+  const builtWith = (file: string, contexts: string[] | undefined, resolution: ContextResolution | undefined): Record<string, string[]> =>
+    Object.fromEntries(
+      (contexts ?? [path.dirname(file)]).map((dir) => {
+        if (!builtWithCache.has(dir)) builtWithCache.set(dir, dockerfilesBuiltWith(dir, resolution));
+        return [dir, builtWithCache.get(dir)!];
+      }),
+    );
+  const jobFor = (file: string, contexts: string[] | undefined, resolution?: ContextResolution): FileJob => {
     const settings = configs.settingsFor(file);
     const only = options.only;
     const skip = [...new Set([...(options.skip ?? []), ...settings.off])].filter((id) => !only?.includes(id));
     const transforms = [...new Set([...cliModules, ...settings.transforms])];
-    return { file, contexts, only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms };
+    return { file, contexts, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms };
   };
 
   let plan: Plan;
   if (options.stdin) {
     const named = options.stdin.filepath;
     const file = path.resolve(cwd, named ?? STDIN_NAME);
-    const contexts = contextDir ? [contextDir] : named ? (await resolveContexts([file], [])).contexts.get(file) : [];
-    plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [] };
+    const resolution = !contextDir && named ? await resolveContexts([file], []) : undefined;
+    const contexts = contextDir ? [contextDir] : named ? resolution!.contexts.get(file) : [];
+    plan = { jobs: [{ ...jobFor(file, contexts, resolution), text: options.stdin.text }], errors: [], warnings: [] };
   } else {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
     options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
-    const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file)));
+    const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file), resolution));
     plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [] };
   }
   plan = withoutUnsafeNames(plan, cwd);

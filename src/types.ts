@@ -48,9 +48,24 @@ export interface BuildContext {
   exists(path: string): boolean;
   /** Every file of the context (relative paths, sorted), for installs that need all project files of a kind. */
   listFiles(): string[];
-  /** Name of the ignore file that applies: `<Dockerfile>.dockerignore` when present, else `.dockerignore`. */
-  readonly ignoreFileName: string;
+  /** Where the ignore file of this build is: `<Dockerfile>.dockerignore` beside the Dockerfile when present, else `.dockerignore`. */
+  readonly ignoreFile: IgnoreFileLocation;
+  /**
+   * The other Dockerfiles built with this context that apply the same ignore file (names relative to the context
+   * root; text undefined when unreadable): an edit to the ignore file changes their builds too. Absent: none known.
+   */
+  ignoreFileSharers?(): readonly { name: string; text: string | undefined }[];
 }
+
+/**
+ * BuildKit reads `<Dockerfile>.dockerignore` from the Dockerfile's own folder, which may lie outside the context;
+ * the context's `.dockerignore` only when that file does not exist.
+ */
+export type IgnoreFileLocation =
+  /** In the context: read with readFile, rewritten by a FileWrite of this path. */
+  | { readonly path: string }
+  /** Outside the context: its path relative to the context root (`../docker/Dockerfile.dockerignore`) and its text. Never rewritten. */
+  | { readonly outside: string; readonly text: string };
 
 export interface TransformContext {
   /** Undefined when the build context is unknown: transforms that need it must skip. */

@@ -182,3 +182,83 @@ describe('dockmod with compose contexts', () => {
     expect(r.status).toBe(2);
   });
 });
+
+// The ignore file a build applies, and edits to it that must not change another build of the same context.
+describe('dockmod and the ignore file of each build', () => {
+  const PACKAGE = { 'package.json': '{"name":"app","version":"1.0.0"}\n', 'package-lock.json': '{}\n', 'index.js': '' };
+
+  it('edits `<Dockerfile>.dockerignore` beside a Dockerfile that compose builds with a parent context, not the root .dockerignore', () => {
+    const dir = tree({
+      '.git/HEAD': '',
+      'compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: docker/app.Dockerfile\n',
+      'docker/app.Dockerfile': NODE_DOCKERFILE.replace('npm ci', 'npm install'),
+      'docker/app.Dockerfile.dockerignore': 'package-lock.json\n',
+      '.dockerignore': '.git\n',
+      ...PACKAGE,
+    });
+    const r = dockmod(['--only', 'split-copy-install', 'docker/app.Dockerfile'], dir);
+    expect(r.stdout).toBe(
+      [
+        'diff --git a/docker/app.Dockerfile b/docker/app.Dockerfile',
+        '--- a/docker/app.Dockerfile',
+        '+++ b/docker/app.Dockerfile',
+        '@@ -1,5 +1,6 @@',
+        ' FROM node:20',
+        ' WORKDIR /app',
+        '-COPY . .',
+        '+COPY package.json ./',
+        ' RUN npm install',
+        '+COPY . .',
+        ' CMD ["node", "index.js"]',
+        'diff --git a/docker/app.Dockerfile.dockerignore b/docker/app.Dockerfile.dockerignore',
+        '--- a/docker/app.Dockerfile.dockerignore',
+        '+++ b/docker/app.Dockerfile.dockerignore',
+        '@@ -1,1 +1,2 @@',
+        ' package-lock.json',
+        '+node_modules',
+        '',
+      ].join('\n'),
+    );
+    expect(r.status).toBe(0);
+  });
+
+  it('does not add node_modules to a .dockerignore that another Dockerfile of the context (not named on the command line) copies it through', () => {
+    const runtime = 'FROM node:20-slim\nWORKDIR /app\nCOPY . .\nCMD ["node", "index.js"]\n';
+    const dir = tree({ 'Dockerfile': NODE_DOCKERFILE, 'Dockerfile.runtime': runtime, '.dockerignore': '.git\n', ...PACKAGE });
+    const r = dockmod(['--verbose', '--only', 'split-copy-install', 'Dockerfile'], dir);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'Dockerfile:3: skipped split-copy-install: `npm ci`: node_modules must be left out of the source copy, but .dockerignore is also the ignore file of Dockerfile.runtime, whose `COPY . .` (line 3) needs node_modules; not edited\n',
+    );
+    // With its own ignore file, Dockerfile.runtime no longer reads .dockerignore.
+    fs.writeFileSync(path.join(dir, 'Dockerfile.runtime.dockerignore'), '.git\n');
+    expect(dockmod(['--only', 'split-copy-install', 'Dockerfile'], dir).stdout).toContain('+node_modules\n');
+  });
+
+  it('counts a compose build of the same context with a Dockerfile elsewhere as a user of the .dockerignore', () => {
+    const dir = tree({
+      '.git/HEAD': '',
+      'compose.yaml': 'services:\n  app:\n    build: .\n  worker:\n    build:\n      context: .\n      dockerfile: docker/worker.Dockerfile\n',
+      'Dockerfile': NODE_DOCKERFILE,
+      'docker/worker.Dockerfile': 'FROM node:20-slim\nWORKDIR /app\nCOPY index.js ./\nCOPY node_modules/ ./node_modules/\nCMD ["node", "index.js"]\n',
+      ...PACKAGE,
+    });
+    const r = dockmod(['--verbose', '--only', 'split-copy-install', 'Dockerfile'], dir);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'but .dockerignore is also the ignore file of docker/worker.Dockerfile, whose `COPY node_modules/ ./node_modules/` (line 4) needs node_modules; not edited\n',
+    );
+  });
+
+  it('--write leaves a .dockerignore that is not UTF-8 alone and says why, instead of failing on it', () => {
+    const ignore = Buffer.from('.git\n# caf\xe9\n', 'latin1');
+    const dir = tree({ 'Dockerfile': NODE_DOCKERFILE, ...PACKAGE });
+    fs.writeFileSync(path.join(dir, '.dockerignore'), ignore);
+    const r = dockmod(['--write', '--verbose', '--only', 'split-copy-install', '.'], dir);
+    expect(r.stderr).toContain('Dockerfile:3: skipped split-copy-install: `npm ci`: node_modules must be left out of the source copy, but .dockerignore is not valid UTF-8; not edited\n');
+    expect(r.stderr).not.toContain('changed on disk');
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(path.join(dir, '.dockerignore')).equals(ignore)).toBe(true);
+    expect(fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toBe(NODE_DOCKERFILE);
+  });
+});

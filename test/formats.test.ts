@@ -33,7 +33,7 @@ const addSyntax: Transform = {
 };
 
 /** A Dockerfile processed as the CLI does; `withAddSyntax` adds the test's unsafe transform to the built-in ones. */
-function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; withAddSyntax?: boolean } = {}): FormatFile {
+function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; contextDir?: string; withAddSyntax?: boolean } = {}): FormatFile {
   const { withAddSyntax, ...rest } = options;
   const { stat: _stat, ...file } = processFile(dockerfile, { ...rest, transforms: withAddSyntax ? [...builtinTransforms, addSyntax] : builtinTransforms });
   return file;
@@ -116,7 +116,8 @@ function allResults(): FormatFile[] {
   const out = listFixtures(fixtures).map(({ id, dir }) => {
     const optionsFile = path.join(dir, 'options.json');
     const options: FixtureOptions = fs.existsSync(optionsFile) ? JSON.parse(fs.readFileSync(optionsFile, 'utf8')) : {};
-    return result(path.join(dir, 'Dockerfile'), { only: options.only ?? [id], unsafe: options.unsafe, noContext: options.noContext });
+    const contextDir = options.context === undefined ? undefined : path.join(dir, options.context);
+    return result(path.join(dir, options.dockerfile ?? 'Dockerfile'), { only: options.only ?? [id], unsafe: options.unsafe, noContext: options.noContext, contextDir });
   });
   return [...out, ...Object.values(cases).flatMap((c) => c().files)];
 }

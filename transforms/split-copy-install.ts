@@ -2,16 +2,18 @@
 // COPY's cache key is the content of the whole context. Copying only the manifests first, installing, then
 // copying the sources keeps the install cached until a manifest changes.
 // Refuses (with the reason) when the build context is unknown, a manifest is missing, the install may need the
-// sources (lifecycle scripts, local-path dependencies, `pip install .`), or anything between the copy and the
-// install might read or write the copied files.
+// sources (lifecycle scripts, local-path dependencies, `pip install .`), anything between the copy and the
+// install might read or write the copied files, or the ignore file must leave out a folder the install writes
+// but cannot be edited (src/ignore-edits.ts).
 import path from 'node:path';
-import type { Change, Edit, FileWrite, Skip, Transform, BuildContext } from '../src/types.js';
+import type { Change, Edit, Skip, Transform, BuildContext } from '../src/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/document.js';
 import type { Command, ShellNode, ShellScript } from '../src/shell.js';
 import { argValues } from '../src/commands.js';
 import { matchInstall, renderCommand, type InstallMatch, type WrittenCommand } from '../src/installs.js';
 import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/sources.js';
-import { dockerignoreMatcher } from '../src/dockerignore.js';
+import { contextIgnoreMatcher, ignoreFileName } from '../src/dockerignore.js';
+import { ignoreFileLeavingOut } from '../src/ignore-edits.js';
 import picomatch from 'picomatch';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
@@ -183,18 +185,6 @@ function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder:
     .join(doc.eolAt(ins.getRange().start.line));
 }
 
-/** The ignore file with the folders added that the copied sources must not bring in, or null if it has them. */
-function ignoreFolders(context: BuildContext, folders: string[]): FileWrite | null {
-  const name = context.ignoreFileName;
-  const text = context.readFile(name) ?? '';
-  const matcher = dockerignoreMatcher(text);
-  const missing = [...new Set(folders)].filter((f) => !matcher.ignores(f));
-  if (!missing.length) return null;
-  const eol = /\r\n/.test(text) ? '\r\n' : '\n';
-  const sep = text === '' || text.endsWith('\n') ? '' : eol;
-  return { path: name, text: `${text}${sep}${missing.map((f) => `${f}${eol}`).join('')}` };
-}
-
 /** A RUN before `index` in the stage already fetches this ecosystem's dependencies. */
 function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): boolean {
   return list.slice(0, index).some((ins) => {
@@ -288,9 +278,9 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   };
   const manifests = installer.manifests(argv, dir === null || dir === '.' ? '' : dir, context, toContext);
   if ('refuse' in manifests) return skip(manifests.refuse);
-  const ignore = dockerignoreMatcher(context.readFile(context.ignoreFileName) ?? '');
+  const ignore = contextIgnoreMatcher(context);
   const excluded = manifests.files.find((f) => ignore.ignores(f) && !manifests.optional.includes(f));
-  if (excluded) return skip(`${excluded} is excluded by ${context.ignoreFileName}`);
+  if (excluded) return skip(`${excluded} is excluded by ${ignoreFileName(context)}`);
   const files = manifests.files.filter((f) => !ignore.ignores(f));
   // Where the install reads each manifest, to know which ones this copy brings.
   const readAt = (f: string): string | null =>
@@ -335,9 +325,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     }
   }
   // Only a moved source copy lands on top of the install's output (a prefetch is followed by the original).
-  const shadowed = (manifests.shadowed ?? []).filter((f) => f.startsWith('**') || isWithin(f, folder || '.'));
-  const write = prefetch || !shadowed.length ? null : ignoreFolders(context, shadowed);
+  const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter((p) => isWithin(p, folder || '.')) })).filter((f) => f.paths.length);
+  const ignoreEdit = prefetch || !shadowed.length ? null : ignoreFileLeavingOut(context, shadowed);
+  if (ignoreEdit && 'refuse' in ignoreEdit) return skip(`${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited`);
   const how = prefetch ? `fetch dependencies with \`${prefetch}\`` : `run ${what}`;
   const message = fromCopy.length ? `copy ${fromCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`;
-  return { message, edits, ...(write ? { files: [write] } : {}) };
+  return { message, edits, ...(ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
 }

@@ -1,8 +1,11 @@
 // .NET: `dotnet restore` needs only project files; build/publish/test restore as they go unless --no-restore.
+import path from 'node:path';
 import { basename, filesNamed, optionFiles, type CommandWord, type Installer } from '../installs.js';
 
 /** Every file a restore can read: solutions, projects, shared props/targets, NuGet and SDK settings. */
 const PROJECT_FILE = /\.(sln|slnx|csproj|fsproj|vbproj|proj)$|^Directory\.(Build|Packages)\.(props|targets)$|^nuget\.config$|^global\.json$|^packages\.lock\.json$/i;
+/** A project file, beside which restore and build write obj/ and bin/ (a solution only lists projects). */
+const PROJECT = /\.[a-z]*proj$/i;
 const RESTORING = new Set(['restore', 'build', 'publish', 'test', 'pack', 'run']);
 const VALUE_OPTIONS = new Set(['-c', '--configuration', '-o', '--output', '-r', '--runtime', '-a', '--arch', '--os', '-f', '--framework', '-p', '--property', '-v', '--verbosity', '-s', '--source', '--version-suffix', '--configfile', '--packages']);
 const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-s', '--source', '--configfile', '--packages', '-p', '--property']);
@@ -20,8 +23,10 @@ export const dotnetInstallers: readonly Installer[] = [
       if (!files.some((f) => /\.(sln|slnx|[a-z]*proj)$/i.test(f))) return { refuse: 'no project or solution file in the build context' };
       const named = optionFiles(argv, FILE_OPTIONS, context, toContext);
       if ('refuse' in named) return named;
-      // Restore writes obj/project.assets.json; a host obj/ or bin/ copied over it breaks the build.
-      return { files: [...new Set([...files, ...named])], optional: [], shadowed: ['**/obj', '**/bin'] };
+      // Restore writes obj/project.assets.json beside each project; a host obj/ or bin/ copied over it breaks the build.
+      const projectDirs = [...new Set(files.filter((f) => PROJECT.test(f)).map((f) => path.posix.dirname(f)))];
+      const shadowed = ['obj', 'bin'].map((name) => ({ entry: `**/${name}`, paths: projectDirs.map((d) => path.posix.join(d, name)) }));
+      return { files: [...new Set([...files, ...named])], optional: [], shadowed };
     },
     // Restore what the command builds: its project argument and the options restore shares (runtime, package
     // sources, properties), without build-only ones (`-c`, `-o`), which restore rejects.

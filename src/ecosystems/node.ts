@@ -2,7 +2,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { BuildContext } from '../types.js';
-import { basename, positionals, type Argv, type Installer, type Manifests, type Refusal } from '../installs.js';
+import { basename, positionals, shadowedAt, type Argv, type Installer, type Manifests, type Refusal } from '../installs.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
 /** Options that move an install away from its working directory. */
@@ -116,7 +116,7 @@ function manifests(tool: string, argv: Argv, dir: string, context: BuildContext)
     files.push(file);
   }
   const folders = [dir, ...workspaces.map((w) => path.posix.dirname(w))];
-  return { files, optional, shadowed: folders.map((f) => path.posix.join(f, 'node_modules')) };
+  return { files, optional, shadowed: folders.map((f) => shadowedAt(path.posix.join(f, 'node_modules'))) };
 }
 
 function nodeInstaller(tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Installer {

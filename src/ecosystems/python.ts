@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { BuildContext } from '../types.js';
 import { pipInstallIndex } from '../commands.js';
-import { basename, positionals, present, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
+import { basename, positionals, present, shadowedAt, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
 
 const PIP_VALUE_OPTIONS = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--upgrade-strategy', '--trusted-host', '--cache-dir', '--src', '--global-option', '--install-option', '--no-binary', '--only-binary', '--platform', '--python-version', '--implementation', '--abi', '--progress-bar', '--log', '--timeout', '--retries', '--proxy', '--exists-action', '--cert', '--client-cert', '--config-settings', '-C', '--root-user-action', '--report', '-p', '--python']);
 const REQUIREMENT_OPTIONS = ['-r', '--requirement', '-c', '--constraint'];
@@ -120,7 +120,7 @@ function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string,
       if (/^\[tool\.uv\.workspace\]/m.test(pyproject)) return { refuse: 'pyproject.toml declares a uv workspace, whose members would be missing' };
       if (/path\s*=\s*["']\.{1,2}[/"']/.test(pyproject)) return { refuse: 'pyproject.toml has a local path dependency, which needs the sources' };
       const files = present(context, dir, ['pyproject.toml', lockfile, 'poetry.toml', '.python-version']);
-      return { files, optional: files.slice(1), shadowed: [path.posix.join(dir, '.venv')] };
+      return { files, optional: files.slice(1), shadowed: [shadowedAt(path.posix.join(dir, '.venv'))] };
     },
     // The original command stays after the source copy, where it installs just the project.
     prefetch: (argv) => (argv.includes(noProject) ? null : [...argv.keys(), noProject]),

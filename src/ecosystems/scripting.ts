@@ -1,6 +1,6 @@
 // Ruby (Bundler), PHP (Composer) and Elixir (Mix).
 import path from 'node:path';
-import { basename, filesNamed, present, type Installer } from '../installs.js';
+import { basename, filesNamed, present, shadowedAt, type Installer } from '../installs.js';
 
 const bundler: Installer = {
   tool: 'bundler',
@@ -48,7 +48,7 @@ const mix: Installer = {
     // Umbrella projects: every app's mix.exs.
     const apps = filesNamed(context, path.posix.join(dir, 'apps'), /^mix\.exs$/).filter((f) => f.split('/').length === (dir ? dir.split('/').length : 0) + 3);
     const files = [...present(context, dir, ['mix.exs', 'mix.lock']), ...apps];
-    return { files, optional: files.filter((f) => f.endsWith('mix.lock')), shadowed: [path.posix.join(dir, 'deps'), path.posix.join(dir, '_build')] };
+    return { files, optional: files.filter((f) => f.endsWith('mix.lock')), shadowed: [shadowedAt(path.posix.join(dir, 'deps')), shadowedAt(path.posix.join(dir, '_build'))] };
   },
 };
 

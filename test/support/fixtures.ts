@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { optimize } from '../../src/engine.js';
 import { directoryContext } from '../../src/context.js';
+import { dockerfilesBuiltWith } from '../../src/build-contexts.js';
 import { unifiedDiff } from '../../src/output.js';
 
 export interface FixtureOptions {
@@ -11,6 +12,10 @@ export interface FixtureOptions {
   unsafe?: boolean;
   /** Run without a build context, as when the context is unknown. */
   noContext?: boolean;
+  /** The Dockerfile's path in the fixture folder (default `Dockerfile`). */
+  dockerfile?: string;
+  /** The build context folder in the fixture folder (default: the fixture folder itself). */
+  context?: string;
 }
 
 export function listFixtures(root: string): { id: string; name: string; dir: string }[] {
@@ -24,9 +29,10 @@ export function listFixtures(root: string): { id: string; name: string; dir: str
 export function renderFixture(id: string, dir: string): string {
   const optionsFile = path.join(dir, 'options.json');
   const options: FixtureOptions = fs.existsSync(optionsFile) ? JSON.parse(fs.readFileSync(optionsFile, 'utf8')) : {};
-  const dockerfile = path.join(dir, 'Dockerfile');
+  const dockerfile = path.join(dir, options.dockerfile ?? 'Dockerfile');
+  const contextDir = path.join(dir, options.context ?? '.');
   const before = fs.readFileSync(dockerfile, 'utf8');
-  const context = options.noContext ? undefined : directoryContext(dir, dockerfile);
+  const context = options.noContext ? undefined : directoryContext(contextDir, dockerfile, dockerfilesBuiltWith(contextDir, undefined));
   const result = optimize(before, { context, only: options.only ?? [id], skip: options.skip, unsafe: options.unsafe });
   const second = optimize(result.text, { context, only: options.only ?? [id], skip: options.skip, unsafe: options.unsafe });
   if (second.text !== result.text) throw new Error(`${id}/${path.basename(dir)}: a second run changes the output`);
@@ -38,7 +44,7 @@ export function renderFixture(id: string, dir: string): string {
     ...(result.heldBack.length ? ['# held back', ...result.heldBack.map((h) => `${h.line}: ${h.transform}: ${h.message}`)] : []),
     '# diff',
     unifiedDiff(dockerfile, before, result.text, dir) +
-      result.files.map((f) => unifiedDiff(path.join(dir, f.path), context?.readFile(f.path), f.text, dir)).join(''),
+      result.files.map((f) => unifiedDiff(path.join(contextDir, f.path), context?.readFile(f.path), f.text, dir)).join(''),
   ];
   return lines.join('\n');
 }
