@@ -53,7 +53,7 @@ function sharerNeeding(context: BuildContext, before: Matcher, after: Matcher, l
     const doc = new Document(sharer.text);
     for (const ins of doc.instructions()) {
       const need = contextSourceNeeding(doc, ins, newlyLeftOut);
-      if (need) return `${sharer.name}, whose ${doc.quote(ins)} (line ${ins.getRange().start.line + 1}) ${need}`;
+      if (need) return `${sharer.name}, whose ${doc.quote(ins)} ${need}`;
     }
   }
   return null;
