@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isBuildFileName } from './discover.js';
 import type { BuildEntry } from './compose.js';
+import { readTreeFile, type RefusedFile } from './tree-files.js';
 
 export interface ContextResolution {
   /** Dockerfile → the context folders the build files give it (sorted). Absent: its own folder. */
@@ -13,6 +14,8 @@ export interface ContextResolution {
   origins: Map<string, string[]>;
   /** Build files that could not be read, and builds left out, with why. */
   warnings: string[];
+  /** Build files not read because of what they are: a link out of the searched tree, a folder. */
+  refused: RefusedFile[];
 }
 
 /** Build files in `dir` and every folder above it, stopping at the first folder that holds `.git`. */
@@ -40,9 +43,14 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
   for (const dir of new Set(dockerfiles.map((f) => path.dirname(f)))) for (const f of buildFilesAbove(dir, above)) buildFiles.add(f);
   const warnings: string[] = [];
   const entries: BuildEntry[] = [];
+  const refused: RefusedFile[] = [];
   for (const file of [...buildFiles].sort()) {
+    const text = readTreeFile(file, refused);
+    if (text === undefined) {
+      if (!refused.some((r) => r.file === file) && fs.existsSync(file)) warnings.push(`${file}: cannot read build contexts: cannot be opened`);
+      continue;
+    }
     try {
-      const text = fs.readFileSync(file, 'utf8');
       const reading = /docker-bake/.test(path.basename(file))
         ? await (await import('./bake.js')).bakeBuilds(file, text)
         : await (await import('./compose.js')).composeBuilds(file, text);
@@ -70,7 +78,7 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
     const key = originKey(dockerfile, entry.context);
     origins.set(key, [...(origins.get(key) ?? []), entry.origin]);
   }
-  return { contexts, origins, warnings };
+  return { contexts, origins, warnings, refused };
 }
 
 const realPath = (file: string): string => {

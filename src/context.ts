@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildContext } from './types.js';
+import { FOLDER, isInside, LINK_OUT_OF_CONTEXT, readInside, realFolder, type RefusedFile } from './tree-files.js';
 import { normalizeContextPath as normalize } from './context-overlay.js';
 
 export { withWrites } from './context-overlay.js';
@@ -23,9 +24,10 @@ export function memoryContext(files: Record<string, string>, ignoreFileName = '.
 
 /**
  * The build context in a folder on disk. `dockerfile` picks the ignore file: BuildKit reads
- * `<Dockerfile name>.dockerignore` next to the Dockerfile before the context's `.dockerignore`.
+ * `<Dockerfile name>.dockerignore` next to the Dockerfile before the context's `.dockerignore`. `refused()`: the
+ * files met that were not read (context-relative), with why.
  */
-export function directoryContext(root: string, dockerfile?: string): BuildContext {
+export function directoryContext(root: string, dockerfile?: string): BuildContext & { refused(): RefusedFile[] } {
   const specific = dockerfile ? `${path.basename(dockerfile)}.dockerignore` : undefined;
   const specificPath = dockerfile && specific ? path.join(path.dirname(dockerfile), specific) : undefined;
   const ignoreFileName = specificPath && fs.existsSync(specificPath) && path.resolve(path.dirname(specificPath)) === path.resolve(root) ? specific! : '.dockerignore';
@@ -35,35 +37,40 @@ export function directoryContext(root: string, dockerfile?: string): BuildContex
     const rel = path.relative(path.resolve(root), full);
     return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : full;
   };
+  // A file whose real path leaves the context is not read (BuildKit resolves such a link inside the context,
+  // so it does not see that file either); neither is a folder or a special file where a file is expected.
+  const realRoot = realFolder(root);
+  const refusals = new Map<string, string>();
+  const read = (p: string, limit?: number): Buffer | undefined => {
+    const full = resolve(p);
+    const bytes = full ? readInside(full, realRoot, LINK_OUT_OF_CONTEXT, limit) : undefined;
+    if (bytes === undefined || Buffer.isBuffer(bytes)) return bytes;
+    // readBytes only probes for an archive: a folder there is an answer, not a refusal.
+    if (limit === undefined || bytes.refused !== FOLDER) refusals.set(normalize(p), bytes.refused);
+    return undefined;
+  };
   return {
     ignoreFileName,
-    readFile(p) {
-      const full = resolve(p);
-      try {
-        return full ? fs.readFileSync(full, 'utf8') : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    readBytes(p, limit) {
-      const full = resolve(p);
-      if (!full) return undefined;
-      let fd: number | undefined;
-      try {
-        fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-        if (!fs.fstatSync(fd).isFile()) return undefined;
-        const buffer = Buffer.alloc(limit);
-        return buffer.subarray(0, fs.readSync(fd, buffer, 0, limit, 0));
-      } catch {
-        return undefined;
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
-      }
-    },
+    readFile: (p) => read(p)?.toString('utf8'),
+    readBytes: (p, limit) => read(p, limit),
     exists(p) {
       const full = resolve(p);
-      return full ? fs.existsSync(full) : false;
+      if (!full) return false;
+      let real: string;
+      try {
+        real = fs.realpathSync.native(full);
+      } catch {
+        return false;
+      }
+      if (isInside(real, realRoot)) return true;
+      refusals.set(normalize(p), LINK_OUT_OF_CONTEXT);
+      return false;
     },
+    refusal(p) {
+      if (!refusals.has(normalize(p))) read(p);
+      return refusals.get(normalize(p));
+    },
+    refused: () => [...refusals].map(([file, reason]) => ({ file, reason })),
     listFiles() {
       listing ??= listDirectory(root);
       return listing;

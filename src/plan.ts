@@ -30,6 +30,8 @@ export interface Plan {
   errors: { file: string; reason: string }[];
   /** Build files that could not be read, builds left out. */
   warnings: string[];
+  /** Files of the tree left alone because of what they are (a link out of it, a folder), with the line that says so. */
+  notes: { file: string; message: string }[];
 }
 
 /** The name a Dockerfile from standard input goes by when no --stdin-filepath is given. */
@@ -60,14 +62,16 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const named = options.stdin.filepath;
     const file = path.resolve(cwd, named ?? STDIN_NAME);
     const contexts = contextDir ? [contextDir] : named ? (await resolveContexts([file], [])).contexts.get(file) : [];
-    plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [] };
+    plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [], notes: [] };
   } else {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
     options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file)));
-    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [] };
+    const refused = resolution?.refused ?? [];
+    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [], notes: [...found.notes, ...refused.map((r) => ({ file: r.file, message: `${r.reason}; not read` }))] };
   }
+  plan.notes.push(...configs.refused.map((r) => ({ file: r.file, message: `${r.reason}; not read` })));
   await checkTransformIds(plan.jobs, configs);
   return plan;
 }

@@ -50,6 +50,11 @@ export interface BuildContext {
   listFiles(): string[];
   /** Name of the ignore file that applies: `<Dockerfile>.dockerignore` when present, else `.dockerignore`. */
   readonly ignoreFileName: string;
+  /**
+   * Why the file at `path` is neither read nor written although something is there, in words that follow "is"
+   * (`a symbolic link to outside the build context`, `a folder, not a file`); undefined when it is not refused.
+   */
+  refusal?(path: string): string | undefined;
 }
 
 export interface TransformContext {
