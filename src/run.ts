@@ -123,7 +123,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
         // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
         // still hold what was read, or it is not overwritten.
         const writes = [
-          ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
+          ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before, within: e.within } })),
           ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
         ];
         for (const w of writes) {

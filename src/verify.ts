@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isInside, realFolder } from './tree-files.js';
 
 export type BuilderName = 'buildah' | 'docker' | 'podman';
 
@@ -563,13 +564,18 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
         const target = path.resolve(dir, rel);
         if (path.relative(dir, target).startsWith('..')) throw new Error(`rewritten file ${rel} is outside the build context`);
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, text);
+        // The copy keeps links as they are: writing through one could reach the user's own tree.
+        fs.rmSync(target, { force: true });
+        fs.writeFileSync(target, text, { flag: 'wx' });
       }
       // Outside the context copy, so that it is not part of `COPY . .`.
       const dockerfile = path.join(base, 'Dockerfile');
       fs.writeFileSync(dockerfile, substituteBaseImages(variant.text, o.baseImages));
       const target = path.join(dir, editFile);
       if (!fs.existsSync(target)) throw new Error(`${editFile} is not in the copied context (is it excluded by .dockerignore?)`);
+      if (!isInside(fs.realpathSync(target), realFolder(dir))) {
+        throw new Error(`${editFile} is a symbolic link out of the copied context; verify edits only files inside its copy (pass another edit file)`);
+      }
       const first = await build(variant, 'first', dir, dockerfile);
       // A nonce of its own per variant: the rewritten rebuild must not find the original's edited layers.
       editSource(target, `${new Date().toISOString()} ${id} ${variant.name}`);

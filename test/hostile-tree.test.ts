@@ -189,3 +189,60 @@ describe('a folder where a file is expected', () => {
     expect(r.lines).toEqual(['dockmod: dockmod.config.json: a folder, not a file; not read']);
   });
 });
+
+describe('verify works on its copy of the context only', () => {
+  /** A context whose links lead back into it by absolute path, and a builder that builds nothing. */
+  async function verifyWith(editFile: string) {
+    const { top, repo } = hostileTree({ 'app/Dockerfile': PIP, 'app/src/app.py': 'print(1)\n', 'app/ignore.txt': 'build\n' });
+    const context = path.join(repo, 'app');
+    fs.symlinkSync(path.join(context, 'ignore.txt'), path.join(context, '.dockerignore'));
+    fs.symlinkSync(path.join(context, 'src', 'app.py'), path.join(context, 'linked.py'));
+    fs.mkdirSync(path.join(top, 'bin'));
+    fs.writeFileSync(path.join(top, 'bin', 'buildah'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const { verify } = await import('../src/verify.js');
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${path.join(top, 'bin')}:${savedPath}`;
+    try {
+      const outcome = await verify({ contextDir: context, original: PIP, rewritten: PIP_FIXED, rewrittenFiles: { '.dockerignore': 'build\nnode_modules\n' }, builder: 'buildah', storageDriver: null, editFile }).then(
+        (report) => report.editFile,
+        (error: Error) => error.message,
+      );
+      return { outcome, ignore: fs.readFileSync(path.join(context, 'ignore.txt'), 'utf8'), source: fs.readFileSync(path.join(context, 'src', 'app.py'), 'utf8') };
+    } finally {
+      process.env.PATH = savedPath;
+    }
+  }
+
+  it('a rewritten .dockerignore replaces the link in the copy instead of writing through it', async () => {
+    expect(await verifyWith('src/app.py')).toEqual({ outcome: 'src/app.py', ignore: 'build\n', source: 'print(1)\n' });
+  });
+
+  it('an edit file whose copy leads out of the copy is refused', async () => {
+    expect(await verifyWith('linked.py')).toEqual({ outcome: 'linked.py is a symbolic link out of the copied context; verify edits only files inside its copy (pass another edit file)', ignore: 'build\n', source: 'print(1)\n' });
+  });
+});
+
+describe('explain', () => {
+  it('names a context file it did not read, and shows nothing of it', () => {
+    const { repo } = nodeApp();
+    fs.symlinkSync('../../outside/secret.txt', path.join(repo, 'app', '.dockerignore'));
+    for (const format of ['text', 'json']) {
+      const r = dockmod(['explain', '--format', format, 'app/Dockerfile'], repo);
+      expect(r.code).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(MARKER);
+      expect(r.lines).toEqual(['dockmod explain: app/.dockerignore: a symbolic link to outside the build context; not read']);
+    }
+  });
+});
+
+describe('verify (the command)', () => {
+  it('names a context file it did not read', () => {
+    const { top, repo } = nodeApp();
+    fs.symlinkSync('../../outside/secret.txt', path.join(repo, 'app', '.dockerignore'));
+    fs.mkdirSync(path.join(top, 'bin'));
+    fs.writeFileSync(path.join(top, 'bin', 'buildah'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const r = dockmod(['verify', '--builder', 'buildah', 'app/Dockerfile'], repo, { PATH: `${path.join(top, 'bin')}:${process.env.PATH}` });
+    expect(r.stdout + r.stderr).not.toContain(MARKER);
+    expect(r.lines[0]).toBe('dockmod: app/.dockerignore: a symbolic link to outside the build context; not read');
+  });
+});
