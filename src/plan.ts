@@ -5,6 +5,7 @@ import { discover } from './discover.js';
 import { resolveContexts } from './build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import type { FileJob } from './jobs.js';
+import type { RefusedFile } from './tree-files.js';
 
 export interface PlanOptions {
   paths: string[];
@@ -34,6 +35,8 @@ export interface Plan {
   notes: { file: string; message: string }[];
 }
 
+const notRead = (refused: RefusedFile[]) => refused.map((r) => ({ file: r.file, message: `${r.reason}; not read` }));
+
 /** The name a Dockerfile from standard input goes by when no --stdin-filepath is given. */
 export const STDIN_NAME = '<stdin>';
 
@@ -61,17 +64,17 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   if (options.stdin) {
     const named = options.stdin.filepath;
     const file = path.resolve(cwd, named ?? STDIN_NAME);
-    const contexts = contextDir ? [contextDir] : named ? (await resolveContexts([file], [])).contexts.get(file) : [];
-    plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [], notes: [] };
+    const resolution = !contextDir && named ? await resolveContexts([file], []) : undefined;
+    const contexts = contextDir ? [contextDir] : named ? resolution!.contexts.get(file) : [];
+    plan = { jobs: [{ ...jobFor(file, contexts), text: options.stdin.text }], errors: [], warnings: [], notes: notRead(resolution?.refused ?? []) };
   } else {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
     options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file)));
-    const refused = resolution?.refused ?? [];
-    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [], notes: [...found.notes, ...refused.map((r) => ({ file: r.file, message: `${r.reason}; not read` }))] };
+    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [], notes: [...found.notes, ...notRead(resolution?.refused ?? [])] };
   }
-  plan.notes.push(...configs.refused.map((r) => ({ file: r.file, message: `${r.reason}; not read` })));
+  plan.notes.push(...notRead(configs.refused));
   await checkTransformIds(plan.jobs, configs);
   return plan;
 }

@@ -25,7 +25,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isInside, realFolder } from './tree-files.js';
+import { isInside, LINK_OUT_OF_CONTEXT, readInside, realFolder } from './tree-files.js';
 
 export type BuilderName = 'buildah' | 'docker' | 'podman';
 
@@ -353,7 +353,7 @@ function namedCopySources(dockerfile: string, contextRoot: string): RegExp[] {
 
 /** The file verify edits when none is given, or throws when the context has none that would do. */
 export function chooseEditFile(contextDir: string, dockerfiles: string[]): string {
-  const rules = ignoreRules(readIfExists(path.join(contextDir, '.dockerignore')) ?? '');
+  const rules = ignoreRules(readContextFile(contextDir, '.dockerignore') ?? '');
   const named = dockerfiles.flatMap((d) => namedCopySources(d, contextDir));
   const candidates = contextFiles(contextDir, rules).filter((f) => {
     const base = path.posix.basename(f);
@@ -394,12 +394,10 @@ function editSource(file: string, nonce: string): void {
   fs.writeFileSync(file, comment ? `${text}${sep}${comment(`dockmod verify: simulated edit ${nonce}`)}\n` : `${text}\n`);
 }
 
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+/** A file of the context, when it is a regular file inside it (not through a link out, not a named pipe). */
+function readContextFile(contextDir: string, rel: string): string | undefined {
+  const bytes = readInside(path.join(contextDir, rel), realFolder(contextDir), LINK_OUT_OF_CONTEXT);
+  return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : undefined;
 }
 
 // ------------------------------------------------------------------------------------------ running builds
@@ -500,7 +498,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const buildPrefix = spec.build({ storageDriver }).filter((a) => a !== '--progress=plain' || dockerHasProgressFlag());
   const timeoutSeconds = o.timeoutSeconds ?? 900;
 
-  const rules = ignoreRules(readIfExists(path.join(contextDir, '.dockerignore')) ?? '');
+  const rules = ignoreRules(readContextFile(contextDir, '.dockerignore') ?? '');
   const editFile = o.editFile ? path.posix.normalize(o.editFile.split(path.sep).join('/')).replace(/^\.\//, '') : chooseEditFile(contextDir, [o.original, o.rewritten]);
   if (editFile.startsWith('../') || path.isAbsolute(editFile)) throw new Error(`editFile ${o.editFile} is outside the build context`);
   if (!fs.existsSync(path.join(contextDir, editFile))) throw new Error(`editFile ${editFile} does not exist in ${contextDir}`);

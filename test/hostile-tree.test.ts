@@ -113,6 +113,14 @@ describe('other files of the tree that link out', () => {
     expect(r.stdout).toContain('+RUN pip install --no-cache-dir flask');
   });
 
+  it('a bake file above a Dockerfile from standard input is not read', () => {
+    const { repo } = hostileTree({});
+    fs.symlinkSync('../outside/secret.txt', path.join(repo, 'docker-bake.json'));
+    const r = spawnSync(process.execPath, [cli, '--only', 'pip-no-cache-dir', '-', '--stdin-filepath', 'app/Dockerfile'], { cwd: repo, input: PIP, encoding: 'utf8' });
+    expect(r.stdout + r.stderr).not.toContain(MARKER);
+    expect(r.stderr.split('\n')[0]).toBe('dockmod: docker-bake.json: a symbolic link to outside the searched tree; not read');
+  });
+
   it('a compose file found by the search is not read', () => {
     const { repo } = hostileTree({ 'app/Dockerfile': PIP });
     fs.symlinkSync('../outside/secret.txt', path.join(repo, 'compose.yaml'));
@@ -215,6 +223,14 @@ describe('verify works on its copy of the context only', () => {
 
   it('a rewritten .dockerignore replaces the link in the copy instead of writing through it', async () => {
     expect(await verifyWith('src/app.py')).toEqual({ outcome: 'src/app.py', ignore: 'build\n', source: 'print(1)\n' });
+  });
+
+  it('the edit file is chosen without reading an ignore file that links out', async () => {
+    const { top, repo } = hostileTree({ 'app/src/app.py': 'print(1)\n', 'app/notes.txt': 'notes\n' });
+    fs.writeFileSync(path.join(top, 'outside', 'ignore'), 'src\n');
+    fs.symlinkSync('../../outside/ignore', path.join(repo, 'app', '.dockerignore'));
+    const { chooseEditFile } = await import('../src/verify.js');
+    expect(chooseEditFile(path.join(repo, 'app'), [PIP])).toBe('src/app.py');
   });
 
   it('an edit file whose copy leads out of the copy is refused', async () => {
