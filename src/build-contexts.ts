@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isBuildFileName, isDockerfileName } from './discover.js';
 import type { BuildEntry } from './compose.js';
+import { readTreeFile, type RefusedFile } from './tree-files.js';
 
 export interface ContextResolution {
   /** Dockerfile → the context folders the build files give it (sorted). Absent: its own folder. */
@@ -15,6 +16,8 @@ export interface ContextResolution {
   warnings: string[];
   /** Context folder → the Dockerfiles every build file read builds with it (discovered or not). */
   builds: Map<string, string[]>;
+  /** Build files not read because of what they are: a link out of the searched tree, a folder. */
+  refused: RefusedFile[];
 }
 
 /** Build files in `dir` and every folder above it, stopping at the first folder that holds `.git`. */
@@ -42,9 +45,14 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
   for (const dir of new Set(dockerfiles.map((f) => path.dirname(f)))) for (const f of buildFilesAbove(dir, above)) buildFiles.add(f);
   const warnings: string[] = [];
   const entries: BuildEntry[] = [];
+  const refused: RefusedFile[] = [];
   for (const file of [...buildFiles].sort()) {
+    const text = readTreeFile(file, refused);
+    if (text === undefined) {
+      if (!refused.some((r) => r.file === file) && fs.existsSync(file)) warnings.push(`${file}: cannot read build contexts: cannot be opened`);
+      continue;
+    }
     try {
-      const text = fs.readFileSync(file, 'utf8');
       const reading = /docker-bake/.test(path.basename(file))
         ? await (await import('./bake.js')).bakeBuilds(file, text)
         : await (await import('./compose.js')).composeBuilds(file, text);
@@ -74,7 +82,7 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
     const key = originKey(dockerfile, entry.context);
     origins.set(key, [...(origins.get(key) ?? []), entry.origin]);
   }
-  return { contexts, origins, warnings, builds };
+  return { contexts, origins, warnings, builds, refused };
 }
 
 /**

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { readTreeFile, type RefusedFile } from './tree-files.js';
 
 export const CONFIG_FILE = 'dockmod.config.json';
 
@@ -121,6 +122,8 @@ export function resolveModule(specifier: string, baseDir: string): string {
 /** Finds and caches the settings of every folder. */
 export class ConfigResolver {
   private readonly perFolder = new Map<string, LoadedConfig | null>();
+  /** Config files not read because of what they are: a link out of the searched tree, a folder. */
+  readonly refused: RefusedFile[] = [];
 
   /** The settings for `file`; throws ConfigError when the config that applies is invalid. */
   settingsFor(file: string): FileSettings {
@@ -160,10 +163,10 @@ export class ConfigResolver {
 
   private readFolder(dir: string): LoadedConfig | null {
     const configFile = path.join(dir, CONFIG_FILE);
-    const text = readIfPresent(configFile);
+    const text = readTreeFile(configFile, this.refused);
     if (text !== undefined) return this.load(configFile, dir, parseJson(configFile, text));
     const packageFile = path.join(dir, 'package.json');
-    const packageText = readIfPresent(packageFile);
+    const packageText = readTreeFile(packageFile, this.refused);
     if (packageText === undefined || !packageText.includes('"dockmod"')) return null;
     let manifest: unknown;
     try {
@@ -191,14 +194,6 @@ export class ConfigResolver {
       overrides = config.overrides.map((override) => ({ match: picomatch(override.files, { dot: true }), override }));
     }
     return { file, dir, config, transforms, overrides };
-  }
-}
-
-function readIfPresent(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
   }
 }
 

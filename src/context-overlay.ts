@@ -22,6 +22,7 @@ export function withWrites(context: BuildContext, writes: readonly { path: strin
       return text === undefined ? context.readBytes(p, limit) : Buffer.from(text, 'utf8').subarray(0, limit);
     },
     exists: (p) => written.has(normalizeContextPath(p)) || context.exists(p),
+    refusal: (p) => (written.has(normalizeContextPath(p)) ? undefined : context.refusal?.(p)),
     listFiles: () => [...new Set([...context.listFiles(), ...written.keys()])].sort(),
   };
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildContext } from './types.js';
+import { FOLDER, isInside, LINK_OUT_OF_CONTEXT, readInside, readTreeFile, realFolder, type RefusedFile } from './tree-files.js';
 import { normalizeContextPath as normalize } from './context-overlay.js';
 
 export { withWrites } from './context-overlay.js';
@@ -33,22 +34,20 @@ export function ignoreFilePath(root: string, dockerfile: string | undefined): st
 
 const slashed = (p: string) => p.split(path.sep).join('/');
 
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The build context in a folder on disk, for a build of `dockerfile` (which picks the ignore file). `builtWith`:
  * every Dockerfile known to be built with this context; those that apply the same ignore file share it.
+ * `refused()`: the files met that were not read (context-relative), with why.
  */
-export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[]): BuildContext {
+export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[]): BuildContext & { refused(): RefusedFile[] } {
   const ignorePath = ignoreFilePath(root, dockerfile);
   const ignoreRel = slashed(path.relative(path.resolve(root), ignorePath));
-  const ignoreFile = ignoreRel.startsWith('../') || path.isAbsolute(ignoreRel) ? { outside: ignoreRel, text: readText(ignorePath) ?? '' } : { path: ignoreRel };
+  const fromRoot = (file: string) => slashed(path.relative(path.resolve(root), file));
+  // Files outside the context (an ignore file beside a Dockerfile elsewhere, the other Dockerfiles) are read as
+  // the files of the searched tree are: not through a link out of their repository.
+  const treeRefusals: RefusedFile[] = [];
+  const readOutside = (file: string) => readTreeFile(file, treeRefusals)?.replace(/^\uFEFF/, '');
+  const ignoreFile = ignoreRel.startsWith('../') || path.isAbsolute(ignoreRel) ? { outside: ignoreRel, text: readOutside(ignorePath) ?? '' } : { path: ignoreRel };
   const self = dockerfile === undefined ? undefined : path.resolve(dockerfile);
   let sharers: { name: string; text: string | undefined }[] | undefined;
   let listing: string[] | undefined;
@@ -57,41 +56,46 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
     const rel = path.relative(path.resolve(root), full);
     return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : full;
   };
+  // A file whose real path leaves the context is not read (BuildKit resolves such a link inside the context,
+  // so it does not see that file either); neither is a folder or a special file where a file is expected.
+  const realRoot = realFolder(root);
+  const refusals = new Map<string, string>();
+  const read = (p: string, limit?: number): Buffer | undefined => {
+    const full = resolve(p);
+    const bytes = full ? readInside(full, realRoot, LINK_OUT_OF_CONTEXT, limit) : undefined;
+    if (bytes === undefined || Buffer.isBuffer(bytes)) return bytes;
+    // readBytes only probes for an archive: a folder there is an answer, not a refusal.
+    if (limit === undefined || bytes.refused !== FOLDER) refusals.set(normalize(p), bytes.refused);
+    return undefined;
+  };
   return {
     ignoreFile,
     ...(builtWith && {
       ignoreFileSharers: () =>
         (sharers ??= [...new Set(builtWith.map((f) => path.resolve(f)))]
           .filter((f) => f !== self && ignoreFilePath(root, f) === ignorePath)
-          .map((f) => ({ name: slashed(path.relative(path.resolve(root), f)), text: readText(f) }))),
+          .map((f) => ({ name: fromRoot(f), text: readOutside(f) }))),
     }),
-    readFile(p) {
-      const full = resolve(p);
-      try {
-        return full ? fs.readFileSync(full, 'utf8') : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    readBytes(p, limit) {
-      const full = resolve(p);
-      if (!full) return undefined;
-      let fd: number | undefined;
-      try {
-        fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-        if (!fs.fstatSync(fd).isFile()) return undefined;
-        const buffer = Buffer.alloc(limit);
-        return buffer.subarray(0, fs.readSync(fd, buffer, 0, limit, 0));
-      } catch {
-        return undefined;
-      } finally {
-        if (fd !== undefined) fs.closeSync(fd);
-      }
-    },
+    readFile: (p) => read(p)?.toString('utf8'),
+    readBytes: (p, limit) => read(p, limit),
     exists(p) {
       const full = resolve(p);
-      return full ? fs.existsSync(full) : false;
+      if (!full) return false;
+      let real: string;
+      try {
+        real = fs.realpathSync.native(full);
+      } catch {
+        return false;
+      }
+      if (isInside(real, realRoot)) return true;
+      refusals.set(normalize(p), LINK_OUT_OF_CONTEXT);
+      return false;
     },
+    refusal(p) {
+      if (!refusals.has(normalize(p))) read(p);
+      return refusals.get(normalize(p));
+    },
+    refused: () => [...[...refusals].map(([file, reason]) => ({ file, reason })), ...treeRefusals.map((r) => ({ file: fromRoot(r.file), reason: r.reason }))],
     listFiles() {
       listing ??= listDirectory(root);
       return listing;

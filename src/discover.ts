@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
+import { isInside, LINK_OUT_OF_TREE, readTreeFile, realFolder, type RefusedFile } from './tree-files.js';
 
 /** `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile` (and `Containerfile.*`). */
 export const DOCKERFILE_NAME = /^(Dockerfile(\..+)?|.+\.[Dd]ockerfile|Containerfile(\..+)?)$/;
@@ -23,6 +24,8 @@ export interface Discovery {
   buildFiles: string[];
   /** Paths named by the user that do not exist or cannot be read, and globs that match nothing. */
   errors: { file: string; reason: string }[];
+  /** Files found and left alone, with the one line that says why: a link out of the searched tree. */
+  notes: { file: string; message: string }[];
 }
 
 export interface DiscoverOptions {
@@ -43,6 +46,8 @@ class GitignoreIndex {
   /** Per root and folder: the rules of the folders from the root down to it, or null when it is not below the root. */
   private readonly chains = new Map<string, { base: string; rules: Ignore }[] | null>();
   private createIgnore: (() => Ignore) | undefined;
+  /** .gitignore files that were not read (a link out of the repository, a folder). */
+  readonly refused: RefusedFile[] = [];
 
   /** The repository root above `dir`, or `fallback` when there is none. */
   rootOf(dir: string, fallback: string): string {
@@ -64,12 +69,7 @@ class GitignoreIndex {
     let rules = this.perFolder.get(dir);
     if (rules === undefined) {
       rules = null;
-      let text: string | undefined;
-      try {
-        text = fs.readFileSync(path.join(dir, '.gitignore'), 'utf8');
-      } catch {
-        // no .gitignore here
-      }
+      const text = readTreeFile(path.join(dir, '.gitignore'), this.refused);
       if (text !== undefined) {
         this.createIgnore ??= require('ignore') as () => Ignore;
         rules = this.createIgnore().add(text);
@@ -121,6 +121,12 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
   const files = new Set<string>();
   const buildFiles = new Set<string>();
   const errors: Discovery['errors'] = [];
+  const notes: Discovery['notes'] = [];
+  const linkOut = (full: string, top: string): boolean => {
+    if (!leavesTree(full, top)) return false;
+    notes.push({ file: full, message: `${LINK_OUT_OF_TREE}; ${isDockerfileName(path.basename(full)) ? 'not processed' : 'not read'}` });
+    return true;
+  };
 
   const walk = (dir: string, root: string, top: string) => {
     let entries: fs.Dirent[];
@@ -142,7 +148,7 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
         if (!dockerfile && !isBuildFileName(entry.name)) continue;
         const full = prefix + entry.name;
         if (gitignore?.ignores(full, false, root)) continue;
-        if (entry.isSymbolicLink() && pointsOutside(full, top)) continue;
+        if (entry.isSymbolicLink() && linkOut(full, top)) continue;
         (dockerfile ? files : buildFiles).add(full);
       }
     }
@@ -150,6 +156,7 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
   const searchFolder = (dir: string) => walk(dir, gitignore?.rootOf(dir, dir) ?? dir, dir);
   const addFile = (full: string) => {
     const name = path.basename(full);
+    if ((isDockerfileName(name) || isBuildFileName(name)) && linkOut(full, cwd)) return;
     if (isDockerfileName(name)) files.add(full);
     else if (isBuildFileName(name)) buildFiles.add(full);
   };
@@ -170,23 +177,24 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
     if (stat.isDirectory() && !isDockerfileName(path.basename(full))) searchFolder(full);
     else files.add(full);
   }
-  return { files: onePathPerFile([...files].sort()), buildFiles: [...buildFiles].sort(), errors };
+  for (const r of gitignore?.refused ?? []) notes.push({ file: r.file, message: `${r.reason}; not read` });
+  return { files: onePathPerFile([...files].sort()), buildFiles: [...buildFiles].sort(), errors, notes };
 }
 
 /**
- * Whether a symlink found in a search leads out of the searched folder. Such a link is not followed: a search
- * rewrites only what lies inside the folder searched (a link named on the command line is followed).
- * A broken link stays in, to be reported.
+ * Whether a file a search found lies in the searched folder by name but, through a link, really outside it.
+ * Such a file is left alone: a search rewrites only what lies inside the folder searched (a link named on the
+ * command line is followed). A broken link stays in, to be reported.
  */
-function pointsOutside(link: string, top: string): boolean {
+function leavesTree(file: string, top: string): boolean {
+  if (!isInside(file, top)) return false;
   let target: string;
   try {
-    target = fs.realpathSync(link);
+    target = fs.realpathSync(file);
   } catch {
     return false;
   }
-  const rel = path.relative(fs.realpathSync(top), target);
-  return rel.startsWith('..') || path.isAbsolute(rel);
+  return !isInside(target, realFolder(top));
 }
 
 /**

@@ -90,6 +90,11 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
         for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
         const applied = [];
         for (const change of result.changes) {
+          const refusedWrite = change.files?.map((f) => ({ path: f.path, why: context?.refusal?.(f.path) })).find((f) => f.why);
+          if (refusedWrite) {
+            skips.push({ transform: transform.id, line: toOriginalLine(doc, change.line), reason: `the change writes ${refusedWrite.path}, which is ${refusedWrite.why}; not written` });
+            continue;
+          }
           const safety = change.safety ?? transform.safety;
           const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
           if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);

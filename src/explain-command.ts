@@ -49,6 +49,7 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
       after: simulateCache(new Document(rewrite.text), withWrites(context, rewrite.files), changed),
       unchanged,
     };
+    for (const r of context.refused()) io.stderr.write(`dockmod explain: ${path.relative(cwd, path.join(contextDir, r.file))}: ${r.reason}; not read\n`);
     io.stdout.write(o.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
     return 0;
   } catch (error) {

@@ -6,6 +6,7 @@ import { directoryContext } from './context.js';
 import { Document, SKIPPED_LINE } from './document.js';
 import type { AppliedChange, FileWrite, OptimizeOptions, ReportedSkip } from './types.js';
 import type { Heredoc } from 'dockerfile-ast';
+import type { RefusedFile } from './tree-files.js';
 
 /**
  * Larger files are refused rather than processed. The largest of 413 real Dockerfiles is 20 KB; the engine's
@@ -187,11 +188,13 @@ export interface FileResult {
   file: string;
   before: string;
   after: string;
-  /** Other files of the build context: absolute path, old text (undefined when new) and new text. */
-  extra: { file: string; before: string | undefined; after: string }[];
+  /** Other files of the build context: absolute path, old text (undefined when new), new text and the context folder. */
+  extra: { file: string; before: string | undefined; after: string; within: string }[];
   changes: AppliedChange[];
   skips: ReportedSkip[];
   heldBack: AppliedChange[];
+  /** Files of the build context that were not read (absolute paths), with why: a link out of it, a folder. */
+  refused: RefusedFile[];
   /** The file's mtime and size when read, to refuse writing over a newer version. */
   stat: fs.Stats;
 }
@@ -210,6 +213,7 @@ export function processFile(file: string, options: ProcessOptions): FileResult {
   const contextDir = options.contextDir ?? path.dirname(file);
   const context = directoryContext(contextDir, file, options.builtWith);
   const result = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text }));
-  return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, stat };
+  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text, within: contextDir }));
+  const refused = context.refused().map((r) => ({ file: path.join(contextDir, r.file), reason: r.reason }));
+  return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, refused, stat };
 }

@@ -39,6 +39,9 @@ export interface Refusal {
   refuse: string;
 }
 
+/** The refusal for a context file that could not be read: not there, or why it is not read (a link out, a folder). */
+export const unreadable = (context: BuildContext, file: string): Refusal => ({ refuse: `${file} is ${context.refusal?.(file) ?? 'not in the build context'}` });
+
 export interface Installer {
   /** `npm`, `pip`, `go`, ... as shown to users. */
   tool: string;

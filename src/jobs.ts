@@ -56,7 +56,7 @@ async function optimizeJob(job: FileJob): Promise<JobResult> {
   }
   // The same Dockerfile rewrite suits every context; each context gets its own files (.dockerignore).
   const extra = new Map(results.flatMap((r) => r.extra).map((e) => [e.file, e]));
-  return { ...first, extra: [...extra.values()].sort((a, b) => a.file.localeCompare(b.file)) };
+  return { ...first, extra: [...extra.values()].sort((a, b) => a.file.localeCompare(b.file)), refused: results.flatMap((r) => r.refused) };
 }
 
 /** A Dockerfile that does not come from disk (standard input); no context folder: transforms that need one skip. */
@@ -64,6 +64,7 @@ function optimizeText(file: string, text: string, contextDir: string | undefined
   const { text: before, bom, doc } = parseDockerfile(file, Buffer.from(text, 'utf8'));
   const context = contextDir === undefined ? undefined : directoryContext(contextDir, file, builtWith);
   const r = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), before: context!.readFile(f.path), after: f.text }));
-  return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, stat: undefined };
+  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), before: context!.readFile(f.path), after: f.text, within: contextDir! }));
+  const refused = (context?.refused() ?? []).map((f) => ({ file: path.join(contextDir!, f.file), reason: f.reason }));
+  return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused, stat: undefined };
 }

@@ -6,6 +6,7 @@ import { dockerfilesBuiltWith, resolveContexts, type ContextResolution } from '.
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import { hasUnsafeCharacter, quoteName } from './escape.js';
 import type { FileJob } from './jobs.js';
+import type { RefusedFile } from './tree-files.js';
 
 export interface PlanOptions {
   paths: string[];
@@ -31,7 +32,11 @@ export interface Plan {
   errors: { file: string; reason: string }[];
   /** Build files that could not be read, builds left out. */
   warnings: string[];
+  /** Files of the tree left alone because of what they are (a link out of it, a folder), with the line that says so. */
+  notes: { file: string; message: string }[];
 }
+
+const notRead = (refused: RefusedFile[]) => refused.map((r) => ({ file: r.file, message: `${r.reason}; not read` }));
 
 /** The name a Dockerfile from standard input goes by when no --stdin-filepath is given. */
 export const STDIN_NAME = '<stdin>';
@@ -71,14 +76,15 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const file = path.resolve(cwd, named ?? STDIN_NAME);
     const resolution = !contextDir && named ? await resolveContexts([file], []) : undefined;
     const contexts = contextDir ? [contextDir] : named ? resolution!.contexts.get(file) : [];
-    plan = { jobs: [{ ...jobFor(file, contexts, resolution), text: options.stdin.text }], errors: [], warnings: [] };
+    plan = { jobs: [{ ...jobFor(file, contexts, resolution), text: options.stdin.text }], errors: [], warnings: [], notes: notRead(resolution?.refused ?? []) };
   } else {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
     options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file), resolution));
-    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [] };
+    plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [], notes: [...found.notes, ...notRead(resolution?.refused ?? [])] };
   }
+  plan.notes.push(...notRead(configs.refused));
   plan = withoutUnsafeNames(plan, cwd);
   await checkTransformIds(plan.jobs, configs);
   return plan;

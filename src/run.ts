@@ -56,7 +56,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const cwd = options.cwd ?? process.cwd();
   // Every name printed goes through quoteName: a control character in it cannot start a line of its own.
   const rel = (f: string) => quoteName(path.relative(cwd, path.resolve(cwd, f)) || f);
-  const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FormatFile[], errors: [] as { file: string; message: string }[] } : undefined;
+  const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FormatFile[], errors: [] as { file: string; message: string }[], warnings: [] as { file: string; message: string }[] } : undefined;
   const error = (file: string, reason: string) => {
     report?.errors.push({ file, message: reason });
     io.stderr.write(`dockmod: ${rel(file)}: ${oneLine(reason)}\n`);
@@ -77,6 +77,15 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     tally.errors++;
   }
   if (options.verbose) for (const w of plan.warnings) io.stderr.write(`dockmod: ${oneLine(w)}\n`);
+  // A file of the tree left alone for what it is (a link out, a folder) is named once, however many files met it.
+  const noted = new Set<string>();
+  const note = (file: string, message: string) => {
+    if (noted.has(file)) return;
+    noted.add(file);
+    report?.warnings.push({ file, message });
+    io.stderr.write(`dockmod: ${rel(file)}: ${oneLine(message)}\n`);
+  };
+  for (const n of plan.notes) note(n.file, n.message);
   // Temp files that a killed --write run left next to these Dockerfiles go before this one writes.
   if (options.mode === 'write') for (const job of plan.jobs) if (job.text === undefined) removeStaleTempsNear(job.file);
   const progress = progressBar(plan.jobs.length, io.stderr);
@@ -102,6 +111,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
       }
       const result = outcome.result;
       report?.files.push(result);
+      for (const r of result.refused) note(r.file, `${r.reason}; not read`);
       // From standard input, --write prints the whole new text, changed or not, as editors expect.
       const fromStdin = result.stat === undefined;
       if (fromStdin && options.mode === 'write') io.stdout.write(result.after);
@@ -130,7 +140,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
           // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
           // still hold what was read, or it is not overwritten.
           const writes = [
-            ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before } })),
+            ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before, within: e.within } })),
             ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
           ];
           for (const w of writes) {
@@ -158,7 +168,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   progress.clear();
   if (report) {
     const { dockmodVersion, renderReport } = await import('./formats/index.js');
-    io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, cwd, version: dockmodVersion() }));
+    io.stdout.write(renderReport(report.format, { files: report.files, errors: report.errors, warnings: report.warnings, cwd, version: dockmodVersion() }));
   }
   tally.seconds = (performance.now() - started) / 1000;
   if (options.mode !== 'list-different' || tally.errors) io.stderr.write(`${summaryLine(tally, options.mode === 'write', interrupted)}\n`);

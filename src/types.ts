@@ -55,6 +55,11 @@ export interface BuildContext {
    * root; text undefined when unreadable): an edit to the ignore file changes their builds too. Absent: none known.
    */
   ignoreFileSharers?(): readonly { name: string; text: string | undefined }[];
+  /**
+   * Why the file at `path` is neither read nor written although something is there, in words that follow "is"
+   * (`a symbolic link to outside the build context`, `a folder, not a file`); undefined when it is not refused.
+   */
+  refusal?(path: string): string | undefined;
 }
 
 /**

@@ -35,6 +35,7 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
     io.stderr.write(`dockmod: ${o.dockerfile}: ${(error as Error).message}\n`);
     return 2;
   }
+  for (const r of result.refused) io.stderr.write(`dockmod: ${path.relative(process.cwd(), r.file)}: ${r.reason}; not read\n`);
   if (result.after === result.before) io.stderr.write('dockmod: nothing to rewrite; building the file as it is, twice\n');
   const baseImages: Record<string, string> = {};
   for (const pair of o.baseImages ?? []) {

@@ -25,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isInside, LINK_OUT_OF_CONTEXT, readInside, realFolder } from './tree-files.js';
 
 export type BuilderName = 'buildah' | 'docker' | 'podman';
 
@@ -352,7 +353,7 @@ function namedCopySources(dockerfile: string, contextRoot: string): RegExp[] {
 
 /** The file verify edits when none is given, or throws when the context has none that would do. */
 export function chooseEditFile(contextDir: string, dockerfiles: string[]): string {
-  const rules = ignoreRules(readIfExists(path.join(contextDir, '.dockerignore')) ?? '');
+  const rules = ignoreRules(readContextFile(contextDir, '.dockerignore') ?? '');
   const named = dockerfiles.flatMap((d) => namedCopySources(d, contextDir));
   const candidates = contextFiles(contextDir, rules).filter((f) => {
     const base = path.posix.basename(f);
@@ -393,12 +394,10 @@ function editSource(file: string, nonce: string): void {
   fs.writeFileSync(file, comment ? `${text}${sep}${comment(`dockmod verify: simulated edit ${nonce}`)}\n` : `${text}\n`);
 }
 
-function readIfExists(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+/** A file of the context, when it is a regular file inside it (not through a link out, not a named pipe). */
+function readContextFile(contextDir: string, rel: string): string | undefined {
+  const bytes = readInside(path.join(contextDir, rel), realFolder(contextDir), LINK_OUT_OF_CONTEXT);
+  return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : undefined;
 }
 
 // ------------------------------------------------------------------------------------------ running builds
@@ -499,7 +498,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const buildPrefix = spec.build({ storageDriver }).filter((a) => a !== '--progress=plain' || dockerHasProgressFlag());
   const timeoutSeconds = o.timeoutSeconds ?? 900;
 
-  const rules = ignoreRules(readIfExists(path.join(contextDir, '.dockerignore')) ?? '');
+  const rules = ignoreRules(readContextFile(contextDir, '.dockerignore') ?? '');
   const editFile = o.editFile ? path.posix.normalize(o.editFile.split(path.sep).join('/')).replace(/^\.\//, '') : chooseEditFile(contextDir, [o.original, o.rewritten]);
   if (editFile.startsWith('../') || path.isAbsolute(editFile)) throw new Error(`editFile ${o.editFile} is outside the build context`);
   if (!fs.existsSync(path.join(contextDir, editFile))) throw new Error(`editFile ${editFile} does not exist in ${contextDir}`);
@@ -563,13 +562,18 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
         const target = path.resolve(dir, rel);
         if (path.relative(dir, target).startsWith('..')) throw new Error(`rewritten file ${rel} is outside the build context`);
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        fs.writeFileSync(target, text);
+        // The copy keeps links as they are: writing through one could reach the user's own tree.
+        fs.rmSync(target, { force: true });
+        fs.writeFileSync(target, text, { flag: 'wx' });
       }
       // Outside the context copy, so that it is not part of `COPY . .`.
       const dockerfile = path.join(base, 'Dockerfile');
       fs.writeFileSync(dockerfile, substituteBaseImages(variant.text, o.baseImages));
       const target = path.join(dir, editFile);
       if (!fs.existsSync(target)) throw new Error(`${editFile} is not in the copied context (is it excluded by .dockerignore?)`);
+      if (!isInside(fs.realpathSync(target), realFolder(dir))) {
+        throw new Error(`${editFile} is a symbolic link out of the copied context; verify edits only files inside its copy (pass another edit file)`);
+      }
       const first = await build(variant, 'first', dir, dockerfile);
       // A nonce of its own per variant: the rewritten rebuild must not find the original's edited layers.
       editSource(target, `${new Date().toISOString()} ${id} ${variant.name}`);

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isInside, LINK_OUT_OF_CONTEXT, realFolder } from './tree-files.js';
 
 export const TEMP_MARKER = '.dockmod-tmp-';
 /** `.<name>.dockmod-tmp-<pid>-<hex>`: the pid tells a temp file of a live run from one left by a dead run. */
@@ -15,6 +16,8 @@ const MAX_NAME_IN_TEMP = 200;
 export interface Expected {
   text: string | undefined;
   stat?: Pick<fs.Stats, 'mtimeMs' | 'size'>;
+  /** The build context the file belongs to: a write that links resolved would land outside it is refused. */
+  within?: string;
 }
 
 /** Folders already cleared of stale temp files by this process. */
@@ -29,6 +32,10 @@ const swept = new Set<string>();
 export function writeFileAtomic(file: string, text: string, expected?: Expected): void {
   const target = resolveTarget(file);
   const dir = path.dirname(target);
+  // Checked on the real path just before writing: the file may have become a link out since it was read.
+  if (expected?.within && !isInside(path.join(realFolder(dir), path.basename(target)), realFolder(expected.within))) {
+    throw new Error(`${LINK_OUT_OF_CONTEXT}; not written`);
+  }
   removeStaleTemps(dir);
   const current = fs.statSync(target, { throwIfNoEntry: false });
   if (current) {

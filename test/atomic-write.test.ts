@@ -85,6 +85,24 @@ describe('writeFileAtomic', () => {
     expect(leftovers(dir)).toEqual([]);
   });
 
+  it('with `within`, refuses a file that became a link out of that folder, or lies in a folder that is one', () => {
+    const dir = tempDir();
+    fs.mkdirSync(path.join(dir, 'context'));
+    fs.mkdirSync(path.join(dir, 'outside'));
+    fs.writeFileSync(path.join(dir, 'outside', '.dockerignore'), 'same\n');
+    fs.symlinkSync('../outside/.dockerignore', path.join(dir, 'context', '.dockerignore'));
+    fs.symlinkSync('../outside', path.join(dir, 'context', 'linked'));
+    const within = path.join(dir, 'context');
+    expect(() => writeFileAtomic(path.join(within, '.dockerignore'), 'new\n', { text: 'same\n', within })).toThrow('a symbolic link to outside the build context; not written');
+    expect(() => writeFileAtomic(path.join(within, 'linked', 'new.txt'), 'new\n', { text: undefined, within })).toThrow('a symbolic link to outside the build context; not written');
+    expect(fs.readdirSync(path.join(dir, 'outside'))).toEqual(['.dockerignore']);
+    expect(fs.readFileSync(path.join(dir, 'outside', '.dockerignore'), 'utf8')).toBe('same\n');
+    fs.writeFileSync(path.join(within, 'ignore.txt'), 'old\n');
+    fs.symlinkSync('ignore.txt', path.join(within, 'inside'));
+    writeFileAtomic(path.join(within, 'inside'), 'new\n', { text: 'old\n', within });
+    expect(fs.readFileSync(path.join(within, 'ignore.txt'), 'utf8')).toBe('new\n');
+  });
+
   it('removes the temp files of dead runs from the folder it writes in, and keeps those of live ones', () => {
     const dir = tempDir();
     const dead = `.Dockerfile${TEMP_MARKER}${deadPid()}-0badf00d`;

@@ -105,6 +105,9 @@ describe('report formats', () => {
     for (const input of Object.values(cases)) {
       expect(validate(JSON.parse(renderReport('json', input()))), JSON.stringify(validate.errors, null, 2)).toBe(true);
     }
+    const warned = JSON.parse(renderReport('json', { ...cases.examples!(), warnings: [{ file: path.join(root, 'app/.dockerignore'), message: 'a folder, not a file; not read' }] }));
+    expect(warned.warnings).toEqual([{ path: 'app/.dockerignore', message: 'a folder, not a file; not read' }]);
+    expect(validate(warned), JSON.stringify(validate.errors, null, 2)).toBe(true);
     const extra = JSON.parse(renderReport('json', cases.examples!()));
     extra.files[0].surprise = true;
     expect(validate(extra)).toBe(false);

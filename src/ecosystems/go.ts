@@ -1,6 +1,6 @@
 // Go modules: `go build` / `go install` fetch modules as they compile; `go mod download` fetches them alone.
 import path from 'node:path';
-import { basename, present, type Installer } from '../installs.js';
+import { basename, present, unreadable, type Installer } from '../installs.js';
 
 const BUILDS = new Set(['build', 'install', 'test', 'vet', 'generate']);
 
@@ -11,7 +11,7 @@ export const goInstallers: readonly Installer[] = [
     matches: (argv) => basename(argv[0]) === 'go' && (BUILDS.has(argv[1] ?? '') || (argv[1] === 'mod' && argv[2] === 'download')) && !argv.some((a) => a?.includes('@')),
     manifests(_argv, dir, context) {
       const gomod = context.readFile(path.posix.join(dir, 'go.mod'));
-      if (gomod === undefined) return { refuse: `${path.posix.join(dir, 'go.mod')} is not in the build context` };
+      if (gomod === undefined) return unreadable(context, path.posix.join(dir, 'go.mod'));
       if (context.exists(path.posix.join(dir, 'vendor'))) return { refuse: 'the module is vendored (vendor/), so the sources hold the dependencies' };
       if (/^\s*replace\b[^\n]*=>\s*\.{0,2}\//m.test(gomod) || /^\s*replace\s*\([^)]*=>\s*\.{0,2}\//ms.test(gomod)) {
         return { refuse: 'go.mod replaces a module with a local folder, which would not be there yet' };

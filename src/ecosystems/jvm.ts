@@ -1,7 +1,7 @@
 // Maven and Gradle: builds that resolve dependencies as they go; a resolution step can run on the build files.
 import path from 'node:path';
 import type { BuildContext } from '../types.js';
-import { basename, filesNamed, optionFiles, positionals, present, replacePositionals, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
+import { basename, filesNamed, optionFiles, positionals, present, replacePositionals, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
 
 const unique = (files: string[]) => [...new Set(files)];
 
@@ -32,7 +32,7 @@ function mavenManifests(argv: Argv, dir: string, context: BuildContext, toContex
     const pom = pending.shift()!;
     if (poms.includes(pom)) continue;
     const text = context.readFile(pom);
-    if (text === undefined) return { refuse: `${pom} is not in the build context` };
+    if (text === undefined) return unreadable(context, pom);
     poms.push(pom);
     for (const m of text.matchAll(/<module>\s*([^<\s]+)\s*<\/module>/g)) pending.push(path.posix.join(path.posix.dirname(pom), m[1]!, 'pom.xml'));
   }

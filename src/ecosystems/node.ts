@@ -2,7 +2,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { BuildContext } from '../types.js';
-import { basename, positionals, shadowedAt, type Argv, type Installer, type Manifests, type Refusal } from '../installs.js';
+import { basename, positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from '../installs.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
 /** Options that move an install away from its working directory. */
@@ -31,7 +31,7 @@ type PackageJson = Record<string, unknown>;
 
 function readPackage(context: BuildContext, file: string): { pkg: PackageJson } | Refusal {
   const text = context.readFile(file);
-  if (text === undefined) return { refuse: `${file} is not in the build context` };
+  if (text === undefined) return unreadable(context, file);
   try {
     return { pkg: JSON.parse(text) as PackageJson };
   } catch {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { BuildContext } from '../types.js';
 import { pipInstallIndex } from '../commands.js';
-import { basename, positionals, present, shadowedAt, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
+import { basename, positionals, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
 
 const PIP_VALUE_OPTIONS = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--upgrade-strategy', '--trusted-host', '--cache-dir', '--src', '--global-option', '--install-option', '--no-binary', '--only-binary', '--platform', '--python-version', '--implementation', '--abi', '--progress-bar', '--log', '--timeout', '--retries', '--proxy', '--exists-action', '--cert', '--client-cert', '--config-settings', '-C', '--root-user-action', '--report', '-p', '--python']);
 const REQUIREMENT_OPTIONS = ['-r', '--requirement', '-c', '--constraint'];
@@ -55,7 +55,7 @@ function pipManifests(options: Argv, context: BuildContext, toContext: ToContext
     if (files.includes(file)) continue;
     if (file.startsWith('../')) return { refuse: `requirements file ${file} is outside the build context` };
     const text = context.readFile(file);
-    if (text === undefined) return { refuse: `requirements file ${file} is not in the build context` };
+    if (text === undefined) return { refuse: `requirements file ${unreadable(context, file).refuse}` };
     files.push(file);
     for (const line of requirementLines(text)) {
       const words = line.split(/\s+/);
@@ -100,7 +100,7 @@ const pipenv: Installer = {
   matches: (argv) => basename(argv[0]) === 'pipenv' && (argv[1] === 'install' || argv[1] === 'sync') && positionals(argv.slice(2), new Set()).length === 0,
   manifests(_argv, dir, context) {
     const pipfile = context.readFile(path.posix.join(dir, 'Pipfile'));
-    if (pipfile === undefined) return { refuse: `${path.posix.join(dir, 'Pipfile')} is not in the build context` };
+    if (pipfile === undefined) return unreadable(context, path.posix.join(dir, 'Pipfile'));
     if (/path\s*=\s*["']\.{1,2}[/"']/.test(pipfile)) return { refuse: 'Pipfile installs a local path, which needs the sources' };
     const files = present(context, dir, ['Pipfile', 'Pipfile.lock']);
     return { files, optional: files.slice(1) };
@@ -116,7 +116,7 @@ function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string,
     manifests(argv, dir, context) {
       if (argv.some((a) => a === null)) return { refuse: `\`${tool} ${sub}\` has arguments that depend on variables` };
       const pyproject = context.readFile(path.posix.join(dir, 'pyproject.toml'));
-      if (pyproject === undefined) return { refuse: `${path.posix.join(dir, 'pyproject.toml')} is not in the build context` };
+      if (pyproject === undefined) return unreadable(context, path.posix.join(dir, 'pyproject.toml'));
       if (/^\[tool\.uv\.workspace\]/m.test(pyproject)) return { refuse: 'pyproject.toml declares a uv workspace, whose members would be missing' };
       if (/path\s*=\s*["']\.{1,2}[/"']/.test(pyproject)) return { refuse: 'pyproject.toml has a local path dependency, which needs the sources' };
       const files = present(context, dir, ['pyproject.toml', lockfile, 'poetry.toml', '.python-version']);

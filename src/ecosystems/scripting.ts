@@ -1,6 +1,6 @@
 // Ruby (Bundler), PHP (Composer) and Elixir (Mix).
 import path from 'node:path';
-import { basename, filesNamed, present, shadowedAt, type Installer } from '../installs.js';
+import { basename, filesNamed, present, shadowedAt, unreadable, type Installer } from '../installs.js';
 
 const bundler: Installer = {
   tool: 'bundler',
@@ -8,7 +8,7 @@ const bundler: Installer = {
   matches: (argv) => basename(argv[0]) === 'bundle' && (argv.length === 1 || argv[1] === 'install' || argv[1]?.startsWith('-') === true),
   manifests(_argv, dir, context) {
     const gemfile = context.readFile(path.posix.join(dir, 'Gemfile'));
-    if (gemfile === undefined) return { refuse: `${path.posix.join(dir, 'Gemfile')} is not in the build context` };
+    if (gemfile === undefined) return unreadable(context, path.posix.join(dir, 'Gemfile'));
     if (/\bpath:\s*["']|:path\s*=>/.test(gemfile)) return { refuse: 'the Gemfile installs gems from local paths, which need the sources' };
     const gemspecs = /^\s*gemspec\b/m.test(gemfile) ? filesNamed(context, dir, /\.gemspec$/).filter((f) => path.posix.dirname(f) === (dir || '.')) : [];
     for (const spec of gemspecs) {
@@ -27,7 +27,7 @@ const composer: Installer = {
   matches: (argv) => /^composer(\.phar)?$/.test(basename(argv[0])) && argv[1] === 'install',
   manifests(_argv, dir, context) {
     const json = context.readFile(path.posix.join(dir, 'composer.json'));
-    if (json === undefined) return { refuse: `${path.posix.join(dir, 'composer.json')} is not in the build context` };
+    if (json === undefined) return unreadable(context, path.posix.join(dir, 'composer.json'));
     if (/"type"\s*:\s*"path"/.test(json)) return { refuse: 'composer.json has a path repository, which needs the sources' };
     const files = present(context, dir, ['composer.json', 'composer.lock', 'auth.json']);
     return { files, optional: files.slice(1) };

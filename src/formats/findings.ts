@@ -15,6 +15,8 @@ export interface FormatInput {
   files: FormatFile[];
   /** Files that could not be processed. */
   errors: { file: string; message: string }[];
+  /** Files of the tree left alone for what they are (a link out of it, a folder where a file is expected). */
+  warnings?: { file: string; message: string }[];
   /** Paths in the output are relative to this folder. */
   cwd: string;
   /** dockmod's version, for formats that name the tool. */

@@ -38,6 +38,8 @@ export function formatJson(input: FormatInput): string {
     },
     files,
     errors: input.errors.map((e) => ({ path: relativePath(e.file, input.cwd), message: e.message })),
+    // Only when there are some, so that the report of a clean tree stays as it was.
+    ...(input.warnings?.length ? { warnings: input.warnings.map((w) => ({ path: relativePath(w.file, input.cwd), message: w.message })) } : {}),
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
