@@ -171,11 +171,11 @@ export function contextFiles(context: BuildContext): string[] {
 
 /**
  * The context-relative path of the file that the last COPY/ADD of the stage before `ins` put at `target` (an
- * absolute path, or one under IMAGE_WORKDIR), or null when no copy is known to have put a context file there.
- * A copy that a variable hides, that downloads, or that may or may not put a file there ends the search with
- * null, so a later copy cannot hide behind it.
+ * absolute path, or one under IMAGE_WORKDIR); `{ unsure }` with the reason when a copy may or may not have put
+ * one there; null when no copy is known to have put a context file there. A copy that a variable hides or that
+ * downloads ends the search with null, so a later copy cannot hide behind it.
  */
-export function contextFileAt(doc: Document, ins: Instruction, target: string, context: BuildContext): string | null {
+export function contextFileAt(doc: Document, ins: Instruction, target: string, context: BuildContext): string | { unsure: string } | null {
   const stage = doc.stageOf(ins);
   if (!stage) return null;
   const files = contextFiles(context);
@@ -186,7 +186,7 @@ export function contextFileAt(doc: Document, ins: Instruction, target: string, c
     if ('unknown' in copy || copy.downloads) return null;
     for (const file of files) {
       const landing = landings(copy, file).find((l) => l.at === target);
-      if (landing) return 'uncertain' in landing ? null : file;
+      if (landing) return 'uncertain' in landing ? { unsure: landing.uncertain } : file;
     }
   }
   return null;
