@@ -5,8 +5,9 @@
 //
 // The rules, as BuildKit applies them (same Dockerfile, same build arguments, same base images):
 // - A step re-runs when the step before it in its stage re-ran, or when its own inputs changed.
-// - COPY/ADD inputs are the contents of their sources after .dockerignore (`--exclude` patterns left out); a
-//   remote ADD (URL, git) is assumed unchanged. `COPY --link` does not depend on the step before it, so it stays
+// - COPY/ADD inputs are the contents of their sources after .dockerignore, read as BuildKit reads them
+//   (src/context-files.ts: `--exclude` below a copied folder, `--parents`); a remote ADD (URL, git) is assumed
+//   unchanged. `COPY --link` does not depend on the step before it, so it stays
 //   cached when its sources did not change (the steps after it still follow the stage).
 // - `COPY --from=<stage>` and `RUN --mount=from=<stage>` read that stage's result: it counts as changed when the
 //   stage re-ran (BuildKit compares the copied files' contents; a re-run is assumed to produce different files).
@@ -23,6 +24,7 @@ import { expand } from './document.js';
 import { contextIgnoreMatcher } from './dockerignore.js';
 import { argValues, osPackageInstall } from './commands.js';
 import { matchInstall } from './installs.js';
+import { landings, readContextCopy } from './context-files.js';
 import type { BuildContext } from './types.js';
 
 export type StepStatus = 'cached' | 'reruns' | 'config' | 'unbuilt';
@@ -76,6 +78,8 @@ function pathsUnder(source: string, changed: string[]): string[] {
   // A pattern may name a folder: everything under a matching folder is copied.
   return changed.filter((p) => p.split('/').some((_, i, parts) => match(parts.slice(0, i + 1).join('/'))));
 }
+
+const described = (paths: string[]) => (paths.length === 1 ? paths[0]! : `${paths[0]} and ${paths.length - 1} more`);
 
 interface StepInputs {
   /** The step's own inputs changed (its copied files, its mounted files, a stage it reads). */
@@ -179,7 +183,7 @@ class Simulation {
           if (source && this.stageChanged.get(source.index)) return { changed: true, reason: `mounts stage ${source.name ?? source.index}, which changed` };
           continue;
         }
-        const seen = this.sees([mount.get('source') ?? mount.get('src') ?? '.'], ins, []);
+        const seen = this.sees([mount.get('source') ?? mount.get('src') ?? '.'], ins);
         if (seen) return { changed: true, reason: `mounts ${seen}` };
       }
     }
@@ -196,15 +200,18 @@ class Simulation {
       const changed = source ? (this.stageChanged.get(source.index) ?? false) : false;
       return { changed, independent, reason: changed ? `copies from stage ${source!.name ?? source!.index}, which changed` : undefined };
     }
-    const local = args.sources.filter((s) => !(ins.getKeyword() === 'ADD' && isRemote(s)));
-    const excludes = this.doc.flags(ins).filter((f) => f.getName().toLowerCase() === 'exclude').map((f) => f.getValue() ?? '');
-    const seen = this.sees(local, ins, excludes);
+    // The paths the copy brings as BuildKit reads it (--exclude, --parents); a path it may bring counts.
+    const brought = readContextCopy(this.doc, ins);
+    if (brought && !('unknown' in brought)) {
+      const hit = this.visible.filter((p) => landings(brought, p).length > 0);
+      return { changed: hit.length > 0, independent, reason: hit.length ? `copies ${described(hit)}` : undefined };
+    }
+    const seen = this.sees(args.sources.filter((s) => !(ins.getKeyword() === 'ADD' && isRemote(s))), ins);
     return { changed: seen !== null, independent, reason: seen ? `copies ${seen}` : undefined };
   }
 
-  /** The first changed path the sources take in (after .dockerignore and `--exclude`), described; or null. */
-  private sees(sources: string[], ins: Instruction, excludes: string[]): string | null {
-    const excluded = excludes.length ? picomatch(excludes.map(normalizeSource), { dot: true }) : () => false;
+  /** The first changed path the sources take in (after .dockerignore), described; or null. */
+  private sees(sources: string[], ins: Instruction): string | null {
     const vars = this.doc.variablesAt(ins);
     for (const raw of sources) {
       const source = expand(raw, vars);
@@ -212,11 +219,8 @@ class Simulation {
         if (this.visible.length) return `${this.visible[0]} (its source ${raw} is not known, so it may)`;
         continue;
       }
-      // `--exclude` patterns apply to the paths under the copied folder (or to the path itself for a file).
-      const base = normalizeSource(source);
-      const inside = (p: string) => (base && !/[*?[\\]/.test(base) && p.startsWith(`${base}/`) ? p.slice(base.length + 1) : p);
-      const hit = pathsUnder(source, this.visible).filter((p) => !excluded(inside(p)));
-      if (hit.length) return hit.length === 1 ? hit[0]! : `${hit[0]} and ${hit.length - 1} more`;
+      const hit = pathsUnder(source, this.visible);
+      if (hit.length) return described(hit);
     }
     return null;
   }

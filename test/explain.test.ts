@@ -70,6 +70,20 @@ COPY $UNKNOWN /extra/
       { 'pyproject.toml': '', 'src/app/main.py': '', 'docs/index.md': '', 'docs/conf.py': '' },
       ['docs/index.md', 'src/app/main.py'],
     ),
+  // --exclude as BuildKit applies it: like .dockerignore below a copied folder (`docs` keeps docs/guide.md out),
+  // never to a file matched as a source (package.json is copied); --parents brings app/x.ts, not lib/y.ts.
+  // Each COPY is --link, so each one's own sources decide.
+  'exclude-and-parents': () =>
+    simulate(
+      `FROM node:20
+COPY --link --exclude=docs . /all/
+COPY --link --exclude=*.json package*.json /manifests/
+COPY --link --parents app/*.ts /src/
+RUN npm ci
+`,
+      { 'package.json': '{}', 'docs/guide.md': '', 'app/x.ts': '', 'lib/y.ts': '' },
+      ['docs/guide.md', 'package.json', 'lib/y.ts'],
+    ),
   // RUN --mount=type=bind reads the context like a COPY; a cache mount does not count.
   'bind-mount': () =>
     simulate(

@@ -1,16 +1,16 @@
 // add-to-copy: ADD also downloads URLs and unpacks local tar archives, so a reader (and Docker's best practices)
 // must check each ADD for that magic. ADD of plain local files and folders does exactly what COPY does; writing
-// COPY says so. Folders are safe (ADD unpacks only an archive named as a source itself).
-// Refuses URLs and git sources, sources that are or may be archives (by name: .tar, .gz, .tgz, .bz2, .xz, .zst,
-// ...; or a file without a known extension when the context cannot show that it is a folder), globs that match an
-// archive, sources with variables, heredocs, and ADD-only flags (--checksum, --keep-git-dir, --unpack).
+// COPY says so. ADD unpacks a source file by its content (a tar, plain or compressed, whatever its name), never
+// the files inside a source folder, so each source file (each file a wildcard matches) is read from the context.
+// Refuses URLs and git sources, files that are or may be archives (by their bytes; see src/archives.ts), sources
+// missing from the context or unreadable, every file source when the context is unknown, sources with variables,
+// heredocs, and ADD-only flags (--checksum, --keep-git-dir, --unpack).
 import type { Change, Skip, Transform, BuildContext } from '../src/types.js';
 import type { Document, Instruction } from '../src/document.js';
-import picomatch from 'picomatch';
-import path from 'node:path';
+import { archiveRisk } from '../src/archives.js';
+import { contextFiles, contextPath, isWildcard, wildcardEntry } from '../src/context-files.js';
+import { contextIgnoreMatcher, ignoreFileName } from '../src/dockerignore.js';
 
-/** Names of files ADD would try to unpack (or that are compressed and could hold a tar). */
-const ARCHIVE = /\.(tar|gz|tgz|bz2|tbz2?|xz|txz|lz|lzma|tlz|zst|tzst|z|taz|tz)$/i;
 /** Flags COPY understands as ADD does. */
 const SHARED_FLAGS = new Set(['chown', 'chmod', 'link', 'exclude']);
 
@@ -18,20 +18,28 @@ const SHARED_FLAGS = new Set(['chown', 'chmod', 'link', 'exclude']);
 function sourceRisk(source: string, context: BuildContext | undefined): string | null {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^git@/.test(source)) return `\`${source}\` is downloaded`;
   if (/\$/.test(source)) return `\`${source}\` depends on a variable`;
-  const rel = path.posix.normalize(source).replace(/^\.\//, '').replace(/\/$/, '');
-  if (/[*?[]/.test(source)) {
-    if (!context) return ARCHIVE.test(source) || !/\.[A-Za-z0-9]+$/.test(source) ? `the glob \`${source}\` may match an archive` : null;
-    const archive = context.listFiles().find((f) => picomatch.isMatch(f, rel, { dot: true }) && ARCHIVE.test(f));
-    return archive ? `the glob \`${source}\` matches the archive ${archive}` : null;
+  const rel = contextPath(source);
+  if (rel === '') return null;
+  if (!context) return `the build context is unknown, so dockmod cannot tell whether \`${source}\` is an archive`;
+  const files = new Set(contextFiles(context));
+  if (isWildcard(rel)) {
+    const entries = new Set([...files].map((f) => wildcardEntry(rel, f)));
+    if (entries.has(undefined)) return `dockmod cannot match the wildcard \`${source}\` as Docker does`;
+    entries.delete(null);
+    if (!entries.size) return `\`${source}\` matches no file of the build context`;
+    // A matched folder is copied with its content as it is; a matched file is unpacked when it is an archive.
+    for (const entry of entries) {
+      const risk = files.has(entry!) ? archiveRisk(context, entry!) : null;
+      if (risk) return `the wildcard \`${source}\` matches a file: ${risk}`;
+    }
+    return null;
   }
-  if (ARCHIVE.test(rel)) return `\`${source}\` looks like an archive, which ADD unpacks`;
-  if (rel === '.' || source.endsWith('/')) return null;
-  if (context) {
-    const folder = context.listFiles().some((f) => f.startsWith(`${rel}/`));
-    if (folder || /\.[A-Za-z0-9]+$/.test(rel)) return null;
-    return `\`${source}\` is a file without an extension, which may be an archive that ADD unpacks`;
+  if (context.listFiles().some((f) => f.startsWith(`${rel}/`))) return null;
+  if (!files.has(rel) && contextIgnoreMatcher(context).ignores(rel)) {
+    return `\`${source}\` is excluded by ${ignoreFileName(context)}, so it is not in the build context`;
   }
-  return /\.[A-Za-z0-9]+$/.test(rel) ? null : `\`${source}\` may be an archive (the build context is unknown)`;
+  if (!context.exists(rel)) return `\`${source}\` is not in the build context`;
+  return archiveRisk(context, rel);
 }
 
 function refusal(doc: Document, ins: Instruction, context: BuildContext | undefined): string | null {

@@ -44,7 +44,12 @@ export const npmCi: Transform = {
         }
         const manifest = contextFileAt(doc, run, path.posix.join(cwd, 'package.json'), ctx.context);
         const lockfile = LOCKFILES.map((f) => contextFileAt(doc, run, path.posix.join(cwd, f), ctx.context!)).find((f) => f !== null);
-        if (!manifest || !lockfile) {
+        const unsure = [manifest, lockfile].find((f): f is { unsure: string } => typeof f === 'object' && f !== null);
+        if (unsure) {
+          refuse(`it is not known what an earlier COPY puts into ${cwd}: ${unsure.unsure}`);
+          continue;
+        }
+        if (typeof manifest !== 'string' || typeof lockfile !== 'string') {
           refuse(`no earlier COPY puts package.json and a lockfile from the build context into ${cwd}`);
           continue;
         }

@@ -14,6 +14,7 @@ import { matchInstall, renderCommand, type InstallMatch, type WrittenCommand } f
 import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/sources.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/ignore-edits.js';
+import { landings, readContextCopy } from '../src/context-files.js';
 import picomatch from 'picomatch';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
@@ -180,8 +181,10 @@ function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder:
     byFolder.set(dir, [...(byFolder.get(dir) ?? []), f]);
   }
   const base = copy.dest.endsWith('/') ? copy.dest : `${copy.dest}/`;
+  // The files are named one by one, as the source copy brings them: its --exclude patterns have no part here.
+  const flagsText = copy.flags.filter((f) => f.getName().toLowerCase() !== 'exclude').map((f) => doc.slice(f.getRange())).join(' ');
   return [...byFolder]
-    .map(([dir, group]) => copyInstruction(ins, copy, group, dir === '.' ? base : `${base}${dir}/`))
+    .map(([dir, group]) => copyInstruction(ins, { ...copy, flagsText }, group, dir === '.' ? base : `${base}${dir}/`))
     .join(doc.eolAt(ins.getRange().start.line));
 }
 
@@ -255,6 +258,9 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (found.refuse) return skip(found.refuse);
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
   if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
+  const brought = readContextCopy(doc, ins);
+  if (brought === null || 'unknown' in brought) return skip(brought?.unknown ?? 'the copy cannot be read');
+  if (brought.sources.some((s) => s.base !== undefined)) return skip("the copy uses --parents, which keeps each file's path below the context root under the destination; dockmod does not split such a copy");
   if (found.cwd === null) return skip("the install's working directory cannot be resolved");
   if (doc.endsInContinuation(found.run)) return skip(`${doc.quote(found.run)} ends in a line continuation, which would join the source copy put after it`);
   const { installer, argv } = found.match;
@@ -281,7 +287,11 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const ignore = contextIgnoreMatcher(context);
   const excluded = manifests.files.find((f) => ignore.ignores(f) && !manifests.optional.includes(f));
   if (excluded) return skip(`${excluded} is excluded by ${ignoreFileName(context)}`);
-  const files = manifests.files.filter((f) => !ignore.ignores(f));
+  // A manifest the source copy's --exclude keeps out is not what the install reads from it.
+  const keptOut = (f: string) => isWithin(f, folder || '.') && landings(brought, f).length === 0;
+  const excludedByCopy = manifests.files.find((f) => !ignore.ignores(f) && keptOut(f) && !manifests.optional.includes(f));
+  if (excludedByCopy) return skip(`${excludedByCopy} is kept out by the --exclude of ${doc.quote(ins)}`);
+  const files = manifests.files.filter((f) => !ignore.ignores(f) && !keptOut(f));
   // Where the install reads each manifest, to know which ones this copy brings.
   const readAt = (f: string): string | null =>
     installer.readsNamedPaths || inside ? (isWithin(f, folder || '.') ? path.posix.resolve(dest, path.posix.relative(folder || '.', f)) : null) : path.posix.resolve(cwd, path.posix.relative(dir!, f));
