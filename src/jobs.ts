@@ -16,6 +16,8 @@ export interface FileJob {
   unsafe?: boolean;
   /** Absolute paths of custom transform modules. */
   transforms: string[];
+  /** How long one call of a custom transform may take (default: DEFAULT_TRANSFORM_TIMEOUT_MS). */
+  transformTimeoutMs?: number;
   /** The Dockerfile's text when it does not come from disk (standard input). */
   text?: string;
 }
@@ -37,7 +39,7 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
 }
 
 async function optimizeJob(job: FileJob): Promise<JobResult> {
-  const transforms = await transformsWith(job.transforms);
+  const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
   const options = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms };
   const contexts = job.contexts ?? [path.dirname(job.file)];
   const once = (contextDir: string | undefined): JobResult => {

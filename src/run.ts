@@ -19,6 +19,8 @@ export interface RunOptions {
   contextDir?: string;
   /** Custom transform modules (paths relative to cwd, or package names). */
   transformModules?: string[];
+  /** How long one call of a custom transform may take (default 10 s). */
+  transformTimeoutMs?: number;
   /** Respect .gitignore when searching folders (default true). */
   gitignore?: boolean;
   /** One Dockerfile from standard input instead of paths; `filepath` names it for its context and config. */
