@@ -187,8 +187,8 @@ export interface FileResult {
   file: string;
   before: string;
   after: string;
-  /** Other files of the build context: absolute path, old text (undefined when new) and new text. */
-  extra: { file: string; before: string | undefined; after: string }[];
+  /** Other files of the build context: absolute path, the context folder, old text (undefined when new) and new text. */
+  extra: { file: string; context: string; before: string | undefined; after: string }[];
   changes: AppliedChange[];
   skips: ReportedSkip[];
   heldBack: AppliedChange[];
@@ -208,6 +208,6 @@ export function processFile(file: string, options: ProcessOptions): FileResult {
   const contextDir = options.contextDir ?? path.dirname(file);
   const context = directoryContext(contextDir, file);
   const result = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text }));
+  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), context: contextDir, before: context.readFile(f.path), after: f.text }));
   return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, stat };
 }

@@ -63,6 +63,6 @@ function optimizeText(file: string, text: string, contextDir: string | undefined
   const { text: before, bom, doc } = parseDockerfile(file, Buffer.from(text, 'utf8'));
   const context = contextDir === undefined ? undefined : directoryContext(contextDir, file);
   const r = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), before: context!.readFile(f.path), after: f.text }));
+  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), context: contextDir!, before: context!.readFile(f.path), after: f.text }));
   return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, stat: undefined };
 }
