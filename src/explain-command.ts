@@ -2,7 +2,7 @@
 // cache simulation of both versions (src/explain.ts) for a change to the context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDockerfile } from './files.js';
+import { InputError, parseDockerfile, readDockerfile, shownPath } from './files.js';
 import { directoryContext, withWrites } from './context.js';
 import { Document } from './document.js';
 import { optimizeDocument } from './engine.js';
@@ -36,7 +36,8 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
   try {
     const file = path.resolve(cwd, o.dockerfile);
     const contextDir = path.resolve(cwd, o.contextDir ?? path.dirname(file));
-    const { doc } = parseDockerfile(o.dockerfile, fs.readFileSync(file));
+    // As the main command reads it: a pipe, a device or a folder is refused at once, not read forever.
+    const { doc } = parseDockerfile(o.dockerfile, readDockerfile(file).bytes);
     const text = doc.text;
     const context = directoryContext(contextDir, file);
     const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [text])];
@@ -52,7 +53,8 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
     io.stdout.write(o.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
     return 0;
   } catch (error) {
-    io.stderr.write(`dockmod explain: ${(error as Error).message}\n`);
+    if (error instanceof InputError) io.stderr.write(`dockmod: ${shownPath(o.dockerfile, cwd)}: ${error.message}\n`);
+    else io.stderr.write(`dockmod explain: ${(error as Error).message}\n`);
     return 2;
   }
 }

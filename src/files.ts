@@ -15,6 +15,9 @@ export const MAX_FILE_BYTES = 256 * 1024;
 
 const KNOWN_INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
+/** A file as the error lines show it, as run.ts does: relative to the working folder (`../dev/zero`). */
+export const shownPath = (file: string, cwd: string): string => path.relative(cwd, path.resolve(cwd, file)) || file;
+
 /** A problem with one input file; the run goes on with the others. */
 export class InputError extends Error {
   constructor(readonly file: string, reason: string) {
