@@ -7,6 +7,13 @@ import { escapeUnsafe } from './escape.js';
 const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : [v].flat().flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
+/** --transform-timeout, in seconds, as milliseconds. */
+function timeoutMs(seconds: number | undefined): number | undefined {
+  if (seconds === undefined) return undefined;
+  if (!(seconds > 0) || !Number.isFinite(seconds)) throw new Error(`--transform-timeout takes a number of seconds above 0, not ${seconds}`);
+  return seconds * 1000;
+}
+
 /** A repeatable option taken one value at a time (an array option would swallow the paths after it). */
 const modules = (v: string | string[] | undefined): string[] => (v === undefined ? [] : [v].flat());
 
@@ -27,6 +34,7 @@ interface PathsArgs {
   unsafe: boolean;
   context?: string;
   transform?: string | string[];
+  'transform-timeout'?: number;
   stdin: boolean;
   'stdin-filepath'?: string;
   'no-gitignore': boolean;
@@ -45,7 +53,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   if (argv['list-transforms']) {
     const { resolveModule } = await import('./config.js');
     const { transformsWith } = await import('./custom-transforms.js');
-    const all = await transformsWith(modules(argv.transform).map((m) => resolveModule(m, process.cwd())));
+    const all = await transformsWith(modules(argv.transform).map((m) => resolveModule(m, process.cwd())), timeoutMs(argv['transform-timeout']));
     const width = Math.max(...all.map((t) => t.id.length));
     for (const t of all) process.stdout.write(`${t.id.padEnd(width)}  ${t.safety.padEnd(6)}  ${t.summary}\n`);
     return 0;
@@ -61,6 +69,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
     paths: paths.length || argv.stdin ? paths : ['.'],
     stdin: fromStdin ? { text: await readStdin(), filepath: argv['stdin-filepath'] } : undefined,
     transformModules: modules(argv.transform),
+    transformTimeoutMs: timeoutMs(argv['transform-timeout']),
     gitignore: !argv['no-gitignore'],
     workers: argv.workers,
     mode: argv.write ? 'write' : argv.check ? 'check' : argv['list-different'] ? 'list-different' : 'diff',
@@ -115,6 +124,7 @@ async function main(): Promise<number> {
           .option('unsafe', { type: 'boolean', default: DEFAULTS.unsafe, describe: 'also apply unsafe transforms' })
           .option('context', { type: 'string', describe: 'build context folder for every Dockerfile (default: from compose and bake files, else each Dockerfile\'s folder)' })
           .option('transform', { type: 'string', describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
+          .option('transform-timeout', { type: 'number', describe: 'seconds one call of a custom transform may take before it is stopped (default 10)' })
           .option('stdin', { type: 'boolean', default: DEFAULTS.stdin, describe: 'read the paths to process from standard input, one a line' })
           .option('stdin-filepath', { type: 'string', describe: "with '-': the path of the Dockerfile read from standard input, for its context and config" })
           .option('no-gitignore', { type: 'boolean', default: DEFAULTS['no-gitignore'], describe: 'also search folders .gitignore excludes' })

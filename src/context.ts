@@ -53,8 +53,7 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
   let listing: string[] | undefined;
   const resolve = (p: string) => {
     const full = path.resolve(root, normalize(p));
-    const rel = path.relative(path.resolve(root), full);
-    return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : full;
+    return isInside(full, path.resolve(root)) ? full : undefined;
   };
   // A file whose real path leaves the context is not read (BuildKit resolves such a link inside the context,
   // so it does not see that file either); neither is a folder or a special file where a file is expected.

@@ -3,6 +3,7 @@ import { Document } from './document.js';
 import { applyEdits, mapBack } from './edits.js';
 import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
+import { checkTransformResult } from './transform-result.js';
 import { builtinTransforms } from '../transforms/index.js';
 import type {
   AppliedChange,
@@ -83,7 +84,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
         lastRun.set(transform, { version, skips, heldBack });
         let result;
         try {
-          result = applyPragmas(doc, transform.id, transform.apply(doc, { context }));
+          result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));
         } catch (error) {
           throw new TransformError(transform.id, error);
         }

@@ -2,9 +2,10 @@
 // cache simulation of both versions (src/explain.ts) for a change to the context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDockerfile } from './files.js';
+import { InputError, parseDockerfile, readDockerfile, shownPath } from './files.js';
 import { directoryContext, withWrites } from './context.js';
 import { Document } from './document.js';
+import { isInside } from './tree-files.js';
 import { optimizeDocument } from './engine.js';
 import { chooseEditFile } from './verify.js';
 import { renderExplanation, simulateCache, type Explanation } from './explain.js';
@@ -25,9 +26,9 @@ export interface ExplainOptions {
 /** A changed path as the user wrote it, as a context-relative path. */
 function contextPath(p: string, contextDir: string, cwd: string): string {
   const fromCwd = path.relative(contextDir, path.resolve(cwd, p));
-  const useCwd = !fs.existsSync(path.resolve(contextDir, p)) && fs.existsSync(path.resolve(cwd, p)) && !fromCwd.startsWith('..');
+  const useCwd = !fs.existsSync(path.resolve(contextDir, p)) && fs.existsSync(path.resolve(cwd, p)) && isInside(path.resolve(cwd, p), path.resolve(contextDir));
   const rel = useCwd ? fromCwd : path.relative(contextDir, path.resolve(contextDir, p));
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new Error(`${p} is not inside the build context ${contextDir}`);
+  if (!isInside(path.resolve(contextDir, rel), path.resolve(contextDir))) throw new Error(`${p} is not inside the build context ${contextDir}`);
   return rel.split(path.sep).join('/');
 }
 
@@ -36,7 +37,8 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
   try {
     const file = path.resolve(cwd, o.dockerfile);
     const contextDir = path.resolve(cwd, o.contextDir ?? path.dirname(file));
-    const { doc } = parseDockerfile(o.dockerfile, fs.readFileSync(file));
+    // As the main command reads it: a pipe, a device or a folder is refused at once, not read forever.
+    const { doc } = parseDockerfile(o.dockerfile, readDockerfile(file).bytes);
     const text = doc.text;
     const context = directoryContext(contextDir, file);
     const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [text])];
@@ -53,7 +55,8 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
     io.stdout.write(o.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
     return 0;
   } catch (error) {
-    io.stderr.write(`dockmod explain: ${(error as Error).message}\n`);
+    if (error instanceof InputError) io.stderr.write(`dockmod: ${shownPath(o.dockerfile, cwd)}: ${error.message}\n`);
+    else io.stderr.write(`dockmod explain: ${(error as Error).message}\n`);
     return 2;
   }
 }

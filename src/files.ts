@@ -16,6 +16,9 @@ export const MAX_FILE_BYTES = 256 * 1024;
 
 const KNOWN_INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
+/** A file as the error lines show it, as run.ts does: relative to the working folder (`../dev/zero`). */
+export const shownPath = (file: string, cwd: string): string => path.relative(cwd, path.resolve(cwd, file)) || file;
+
 /** A problem with one input file; the run goes on with the others. */
 export class InputError extends Error {
   constructor(readonly file: string, reason: string) {
@@ -188,8 +191,8 @@ export interface FileResult {
   file: string;
   before: string;
   after: string;
-  /** Other files of the build context: absolute path, old text (undefined when new), new text and the context folder. */
-  extra: { file: string; before: string | undefined; after: string; within: string }[];
+  /** Other files of the build context: absolute path, the context folder, old text (undefined when new) and new text. */
+  extra: { file: string; context: string; before: string | undefined; after: string }[];
   changes: AppliedChange[];
   skips: ReportedSkip[];
   heldBack: AppliedChange[];
@@ -213,7 +216,7 @@ export function processFile(file: string, options: ProcessOptions): FileResult {
   const contextDir = options.contextDir ?? path.dirname(file);
   const context = directoryContext(contextDir, file, options.builtWith);
   const result = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), before: context.readFile(f.path), after: f.text, within: contextDir }));
+  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), context: contextDir, before: context.readFile(f.path), after: f.text }));
   const refused = context.refused().map((r) => ({ file: path.join(contextDir, r.file), reason: r.reason }));
   return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, refused, stat };
 }

@@ -18,6 +18,8 @@ export interface FileJob {
   unsafe?: boolean;
   /** Absolute paths of custom transform modules. */
   transforms: string[];
+  /** How long one call of a custom transform may take (default: DEFAULT_TRANSFORM_TIMEOUT_MS). */
+  transformTimeoutMs?: number;
   /** The Dockerfile's text when it does not come from disk (standard input). */
   text?: string;
 }
@@ -39,7 +41,7 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
 }
 
 async function optimizeJob(job: FileJob): Promise<JobResult> {
-  const transforms = await transformsWith(job.transforms);
+  const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
   const options = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms };
   const contexts = job.contexts ?? [path.dirname(job.file)];
   const once = (contextDir: string | undefined): JobResult => {
@@ -64,7 +66,7 @@ function optimizeText(file: string, text: string, contextDir: string | undefined
   const { text: before, bom, doc } = parseDockerfile(file, Buffer.from(text, 'utf8'));
   const context = contextDir === undefined ? undefined : directoryContext(contextDir, file, builtWith);
   const r = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), before: context!.readFile(f.path), after: f.text, within: contextDir! }));
+  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), context: contextDir!, before: context!.readFile(f.path), after: f.text }));
   const refused = (context?.refused() ?? []).map((f) => ({ file: path.join(contextDir!, f.file), reason: f.reason }));
   return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused, stat: undefined };
 }

@@ -18,6 +18,8 @@ export interface PlanOptions {
   contextDir?: string;
   /** Custom transform modules named on the command line (relative to cwd). */
   transformModules?: string[];
+  /** How long one call of a custom transform may take. */
+  transformTimeoutMs?: number;
   /** Respect .gitignore during discovery (default true). */
   gitignore?: boolean;
   /** One Dockerfile from standard input; `filepath` names it for its context and settings. */
@@ -67,7 +69,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const only = options.only;
     const skip = [...new Set([...(options.skip ?? []), ...settings.off])].filter((id) => !only?.includes(id));
     const transforms = [...new Set([...cliModules, ...settings.transforms])];
-    return { file, contexts, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms };
+    return { file, contexts, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms, transformTimeoutMs: options.transformTimeoutMs };
   };
 
   let plan: Plan;
@@ -86,7 +88,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   }
   plan.notes.push(...notRead(configs.refused));
   plan = withoutUnsafeNames(plan, cwd);
-  await checkTransformIds(plan.jobs, configs);
+  await checkTransformIds(plan.jobs, configs, options.transformTimeoutMs);
   return plan;
 }
 
@@ -114,13 +116,13 @@ function withoutUnsafeNames(plan: Plan, cwd: string): Plan {
  * transforms alone, with no id named, need no check: then the transforms are not loaded here at all (a worker pool
  * loads them in each worker, and the main thread never needs them).
  */
-async function checkTransformIds(jobs: FileJob[], configs: ConfigResolver): Promise<void> {
+async function checkTransformIds(jobs: FileJob[], configs: ConfigResolver, transformTimeoutMs: number | undefined): Promise<void> {
   const ruleIds = configs.ruleIds();
   const named = jobs.filter((job) => job.transforms.length || job.only || job.skip);
   if (!ruleIds.length && !named.length) return;
   const [{ transformsWith }, { selectTransforms }] = await Promise.all([import('./custom-transforms.js'), import('./engine.js')]);
   for (const { id, file, transforms } of ruleIds) {
-    const known = (await transformsWith(transforms)).map((t) => t.id);
+    const known = (await transformsWith(transforms, transformTimeoutMs)).map((t) => t.id);
     if (!known.includes(id)) throw new ConfigError(file, `unknown transform '${id}' in rules (known: ${known.join(', ')})`);
   }
   const checked = new Set<string>();
@@ -128,6 +130,6 @@ async function checkTransformIds(jobs: FileJob[], configs: ConfigResolver): Prom
     const key = JSON.stringify([job.transforms, job.only, job.skip]);
     if (checked.has(key)) continue;
     checked.add(key);
-    selectTransforms(await transformsWith(job.transforms), job.only, job.skip);
+    selectTransforms(await transformsWith(job.transforms, job.transformTimeoutMs), job.only, job.skip);
   }
 }

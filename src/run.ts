@@ -6,7 +6,7 @@ import { planRun, type Plan } from './plan.js';
 import { processAll, startWorkers, stopWorkers, workerCount, type StartedWorker } from './pool.js';
 import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from './output.js';
-import { removeStaleTempsNear, writeFileAtomic } from './write.js';
+import { removeStaleTempsNear, writeContextFile, writeFileAtomic } from './write.js';
 import { escapeUnsafe, quoteName } from './escape.js';
 import type { FormatFile, FormatName } from './formats/index.js';
 
@@ -21,6 +21,8 @@ export interface RunOptions {
   contextDir?: string;
   /** Custom transform modules (paths relative to cwd, or package names). */
   transformModules?: string[];
+  /** How long one call of a custom transform may take (default 10 s). */
+  transformTimeoutMs?: number;
   /** Respect .gitignore when searching folders (default true). */
   gitignore?: boolean;
   /** One Dockerfile from standard input instead of paths; `filepath` names it for its context and config. */
@@ -140,12 +142,13 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
           // Context files first: the rewritten Dockerfile may rely on them (a .dockerignore entry). Each file must
           // still hold what was read, or it is not overwritten.
           const writes = [
-            ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, text: e.after, expected: { text: e.before, within: e.within } })),
-            ...(result.stat && result.after !== result.before ? [{ file, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
+            ...result.extra.filter((e) => e.before !== e.after).map((e) => ({ file: e.file, context: e.context, text: e.after, expected: { text: e.before } })),
+            ...(result.stat && result.after !== result.before ? [{ file, context: undefined, text: result.after, expected: { text: result.before, stat: result.stat } }] : []),
           ];
           for (const w of writes) {
             try {
-              writeFileAtomic(w.file, w.text, w.expected);
+              if (w.context === undefined) writeFileAtomic(w.file, w.text, w.expected);
+              else writeContextFile(w.context, w.file, w.text, w.expected);
             } catch (e) {
               error(w.file, (e as Error).message);
               tally.changed--;

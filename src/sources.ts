@@ -18,7 +18,8 @@ function basename(name: string): string {
 /** `dir` is `path` or below it. */
 export function isWithin(target: string, dir: string): boolean {
   const rel = path.posix.relative(dir, target);
-  return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel));
+  // `..name` is below `dir`; only `..` itself or a path through it leaves.
+  return rel !== '..' && !rel.startsWith('../') && !path.posix.isAbsolute(rel);
 }
 
 /**

@@ -32,7 +32,8 @@ export function realFolder(dir: string): string {
 /** Whether `real` (a resolved path) is `realRoot` or lies under it. */
 export function isInside(real: string, realRoot: string): boolean {
   const rel = path.relative(realRoot, real);
-  return !rel.startsWith('..') && !path.isAbsolute(rel);
+  // `..name` is a file inside; only `..` itself or a path through it leaves.
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /** The path of the file an open descriptor refers to: from /proc on Linux (no race with a swapped link), else resolved by name. */

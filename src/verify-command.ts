@@ -1,7 +1,7 @@
 // `dockmod verify <Dockerfile>`: rewrite the file in memory, then build the original and the rewrite with the
 // user's builder, edit one source file, rebuild both and report what the cache did.
 import path from 'node:path';
-import { processFile } from './files.js';
+import { processFile, shownPath } from './files.js';
 import { verify, type BuilderName, type BuildRun } from './verify.js';
 
 export interface VerifyCommandOptions {
@@ -32,7 +32,7 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
   try {
     result = processFile(o.dockerfile, { contextDir, only: o.only, skip: o.skip, unsafe: o.unsafe });
   } catch (error) {
-    io.stderr.write(`dockmod: ${o.dockerfile}: ${(error as Error).message}\n`);
+    io.stderr.write(`dockmod: ${shownPath(o.dockerfile, process.cwd())}: ${(error as Error).message}\n`);
     return 2;
   }
   for (const r of result.refused) io.stderr.write(`dockmod: ${path.relative(process.cwd(), r.file)}: ${r.reason}; not read\n`);

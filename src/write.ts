@@ -75,6 +75,18 @@ export function writeFileAtomic(file: string, text: string, expected?: Expected)
 }
 
 /**
+ * writeFileAtomic for another file of a build context (a rewritten .dockerignore): the path, as written, must
+ * resolve inside `contextDir`, and no link may lead the write out of it, or nothing is written. (The engine already
+ * refuses such a path from a transform; this is the last check before the disk.)
+ */
+export function writeContextFile(contextDir: string, file: string, text: string, expected: Expected): void {
+  const target = path.resolve(file);
+  const rel = path.relative(path.resolve(contextDir), target);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) throw new Error(`${target} is outside the build context ${contextDir}; not written`);
+  writeFileAtomic(target, text, { ...expected, within: contextDir });
+}
+
+/**
  * Removes the temp files that runs which no longer exist left in `dir` (killed between writing a temp file and
  * renaming it). Temp files of live processes are theirs and stay. Once per folder per process; returns the
  * names removed.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeStaleTemps, TEMP_MARKER, writeFileAtomic } from '../src/write.js';
+import { removeStaleTemps, TEMP_MARKER, writeContextFile, writeFileAtomic } from '../src/write.js';
 import { seededRng } from './support/mutate.js';
 
 const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
@@ -26,6 +26,27 @@ function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   return Number(child.stdout);
 }
+
+describe('writeContextFile', () => {
+  it('writes a file of the build context, and nothing that resolves outside it', () => {
+    const top = tempDir();
+    const context = path.join(top, 'a', 'b');
+    fs.mkdirSync(path.join(context, 'sub'), { recursive: true });
+    writeContextFile(context, path.join(context, 'sub', '.dockerignore'), 'node_modules\n', { text: undefined });
+    expect(fs.readFileSync(path.join(context, 'sub', '.dockerignore'), 'utf8')).toBe('node_modules\n');
+    for (const outside of [path.join(context, '..', '..', 'x'), path.join(top, 'x'), path.join(context, 'sub', '..', '..', 'x'), context]) {
+      expect(() => writeContextFile(context, outside, 'written', { text: undefined }), outside).toThrow(`${path.resolve(outside)} is outside the build context ${context}; not written`);
+    }
+    expect(fs.readdirSync(top)).toEqual(['a']);
+    expect(fs.readdirSync(path.join(top, 'a'))).toEqual(['b']);
+  });
+
+  it('takes a name that only starts with two dots', () => {
+    const context = tempDir();
+    writeContextFile(context, path.join(context, '..dockerignore'), 'x\n', { text: undefined });
+    expect(fs.readFileSync(path.join(context, '..dockerignore'), 'utf8')).toBe('x\n');
+  });
+});
 
 describe('writeFileAtomic', () => {
   it('replaces the file, keeps its mode, and leaves nothing else in the folder', () => {

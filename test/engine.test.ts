@@ -1,7 +1,8 @@
 // The engine's fixpoint: transforms run until a pass changes nothing, and a transform is not run again on a
 // document it has already seen.
 import { describe, expect, it } from 'vitest';
-import { MAX_PASSES, optimize, optimizeDocument } from '../src/engine.js';
+import { MAX_PASSES, optimize, optimizeDocument, TransformError } from '../src/engine.js';
+import { memoryContext } from '../src/context.js';
 import { Document } from '../src/document.js';
 import type { Transform } from '../src/types.js';
 
@@ -37,6 +38,74 @@ describe('the engine', () => {
     const grow = counted('grow', () => ({ changes: [{ message: 'grow', line: 0, edits: [{ start: 0, end: 0, text: '#\n' }] }], skips: [] }));
     expect(() => optimize('FROM a\n', { transforms: [grow] })).toThrow(`transforms did not settle after ${MAX_PASSES} passes (still changing: grow)`);
     expect(grow.calls).toBe(MAX_PASSES);
+  });
+});
+
+describe('what a transform returns', () => {
+  const returning = (result: unknown): Transform => ({ id: 'odd', summary: 'odd', safety: 'safe', apply: () => result as ReturnType<Transform['apply']> });
+  const failure = (result: unknown): unknown => {
+    try {
+      optimize('FROM a\nRUN b\n', { transforms: [returning(result)], context: memoryContext({}) });
+    } catch (error) {
+      return error instanceof TransformError ? { transform: error.transform, message: error.message } : error;
+    }
+    return 'no error';
+  };
+  const change = (over: Record<string, unknown>) => ({ message: 'm', line: 1, edits: [], ...over });
+  const cases: [string, unknown, string][] = [
+    ['a Promise', Promise.resolve({ changes: [], skips: [] }), 'returned a Promise: apply must be synchronous'],
+    ['nothing', undefined, 'returned undefined, not { changes, skips }'],
+    ['an array', [], 'returned an array, not { changes, skips }'],
+    ['no skips', { changes: [] }, 'skips is undefined, not an array'],
+    ['changes that are no array', { changes: {}, skips: [] }, 'changes is an object, not an array'],
+    ['a change that is no object', { changes: [null], skips: [] }, 'changes[0] is null, not an object'],
+    ['a message that is no string', { changes: [change({ message: 1 })], skips: [] }, 'changes[0].message is a number, not a string'],
+    ['a line that is no integer', { changes: [change({ line: 1.5 })], skips: [] }, 'changes[0].line is 1.5, not a line of the document (0 to 2)'],
+    ['a line past the end', { changes: [change({ line: 3 })], skips: [] }, 'changes[0].line is 3, not a line of the document (0 to 2)'],
+    ['an edit text that is no string', { changes: [change({ edits: [{ start: 0, end: 0, text: 42 }] })], skips: [] }, 'changes[0].edits[0].text is a number, not a string'],
+    ['an edit that ends before it starts', { changes: [change({ edits: [{ start: 3, end: 2, text: '' }] })], skips: [] }, 'changes[0].edits[0] is the range [3, 2), not one within the text (0 to 13, start <= end)'],
+    ['an edit past the text', { changes: [change({ edits: [{ start: 0, end: 14, text: '' }] })], skips: [] }, 'changes[0].edits[0] is the range [0, 14), not one within the text (0 to 13, start <= end)'],
+    ['a fractional offset', { changes: [change({ edits: [{ start: 0.5, end: 1, text: '' }] })], skips: [] }, 'changes[0].edits[0] is the range [0.5, 1), not one within the text (0 to 13, start <= end)'],
+    ['an unknown safety', { changes: [change({ safety: 'maybe' })], skips: [] }, "changes[0].safety is \"maybe\", not 'safe' or 'unsafe'"],
+    ['files that are no array', { changes: [change({ files: 'x' })], skips: [] }, 'changes[0].files is a string, not an array'],
+    ['a file text that is no string', { changes: [change({ files: [{ path: 'x', text: null }] })], skips: [] }, 'changes[0].files[0].text is null, not a string'],
+    ['a skip without a reason', { changes: [], skips: [{ line: 0 }] }, 'skips[0].reason is undefined, not a string'],
+    ['a skip on no line', { changes: [], skips: [{ line: -1, reason: 'r' }] }, 'skips[0].line is -1, not a line of the document (0 to 2)'],
+  ];
+  it.each(cases)('refuses %s, naming the transform', (_, result, problem) => {
+    expect(failure(result)).toEqual({ transform: 'odd', message: `transform odd failed: ${problem}` });
+  });
+
+  const paths: [string, string][] = [
+    ['../../x', 'goes outside the build context'],
+    ['a/../../x', 'is not a normalised context path'],
+    ['/etc/passwd', 'is absolute'],
+    ['C:/x', 'is absolute'],
+    ['./.dockerignore', 'is not a normalised context path'],
+    ['a\\..\\..\\x', 'is not a normalised context path'],
+    ['', 'is empty'],
+    ['.', 'is not a normalised context path'],
+    ['a/', 'is not a normalised context path'],
+    ['x\u0000y', 'holds a control character'],
+    ['x\ny', 'holds a control character'],
+  ];
+  it.each(paths)('refuses to write the file %j, which %s', (file, problem) => {
+    const result = { changes: [change({ files: [{ path: file, text: 'x' }] })], skips: [] };
+    expect(failure(result)).toEqual({ transform: 'odd', message: `transform odd failed: changes[0].files[0].path ${JSON.stringify(file)} ${problem}` });
+  });
+
+  it('takes a well-formed result, files in sub-folders included', () => {
+    const mark: Transform = {
+      id: 'mark',
+      summary: 'mark',
+      safety: 'safe',
+      apply: (doc) => ({
+        changes: doc.text.startsWith('#') ? [] : [{ message: 'm', line: 1, edits: [{ start: 0, end: 0, text: '# x\n' }], files: [{ path: 'sub/.dockerignore', text: 'node_modules\n' }], safety: 'safe' }],
+        skips: [{ line: 1, reason: 'r' }],
+      }),
+    };
+    const r = optimize('FROM a\nRUN b\n', { transforms: [mark], context: memoryContext({}) });
+    expect(r).toMatchObject({ text: '# x\nFROM a\nRUN b\n', files: [{ path: 'sub/.dockerignore', text: 'node_modules\n' }], skips: [{ transform: 'mark', line: 1, reason: 'r' }] });
   });
 });
 

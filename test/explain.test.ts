@@ -1,8 +1,10 @@
 // The cache simulation against hand-worked cases (each snapshot was checked step by step against BuildKit's rules,
 // see src/explain.ts), and `dockmod explain` on the bundled Node example.
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Document } from '../src/document.js';
 import { memoryContext } from '../src/context.js';
 import { simulateCache, type CacheSimulation } from '../src/explain.js';
@@ -155,6 +157,29 @@ describe('dockmod explain', () => {
     const r = explain('examples/node-app/Dockerfile', '--changed', '../../etc/passwd');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^dockmod explain: \.\.\/\.\.\/etc\/passwd is not inside the build context/);
+  });
+
+  describe('refuses what is not a regular file at once, with the main command\'s error', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-explain-input-'));
+      execFileSync('mkfifo', [path.join(dir, 'pipe')]);
+      fs.mkdirSync(path.join(dir, 'folder'));
+    });
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // A read that blocks (a pipe, /dev/zero) fails the test through the timeout instead of hanging it.
+    const dockmod = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+
+    it.each(['/dev/zero', 'pipe', 'folder'])('%s', (input) => {
+      const expected = { '/dev/zero': 'not a regular file: a device', pipe: 'not a regular file: a named pipe', folder: 'is a directory' }[input];
+      const shown = path.relative(dir, path.resolve(dir, input));
+      // The main command searches a folder it is given; it says 'is a directory' of a folder named as a Dockerfile.
+      if (input !== 'folder') expect(dockmod([input]).stderr.split('\n')[0]).toBe(`dockmod: ${shown}: ${expected}`);
+      for (const command of ['explain', 'verify']) {
+        const r = dockmod([command, input]);
+        expect({ command, signal: r.signal, status: r.status, stderr: r.stderr }).toEqual({ command, signal: null, status: 2, stderr: `dockmod: ${shown}: ${expected}\n` });
+      }
+    });
   });
 });
 

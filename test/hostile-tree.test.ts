@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempTree } from './support/cli.js';
+import { directoryContext } from '../src/context.js';
 
 const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const MARKER = 'SECRET-MARKER-7f3a9c';
@@ -278,5 +279,16 @@ describe('a Dockerfile-specific ignore file outside the build context', () => {
       expect(r.stdout + r.stderr).not.toContain(MARKER);
       expect(r.lines).toContain('dockmod: docker/app.Dockerfile.dockerignore: a symbolic link to outside the searched tree; not read');
     }
+  });
+});
+
+describe('a file whose name starts with two dots', () => {
+  it('is inside the build context', () => {
+    const { repo } = nodeApp();
+    fs.writeFileSync(path.join(repo, 'app', '..npmrc'), 'registry=http://localhost\n');
+    const context = directoryContext(path.join(repo, 'app'));
+    expect(context.readFile('..npmrc')).toBe('registry=http://localhost\n');
+    expect(context.exists('..npmrc')).toBe(true);
+    expect(context.readFile('../outside/secret.txt')).toBeUndefined();
   });
 });

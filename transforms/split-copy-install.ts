@@ -30,7 +30,7 @@ function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string
   if (/^\.\/?$/.test(source)) return '';
   if (/[*?[$]/.test(source) || !context) return null;
   const folder = path.posix.normalize(source).replace(/^\.\//, '').replace(/\/$/, '');
-  if (folder.startsWith('..') || path.posix.isAbsolute(folder)) return null;
+  if (!isWithin(folder, '.')) return null;
   return context.listFiles().some((f) => f.startsWith(`${folder}/`)) ? folder : null;
 }
 
