@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The dockmod command: argument parsing here, the work in run.ts; the engine never sees yargs.
-import type { RunOptions } from './run.js';
+import type { RunOptions } from './cli/run.js';
 import type { FormatName } from './formats/index.js';
-import { escapeUnsafe } from './escape.js';
+import { escapeUnsafe } from './cli/escape.js';
 
 const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : [v].flat().flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -51,8 +51,8 @@ const DEFAULTS = { 'list-different': false, unsafe: false, stdin: false, 'no-git
 /** `raw`: the arguments as given, for the lone '-' that yargs drops from positionals. */
 async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   if (argv['list-transforms']) {
-    const { resolveModule } = await import('./config.js');
-    const { transformsWith } = await import('./custom-transforms.js');
+    const { resolveModule } = await import('./cli/config.js');
+    const { transformsWith } = await import('./cli/custom-transforms.js');
     const all = await transformsWith(modules(argv.transform).map((m) => resolveModule(m, process.cwd())), timeoutMs(argv['transform-timeout']));
     const width = Math.max(...all.map((t) => t.id.length));
     for (const t of all) process.stdout.write(`${t.id.padEnd(width)}  ${t.safety.padEnd(6)}  ${t.summary}\n`);
@@ -81,7 +81,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
     color: argv.color ?? Boolean(process.stdout.isTTY),
     format: argv.format,
   };
-  const { run } = await import('./run.js');
+  const { run } = await import('./cli/run.js');
   return run(options, { stdout: process.stdout, stderr: process.stderr });
 }
 
@@ -151,7 +151,7 @@ async function main(): Promise<number> {
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
           .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' }),
       async (argv) => {
-        const { runExplain } = await import('./explain-command.js');
+        const { runExplain } = await import('./explain/explain-command.js');
         exitCode = await runExplain(
           { dockerfile: argv.dockerfile, contextDir: argv.context, changed: modules(argv.changed), format: argv.format, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe },
           { stdout: process.stdout, stderr: process.stderr },
@@ -172,7 +172,7 @@ async function main(): Promise<number> {
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
           .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' }),
       async (argv) => {
-        const { runVerify } = await import('./verify-command.js');
+        const { runVerify } = await import('./verify/verify-command.js');
         exitCode = await runVerify(
           {
             dockerfile: argv.dockerfile,

@@ -1,8 +1,8 @@
-// ADD's archive test by content (src/archives.ts), against the rules of go-archive and Go's archive/tar.
+// ADD's archive test by content (src/contexts/archives.ts), against the rules of go-archive and Go's archive/tar.
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { archiveRisk, isTarHeader } from '../src/archives.js';
-import type { BuildContext } from '../src/types.js';
+import { archiveRisk, isTarHeader } from '../src/contexts/archives.js';
+import type { BuildContext } from '../src/engine/types.js';
 
 /** A context of binary files. */
 function bytesContext(files: Record<string, Uint8Array>): BuildContext {

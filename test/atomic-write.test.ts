@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeStaleTemps, TEMP_MARKER, writeContextFile, writeFileAtomic } from '../src/write.js';
+import { removeStaleTemps, TEMP_MARKER, writeContextFile, writeFileAtomic } from '../src/cli/write.js';
 import { seededRng } from './support/mutate.js';
 
 const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');

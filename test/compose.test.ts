@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempTree, dockmod } from './support/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { composeBuilds } from '../src/compose.js';
-import { bakeBuilds } from '../src/bake.js';
-import { resolveContexts } from '../src/build-contexts.js';
+import { composeBuilds } from '../src/contexts/compose.js';
+import { bakeBuilds } from '../src/contexts/bake.js';
+import { resolveContexts } from '../src/contexts/build-contexts.js';
 
 const temps: string[] = [];
 afterEach(() => {

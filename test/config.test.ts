@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempTree, dockmod } from './support/cli.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigResolver, validateConfig } from '../src/config.js';
+import { ConfigResolver, validateConfig } from '../src/cli/config.js';
 import { builtinTransforms } from '../transforms/index.js';
 
 const temps: string[] = [];

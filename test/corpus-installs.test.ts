@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine.js';
-import { directoryContext } from '../src/context.js';
+import { optimize } from '../src/engine/engine.js';
+import { directoryContext } from '../src/contexts/context.js';
 import { CORPUS, corpusAvailable, materializeCorpus } from './support/corpus.js';
 
 const metricsModule = path.join(CORPUS, '..', 'tools', 'corpus-metrics.mjs');

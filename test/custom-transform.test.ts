@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine.js';
+import { optimize } from '../src/engine/engine.js';
 import { builtinTransforms } from '../transforms/index.js';
 import aptNoInstallRecommends from '../examples/custom-transform/house-apt-no-recommends.js';
 

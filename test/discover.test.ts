@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { discover, isBuildFileName, isDockerfileName } from '../src/discover.js';
+import { discover, isBuildFileName, isDockerfileName } from '../src/cli/discover.js';
 
 const temps: string[] = [];
 afterEach(() => {

@@ -1,10 +1,10 @@
 // The engine's fixpoint: transforms run until a pass changes nothing, and a transform is not run again on a
 // document it has already seen.
 import { describe, expect, it } from 'vitest';
-import { MAX_PASSES, optimize, optimizeDocument, TransformError } from '../src/engine.js';
-import { memoryContext } from '../src/context.js';
-import { Document } from '../src/document.js';
-import type { Transform } from '../src/types.js';
+import { MAX_PASSES, optimize, optimizeDocument, TransformError } from '../src/engine/engine.js';
+import { memoryContext } from '../src/contexts/context.js';
+import { Document } from '../src/engine/document.js';
+import type { Transform } from '../src/engine/types.js';
 
 /** A transform that counts its calls and reports what `apply` returns. */
 function counted(id: string, apply: Transform['apply']): Transform & { calls: number } {

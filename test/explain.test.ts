@@ -1,13 +1,13 @@
 // The cache simulation against hand-worked cases (each snapshot was checked step by step against BuildKit's rules,
-// see src/explain.ts), and `dockmod explain` on the bundled Node example.
+// see src/explain/explain.ts), and `dockmod explain` on the bundled Node example.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Document } from '../src/document.js';
-import { memoryContext } from '../src/context.js';
-import { simulateCache, type CacheSimulation } from '../src/explain.js';
+import { Document } from '../src/engine/document.js';
+import { memoryContext } from '../src/contexts/context.js';
+import { simulateCache, type CacheSimulation } from '../src/explain/explain.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const snapshots = path.join(root, 'snapshots', 'explain');
@@ -188,9 +188,9 @@ describe('dockmod explain', () => {
 // runs or copies something must equal what the builder reports after the same source edit, before and after dockmod.
 describe.runIf(process.env.DOCKMOD_REAL_BUILDS)('cache simulation against real builds', async () => {
   const fs = await import('node:fs');
-  const { verify, chooseEditFile } = await import('../src/verify.js');
-  const { optimize } = await import('../src/engine.js');
-  const { directoryContext } = await import('../src/context.js');
+  const { verify, chooseEditFile } = await import('../src/verify/verify.js');
+  const { optimize } = await import('../src/engine/engine.js');
+  const { directoryContext } = await import('../src/contexts/context.js');
   const fixturesDir = path.join(root, 'test', 'builds', 'fixtures');
   const only = (process.env.DOCKMOD_REAL_BUILDS ?? '').split(',').filter(Boolean).filter((n) => n !== '1');
   const names = fs.readdirSync(fixturesDir).filter((n) => !only.length || only.includes(n)).sort();

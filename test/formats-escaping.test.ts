@@ -4,8 +4,8 @@
 import path from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine.js';
-import { memoryContext } from '../src/context.js';
+import { optimize } from '../src/engine/engine.js';
+import { memoryContext } from '../src/contexts/context.js';
 import { renderReport, type FormatFile, type FormatInput } from '../src/formats/index.js';
 
 const cwd = '/repo';

@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { processFile, decodeDockerfile } from '../src/files.js';
+import { processFile, decodeDockerfile } from '../src/cli/files.js';
 import { builtinTransforms } from '../transforms/index.js';
 import { renderReport, FORMAT_NAMES, type FormatFile, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
 import { listFixtures, type FixtureOptions } from './support/fixtures.js';
-import type { Transform } from '../src/types.js';
+import type { Transform } from '../src/engine/types.js';
 
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv').default as typeof import('ajv').default;

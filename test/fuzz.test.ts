@@ -5,8 +5,8 @@
 // The seed is fixed so CI is reproducible; FUZZ_SEED=n tries others.
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { memoryContext } from '../src/context.js';
-import type { Transform } from '../src/types.js';
+import { memoryContext } from '../src/contexts/context.js';
+import type { Transform } from '../src/engine/types.js';
 import { corpusAvailable, materializeCorpus } from './support/corpus.js';
 import { checkInput, emptyTally, fixtureCases, formatTally, inventory, loadSeeds, missing, runCase, saidToGo, shrink } from './support/fuzz.js';
 import { applyMutations, MUTATION_OPS } from './support/mutate.js';

@@ -117,7 +117,7 @@ describe('Dockerfile text in --verbose lines', () => {
 
 describe('unifiedDiff, for library callers', () => {
   it('quotes a name as git does, so git apply reads it back as that one file', async () => {
-    const { unifiedDiff } = await import('../src/output.js');
+    const { unifiedDiff } = await import('../src/formats/output.js');
     const name = 'tab\there/quote"back\\slash/Dockerfile';
     const dir = tempTree('dockmod-quoted-', { [name]: 'FROM a\n' }, temps);
     const diff = unifiedDiff(path.join(dir, name), 'FROM a\n', 'FROM b\n', dir);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempTree } from './support/cli.js';
-import { directoryContext } from '../src/context.js';
+import { directoryContext } from '../src/contexts/context.js';
 
 const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const MARKER = 'SECRET-MARKER-7f3a9c';
@@ -208,7 +208,7 @@ describe('verify works on its copy of the context only', () => {
     fs.symlinkSync(path.join(context, 'src', 'app.py'), path.join(context, 'linked.py'));
     fs.mkdirSync(path.join(top, 'bin'));
     fs.writeFileSync(path.join(top, 'bin', 'buildah'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const { verify } = await import('../src/verify.js');
+    const { verify } = await import('../src/verify/verify.js');
     const savedPath = process.env.PATH;
     process.env.PATH = `${path.join(top, 'bin')}:${savedPath}`;
     try {
@@ -230,7 +230,7 @@ describe('verify works on its copy of the context only', () => {
     const { top, repo } = hostileTree({ 'app/src/app.py': 'print(1)\n', 'app/notes.txt': 'notes\n' });
     fs.writeFileSync(path.join(top, 'outside', 'ignore'), 'src\n');
     fs.symlinkSync('../../outside/ignore', path.join(repo, 'app', '.dockerignore'));
-    const { chooseEditFile } = await import('../src/verify.js');
+    const { chooseEditFile } = await import('../src/verify/verify.js');
     expect(chooseEditFile(path.join(repo, 'app'), [PIP])).toBe('src/app.py');
   });
 

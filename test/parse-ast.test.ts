@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DockerfileParser, Instruction } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
-import { ArgumentScans } from '../src/parse-ast.js';
+import { ArgumentScans } from '../src/engine/parse-ast.js';
 import { corpusAvailable, CORPUS } from './support/corpus.js';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -1,5 +1,5 @@
 // The worker pool gives exactly what in-process processing gives, in job order, whatever the workers' timing.
-// Runs the built dist/ (the worker entry is dist/src/worker.js).
+// Runs the built dist/ (the worker entry is dist/src/cli/worker.js).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable, materializeCorpus } from './support/corpus.js';
 
 const dist = path.resolve(import.meta.dirname, '..', 'dist', 'src');
-const { processAll } = (await import(path.join(dist, 'pool.js'))) as typeof import('../src/pool.js');
-type FileJob = import('../src/jobs.js').FileJob;
-type JobOutcome = import('../src/jobs.js').JobOutcome;
+const { processAll } = (await import(path.join(dist, 'cli', 'pool.js'))) as typeof import('../src/cli/pool.js');
+type FileJob = import('../src/cli/jobs.js').FileJob;
+type JobOutcome = import('../src/cli/jobs.js').JobOutcome;
 
 let root: string;
 let jobs: FileJob[];
@@ -67,7 +67,7 @@ describe.skipIf(!corpusAvailable)('processAll', () => {
 });
 
 describe('progressBar', async () => {
-  const { progressBar } = await import('../src/progress.js');
+  const { progressBar } = await import('../src/cli/progress.js');
   const terminal = () => {
     const out: string[] = [];
     return { out, stream: { isTTY: true, write: (t: string) => out.push(t) } };

@@ -1,7 +1,7 @@
 // The shell-grammar rules behind the edits that append to, prefix or join RUN scripts.
 import { describe, expect, it } from 'vitest';
-import { ShellScript, losesFailureOfPrefix } from '../src/shell.js';
-import { lastCommandEnd } from '../src/run-edits.js';
+import { ShellScript, losesFailureOfPrefix } from '../src/engine/shell.js';
+import { lastCommandEnd } from '../src/engine/run-edits.js';
 
 const script = (text: string) => new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }]);
 

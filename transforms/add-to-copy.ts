@@ -2,14 +2,14 @@
 // must check each ADD for that magic. ADD of plain local files and folders does exactly what COPY does; writing
 // COPY says so. ADD unpacks a source file by its content (a tar, plain or compressed, whatever its name), never
 // the files inside a source folder, so each source file (each file a wildcard matches) is read from the context.
-// Refuses URLs and git sources, files that are or may be archives (by their bytes; see src/archives.ts), sources
+// Refuses URLs and git sources, files that are or may be archives (by their bytes; see src/contexts/archives.ts), sources
 // missing from the context or unreadable, every file source when the context is unknown, sources with variables,
 // heredocs, and ADD-only flags (--checksum, --keep-git-dir, --unpack).
-import type { Change, Skip, Transform, BuildContext } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
-import { archiveRisk } from '../src/archives.js';
-import { contextFiles, contextPath, isWildcard, wildcardEntry } from '../src/context-files.js';
-import { contextIgnoreMatcher, ignoreFileName } from '../src/dockerignore.js';
+import type { Change, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { Document, Instruction } from '../src/engine/document.js';
+import { archiveRisk } from '../src/contexts/archives.js';
+import { contextFiles, contextPath, isWildcard, wildcardEntry } from '../src/contexts/context-files.js';
+import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
 
 /** Flags COPY understands as ADD does. */
 const SHARED_FLAGS = new Set(['chown', 'chmod', 'link', 'exclude']);

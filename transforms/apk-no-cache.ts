@@ -3,12 +3,12 @@
 // `rm -rf /var/cache/apk/*` after it pointless: both steps are dropped from the RUN's `&&` chain.
 // Leaves alone a RUN whose cache mount holds apk's cache. Keeps the `apk update` when something else in the RUN
 // (`apk upgrade`) or a later RUN needs its index, or when it is not a step of a plain `&&` chain (reported).
-import type { Change, Edit, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
-import type { ShellScript } from '../src/shell.js';
-import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/packages.js';
-import { removeCommands } from '../src/run-edits.js';
-import { readableScript } from '../src/commands.js';
+import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { Document, Instruction } from '../src/engine/document.js';
+import type { ShellScript } from '../src/engine/shell.js';
+import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/tools/packages.js';
+import { removeCommands } from '../src/engine/run-edits.js';
+import { readableScript } from '../src/tools/commands.js';
 
 const FLAG = '--no-cache';
 

@@ -2,9 +2,9 @@
 // with `DEBIAN_FRONTEND=noninteractive` alone, still stops at the question). `-y` right after the subcommand
 // makes the answer explicit. Nothing to refuse: an apt command that already assumes yes (`-y`, `--yes`, `-qq`,
 // `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
-import type { Change, Skip, Transform } from '../src/types.js';
-import { aptAssumesYes, aptPromptingSubcommand } from '../src/packages.js';
-import { readableScript } from '../src/commands.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import { aptAssumesYes, aptPromptingSubcommand } from '../src/tools/packages.js';
+import { readableScript } from '../src/tools/commands.js';
 
 export const aptGetYes: Transform = {
   id: 'apt-get-yes',

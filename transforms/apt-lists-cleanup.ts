@@ -5,10 +5,10 @@
 // RUN that refreshes or removes the lists itself) installs with apt without updating first and so needs these
 // lists; when the RUN cannot take one more step (exec form, `RUN cat <<EOF`, a shell other than sh). A RUN that
 // already removes the lists is left alone.
-import type { Change, Skip, Transform } from '../src/types.js';
-import { isAptFetch, readableScript } from '../src/commands.js';
-import { cacheMountHolds, cleansAptLists, laterRunNeedsAptLists } from '../src/packages.js';
-import { appendToRun } from '../src/run-edits.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import { isAptFetch, readableScript } from '../src/tools/commands.js';
+import { cacheMountHolds, cleansAptLists, laterRunNeedsAptLists } from '../src/tools/packages.js';
+import { appendToRun } from '../src/engine/run-edits.js';
 
 const CLEAN_UP = 'rm -rf /var/lib/apt/lists/*';
 

@@ -3,9 +3,9 @@
 // on a recommended package (a font, a CA bundle, a helper), so the image's contents change.
 // Leaves alone an install that already decides (`--no-install-recommends`, `--install-recommends`,
 // `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
-import type { Change, Skip, Transform } from '../src/types.js';
-import { aptDecidesRecommends, aptInstallWord } from '../src/packages.js';
-import { readableScript } from '../src/commands.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import { aptDecidesRecommends, aptInstallWord } from '../src/tools/packages.js';
+import { readableScript } from '../src/tools/commands.js';
 
 const FLAG = '--no-install-recommends';
 

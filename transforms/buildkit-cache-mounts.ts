@@ -12,10 +12,10 @@
 // gets the mount and no other stage reads them; a RUN after a `USER` that is not root (the targets are root's).
 // No second mount where one serves the tool's cache folder (pip's and npm's worked out as they do). apt only on a
 // base known to be Debian or Ubuntu, with Docker's recipe before it: their docker-clean would keep the mount empty.
-import type { Change, Edit, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction, Stage } from '../src/document.js';
-import type { ShellScript } from '../src/shell.js';
-import { argValues, pipCacheDirOption, pipNoCacheDirGiven } from '../src/commands.js';
+import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { Document, Instruction, Stage } from '../src/engine/document.js';
+import type { ShellScript } from '../src/engine/shell.js';
+import { argValues, pipCacheDirOption, pipNoCacheDirGiven } from '../src/tools/commands.js';
 import {
   TOOL_CACHES,
   aptFetchNeedsEarlierLists,
@@ -27,8 +27,8 @@ import {
   laterRunNeedsAptLists,
   toolCacheFolders,
   userAt,
-} from '../src/packages.js';
-import { addRunFlags } from '../src/run-edits.js';
+} from '../src/tools/packages.js';
+import { addRunFlags } from '../src/engine/run-edits.js';
 
 const SYNTAX = '# syntax=docker/dockerfile:1';
 

@@ -4,7 +4,7 @@
 // whole, is put in double quotes.
 // Refuses a value of several words that holds quotes or the escape character (quoting would change it), and a
 // legacy ENV continued over several lines.
-import type { Change, Skip, Transform } from '../src/types.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
 
 type Property = { getName(): string; getAssignmentOperator(): string | null; getNameRange(): Range; getValueRange(): Range | null };
 type Range = { start: { line: number; character: number }; end: { line: number; character: number } };

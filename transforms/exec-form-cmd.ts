@@ -7,10 +7,10 @@
 // words rather than as `sh -c` and a string. Refuses an ENTRYPOINT in a stage that sets CMD (a shell-form
 // ENTRYPOINT ignores CMD, an exec-form one appends it), a CMD in a stage with an ENTRYPOINT, a shell other than sh,
 // and instructions continued over several lines.
-import type { Change, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
-import { ShellScript, wordValue } from '../src/shell.js';
-import { runsPosixShell } from '../src/run-edits.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { Document, Instruction } from '../src/engine/document.js';
+import { ShellScript, wordValue } from '../src/engine/shell.js';
+import { runsPosixShell } from '../src/engine/run-edits.js';
 
 /** The argv of a shell-form command line with no shell syntax, or null. */
 function plainArgv(text: string): string[] | null {

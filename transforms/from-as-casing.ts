@@ -1,7 +1,7 @@
 // from-as-casing: `FROM image as name` mixes cases (BuildKit's FromAsCasing check): the `AS` keyword takes the case
 // of its FROM, so `FROM x as y` becomes `FROM x AS y` and `from x AS y` becomes `from x as y`. Nothing changes in
 // the build. A FROM keyword in mixed case (`From`) is left alone.
-import type { Change, Skip, Transform } from '../src/types.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
 
 export const fromAsCasing: Transform = {
   id: 'from-as-casing',

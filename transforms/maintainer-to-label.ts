@@ -3,7 +3,7 @@
 // `LABEL maintainer="Jane <jane@x.org>"`, with `"`, `$` and the escape character escaped, since LABEL expands
 // variables and MAINTAINER does not. The image's `Author` field is no longer set; the label says the same.
 // Refuses a MAINTAINER continued over several lines.
-import type { Change, Skip, Transform } from '../src/types.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
 
 export const maintainerToLabel: Transform = {
   id: 'maintainer-to-label',

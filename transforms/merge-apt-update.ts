@@ -3,11 +3,11 @@
 // (or fails on vanished versions). Running the update in the same RUN as the install keeps them together.
 // Refuses when the two RUNs have different flags, when a RUN or COPY/ADD stands between them, or when the
 // update or the install RUN is a heredoc (or the install is exec form).
-import type { Change, Edit, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
-import { isAptFetch, isAptUpdate } from '../src/commands.js';
-import { runComments } from '../src/run-edits.js';
-import { losesFailureOfPrefix } from '../src/shell.js';
+import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { Document, Instruction } from '../src/engine/document.js';
+import { isAptFetch, isAptUpdate } from '../src/tools/commands.js';
+import { runComments } from '../src/engine/run-edits.js';
+import { losesFailureOfPrefix } from '../src/engine/shell.js';
 
 /** Instructions that cannot depend on the package lists, so an update may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER']);

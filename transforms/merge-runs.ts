@@ -8,12 +8,12 @@
 // Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
 // manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
-import type { Change, Edit, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
-import { argValues } from '../src/commands.js';
-import { matchInstall } from '../src/installs.js';
-import { losesFailureOfPrefix } from '../src/shell.js';
-import { changesShellState, lastCommandEnd, runsPosixShell, toDocStart } from '../src/run-edits.js';
+import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { Document, Instruction } from '../src/engine/document.js';
+import { argValues } from '../src/tools/commands.js';
+import { matchInstall } from '../src/tools/installs.js';
+import { losesFailureOfPrefix } from '../src/engine/shell.js';
+import { changesShellState, lastCommandEnd, runsPosixShell, toDocStart } from '../src/engine/run-edits.js';
 
 /**
  * The RUN can take part in a merge: shell form without heredocs, parsed, run by sh, and not a dependency install

@@ -5,11 +5,11 @@
 // both package.json and package-lock.json (or npm-shrinkwrap.json) from the build context. Refuses when the
 // context is unknown, the working directory cannot be resolved, or the install asks for no lockfile.
 import path from 'node:path';
-import type { Change, Skip, Transform } from '../src/types.js';
-import { argValues, readableScript } from '../src/commands.js';
-import { npmProjectInstallWord } from '../src/packages.js';
-import { contextFileAt } from '../src/context-files.js';
-import { runWorkingDirectory } from '../src/run-edits.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import { argValues, readableScript } from '../src/tools/commands.js';
+import { npmProjectInstallWord } from '../src/tools/packages.js';
+import { contextFileAt } from '../src/contexts/context-files.js';
+import { runWorkingDirectory } from '../src/engine/run-edits.js';
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
 

@@ -5,11 +5,11 @@
 // Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans.
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
-import type { Change, Edit, Skip, Transform, BuildContext } from '../src/types.js';
-import type { Document } from '../src/document.js';
-import { cacheMountHolds, cleansNodeCache, gemDecidesDocs, gemInstallWord, isNpmInstall, isYarnInstall } from '../src/packages.js';
-import { appendToRun } from '../src/run-edits.js';
-import { readableScript } from '../src/commands.js';
+import type { Change, Edit, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { Document } from '../src/engine/document.js';
+import { cacheMountHolds, cleansNodeCache, gemDecidesDocs, gemInstallWord, isNpmInstall, isYarnInstall } from '../src/tools/packages.js';
+import { appendToRun } from '../src/engine/run-edits.js';
+import { readableScript } from '../src/tools/commands.js';
 
 /** Why yarn's cache may be more than a cache here, or null when it is Yarn 1's plain download cache. */
 function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string | null {

@@ -7,10 +7,10 @@
 // `--cache-dir`, PIP_CACHE_DIR, XDG_CACHE_HOME or the home folder) is on a cache mount of the RUN. Reports a skip
 // when the folder cannot be known and the RUN has a cache mount, and for a RUN that mentions pip but does not
 // parse as shell or feeds it in a heredoc.
-import type { Change, Skip, Transform } from '../src/types.js';
-import type { Document, Instruction } from '../src/document.js';
-import { argValues, commandStrings, pipCacheDirOption, pipInstall, pipInstallIndex, pipNoCacheDirGiven, readableScript } from '../src/commands.js';
-import { cacheMountCovers, pipCacheFolder } from '../src/packages.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { Document, Instruction } from '../src/engine/document.js';
+import { argValues, commandStrings, pipCacheDirOption, pipInstall, pipInstallIndex, pipNoCacheDirGiven, readableScript } from '../src/tools/commands.js';
+import { cacheMountCovers, pipCacheFolder } from '../src/tools/packages.js';
 
 const FLAG = '--no-cache-dir';
 const ENV_NAME = 'PIP_NO_CACHE_DIR';

@@ -10,11 +10,11 @@
 // - an ENV or ARG moves only when no RUN lies between, no step between mentions its variables or sets them again;
 // - a LABEL or EXPOSE moves when no step between sets a variable its value uses.
 import path from 'node:path';
-import type { Change, Edit, Skip, Transform } from '../src/types.js';
-import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/document.js';
-import { aptSubcommand } from '../src/commands.js';
-import { apkSubcommand, rpmSubcommand } from '../src/packages.js';
-import type { Command } from '../src/shell.js';
+import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
+import { aptSubcommand } from '../src/tools/commands.js';
+import { apkSubcommand, rpmSubcommand } from '../src/tools/packages.js';
+import type { Command } from '../src/engine/shell.js';
 
 /** Folders an OS package may write: an application copy into them could collide with a package's files. */
 const SYSTEM_PATHS = /^\/($|(etc|usr|var|lib|lib32|lib64|libx32|bin|sbin|opt|boot|run|proc|sys|dev)(\/|$))/;

@@ -4,17 +4,17 @@
 // Refuses (with the reason) when the build context is unknown, a manifest is missing, the install may need the
 // sources (lifecycle scripts, local-path dependencies, `pip install .`), anything between the copy and the
 // install might read or write the copied files, or the ignore file must leave out a folder the install writes
-// but cannot be edited (src/ignore-edits.ts).
+// but cannot be edited (src/contexts/ignore-edits.ts).
 import path from 'node:path';
-import type { Change, Edit, Skip, Transform, BuildContext } from '../src/types.js';
-import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/document.js';
-import type { Command, ShellNode, ShellScript } from '../src/shell.js';
-import { argValues } from '../src/commands.js';
-import { matchInstall, renderCommand, type InstallMatch, type WrittenCommand } from '../src/installs.js';
-import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/sources.js';
-import { contextIgnoreMatcher, ignoreFileName } from '../src/dockerignore.js';
-import { ignoreFileLeavingOut } from '../src/ignore-edits.js';
-import { landings, readContextCopy } from '../src/context-files.js';
+import type { Change, Edit, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
+import type { Command, ShellNode, ShellScript } from '../src/engine/shell.js';
+import { argValues } from '../src/tools/commands.js';
+import { matchInstall, renderCommand, type InstallMatch, type WrittenCommand } from '../src/tools/installs.js';
+import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
+import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
+import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
+import { landings, readContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */

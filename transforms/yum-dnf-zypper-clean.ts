@@ -5,10 +5,10 @@
 // Leaves alone a RUN that already cleans or whose cache mount holds the cache; refuses a RUN that cannot take
 // one more step (exec form, a shell other than sh) and reports a RUN whose install it cannot read (`RUN cat <<EOF`,
 // a script that does not parse).
-import type { Change, Skip, Transform } from '../src/types.js';
-import { RPM_CLEAN_UP, cleansRpmCache, rpmInstallTool } from '../src/packages.js';
-import { readableScript } from '../src/commands.js';
-import { appendToRun } from '../src/run-edits.js';
+import type { Change, Skip, Transform } from '../src/engine/types.js';
+import { RPM_CLEAN_UP, cleansRpmCache, rpmInstallTool } from '../src/tools/packages.js';
+import { readableScript } from '../src/tools/commands.js';
+import { appendToRun } from '../src/engine/run-edits.js';
 
 /** Cache mount targets that hold an RPM-family manager's cache. */
 const RPM_CACHE = /^\/var\/cache\/(yum|dnf|zypp|libdnf5)?\/?$/;

@@ -4,8 +4,8 @@
 // suggestion); pure insertions are widened by one neighbouring line, since a suggestion cannot be empty of lines.
 import path from 'node:path';
 import { diffArrays } from 'diff/lib/diff/array.js';
-import type { FileResult } from '../files.js';
-import type { AppliedChange } from '../types.js';
+import type { FileResult } from '../cli/files.js';
+import type { AppliedChange } from '../engine/types.js';
 import { builtinTransforms } from '../../transforms/index.js';
 
 /** One processed Dockerfile, as every format receives it (a FileResult without its stat). */

@@ -1,8 +1,8 @@
 // `--format json`: every processed file with its changes, held-back unsafe changes, skips and patch. The shape is
 // documented in docs/formats.md and docs/report.schema.json; `schemaVersion` changes only when a field changes
 // meaning or goes away (new fields may be added).
-import { unifiedDiff } from '../output.js';
-import type { AppliedChange } from '../types.js';
+import { unifiedDiff } from './output.js';
+import type { AppliedChange } from '../engine/types.js';
 import { isChanged, relativePath, type FormatFile, type FormatInput } from './findings.js';
 
 export const JSON_SCHEMA_VERSION = 1;

@@ -2,8 +2,8 @@
 // rewrite) the changes with why they help, and a ```suggestion block holding exactly the new text of those lines:
 // posted as a review comment on those lines, GitHub offers to apply it. Files the rewrite also writes are shown
 // as diffs; held-back unsafe changes, skips and errors follow in short lists.
-import { unifiedDiff } from '../output.js';
-import { codeSpan, escapeUnsafe } from '../escape.js';
+import { unifiedDiff } from './output.js';
+import { codeSpan, escapeUnsafe } from '../cli/escape.js';
 import { findings, isChanged, locate, relativePath, transformSummary, withoutEol, type FormatInput } from './findings.js';
 
 /** A code fence longer than any run of backticks in the text, so the text cannot close it. */

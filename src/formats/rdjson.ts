@@ -1,7 +1,7 @@
 // `--format rdjson`: reviewdog's Diagnostic Format (DiagnosticResult as JSON). One diagnostic per change; the first
 // change of each finding carries a line-based suggestion whose range equals the diagnostic's, which is what
 // reviewdog needs to post it as a GitHub suggested change. Held-back unsafe changes are INFO without suggestions.
-import type { AppliedChange } from '../types.js';
+import type { AppliedChange } from '../engine/types.js';
 import { locate, otherFilesNote, relativePath, withoutEol, type FormatFile, type FormatInput } from './findings.js';
 
 type Severity = 'ERROR' | 'WARNING' | 'INFO';

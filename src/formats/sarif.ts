@@ -3,7 +3,7 @@
 // them needs no notion of lines or line endings. Files the rewrite also writes (`.dockerignore`) ride on the
 // file's first fix as whole-file replacements. Held-back unsafe changes are notes without fixes.
 import type * as Sarif from 'sarif';
-import type { AppliedChange } from '../types.js';
+import type { AppliedChange } from '../engine/types.js';
 import { locate, relativePath, transformSummary, type FormatFile, type FormatInput } from './findings.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

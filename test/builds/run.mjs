@@ -96,7 +96,7 @@ if (unknown.length) fail(`no such fixture: ${unknown.join(', ')} (have: ${names.
 const selected = args.only.length ? names.filter((n) => args.only.includes(n)) : names;
 
 ensureBuilder();
-const verifyModule = path.join(repo, 'dist/src/verify.js');
+const verifyModule = path.join(repo, 'dist/src/verify/verify.js');
 if (!fs.existsSync(verifyModule)) fail(`${path.relative(repo, verifyModule)} is missing: run \`npm run build\` first`);
 const { verify, findStep } = await import(pathToFileURL(verifyModule).href);
 if (!fs.existsSync(cli)) fail(`${path.relative(repo, cli)} is missing: run \`npm run build\` first`);

@@ -1,10 +1,10 @@
-// Unit tests for the parts of src/verify.ts that need no builder: reading cache hits from each builder's
+// Unit tests for the parts of src/verify/verify.ts that need no builder: reading cache hits from each builder's
 // output, base-image substitution and the choice of the file to edit. The real builds are in run.mjs.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chooseEditFile, committedLayers, findStep, parseBuildLog, stepCached, substituteBaseImages, type BuildRun } from '../../src/verify.js';
+import { chooseEditFile, committedLayers, findStep, parseBuildLog, stepCached, substituteBaseImages, type BuildRun } from '../../src/verify/verify.js';
 
 const runOf = (output: string): BuildRun => {
   const stepLog = parseBuildLog(output);

@@ -1,10 +1,10 @@
 // Runs a transform fixture folder through the engine and renders the result as a reviewable snapshot text.
 import fs from 'node:fs';
 import path from 'node:path';
-import { optimize } from '../../src/engine.js';
-import { directoryContext } from '../../src/context.js';
-import { dockerfilesBuiltWith } from '../../src/build-contexts.js';
-import { unifiedDiff } from '../../src/output.js';
+import { optimize } from '../../src/engine/engine.js';
+import { directoryContext } from '../../src/contexts/context.js';
+import { dockerfilesBuiltWith } from '../../src/contexts/build-contexts.js';
+import { unifiedDiff } from '../../src/formats/output.js';
 
 export interface FixtureOptions {
   only?: string[];

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { optimize } from '../../src/engine.js';
-import { decodeDockerfile, InputError } from '../../src/files.js';
-import { directoryContext, withWrites } from '../../src/context.js';
-import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult } from '../../src/types.js';
+import { optimize } from '../../src/engine/engine.js';
+import { decodeDockerfile, InputError } from '../../src/cli/files.js';
+import { directoryContext, withWrites } from '../../src/contexts/context.js';
+import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult } from '../../src/engine/types.js';
 import { parseRegression, untouchedLineMissing } from './properties.js';
 import { applyMutations, caseSeed, randomMutations, seededRng, splitLines, type Mutation } from './mutate.js';
 

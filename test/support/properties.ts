@@ -1,6 +1,6 @@
 // Properties every rewrite must keep, checked over the corpus and fuzzed inputs.
-import { Document } from '../../src/document.js';
-import type { OptimizeResult } from '../../src/types.js';
+import { Document } from '../../src/engine/document.js';
+import type { OptimizeResult } from '../../src/engine/types.js';
 
 const lines = (text: string) => text.split(/(?<=\n)/);
 

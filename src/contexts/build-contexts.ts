@@ -1,0 +1,108 @@
+// Which build context each Dockerfile is built with. Compose and bake files found by discovery, and those in the
+// folders above each Dockerfile up to its repository root, name (Dockerfile, context) pairs; a Dockerfile none
+// of them names is built with its own folder as context.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isBuildFileName, isDockerfileName } from '../cli/discover.js';
+import type { BuildEntry } from './compose.js';
+import { readTreeFile, type RefusedFile } from './tree-files.js';
+
+export interface ContextResolution {
+  /** Dockerfile → the context folders the build files give it (sorted). Absent: its own folder. */
+  contexts: Map<string, string[]>;
+  /** Where each (Dockerfile, context) pair was declared, for messages. */
+  origins: Map<string, string[]>;
+  /** Build files that could not be read, and builds left out, with why. */
+  warnings: string[];
+  /** Context folder → the Dockerfiles every build file read builds with it (discovered or not). */
+  builds: Map<string, string[]>;
+  /** Build files not read because of what they are: a link out of the searched tree, a folder. */
+  refused: RefusedFile[];
+}
+
+/** Build files in `dir` and every folder above it, stopping at the first folder that holds `.git`. */
+function buildFilesAbove(dir: string, cache: Map<string, string[]>): string[] {
+  let found = cache.get(dir);
+  if (found) return found;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    // unreadable folder: nothing to learn from it
+  }
+  const own = names.filter(isBuildFileName).sort().map((n) => path.join(dir, n));
+  const parent = path.dirname(dir);
+  found = names.includes('.git') || parent === dir ? own : [...own, ...buildFilesAbove(parent, cache)];
+  cache.set(dir, found);
+  return found;
+}
+
+export const originKey = (dockerfile: string, context: string): string => `${dockerfile}\0${context}`;
+
+export async function resolveContexts(dockerfiles: string[], discoveredBuildFiles: string[]): Promise<ContextResolution> {
+  const above = new Map<string, string[]>();
+  const buildFiles = new Set(discoveredBuildFiles);
+  for (const dir of new Set(dockerfiles.map((f) => path.dirname(f)))) for (const f of buildFilesAbove(dir, above)) buildFiles.add(f);
+  const warnings: string[] = [];
+  const entries: BuildEntry[] = [];
+  const refused: RefusedFile[] = [];
+  for (const file of [...buildFiles].sort()) {
+    const text = readTreeFile(file, refused);
+    if (text === undefined) {
+      if (!refused.some((r) => r.file === file) && fs.existsSync(file)) warnings.push(`${file}: cannot read build contexts: cannot be opened`);
+      continue;
+    }
+    try {
+      const reading = /docker-bake/.test(path.basename(file))
+        ? await (await import('./bake.js')).bakeBuilds(file, text)
+        : await (await import('./compose.js')).composeBuilds(file, text);
+      entries.push(...reading.builds);
+      warnings.push(...reading.notes.map((n) => `${path.dirname(file)}/${n}`));
+    } catch (error) {
+      warnings.push(`${file}: cannot read build contexts: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  const builds = new Map<string, string[]>();
+  for (const entry of entries) builds.set(entry.context, [...(builds.get(entry.context) ?? []), entry.dockerfile]);
+  const wanted = new Set(dockerfiles);
+  const contexts = new Map<string, string[]>();
+  const origins = new Map<string, string[]>();
+  let byRealPath: Map<string, string> | undefined;
+  for (const entry of entries) {
+    let dockerfile: string | undefined = entry.dockerfile;
+    if (!wanted.has(dockerfile)) {
+      // The same file reached through a symlinked folder counts.
+      byRealPath ??= new Map(dockerfiles.map((f) => [realPath(f), f]));
+      dockerfile = byRealPath.get(realPath(entry.dockerfile));
+    }
+    if (!dockerfile) continue;
+    const list = contexts.get(dockerfile) ?? [];
+    if (!list.includes(entry.context)) list.push(entry.context);
+    contexts.set(dockerfile, list.sort());
+    const key = originKey(dockerfile, entry.context);
+    origins.set(key, [...(origins.get(key) ?? []), entry.origin]);
+  }
+  return { contexts, origins, warnings, builds, refused };
+}
+
+/**
+ * Every Dockerfile known to be built with the context folder `dir`: those in the folder itself (a plain
+ * `docker build .` there builds them, whatever a build file says) and those the build files build with it.
+ */
+export function dockerfilesBuiltWith(dir: string, resolution: Pick<ContextResolution, 'builds'> | undefined): string[] {
+  let own: string[] = [];
+  try {
+    own = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory() && isDockerfileName(e.name)).map((e) => path.join(dir, e.name));
+  } catch {
+    // an unreadable folder names no Dockerfile
+  }
+  return [...new Set([...own, ...(resolution?.builds.get(dir) ?? [])])].sort();
+}
+
+const realPath = (file: string): string => {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return file;
+  }
+};

@@ -1,0 +1,129 @@
+// Build contexts: what a transform may know about the files next to the Dockerfile.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BuildContext } from '../engine/types.js';
+import { FOLDER, isInside, LINK_OUT_OF_CONTEXT, readInside, readTreeFile, realFolder, type RefusedFile } from './tree-files.js';
+import { normalizeContextPath as normalize } from '../engine/context-overlay.js';
+
+export { withWrites } from '../engine/context-overlay.js';
+
+/** A build context held in memory, for tests and library users: `{ 'package.json': '{...}' }`. */
+export function memoryContext(files: Record<string, string>, ignoreFileName = '.dockerignore'): BuildContext {
+  const folders = new Set(Object.keys(files).flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))));
+  return {
+    ignoreFile: { path: normalize(ignoreFileName) },
+    readFile: (p) => files[normalize(p)],
+    readBytes: (p, limit) => {
+      const text = files[normalize(p)];
+      return text === undefined ? undefined : Buffer.from(text, 'utf8').subarray(0, limit);
+    },
+    exists: (p) => normalize(p) in files || folders.has(normalize(p)),
+    listFiles: () => Object.keys(files).map(normalize).sort(),
+  };
+}
+
+/**
+ * The ignore file a build of `dockerfile` with the context folder `root` applies, as an absolute path: BuildKit
+ * reads `<Dockerfile name>.dockerignore` from the Dockerfile's folder (inside the context or not) before the
+ * context's `.dockerignore`.
+ */
+export function ignoreFilePath(root: string, dockerfile: string | undefined): string {
+  const specific = dockerfile === undefined ? undefined : path.resolve(`${dockerfile}.dockerignore`);
+  return specific && fs.statSync(specific, { throwIfNoEntry: false })?.isFile() ? specific : path.resolve(root, '.dockerignore');
+}
+
+const slashed = (p: string) => p.split(path.sep).join('/');
+
+/**
+ * The build context in a folder on disk, for a build of `dockerfile` (which picks the ignore file). `builtWith`:
+ * every Dockerfile known to be built with this context; those that apply the same ignore file share it.
+ * `refused()`: the files met that were not read (context-relative), with why.
+ */
+export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[]): BuildContext & { refused(): RefusedFile[] } {
+  const ignorePath = ignoreFilePath(root, dockerfile);
+  const ignoreRel = slashed(path.relative(path.resolve(root), ignorePath));
+  const fromRoot = (file: string) => slashed(path.relative(path.resolve(root), file));
+  // Files outside the context (an ignore file beside a Dockerfile elsewhere, the other Dockerfiles) are read as
+  // the files of the searched tree are: not through a link out of their repository.
+  const treeRefusals: RefusedFile[] = [];
+  const readOutside = (file: string) => readTreeFile(file, treeRefusals)?.replace(/^\uFEFF/, '');
+  const ignoreFile = ignoreRel.startsWith('../') || path.isAbsolute(ignoreRel) ? { outside: ignoreRel, text: readOutside(ignorePath) ?? '' } : { path: ignoreRel };
+  const self = dockerfile === undefined ? undefined : path.resolve(dockerfile);
+  let sharers: { name: string; text: string | undefined }[] | undefined;
+  let listing: string[] | undefined;
+  const resolve = (p: string) => {
+    const full = path.resolve(root, normalize(p));
+    return isInside(full, path.resolve(root)) ? full : undefined;
+  };
+  // A file whose real path leaves the context is not read (BuildKit resolves such a link inside the context,
+  // so it does not see that file either); neither is a folder or a special file where a file is expected.
+  const realRoot = realFolder(root);
+  const refusals = new Map<string, string>();
+  const read = (p: string, limit?: number): Buffer | undefined => {
+    const full = resolve(p);
+    const bytes = full ? readInside(full, realRoot, LINK_OUT_OF_CONTEXT, limit) : undefined;
+    if (bytes === undefined || Buffer.isBuffer(bytes)) return bytes;
+    // readBytes only probes for an archive: a folder there is an answer, not a refusal.
+    if (limit === undefined || bytes.refused !== FOLDER) refusals.set(normalize(p), bytes.refused);
+    return undefined;
+  };
+  return {
+    ignoreFile,
+    ...(builtWith && {
+      ignoreFileSharers: () =>
+        (sharers ??= [...new Set(builtWith.map((f) => path.resolve(f)))]
+          .filter((f) => f !== self && ignoreFilePath(root, f) === ignorePath)
+          .map((f) => ({ name: fromRoot(f), text: readOutside(f) }))),
+    }),
+    readFile: (p) => read(p)?.toString('utf8'),
+    readBytes: (p, limit) => read(p, limit),
+    exists(p) {
+      const full = resolve(p);
+      if (!full) return false;
+      let real: string;
+      try {
+        real = fs.realpathSync.native(full);
+      } catch {
+        return false;
+      }
+      if (isInside(real, realRoot)) return true;
+      refusals.set(normalize(p), LINK_OUT_OF_CONTEXT);
+      return false;
+    },
+    refusal(p) {
+      if (!refusals.has(normalize(p))) read(p);
+      return refusals.get(normalize(p));
+    },
+    refused: () => [...[...refusals].map(([file, reason]) => ({ file, reason })), ...treeRefusals.map((r) => ({ file: fromRoot(r.file), reason: r.reason }))],
+    listFiles() {
+      listing ??= listDirectory(root);
+      return listing;
+    },
+  };
+}
+
+/** Folders never listed: they hold no manifests of the project itself and can be huge. */
+const UNLISTED = new Set(['.git', 'node_modules']);
+const MAX_LISTED_FILES = 20_000;
+const MAX_LISTED_DEPTH = 8;
+
+function listDirectory(root: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, rel: string, depth: number) => {
+    if (depth > MAX_LISTED_DEPTH || out.length >= MAX_LISTED_FILES) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!UNLISTED.has(e.name)) walk(path.join(dir, e.name), r, depth + 1);
+      } else if (out.length < MAX_LISTED_FILES) out.push(r);
+    }
+  };
+  walk(root, '', 0);
+  return out.sort();
+}

@@ -1,0 +1,135 @@
+// pip (requirements files), pipenv, poetry and uv.
+import path from 'node:path';
+import type { BuildContext } from '../../engine/types.js';
+import { pipInstallIndex } from '../commands.js';
+import { basename, positionals, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
+
+const PIP_VALUE_OPTIONS = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--upgrade-strategy', '--trusted-host', '--cache-dir', '--src', '--global-option', '--install-option', '--no-binary', '--only-binary', '--platform', '--python-version', '--implementation', '--abi', '--progress-bar', '--log', '--timeout', '--retries', '--proxy', '--exists-action', '--cert', '--client-cert', '--config-settings', '-C', '--root-user-action', '--report', '-p', '--python']);
+const REQUIREMENT_OPTIONS = ['-r', '--requirement', '-c', '--constraint'];
+
+/** A requirement or a pip argument that points at local files, which are not copied before the install. */
+function isLocalPath(spec: string): boolean {
+  if (/^(git|hg|svn|bzr)\+|^https?:\/\//.test(spec)) return false;
+  return /^(\.|\/|~|file:)/.test(spec) || /@\s*file:/.test(spec) || /\.(whl|tar\.gz|zip|tgz)$/.test(spec);
+}
+
+/** `-r file`, `-rfile`, `--requirement=file`, and the same for constraints. */
+function requirementFiles(args: Argv): string[] {
+  const files: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a) continue;
+    if (REQUIREMENT_OPTIONS.includes(a) && args[i + 1]) files.push(args[++i]!);
+    else if (/^--(requirement|constraint)=/.test(a)) files.push(a.slice(a.indexOf('=') + 1));
+    else if (/^-[rc]./.test(a)) files.push(a.slice(2));
+  }
+  return files;
+}
+
+/** Lines of a requirements file with comments removed and `\` continuations joined. */
+function requirementLines(text: string): string[] {
+  return text
+    .replace(/\\\r?\n/g, '')
+    .split(/\r?\n/)
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter(Boolean);
+}
+
+/** Requirements files (and those they include) that a pip install reads, or why it needs the sources. */
+function pipManifests(options: Argv, context: BuildContext, toContext: ToContext): Manifests | Refusal {
+  if (options.some((a) => a === null)) return { refuse: '`pip install` has arguments that depend on variables' };
+  const local = positionals(options, PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
+  if (local) return { refuse: `\`pip install ${local}\` installs local files, which need the sources` };
+  if (options.some((a) => a === '-e' || a === '--editable' || a?.startsWith('--editable='))) {
+    return { refuse: '`pip install -e` installs the project itself, which needs the sources' };
+  }
+  const files: string[] = [];
+  const pending: string[] = [];
+  for (const named of requirementFiles(options)) {
+    const file = toContext(named);
+    if (file === null) return { refuse: `requirements file ${named} does not come from the build context` };
+    pending.push(file);
+  }
+  while (pending.length) {
+    const file = pending.shift()!;
+    if (files.includes(file)) continue;
+    if (file.startsWith('../')) return { refuse: `requirements file ${file} is outside the build context` };
+    const text = context.readFile(file);
+    if (text === undefined) return { refuse: `requirements file ${unreadable(context, file).refuse}` };
+    files.push(file);
+    for (const line of requirementLines(text)) {
+      const words = line.split(/\s+/);
+      const nested = requirementFiles(words);
+      if (nested.length) {
+        pending.push(...nested.map((n) => path.posix.join(path.posix.dirname(file), n)));
+        continue;
+      }
+      const option = words[0]!;
+      const value = words[1] ?? option.split('=')[1] ?? '';
+      if (/^(-e|--editable)/.test(option) && !/^(git|hg|svn|bzr)\+/.test(value)) return { refuse: `${file} installs ${value} in editable mode, which needs the sources` };
+      if (/^(-f|--find-links)/.test(option) && !/^https?:/.test(value)) return { refuse: `${file} finds packages in a local folder, which is not copied before the install` };
+      if (!option.startsWith('-') && isLocalPath(option)) return { refuse: `${file} names a local path (${option}), which needs the sources` };
+    }
+  }
+  return { files, optional: [] };
+}
+
+/** pip (`pip install -r ...`, `python -m pip install ...`, `uv pip install ...`) reading files of the context. */
+function pipOptions(argv: Argv): Argv | null {
+  if (basename(argv[0]) === 'uv' && argv[1] === 'pip' && argv[2] === 'install') return argv.slice(3);
+  const index = pipInstallIndex(argv);
+  return index < 0 ? null : argv.slice(index + 1);
+}
+
+const pip: Installer = {
+  tool: 'pip',
+  ecosystem: 'python',
+  // `pip install flask` reads nothing from the context; only requirements files and local paths count.
+  matches(argv) {
+    const options = pipOptions(argv);
+    if (!options) return false;
+    return requirementFiles(options).length > 0 || options.some((a) => a === '-e' || a === '--editable') || positionals(options, PIP_VALUE_OPTIONS).some((a) => a !== null && isLocalPath(a));
+  },
+  manifests: (argv, _dir, context, toContext) => pipManifests(pipOptions(argv)!, context, toContext),
+  readsNamedPaths: true,
+};
+
+const pipenv: Installer = {
+  tool: 'pipenv',
+  ecosystem: 'python',
+  matches: (argv) => basename(argv[0]) === 'pipenv' && (argv[1] === 'install' || argv[1] === 'sync') && positionals(argv.slice(2), new Set()).length === 0,
+  manifests(_argv, dir, context) {
+    const pipfile = context.readFile(path.posix.join(dir, 'Pipfile'));
+    if (pipfile === undefined) return unreadable(context, path.posix.join(dir, 'Pipfile'));
+    if (/path\s*=\s*["']\.{1,2}[/"']/.test(pipfile)) return { refuse: 'Pipfile installs a local path, which needs the sources' };
+    const files = present(context, dir, ['Pipfile', 'Pipfile.lock']);
+    return { files, optional: files.slice(1) };
+  },
+};
+
+/** pyproject-based installers that also install the project itself unless told not to. */
+function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string, lockfile: string): Installer {
+  return {
+    tool,
+    ecosystem: 'python',
+    matches: (argv) => basename(argv[0]) === tool && argv[1] === sub,
+    manifests(argv, dir, context) {
+      if (argv.some((a) => a === null)) return { refuse: `\`${tool} ${sub}\` has arguments that depend on variables` };
+      const pyproject = context.readFile(path.posix.join(dir, 'pyproject.toml'));
+      if (pyproject === undefined) return unreadable(context, path.posix.join(dir, 'pyproject.toml'));
+      if (/^\[tool\.uv\.workspace\]/m.test(pyproject)) return { refuse: 'pyproject.toml declares a uv workspace, whose members would be missing' };
+      if (/path\s*=\s*["']\.{1,2}[/"']/.test(pyproject)) return { refuse: 'pyproject.toml has a local path dependency, which needs the sources' };
+      const files = present(context, dir, ['pyproject.toml', lockfile, 'poetry.toml', '.python-version']);
+      return { files, optional: files.slice(1), shadowed: [shadowedAt(path.posix.join(dir, '.venv'))] };
+    },
+    // The original command stays after the source copy, where it installs just the project.
+    prefetch: (argv) => (argv.includes(noProject) ? null : [...argv.keys(), noProject]),
+  };
+}
+
+export const pythonInstallers: readonly Installer[] = [
+  pip,
+  pipenv,
+  projectInstaller('poetry', 'install', '--no-root', 'poetry.lock'),
+  projectInstaller('uv', 'sync', '--no-install-project', 'uv.lock'),
+];
