@@ -1,7 +1,7 @@
 // .dockerignore rules, as Docker applies them (Go filepath.Match patterns, `**`, `!` exceptions, anchored at
 // the context root). @balena/dockerignore is a port of Docker's own matcher.
 import { createRequire } from 'node:module';
-import type { BuildContext } from '../engine/types.js';
+import { InputRefusal, type BuildContext } from '../engine/types.js';
 
 // A CommonJS module whose typings claim an ES default export: load it the way Node actually exposes it.
 const dockerignore = createRequire(import.meta.url)('@balena/dockerignore') as typeof import('@balena/dockerignore').default;
@@ -10,9 +10,27 @@ export interface IgnoreMatcher {
   ignores(path: string): boolean;
 }
 
+/**
+ * The matcher of these ignore rules. Docker's matcher turns each pattern into a regular expression, and one that
+ * does not compile (`a)b`) fails the build: such a pattern is an InputRefusal, not a crash.
+ */
 export function dockerignoreMatcher(text: string): IgnoreMatcher {
   const rules = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  return dockerignore().add(rules);
+  const matcher = dockerignore().add(rules);
+  try {
+    matcher.ignores('.');
+  } catch {
+    const bad = rules.find((rule) => {
+      try {
+        dockerignore().add([rule]).ignores('.');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new InputRefusal(`the ignore pattern \`${bad}\` does not compile as Docker's matcher compiles it (a build with it fails), so dockmod leaves the file alone`);
+  }
+  return matcher;
 }
 
 /** How messages name the ignore file of a build: its context path, or its path from the context root outside it. */

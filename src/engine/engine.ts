@@ -5,6 +5,7 @@ import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { checkTransformResult } from './transform-result.js';
 import { builtinTransforms } from '../../transforms/index.js';
+import { InputRefusal } from './types.js';
 import type {
   AppliedChange,
   Edit,
@@ -86,7 +87,8 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
         try {
           result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));
         } catch (error) {
-          throw new TransformError(transform.id, error);
+          if (!(error instanceof InputRefusal)) throw new TransformError(transform.id, error);
+          result = { changes: [], skips: [{ line: 0, reason: error.message }] };
         }
         for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
         const applied = [];

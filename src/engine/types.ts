@@ -29,6 +29,14 @@ export interface Change {
   safety?: Safety;
 }
 
+/**
+ * Thrown by a shared reader when the input it reads cannot be understood as Docker understands it (an ignore
+ * pattern that does not compile): the transform that called it leaves the file alone, with this as the reason.
+ */
+export class InputRefusal extends Error {
+  override name = 'InputRefusal';
+}
+
 /** A transform that looked at an instruction and deliberately left it alone. */
 export interface Skip {
   line: number;
