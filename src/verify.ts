@@ -598,7 +598,10 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const build = async (variant: (typeof variants)[number], phase: 'first' | 'rebuild' | 'noise', dir: string, dockerfile: string): Promise<BuildRun> => {
     const tag = tagOf(variant.name, phase);
     log(`${variant.name}: ${phase === 'first' ? 'first build' : phase === 'rebuild' ? `rebuild after editing ${editFile}` : 'one more build without the cache, to measure the build\'s own nondeterminism'} with ${builder}`);
-    const args = [...buildPrefix, ...(phase === 'noise' ? ['--no-cache'] : []), '-f', dockerfile, '-t', tag, ...(o.buildArgs ?? []), dir];
+    // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile by itself; buildah 1.28 and podman need the flag.
+    const ignoreFile = `${dockerfile}.dockerignore`;
+    const ignoreArgs = builder !== 'docker' && fs.existsSync(ignoreFile) ? ['--ignorefile', ignoreFile] : [];
+    const args = [...buildPrefix, ...(phase === 'noise' ? ['--no-cache'] : []), ...ignoreArgs, '-f', dockerfile, '-t', tag, ...(o.buildArgs ?? []), dir];
     const result = await run(builder, args, { timeoutSeconds, onSpawn: (child) => (building = child), ...(o.verbose ? { onLine: (l: string) => log(`  | ${l}`) } : {}) });
     building = null;
     if (result.code === 0) tags.push(tag);

@@ -210,6 +210,7 @@ export const splitCopyInstall: Transform = {
   id: 'split-copy-install',
   summary: 'copy dependency manifests and install before copying the sources, so source edits keep the install cached',
   safety: 'safe',
+  imageDifferences: { paths: ['/**/.dockerignore', '/**/*.dockerignore'] },
   apply(doc, { context }) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -6,7 +6,7 @@
 //
 //   npm run test:builds                      (builds dist/ first; CI runs it through .ci/run)
 //   node test/builds/run.mjs [--builder buildah|docker|podman] [--only NAME]... [--base-image FROM=TO]...
-//                            [--build-flag=FLAG]... [--real-base-images] [--verbose]
+//                            [--build-flag=FLAG]... [--real-base-images] [--expected] [--verbose]
 //
 // --builder           default buildah (this repo's CI); docker and podman work with the same fixtures
 // --only NAME         run only this fixture (repeatable)
@@ -15,6 +15,8 @@
 //                     sandbox without cgroup access)
 // --real-base-images  drop the default substitutions (node:20, debian:bookworm -> localhost/...), for a
 //                     builder that can pull the real images
+// --expected          build the hand-written `*.expected` files as the rewrite instead of dockmod's output
+//                     (to check a fixture and the image comparison before dockmod gets it right)
 // --verbose           show every line of the builders' output
 //
 // The fixtures say `FROM node:20` and `FROM debian:bookworm`, as real projects do. No registry is reachable
@@ -59,10 +61,10 @@ const FIXTURES = {
   'elixir-mix': { install: 'mix deps.get', rerunsBefore: true },
   'java-maven': { install: 'RUN mvn', rerunsBefore: true },
   'java-gradle': { install: 'RUN gradle', rerunsBefore: true },
-  'add-archive': { install: null },
+  'add-archive': { install: null, edit: 'notes.txt' },
   'apt-update-or-true': { install: null },
   'ignore-per-dockerfile': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['docker/app.Dockerfile'] },
-  'ignore-shared': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
+  'ignore-shared': { install: { Dockerfile: 'npm ci', 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
 const DEFAULT_BASE_IMAGES = {
@@ -77,12 +79,13 @@ const { values: args } = parseArgs({
     'base-image': { type: 'string', multiple: true, default: [] },
     'build-flag': { type: 'string', multiple: true, default: [] },
     'real-base-images': { type: 'boolean', default: false },
+    expected: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22);
+  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26);
   console.log(header.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
@@ -132,15 +135,21 @@ for (const name of selected) {
       if (rewriting.error) throw rewriting.error;
       const { texts, files, transforms } = rewriting;
       const original = fs.readFileSync(path.join(dir, dockerfile), 'utf8');
-      const rewritten = texts[dockerfile];
-      const expected = fs.readFileSync(path.join(dir, `${dockerfile}.expected`), 'utf8');
-      if (rewritten !== expected) row.problems.push(`dockmod's output differs from ${dockerfile}.expected:\n${lineDiff(expected, rewritten).join('\n')}`);
+      const expected = expectedFiles(dir);
+      // Other files with an expected version (an ignore file) are checked with the fixture's first Dockerfile.
+      const checked = dockerfile === dockerfiles[0] ? [dockerfile, ...Object.keys(expected).filter((f) => !dockerfiles.includes(f))] : [dockerfile];
+      for (const file of checked) {
+        const actual = file === dockerfile ? texts[dockerfile] : (files[file] ?? readIfExists(path.join(dir, file)) ?? '(no such file)');
+        if (actual !== expected[file]) row.problems.push(`dockmod's ${file} differs from ${file}.expected:\n${lineDiff(expected[file], actual).join('\n')}`);
+      }
+      const otherExpected = Object.fromEntries(Object.entries(expected).filter(([f]) => !dockerfiles.includes(f)));
+      const rewritten = args.expected ? expected[dockerfile] : texts[dockerfile];
       const report = await verify({
         contextDir: dir,
         dockerfile,
         original,
         rewritten,
-        rewrittenFiles: files,
+        rewrittenFiles: args.expected ? otherExpected : files,
         declared: declarationsOf(transforms, builtinTransforms),
         ...(spec.edit ? { editFile: spec.edit } : {}),
         builder: args.builder,
@@ -153,14 +162,15 @@ for (const name of selected) {
       row.report = report;
       console.log(`[${label}] edited ${report.editFile}`);
       if (report.image.verdict === 'different') row.problems.push(`the images differ: ${report.image.summary}`);
-      if (spec.install) {
-        const before = findStep(report.original.rebuild, spec.install);
-        const after = findStep(report.rewritten.rebuild, spec.install);
-        if (!before) row.problems.push(`no step matching "${spec.install}" in the original's rebuild`);
+      const install = spec.install && typeof spec.install === 'object' ? spec.install[dockerfile] : spec.install;
+      if (install) {
+        const before = findStep(report.original.rebuild, install);
+        const after = findStep(report.rewritten.rebuild, install);
+        if (!before) row.problems.push(`no step matching "${install}" in the original's rebuild`);
         else if (before.cached === spec.rerunsBefore) {
           row.problems.push(`original: "${before.text}" was ${before.cached ? 'cached' : 're-run'} after the edit, expected ${spec.rerunsBefore ? 're-run' : 'cached'}`);
         }
-        if (!after) row.problems.push(`no step matching "${spec.install}" in the rewritten rebuild`);
+        if (!after) row.problems.push(`no step matching "${install}" in the rewritten rebuild`);
         else if (!after.cached) row.problems.push(`rewritten: "${after.text}" re-ran after the edit, expected cached`);
       }
       // The edit must be seen at all, or the test proves nothing.
@@ -247,7 +257,7 @@ function rewrite(name, dir, dockerfiles) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `dockmod-fixture-${name}-`));
   try {
     fs.cpSync(dir, tmp, { recursive: true, filter: (src) => !src.endsWith('.expected') });
-    const r = spawnSync(process.execPath, [cli, ...dockerfiles.map((d) => path.join(tmp, d)), '--write', '--verbose', '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [cli, ...dockerfiles.map((d) => path.join(tmp, d)), '--context', tmp, '--write', '--verbose', '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
     const output = r.stderr.trim();
     if (output) console.log(output.split('\n').map((l) => `[${name}] dockmod: ${l}`).join('\n'));
     if (r.status !== 0) throw new Error(`dockmod --write exited ${r.status}`);
@@ -267,6 +277,15 @@ function rewrite(name, dir, dockerfiles) {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The fixture's hand-written results: `X.expected` holds what X must be after dockmod, by X. */
+function expectedFiles(dir) {
+  return Object.fromEntries(listFiles(dir).filter((f) => f.endsWith('.expected')).map((f) => [f.slice(0, -'.expected'.length), fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+function readIfExists(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }
 
 function listFiles(root, rel = '') {
