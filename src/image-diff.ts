@@ -147,8 +147,8 @@ export interface ImageComparison {
   verdict: 'identical' | 'identical except declared' | 'different';
   /** Each declaration that allowed a difference, with how many paths it allowed. */
   declared: { rule: string; paths: number }[];
-  /** Differences left out because the original's own builds differ there. */
-  noisy: number;
+  /** Paths left out because the original's own builds differ there. */
+  noisy: string[];
   undeclared: Difference[];
   /** One line: `identical`, `identical except declared (...)` or the first undeclared differences. */
   summary: string;
@@ -173,18 +173,18 @@ export function compareImages(first: ImageManifest, second: ImageManifest, o: { 
   const rules = rulesOf(o.declared, first, second);
   const counts = new Map<string, number>();
   const undeclared: Difference[] = [];
-  let noisy = 0;
+  const noisy: string[] = [];
   for (const d of diffManifests(first, second)) {
     if (isNoise(o.noise, d)) {
-      noisy++;
+      noisy.push(d.path);
       continue;
     }
     const rule = rules.find((r) => r.matches(d.path));
     if (rule) counts.set(rule.name, (counts.get(rule.name) ?? 0) + 1);
     else undeclared.push(d);
   }
-  const declared = [...counts].map(([rule, paths]) => ({ rule, paths }));
-  const noted = noisy ? `; ${noisy} paths that differ between builds of the original not compared` : '';
+  const declared = rules.filter((r) => counts.has(r.name)).map((r) => ({ rule: r.name, paths: counts.get(r.name)! }));
+  const noted = noisy.length ? `; ${noisy.length} paths that differ between builds of the original not compared` : '';
   let summary: string;
   let verdict: ImageComparison['verdict'];
   if (undeclared.length) {
@@ -198,7 +198,7 @@ export function compareImages(first: ImageManifest, second: ImageManifest, o: { 
     summary = `identical except declared (${total} paths: ${declared.map((r) => `${r.rule} ${r.paths}`).join(', ')}${noted})`;
   } else {
     verdict = 'identical';
-    summary = noisy ? `identical (${noted.slice(2)})` : 'identical';
+    summary = noisy.length ? `identical (${noted.slice(2)})` : 'identical';
   }
   return { verdict, declared, noisy, undeclared, summary };
 }

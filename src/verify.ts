@@ -663,6 +663,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     const noise = measureNoise(originalImage, samples);
     report.image = compareImages(originalImage, await manifest('rewritten', 'first'), { noise, declared: o.declared ?? [] });
     log(`images: ${report.image.summary}`);
+    if (o.verbose && report.image.noisy.length) log(`not compared (they differ between builds of the original): ${report.image.noisy.join(', ')}`);
     return report;
   } finally {
     process.off('SIGINT', onSignal);
