@@ -134,6 +134,12 @@ function checked(bin: string, args: string[]): string {
   return r.stdout.trim();
 }
 
+/**
+ * sha256 of the files of mounted layers, for the whole process: the base images' files keep their inodes from one
+ * verify run to the next, so a suite over many fixtures hashes them once (see manifestFromDir).
+ */
+const layerFileHashes = new Map<string, string>();
+
 /** buildah (as root): a working container on the image, mounted, walked, then removed. */
 function mountedManifest(image: string, storageDriver: string | null, hashes: Map<string, string>): ImageManifest {
   const buildah = (...args: string[]) => checked('buildah', [...driverArgs(storageDriver), ...args]);
@@ -655,8 +661,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     const unmeasured = sharedSteps >= 0 && report.original.rebuild.stepLog.slice(sharedSteps).some((step) => step.cached);
     if (unmeasured) report.noiseBuild = await build(variants[0]!, 'noise', originalBuild.dir, originalBuild.dockerfile);
     log('reading the images\' file systems');
-    const hashes = new Map<string, string>();
-    const manifest = (variant: string, phase: string) => spec.manifest(builder, tagOf(variant, phase), { storageDriver, hashes });
+    const manifest = (variant: string, phase: string) => spec.manifest(builder, tagOf(variant, phase), { storageDriver, hashes: layerFileHashes });
     const originalImage = await manifest('original', 'first');
     const samples = [{ manifest: await manifest('original', 'rebuild'), editedSha256: originalBuild.editedSha256 }];
     if (report.noiseBuild) samples.push({ manifest: await manifest('original', 'noise'), editedSha256: originalBuild.editedSha256 });
