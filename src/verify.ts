@@ -17,6 +17,11 @@
 // FROM steps are not counted. BuildKit shows only the steps that make a layer (RUN, COPY, ADD, WORKDIR), so
 // counts differ between builders; compare runs of one builder only.
 //
+// Images: the two first builds' file systems are compared (src/image-manifest.ts, src/image-diff.ts): buildah
+// mounts a working container, docker and podman export a created one. Noise is measured with the original's
+// rebuild, plus one build of the original without the cache when the rewrite changed a step the rebuild kept;
+// what is left must be declared by the applied transforms.
+//
 // Cleaning up: the temporary folders and the images verify tagged are removed. buildah and podman also drop the
 // untagged parent layers that only those images used; docker keeps BuildKit's build cache (that is its own).
 // The edit appends a comment with a random nonce, so that no cache left by an earlier run can match it.
@@ -562,9 +567,11 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   // the context's; the rewrite's version where dockmod changed it.
   const specificIgnore = o.dockerfile ? `${path.resolve(contextDir, o.dockerfile)}.dockerignore` : null;
   const ignoreFor = (files: Record<string, string>) => {
-    const relSpecific = specificIgnore && path.relative(contextDir, specificIgnore).split(path.sep).join('/');
-    const specific = relSpecific && (files[relSpecific] ?? readIfExists(specificIgnore!));
-    return specific !== undefined && specific !== null ? { name: path.basename(specificIgnore!), text: specific, specific: true } : { name: '.dockerignore', text: files['.dockerignore'] ?? readIfExists(path.join(contextDir, '.dockerignore')) ?? '', specific: false };
+    if (specificIgnore) {
+      const text = files[path.relative(contextDir, specificIgnore).split(path.sep).join('/')] ?? readIfExists(specificIgnore);
+      if (text !== undefined) return { name: path.basename(specificIgnore), text, specific: true };
+    }
+    return { name: '.dockerignore', text: files['.dockerignore'] ?? readIfExists(path.join(contextDir, '.dockerignore')) ?? '', specific: false };
   };
   const originalIgnore = ignoreFor({});
   const rules = ignoreRules(originalIgnore.text);

@@ -199,6 +199,8 @@ if (selected.includes('node-npm')) {
   if (r.status !== 0) problems.push(`exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
   if (!originalRerun.includes('npm ci')) problems.push(`the original's npm ci did not re-run: ${originalRerun}`);
   if (!rewrittenRerun || rewrittenRerun.includes('npm ci')) problems.push(`the rewrite's npm ci was not cached: ${rewrittenRerun}`);
+  const images = /^images: (.*)$/m.exec(r.stdout)?.[1] ?? '';
+  if (!images.startsWith('identical')) problems.push(`the images line says: ${images || '(none)'}`);
   for (const p of problems) console.log(`[verify] FAIL ${p}`);
   rows.push({ name: 'dockmod verify', problems, report: null });
   if (problems.length) failed++;
