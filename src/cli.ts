@@ -160,7 +160,7 @@ async function main(): Promise<number> {
     )
     .command(
       'verify <dockerfile>',
-      'build the original and the rewritten file with a real builder, edit a source file, rebuild both and report the cache',
+      'build the original and the rewritten file with a real builder, edit a source file, rebuild both, report the cache and compare the images',
       (y) =>
         y
           .positional('dockerfile', { type: 'string', demandOption: true })

@@ -38,6 +38,7 @@ export const apkNoCache: Transform = {
   id: 'apk-no-cache',
   summary: 'use apk add --no-cache and drop the apk update / rm -rf /var/cache/apk/* it makes useless',
   safety: 'safe',
+  imageDifferences: { paths: ['/var/cache/apk/**'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

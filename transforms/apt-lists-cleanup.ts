@@ -16,6 +16,7 @@ export const aptListsCleanup: Transform = {
   id: 'apt-lists-cleanup',
   summary: 'remove /var/lib/apt/lists/* in the RUN that installs with apt, so the package lists stay out of the image',
   safety: 'safe',
+  imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -13,6 +13,7 @@ export const aptNoInstallRecommends: Transform = {
   id: 'apt-no-install-recommends',
   summary: 'add --no-install-recommends to apt-get install (changes what gets installed)',
   safety: 'unsafe',
+  imageDifferences: { dpkgPackages: true },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

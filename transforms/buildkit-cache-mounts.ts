@@ -123,6 +123,7 @@ export const buildkitCacheMounts: Transform = {
   id: 'buildkit-cache-mounts',
   summary: 'keep package caches in BuildKit cache mounts instead of the image (unsafe: needs BuildKit)',
   safety: 'unsafe',
+  imageDifferences: { paths: Object.values(TOOL_CACHES).flatMap((c) => c.targets.map((t) => `${t}/**`)) },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -32,6 +32,7 @@ export const mergeAptUpdate: Transform = {
   id: 'merge-apt-update',
   summary: 'merge a lone `RUN apt-get update` into the RUN that installs, so the package lists are never stale',
   safety: 'safe',
+  imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

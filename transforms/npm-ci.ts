@@ -17,6 +17,7 @@ export const npmCi: Transform = {
   id: 'npm-ci',
   summary: 'use npm ci instead of npm install where a lockfile is copied in (unsafe: fails on a stale lockfile)',
   safety: 'unsafe',
+  imageDifferences: { paths: ['/**/package-lock.json'] },
   apply(doc, ctx) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

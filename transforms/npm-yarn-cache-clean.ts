@@ -26,6 +26,7 @@ export const npmYarnCacheClean: Transform = {
   id: 'npm-yarn-cache-clean',
   summary: 'clean the npm/yarn cache after installs and add --no-document to gem install',
   safety: 'safe',
+  imageDifferences: { paths: ['/**/.npm/_cacache/**', '/**/.cache/yarn/**', '/**/gems/*/doc/**', '/usr/local/bundle/doc/**'] },
   apply(doc, ctx) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

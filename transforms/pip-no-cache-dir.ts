@@ -27,6 +27,7 @@ export const pipNoCacheDir: Transform = {
   id: 'pip-no-cache-dir',
   summary: 'add --no-cache-dir to pip install so the download cache stays out of the image',
   safety: 'safe',
+  imageDifferences: { paths: ['/**/.cache/pip/**'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -203,6 +203,7 @@ export const splitCopyInstall: Transform = {
   id: 'split-copy-install',
   summary: 'copy dependency manifests and install before copying the sources, so source edits keep the install cached',
   safety: 'safe',
+  imageDifferences: { paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**'] },
   apply(doc, { context }) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

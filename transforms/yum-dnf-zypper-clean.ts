@@ -17,6 +17,7 @@ export const yumDnfZypperClean: Transform = {
   id: 'yum-dnf-zypper-clean',
   summary: "clean yum/dnf/microdnf/zypper caches in the RUN that installs, so they stay out of the image",
   safety: 'safe',
+  imageDifferences: { paths: ['/var/cache/yum/**', '/var/cache/dnf/**', '/var/cache/libdnf5/**', '/var/cache/zypp/**'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -85,10 +85,23 @@ export interface TransformContext {
   context: BuildContext | undefined;
 }
 
+/**
+ * What a transform's changes may change in the built image. The real-build comparison (`dockmod verify`,
+ * test/builds) allows the differences the applied transforms declare, and no others.
+ */
+export interface ImageDifferences {
+  /** Absolute image path globs (picomatch, dot files included) the changes may remove, add or change. */
+  paths?: readonly string[];
+  /** Packages may be left out or added: the files dpkg lists for them, and dpkg's and apt's records. */
+  dpkgPackages?: boolean;
+}
+
 export interface Transform {
   id: string;
   summary: string;
   safety: Safety;
+  /** None when the changes leave the image's files as they were. */
+  imageDifferences?: ImageDifferences;
   /**
    * Pure: the same document and context give the same result. The engine runs it again only when the document
    * or the context's files changed since its last run, and keeps that run's skips and held-back changes.

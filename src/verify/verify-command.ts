@@ -1,7 +1,10 @@
 // `dockmod verify <Dockerfile>`: rewrite the file in memory, then build the original and the rewrite with the
-// user's builder, edit one source file, rebuild both and report what the cache did.
+// user's builder, edit one source file, rebuild both and report what the cache did, and whether the two images
+// hold the same files (apart from what the applied transforms declare they change).
 import path from 'node:path';
 import { processFile, shownPath } from '../cli/files.js';
+import { declarationsOf } from './image-diff.js';
+import { builtinTransforms } from '../../transforms/index.js';
 import { verify, type BuilderName, type BuildRun } from './verify.js';
 
 export interface VerifyCommandOptions {
@@ -25,7 +28,7 @@ const runLine = (name: string, r: BuildRun) => `${name.padEnd(20)} ${r.seconds.t
 
 const rerun = (r: BuildRun) => r.stepLog.filter((s) => !s.cached).map((s) => s.text).join(' | ') || 'nothing';
 
-/** Returns the exit code: 0 when both variants built, 2 on errors. */
+/** Returns the exit code: 0 when both variants built into the same files (but for declared differences), 1 when the images differ otherwise, 2 on errors. */
 export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<number> {
   const contextDir = path.resolve(o.contextDir ?? path.dirname(o.dockerfile));
   let result;
@@ -53,6 +56,8 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
       original: result.before,
       rewritten: result.after,
       rewrittenFiles,
+      dockerfile: path.resolve(o.dockerfile),
+      declared: declarationsOf(result.changes.map((c) => c.transform), builtinTransforms),
       builder: o.builder,
       editFile: o.editFile,
       baseImages,
@@ -68,10 +73,11 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
         `rebuild time after/before: ${(report.rewritten.rebuild.seconds / Math.max(report.original.rebuild.seconds, 0.001)).toFixed(2)}`,
         `re-ran after the edit, original:  ${rerun(report.original.rebuild)}`,
         `re-ran after the edit, rewritten: ${rerun(report.rewritten.rebuild)}`,
+        `images: ${report.image!.summary}`,
         '',
       ].join('\n'),
     );
-    return 0;
+    return report.image!.verdict === 'different' ? 1 : 0;
   } catch (error) {
     io.stderr.write(`dockmod: verify failed: ${(error as Error).message}\n`);
     return 2;

@@ -17,15 +17,22 @@
 // FROM steps are not counted. BuildKit shows only the steps that make a layer (RUN, COPY, ADD, WORKDIR), so
 // counts differ between builders; compare runs of one builder only.
 //
+// Images: the two first builds' file systems are compared (src/image-manifest.ts, src/image-diff.ts): buildah
+// mounts a working container, docker and podman export a created one. Noise is measured with the original's
+// rebuild, plus one build of the original without the cache when the rewrite changed a step the rebuild kept;
+// what is left must be declared by the applied transforms.
+//
 // Cleaning up: the temporary folders and the images verify tagged are removed. buildah and podman also drop the
 // untagged parent layers that only those images used; docker keeps BuildKit's build cache (that is its own).
 // The edit appends a comment with a random nonce, so that no cache left by an earlier run can match it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isInside, LINK_OUT_OF_CONTEXT, readInside, realFolder } from '../contexts/tree-files.js';
+import { isInside, LINK_OUT_OF_CONTEXT, readInside, readTreeFile, realFolder } from '../contexts/tree-files.js';
+import { manifestFromDir, manifestFromTar, type ImageManifest } from './image-manifest.js';
+import { compareImages, measureNoise, type Declaration, type ImageComparison } from './image-diff.js';
 
 export type BuilderName = 'buildah' | 'docker' | 'podman';
 
@@ -39,6 +46,11 @@ export interface VerifyOptions {
   original: string;
   /** dockmod's output text. */
   rewritten: string;
+  /**
+   * Where the Dockerfile lives (absolute, or relative to contextDir). Its own ignore file `<Dockerfile>.dockerignore`
+   * then applies instead of the context's `.dockerignore`, as with BuildKit and buildah. Default: none.
+   */
+  dockerfile?: string;
   /** Default: the first usable of docker (daemon answering), podman, buildah. */
   builder?: BuilderName;
   /**
@@ -60,6 +72,10 @@ export interface VerifyOptions {
   log?: (line: string) => void;
   /** Also pass every line of the builders' output to `log`. */
   verbose?: boolean;
+  /** What the applied transforms declare they may change in the image (`declarationsOf`). */
+  declared?: readonly Declaration[];
+  /** Compare the two first builds' file systems (default true). */
+  compareImages?: boolean;
 }
 
 export interface BuildStep {
@@ -80,6 +96,10 @@ export interface VerifyReport {
   builder: BuilderName;
   original: { first: BuildRun; rebuild: BuildRun };
   rewritten: { first: BuildRun; rebuild: BuildRun };
+  /** The original built once more without the cache, when the rebuild did not re-run what the rewrite changed. */
+  noiseBuild?: BuildRun;
+  /** The original's first image against the rewrite's, noise measured and declared differences allowed. */
+  image?: ImageComparison;
 }
 
 // ------------------------------------------------------------------------------------------ builders
@@ -90,6 +110,8 @@ interface BuilderSpec {
   remove(o: { storageDriver: string | null }): string[];
   /** Lists the full ids of all images (buildah and podman, whose builds leave one image per step). */
   listAll?(o: { storageDriver: string | null }): string[];
+  /** The file system of a built image. */
+  manifest(builder: BuilderName, image: string, o: { storageDriver: string | null; hashes: Map<string, string> }): Promise<ImageManifest>;
 }
 
 const BUILDER_SPECS: Record<BuilderName, BuilderSpec> = {
@@ -97,17 +119,59 @@ const BUILDER_SPECS: Record<BuilderName, BuilderSpec> = {
     build: ({ storageDriver }) => [...driverArgs(storageDriver), 'bud', '--layers', '--force-rm', '--isolation', 'chroot'],
     remove: ({ storageDriver }) => [...driverArgs(storageDriver), 'rmi'],
     listAll: ({ storageDriver }) => [...driverArgs(storageDriver), 'images', '--all', '--quiet', '--no-trunc'],
+    manifest: async (_, image, { storageDriver, hashes }) => mountedManifest(image, storageDriver, hashes),
   },
   podman: {
     build: ({ storageDriver }) => [...driverArgs(storageDriver), 'build', '--layers', '--force-rm'],
     remove: ({ storageDriver }) => [...driverArgs(storageDriver), 'rmi'],
     listAll: ({ storageDriver }) => [...driverArgs(storageDriver), 'images', '--all', '--quiet', '--no-trunc'],
+    manifest: (builder, image, { storageDriver }) => exportedManifest(builder, image, driverArgs(storageDriver)),
   },
   docker: {
     build: () => ['build', '--progress=plain'],
     remove: () => ['rmi', '--force'],
+    manifest: (builder, image) => exportedManifest(builder, image, []),
   },
 };
+
+function checked(bin: string, args: string[]): string {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 300_000 });
+  if (r.error || r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.error?.message ?? tail(`${r.stderr ?? ''}`, 3)}`);
+  return r.stdout.trim();
+}
+
+/**
+ * sha256 of the files of mounted layers, for the whole process: the base images' files keep their inodes from one
+ * verify run to the next, so a suite over many fixtures hashes them once (see manifestFromDir).
+ */
+const layerFileHashes = new Map<string, string>();
+
+/** buildah (as root): a working container on the image, mounted, walked, then removed. */
+function mountedManifest(image: string, storageDriver: string | null, hashes: Map<string, string>): ImageManifest {
+  const buildah = (...args: string[]) => checked('buildah', [...driverArgs(storageDriver), ...args]);
+  const container = buildah('from', '--pull=never', '--quiet', image);
+  try {
+    return manifestFromDir(buildah('mount', container), hashes);
+  } finally {
+    spawnSync('buildah', [...driverArgs(storageDriver), 'rm', container], { stdio: 'ignore', timeout: 120_000 });
+  }
+}
+
+/** docker and podman (rootless too): a container created (never started) on the image, exported as one tar. */
+async function exportedManifest(builder: BuilderName, image: string, globalArgs: string[]): Promise<ImageManifest> {
+  const container = checked(builder, [...globalArgs, 'create', '--pull=never', image, 'true']);
+  try {
+    const child = spawn(builder, [...globalArgs, 'export', container], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const errors: string[] = [];
+    child.stderr.on('data', (d: Buffer) => errors.push(d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const manifest = await manifestFromTar(child.stdout);
+    if ((await exited) !== 0) throw new Error(`${builder} export ${container} failed: ${tail(errors.join(''), 3)}`);
+    return manifest;
+  } finally {
+    spawnSync(builder, [...globalArgs, 'rm', container], { stdio: 'ignore', timeout: 120_000 });
+  }
+}
 
 function driverArgs(driver: string | null): string[] {
   return driver ? ['--storage-driver', driver] : [];
@@ -352,8 +416,8 @@ function namedCopySources(dockerfile: string, contextRoot: string): RegExp[] {
 }
 
 /** The file verify edits when none is given, or throws when the context has none that would do. */
-export function chooseEditFile(contextDir: string, dockerfiles: string[]): string {
-  const rules = ignoreRules(readContextFile(contextDir, '.dockerignore') ?? '');
+export function chooseEditFile(contextDir: string, dockerfiles: string[], ignoreText = readContextFile(contextDir, '.dockerignore') ?? ''): string {
+  const rules = ignoreRules(ignoreText);
   const named = dockerfiles.flatMap((d) => namedCopySources(d, contextDir));
   const candidates = contextFiles(contextDir, rules).filter((f) => {
     const base = path.posix.basename(f);
@@ -498,11 +562,22 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const buildPrefix = spec.build({ storageDriver }).filter((a) => a !== '--progress=plain' || dockerHasProgressFlag());
   const timeoutSeconds = o.timeoutSeconds ?? 900;
 
-  const rules = ignoreRules(readContextFile(contextDir, '.dockerignore') ?? '');
-  const editFile = o.editFile ? path.posix.normalize(o.editFile.split(path.sep).join('/')).replace(/^\.\//, '') : chooseEditFile(contextDir, [o.original, o.rewritten]);
+  // The ignore file each build uses: the Dockerfile's own when it has one (the rewrite may have written it), else
+  // the context's; the rewrite's version where dockmod changed it.
+  const specificIgnore = o.dockerfile ? `${path.resolve(contextDir, o.dockerfile)}.dockerignore` : null;
+  const ignoreFor = (files: Record<string, string>) => {
+    if (specificIgnore) {
+      const text = files[path.relative(contextDir, specificIgnore).split(path.sep).join('/')] ?? readTreeFile(specificIgnore, []);
+      if (text !== undefined) return { name: path.basename(specificIgnore), text, specific: true };
+    }
+    return { name: '.dockerignore', text: files['.dockerignore'] ?? readContextFile(contextDir, '.dockerignore') ?? '', specific: false };
+  };
+  const originalIgnore = ignoreFor({});
+  const rules = ignoreRules(originalIgnore.text);
+  const editFile = o.editFile ? path.posix.normalize(o.editFile.split(path.sep).join('/')).replace(/^\.\//, '') : chooseEditFile(contextDir, [o.original, o.rewritten], originalIgnore.text);
   if (editFile.startsWith('../') || path.isAbsolute(editFile)) throw new Error(`editFile ${o.editFile} is outside the build context`);
   if (!fs.existsSync(path.join(contextDir, editFile))) throw new Error(`editFile ${editFile} does not exist in ${contextDir}`);
-  if (isIgnored(rules, editFile)) log(`warning: ${editFile} is excluded by .dockerignore, so editing it cannot change any build step`);
+  if (isIgnored(rules, editFile)) log(`warning: ${editFile} is excluded by ${originalIgnore.name}, so editing it cannot change any build step`);
 
   const id = randomBytes(5).toString('hex');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-verify-'));
@@ -531,10 +606,14 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     { name: 'original' as const, text: o.original, files: {} as Record<string, string> },
     { name: 'rewritten' as const, text: o.rewritten, files: o.rewrittenFiles ?? {} },
   ];
-  const build = async (variant: (typeof variants)[number], phase: 'first' | 'rebuild', dir: string, dockerfile: string): Promise<BuildRun> => {
-    const tag = `localhost/dockmod-verify-${id}:${variant.name}-${phase}`;
-    log(`${variant.name}: ${phase === 'first' ? 'first build' : `rebuild after editing ${editFile}`} with ${builder}`);
-    const args = [...buildPrefix, '-f', dockerfile, '-t', tag, ...(o.buildArgs ?? []), dir];
+  const tagOf = (variant: string, phase: string) => `localhost/dockmod-verify-${id}:${variant}-${phase}`;
+  const build = async (variant: (typeof variants)[number], phase: 'first' | 'rebuild' | 'noise', dir: string, dockerfile: string): Promise<BuildRun> => {
+    const tag = tagOf(variant.name, phase);
+    log(`${variant.name}: ${phase === 'first' ? 'first build' : phase === 'rebuild' ? `rebuild after editing ${editFile}` : 'one more build without the cache, to measure the build\'s own nondeterminism'} with ${builder}`);
+    // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile by itself; buildah 1.28 and podman need the flag.
+    const ignoreFile = `${dockerfile}.dockerignore`;
+    const ignoreArgs = builder !== 'docker' && fs.existsSync(ignoreFile) ? ['--ignorefile', ignoreFile] : [];
+    const args = [...buildPrefix, ...(phase === 'noise' ? ['--no-cache'] : []), ...ignoreArgs, '-f', dockerfile, '-t', tag, ...(o.buildArgs ?? []), dir];
     const result = await run(builder, args, { timeoutSeconds, onSpawn: (child) => (building = child), ...(o.verbose ? { onLine: (l: string) => log(`  | ${l}`) } : {}) });
     building = null;
     if (result.code === 0) tags.push(tag);
@@ -542,7 +621,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     if (result.spawnError) throw new Error(`builder "${builder}" could not be started: ${result.spawnError.message}`);
     if (result.code !== 0) {
       const why = result.timedOut ? `timed out after ${timeoutSeconds}s` : `failed (exit ${result.code})`;
-      throw new Error(`${variant.name} Dockerfile: ${phase === 'first' ? 'first build' : 'rebuild'} ${why} with ${builder} ${args.join(' ')}\nlast lines of the build log:\n${tail(result.output)}`);
+      throw new Error(`${variant.name} Dockerfile: ${phase === 'first' ? 'first build' : phase === 'rebuild' ? 'rebuild' : 'build without the cache'} ${why} with ${builder} ${args.join(' ')}\nlast lines of the build log:\n${tail(result.output)}`);
     }
     const stepLog = parseBuildLog(result.output);
     if (stepLog.length === 0) log(`warning: no build steps recognised in ${builder}'s output; cache counts will be 0`);
@@ -553,11 +632,13 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
 
   try {
     const results: Partial<Record<'original' | 'rewritten', { first: BuildRun; rebuild: BuildRun }>> = {};
+    let originalBuild = { dir: '', dockerfile: '', editedSha256: '' };
     for (const variant of variants) {
       const base = path.join(work, variant.name);
       const dir = path.join(base, 'context');
       fs.mkdirSync(base, { recursive: true });
-      copyContext(contextDir, dir, rules);
+      const ignore = ignoreFor(variant.files);
+      copyContext(contextDir, dir, ignoreRules(ignore.text));
       for (const [rel, text] of Object.entries(variant.files)) {
         const target = path.resolve(dir, rel);
         if (path.relative(dir, target).startsWith('..')) throw new Error(`rewritten file ${rel} is outside the build context`);
@@ -569,18 +650,37 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
       // Outside the context copy, so that it is not part of `COPY . .`.
       const dockerfile = path.join(base, 'Dockerfile');
       fs.writeFileSync(dockerfile, substituteBaseImages(variant.text, o.baseImages));
+      if (ignore.specific) fs.writeFileSync(`${dockerfile}.dockerignore`, ignore.text);
       const target = path.join(dir, editFile);
-      if (!fs.existsSync(target)) throw new Error(`${editFile} is not in the copied context (is it excluded by .dockerignore?)`);
+      if (!fs.existsSync(target)) throw new Error(`${editFile} is not in the copied context (is it excluded by ${ignore.name}?)`);
       if (!isInside(fs.realpathSync(target), realFolder(dir))) {
         throw new Error(`${editFile} is a symbolic link out of the copied context; verify edits only files inside its copy (pass another edit file)`);
       }
       const first = await build(variant, 'first', dir, dockerfile);
       // A nonce of its own per variant: the rewritten rebuild must not find the original's edited layers.
       editSource(target, `${new Date().toISOString()} ${id} ${variant.name}`);
+      if (variant.name === 'original') originalBuild = { dir, dockerfile, editedSha256: createHash('sha256').update(fs.readFileSync(target)).digest('hex') };
       const rebuild = await build(variant, 'rebuild', dir, dockerfile);
       results[variant.name] = { first, rebuild };
     }
-    return { editFile, builder, original: results.original!, rewritten: results.rewritten! };
+    const report: VerifyReport = { editFile, builder, original: results.original!, rewritten: results.rewritten! };
+    if (o.compareImages === false) return report;
+    // Noise: the original's rebuild re-ran every step from the edited COPY on. The rewrite's first build took its
+    // leading steps from the original's cache (the same layers) and ran the rest; when the rebuild did not re-run
+    // all of those (the rewrite changed a step before the source copy), one more build without the cache does.
+    const sharedSteps = report.rewritten.first.stepLog.findIndex((step) => !step.cached);
+    const unmeasured = sharedSteps >= 0 && report.original.rebuild.stepLog.slice(sharedSteps).some((step) => step.cached);
+    if (unmeasured) report.noiseBuild = await build(variants[0]!, 'noise', originalBuild.dir, originalBuild.dockerfile);
+    log('reading the images\' file systems');
+    const manifest = (variant: string, phase: string) => spec.manifest(builder, tagOf(variant, phase), { storageDriver, hashes: layerFileHashes });
+    const originalImage = await manifest('original', 'first');
+    const samples = [{ manifest: await manifest('original', 'rebuild'), editedSha256: originalBuild.editedSha256 }];
+    if (report.noiseBuild) samples.push({ manifest: await manifest('original', 'noise'), editedSha256: originalBuild.editedSha256 });
+    const noise = measureNoise(originalImage, samples);
+    report.image = compareImages(originalImage, await manifest('rewritten', 'first'), { noise, declared: o.declared ?? [] });
+    log(`images: ${report.image.summary}`);
+    if (o.verbose && report.image.noisy.length) log(`not compared (they differ between builds of the original): ${report.image.noisy.join(', ')}`);
+    return report;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

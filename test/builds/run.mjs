@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Real builds as the oracle: for every fixture app under test/builds/fixtures/, build its Dockerfile and
 // dockmod's rewrite of it with a real builder, edit one source file, rebuild both, and check that the
-// dependency install re-runs before the rewrite and comes from the cache after it.
+// dependency install re-runs before the rewrite and comes from the cache after it, and that the two images hold
+// the same files except for what the applied transforms declare (src/image-diff.ts).
 //
 //   npm run test:builds                      (builds dist/ first; CI runs it through .ci/run)
 //   node test/builds/run.mjs [--builder buildah|docker|podman] [--only NAME]... [--base-image FROM=TO]...
-//                            [--build-flag=FLAG]... [--real-base-images] [--verbose]
+//                            [--build-flag=FLAG]... [--real-base-images] [--expected] [--verbose]
 //
 // --builder           default buildah (this repo's CI); docker and podman work with the same fixtures
 // --only NAME         run only this fixture (repeatable)
@@ -14,6 +15,8 @@
 //                     sandbox without cgroup access)
 // --real-base-images  drop the default substitutions (node:20, debian:bookworm -> localhost/...), for a
 //                     builder that can pull the real images
+// --expected          build the hand-written `*.expected` files as the rewrite instead of dockmod's output
+//                     (to check a fixture and the image comparison before dockmod gets it right)
 // --verbose           show every line of the builders' output
 //
 // The fixtures say `FROM node:20` and `FROM debian:bookworm`, as real projects do. No registry is reachable
@@ -34,7 +37,9 @@ const cli = path.join(repo, 'dist/src/cli.js');
 const setupScript = path.resolve(repo, '../shared/tools/buildah-local-images.sh');
 
 /**
- * What each fixture must show. `install` picks the dependency-install step by its text. `rerunsBefore`: whether
+ * What each fixture must show. `dockerfiles`: the Dockerfiles built (default `Dockerfile`), relative to the fixture,
+ * which is the build context; each has `<name>.expected` beside it. `install` picks the dependency-install step by
+ * its text (null: a fixture about the image, not the cache; its builds are still compared). `rerunsBefore`: whether
  * the original re-runs it after a source edit (apt-heavy installs before it copies anything, so it stays cached
  * in both; its rewrite merges the lone `apt-get update` for correctness, not for the cache). The first matching
  * step counts: where dockmod adds a fetch before the source copy (composer, poetry, maven, gradle), that fetch is the
@@ -56,6 +61,10 @@ const FIXTURES = {
   'elixir-mix': { install: 'mix deps.get', rerunsBefore: true },
   'java-maven': { install: 'RUN mvn', rerunsBefore: true },
   'java-gradle': { install: 'RUN gradle', rerunsBefore: true },
+  'add-archive': { install: null, edit: 'notes.txt' },
+  'apt-update-or-true': { install: null },
+  'ignore-per-dockerfile': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['docker/app.Dockerfile'] },
+  'ignore-shared': { install: { Dockerfile: 'npm ci', 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
 const DEFAULT_BASE_IMAGES = {
@@ -70,12 +79,13 @@ const { values: args } = parseArgs({
     'base-image': { type: 'string', multiple: true, default: [] },
     'build-flag': { type: 'string', multiple: true, default: [] },
     'real-base-images': { type: 'boolean', default: false },
+    expected: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 22);
+  const header = fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26);
   console.log(header.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
   process.exit(0);
 }
@@ -99,6 +109,8 @@ ensureBuilder();
 const verifyModule = path.join(repo, 'dist/src/verify/verify.js');
 if (!fs.existsSync(verifyModule)) fail(`${path.relative(repo, verifyModule)} is missing: run \`npm run build\` first`);
 const { verify, findStep } = await import(pathToFileURL(verifyModule).href);
+const { declarationsOf } = await import(pathToFileURL(path.join(repo, 'dist/src/verify/image-diff.js')).href);
+const { builtinTransforms } = await import(pathToFileURL(path.join(repo, 'dist/transforms/index.js')).href);
 if (!fs.existsSync(cli)) fail(`${path.relative(repo, cli)} is missing: run \`npm run build\` first`);
 
 const rows = [];
@@ -108,46 +120,71 @@ for (const name of selected) {
   const spec = FIXTURES[name];
   const fixtureStart = Date.now();
   console.log(`\n=== ${name}`);
-  const row = { name, problems: [], report: null };
-  rows.push(row);
+  const dockerfiles = spec.dockerfiles ?? ['Dockerfile'];
+  let rewriting;
   try {
-    const original = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
-    const { text: rewritten, files } = rewrite(name, dir);
-    const expected = fs.readFileSync(path.join(dir, 'Dockerfile.expected'), 'utf8');
-    if (rewritten !== expected) row.problems.push(`dockmod's output differs from Dockerfile.expected:\n${lineDiff(expected, rewritten).join('\n')}`);
-    const report = await verify({
-      contextDir: dir,
-      original,
-      rewritten,
-      rewrittenFiles: files,
-      builder: args.builder,
-      baseImages,
-      verbose: args.verbose,
-      buildArgs: args['build-flag'],
-      timeoutSeconds: 600,
-      log: (line) => console.log(`[${name}] ${line}`),
-    });
-    row.report = report;
-    console.log(`[${name}] edited ${report.editFile}`);
-    const before = findStep(report.original.rebuild, spec.install);
-    const after = findStep(report.rewritten.rebuild, spec.install);
-    if (!before) row.problems.push(`no step matching "${spec.install}" in the original's rebuild`);
-    else if (before.cached === spec.rerunsBefore) {
-      row.problems.push(`original: "${before.text}" was ${before.cached ? 'cached' : 're-run'} after the edit, expected ${spec.rerunsBefore ? 're-run' : 'cached'}`);
-    }
-    if (!after) row.problems.push(`no step matching "${spec.install}" in the rewritten rebuild`);
-    else if (!after.cached) row.problems.push(`rewritten: "${after.text}" re-ran after the edit, expected cached`);
-    // The edit must be seen at all, or the test proves nothing.
-    for (const variant of ['original', 'rewritten']) {
-      const rebuild = report[variant].rebuild;
-      if (rebuild.steps > 0 && rebuild.cached === rebuild.steps) row.problems.push(`${variant}: every step was cached after editing ${report.editFile}, so the edit was not seen`);
-    }
+    rewriting = rewrite(name, dir, dockerfiles);
   } catch (error) {
-    row.problems.push(`error: ${error.message}`);
+    rewriting = { error };
   }
-  if (row.problems.length) failed++;
-  for (const p of row.problems) console.log(`[${name}] FAIL ${p}`);
-  console.log(`[${name}] ${row.problems.length ? 'FAILED' : 'ok'} in ${((Date.now() - fixtureStart) / 1000).toFixed(1)}s`);
+  for (const dockerfile of dockerfiles) {
+    const label = dockerfiles.length > 1 || dockerfile !== 'Dockerfile' ? `${name} ${dockerfile}` : name;
+    const row = { name: label, problems: [], report: null };
+    rows.push(row);
+    try {
+      if (rewriting.error) throw rewriting.error;
+      const { texts, files, transforms } = rewriting;
+      const original = fs.readFileSync(path.join(dir, dockerfile), 'utf8');
+      const expected = expectedFiles(dir);
+      // Other files with an expected version (an ignore file) are checked with the fixture's first Dockerfile.
+      const checked = dockerfile === dockerfiles[0] ? [dockerfile, ...Object.keys(expected).filter((f) => !dockerfiles.includes(f))] : [dockerfile];
+      for (const file of checked) {
+        const actual = file === dockerfile ? texts[dockerfile] : (files[file] ?? readIfExists(path.join(dir, file)) ?? '(no such file)');
+        if (actual !== expected[file]) row.problems.push(`dockmod's ${file} differs from ${file}.expected:\n${lineDiff(expected[file], actual).join('\n')}`);
+      }
+      const otherExpected = Object.fromEntries(Object.entries(expected).filter(([f]) => !dockerfiles.includes(f)));
+      const rewritten = args.expected ? expected[dockerfile] : texts[dockerfile];
+      const report = await verify({
+        contextDir: dir,
+        dockerfile,
+        original,
+        rewritten,
+        rewrittenFiles: args.expected ? otherExpected : files,
+        declared: declarationsOf(transforms, builtinTransforms),
+        ...(spec.edit ? { editFile: spec.edit } : {}),
+        builder: args.builder,
+        baseImages,
+        verbose: args.verbose,
+        buildArgs: args['build-flag'],
+        timeoutSeconds: 600,
+        log: (line) => console.log(`[${label}] ${line}`),
+      });
+      row.report = report;
+      console.log(`[${label}] edited ${report.editFile}`);
+      if (report.image.verdict === 'different') row.problems.push(`the images differ: ${report.image.summary}`);
+      const install = spec.install && typeof spec.install === 'object' ? spec.install[dockerfile] : spec.install;
+      if (install) {
+        const before = findStep(report.original.rebuild, install);
+        const after = findStep(report.rewritten.rebuild, install);
+        if (!before) row.problems.push(`no step matching "${install}" in the original's rebuild`);
+        else if (before.cached === spec.rerunsBefore) {
+          row.problems.push(`original: "${before.text}" was ${before.cached ? 'cached' : 're-run'} after the edit, expected ${spec.rerunsBefore ? 're-run' : 'cached'}`);
+        }
+        if (!after) row.problems.push(`no step matching "${install}" in the rewritten rebuild`);
+        else if (!after.cached) row.problems.push(`rewritten: "${after.text}" re-ran after the edit, expected cached`);
+      }
+      // The edit must be seen at all, or the test proves nothing.
+      for (const variant of ['original', 'rewritten']) {
+        const rebuild = report[variant].rebuild;
+        if (rebuild.steps > 0 && rebuild.cached === rebuild.steps) row.problems.push(`${variant}: every step was cached after editing ${report.editFile}, so the edit was not seen`);
+      }
+    } catch (error) {
+      row.problems.push(`error: ${error.message}`);
+    }
+    if (row.problems.length) failed++;
+    for (const p of row.problems) console.log(`[${label}] FAIL ${p}`);
+    console.log(`[${label}] ${row.problems.length ? 'FAILED' : 'ok'} in ${((Date.now() - fixtureStart) / 1000).toFixed(1)}s`);
+  }
 }
 
 // The same check as users run it: `dockmod verify`, on one fixture, through the CLI.
@@ -162,6 +199,8 @@ if (selected.includes('node-npm')) {
   if (r.status !== 0) problems.push(`exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
   if (!originalRerun.includes('npm ci')) problems.push(`the original's npm ci did not re-run: ${originalRerun}`);
   if (!rewrittenRerun || rewrittenRerun.includes('npm ci')) problems.push(`the rewrite's npm ci was not cached: ${rewrittenRerun}`);
+  const images = /^images: (.*)$/m.exec(r.stdout)?.[1] ?? '';
+  if (!images.startsWith('identical')) problems.push(`the images line says: ${images || '(none)'}`);
   for (const p of problems) console.log(`[verify] FAIL ${p}`);
   rows.push({ name: 'dockmod verify', problems, report: null });
   if (problems.length) failed++;
@@ -205,36 +244,56 @@ function ensureBuilder() {
   if (process.getuid && process.getuid() !== 0) fail(`missing ${missing.join(', ')}; run ${setupScript} as root first`);
   console.log(`missing ${missing.join(', ')}: running ${path.relative(repo, setupScript)}`);
   const s = Date.now();
-  const r = spawnSync('bash', [setupScript], { stdio: 'inherit' });
+  // The script is idempotent; under its pipefail, `buildah version | head -1` sometimes ends it with SIGPIPE (141).
+  let r;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    r = spawnSync('bash', [setupScript], { stdio: 'inherit' });
+    if (r.status !== 141) break;
+    console.log(`the setup script ended with SIGPIPE (exit 141), try ${attempt} of 3`);
+  }
   if (r.status !== 0) fail(`${setupScript} failed (exit ${r.status})`);
   console.log(`setup done in ${((Date.now() - s) / 1000).toFixed(1)}s`);
   const still = local.filter((i) => !haveImage(i));
   if (still.length) fail(`still missing after the setup script: ${still.join(', ')}`);
 }
 
-/** The rewritten Dockerfile and the other context files dockmod changed: `dockmod --write` on a copy of the fixture. */
-function rewrite(name, dir) {
+/**
+ * The rewritten Dockerfiles, the other context files dockmod changed and the ids of the transforms it applied:
+ * `dockmod --write --format json` over all of the fixture's Dockerfiles at once, on a copy of the fixture.
+ */
+function rewrite(name, dir, dockerfiles) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `dockmod-fixture-${name}-`));
   try {
-    fs.cpSync(dir, tmp, { recursive: true, filter: (src) => path.basename(src) !== 'Dockerfile.expected' });
-    const r = spawnSync(process.execPath, [cli, path.join(tmp, 'Dockerfile'), '--write', '--verbose'], { encoding: 'utf8', timeout: 120_000 });
-    const output = `${r.stdout}${r.stderr}`.trim();
+    fs.cpSync(dir, tmp, { recursive: true, filter: (src) => !src.endsWith('.expected') });
+    const r = spawnSync(process.execPath, [cli, ...dockerfiles.map((d) => path.join(tmp, d)), '--context', tmp, '--write', '--verbose', '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    const output = r.stderr.trim();
     if (output) console.log(output.split('\n').map((l) => `[${name}] dockmod: ${l}`).join('\n'));
     if (r.status !== 0) throw new Error(`dockmod --write exited ${r.status}`);
-    const text = fs.readFileSync(path.join(tmp, 'Dockerfile'), 'utf8');
-    // Other files dockmod wrote (e.g. .dockerignore) go into the rewritten build's context.
+    const transforms = new Set(JSON.parse(r.stdout).files.flatMap((f) => f.changes.map((c) => c.transform)));
+    console.log(`[${name}] applied: ${[...transforms].join(', ') || 'nothing'}`);
+    const texts = Object.fromEntries(dockerfiles.map((d) => [d, fs.readFileSync(path.join(tmp, d), 'utf8')]));
+    // Other files dockmod wrote (e.g. .dockerignore) go into the rewritten builds' context.
     const files = {};
     for (const rel of listFiles(tmp)) {
-      if (rel === 'Dockerfile') continue;
+      if (dockerfiles.includes(rel)) continue;
       const now = fs.readFileSync(path.join(tmp, rel), 'utf8');
       const was = fs.existsSync(path.join(dir, rel)) ? fs.readFileSync(path.join(dir, rel), 'utf8') : undefined;
       if (now !== was) files[rel] = now;
     }
     if (Object.keys(files).length) console.log(`[${name}] dockmod also changed: ${Object.keys(files).join(', ')}`);
-    return { text, files };
+    return { texts, files, transforms };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** The fixture's hand-written results: `X.expected` holds what X must be after dockmod, by X. */
+function expectedFiles(dir) {
+  return Object.fromEntries(listFiles(dir).filter((f) => f.endsWith('.expected')).map((f) => [f.slice(0, -'.expected'.length), fs.readFileSync(path.join(dir, f), 'utf8')]));
+}
+
+function readIfExists(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }
 
 function listFiles(root, rel = '') {
@@ -252,17 +311,19 @@ function lineDiff(expected, actual) {
 }
 
 function printTable(list) {
-  const header = ['fixture', 'edited file', 'first before', 'first after', 'rebuild before', 'rebuild after', 'cached before', 'cached after', 'ratio', 'result'];
+  const header = ['fixture', 'edited file', 'first before', 'first after', 'rebuild before', 'rebuild after', 'cached before', 'cached after', 'ratio', 'images', 'result'];
   const body = list.map((r) => {
     const rep = r.report;
     const s = (run) => (run ? `${run.seconds.toFixed(2)}s` : '-');
     const c = (run) => (run ? `${run.cached}/${run.steps}` : '-');
     const ratio = rep && rep.original.rebuild.seconds > 0 ? (rep.rewritten.rebuild.seconds / rep.original.rebuild.seconds).toFixed(2) : '-';
-    return [r.name, rep?.editFile ?? '-', s(rep?.original.first), s(rep?.rewritten.first), s(rep?.original.rebuild), s(rep?.rewritten.rebuild), c(rep?.original.rebuild), c(rep?.rewritten.rebuild), ratio, r.problems.length ? 'FAIL' : 'ok'];
+    const image = rep?.image ? `${rep.image.verdict}${rep.image.verdict === 'identical except declared' ? ` (${rep.image.declared.reduce((n, d) => n + d.paths, 0)})` : rep.image.verdict === 'different' ? ` (${rep.image.undeclared.length})` : ''}${rep.noiseBuild ? ' +noise build' : ''}` : '-';
+    return [r.name, rep?.editFile ?? '-', s(rep?.original.first), s(rep?.rewritten.first), s(rep?.original.rebuild), s(rep?.rewritten.rebuild), c(rep?.original.rebuild), c(rep?.rewritten.rebuild), ratio, image, r.problems.length ? 'FAIL' : 'ok'];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells) => cells.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const row of body) console.log(line(row));
-  console.log('(before = original Dockerfile, after = dockmod\'s rewrite; ratio = rebuild after / rebuild before; cached = steps from cache / steps, FROM not counted)');
+  console.log('(before = original Dockerfile, after = dockmod\'s rewrite; ratio = rebuild after / rebuild before; cached = steps from cache / steps, FROM not counted;');
+  console.log(' images = the first builds\' file systems compared, (N) paths declared or undeclared, +noise build: one more uncached build of the original measured the noise)');
 }
