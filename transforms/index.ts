@@ -13,6 +13,7 @@ import { aptNoInstallRecommends } from './apt-no-install-recommends.js';
 import { aptListsCleanup } from './apt-lists-cleanup.js';
 import { apkNoCache } from './apk-no-cache.js';
 import { yumDnfZypperClean } from './yum-dnf-zypper-clean.js';
+import { dnfNoWeakDeps } from './dnf-no-weak-deps.js';
 import { npmYarnCacheClean } from './npm-yarn-cache-clean.js';
 import { npmCi } from './npm-ci.js';
 import { mergeRuns } from './merge-runs.js';
@@ -38,6 +39,7 @@ export const builtinTransforms: readonly BuiltinTransform[] = [
   aptListsCleanup,
   apkNoCache,
   yumDnfZypperClean,
+  dnfNoWeakDeps,
   pipNoCacheDir,
   npmCi,
   npmYarnCacheClean,
