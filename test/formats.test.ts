@@ -3,11 +3,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { processFile, decodeDockerfile } from '../src/cli/files.js';
 import { builtinTransforms } from '../transforms/index.js';
 import { renderReport, FORMAT_NAMES, type FormatFile, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
+import { docsBaseFor } from '../src/formats/docs-links.js';
 import { listFixtures, type FixtureOptions } from './support/fixtures.js';
 import type { Transform } from '../src/engine/types.js';
 
@@ -20,6 +22,8 @@ const root = path.resolve(import.meta.dirname, '..');
 const snapshots = path.join(root, 'snapshots', 'formats');
 const fixtures = path.join(root, 'test', 'fixtures');
 const VERSION = '1.2.3';
+/** Where the reports' docs links point in these tests, so that the snapshots do not depend on where dockmod lies. */
+const DOCS_BASE = 'https://example.test/dockmod/blob/v1.2.3/';
 
 /** An unsafe transform for the tests: adds a BuildKit syntax directive at the very top (an insertion before line 1). */
 const addSyntax: Transform = {
@@ -55,6 +59,7 @@ const cases: Record<string, () => FormatInput> = {
     errors: [],
     cwd: root,
     version: VERSION,
+    docsBase: DOCS_BASE,
   }),
   // CRLF with an unsafe insertion at the very top applied; a skip with its reason; a held-back unsafe change; an error.
   edges: () => ({
@@ -66,6 +71,7 @@ const cases: Record<string, () => FormatInput> = {
     errors: [errorFor(path.join(root, 'services/broken/Dockerfile'), 'RUN echo no base image\n')],
     cwd: root,
     version: VERSION,
+    docsBase: DOCS_BASE,
   }),
 };
 
@@ -93,10 +99,40 @@ describe('report formats', () => {
       const log = JSON.parse(renderReport('sarif', input()));
       expect(validate(log), JSON.stringify(validate.errors, null, 2)).toBe(true);
     }
+    // With dockmod's own docs base (a file: URL while package.json names no repository) the links are valid too.
+    const own = JSON.parse(renderReport('sarif', { ...cases.examples!(), docsBase: undefined }));
+    expect(own.runs[0].tool.driver.rules[0].helpUri).toMatch(/^(file|https):\/\/.*\/docs\/transforms\/split-copy-install\.md$/);
+    expect(validate(own), JSON.stringify(validate.errors, null, 2)).toBe(true);
     // The validator is not vacuous: a result without a message is refused.
     const broken = JSON.parse(renderReport('sarif', cases.examples!()));
     delete broken.runs[0].results[0].message;
     expect(validate(broken)).toBe(false);
+  });
+
+  it('sarif rules of built-in transforms link their docs page (helpUri, help); a custom one has no link', () => {
+    const log = JSON.parse(renderReport('sarif', cases.edges!()));
+    expect(log.runs[0].tool.driver.rules).toEqual([
+      {
+        id: 'split-copy-install',
+        shortDescription: { text: builtinTransforms.find((t) => t.id === 'split-copy-install')!.summary },
+        helpUri: `${DOCS_BASE}docs/transforms/split-copy-install.md`,
+        help: {
+          text: 'docs/transforms/split-copy-install.md: what it changes, why, and when it refuses',
+          markdown: `[docs/transforms/split-copy-install.md](${DOCS_BASE}docs/transforms/split-copy-install.md): what it changes, why, and when it refuses`,
+        },
+      },
+      { id: 'add-syntax-directive' },
+    ]);
+  });
+
+  it('rdjson codes of built-in transforms link their docs page', () => {
+    const codes = JSON.parse(renderReport('rdjson', cases.edges!())).diagnostics.map((d: { code?: unknown }) => d.code);
+    expect(codes).toEqual([
+      { value: 'add-syntax-directive' },
+      { value: 'split-copy-install', url: `${DOCS_BASE}docs/transforms/split-copy-install.md` },
+      { value: 'add-syntax-directive' },
+      undefined,
+    ]);
   });
 
   it('json is valid against the documented schema (docs/report.schema.json)', () => {
@@ -247,5 +283,24 @@ describe('--format in the CLI', async () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('docs links', () => {
+  const dir = path.join(path.sep, 'opt', 'dockmod');
+
+  it('point into the repository at the release tag when package.json names the repository', () => {
+    const tree = 'https://github.com/acme/dockmod/blob/v2.0.0/';
+    for (const repository of ['acme/dockmod', 'github:acme/dockmod', 'https://github.com/acme/dockmod', 'git+https://github.com/acme/dockmod.git', 'git+ssh://git@github.com/acme/dockmod.git', { type: 'git', url: 'git+https://github.com/acme/dockmod.git' }]) {
+      expect(docsBaseFor({ version: '2.0.0', repository }, dir), JSON.stringify(repository)).toBe(tree);
+    }
+    expect(docsBaseFor({ version: '2.0.0', repository: 'gitlab:acme/dockmod' }, dir)).toBe('https://gitlab.com/acme/dockmod/blob/v2.0.0/');
+    expect(docsBaseFor({ version: '2.0.0', repository: { url: 'https://github.com/acme/tools.git', directory: 'packages/dockmod' } }, dir))
+      .toBe('https://github.com/acme/tools/blob/v2.0.0/packages/dockmod/');
+  });
+
+  it('point at the installed package (its docs/ ship with it) when package.json names no repository', () => {
+    expect(docsBaseFor({ version: '2.0.0' }, dir)).toBe(`${pathToFileURL(dir).href}/`);
+    expect(docsBaseFor({ version: '2.0.0', repository: 'not a repository' }, dir)).toBe(`${pathToFileURL(dir).href}/`);
   });
 });

@@ -5,7 +5,7 @@
 // Refuses URLs and git sources, files that are or may be archives (by their bytes; see src/contexts/archives.ts), sources
 // missing from the context or unreadable, every file source when the context is unknown, sources with variables,
 // heredocs, and ADD-only flags (--checksum, --keep-git-dir, --unpack).
-import type { Change, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip, BuildContext } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { archiveRisk } from '../src/contexts/archives.js';
 import { contextFiles, contextPath, isWildcard, wildcardEntry } from '../src/contexts/context-files.js';
@@ -54,10 +54,12 @@ function refusal(doc: Document, ins: Instruction, context: BuildContext | undefi
   return null;
 }
 
-export const addToCopy: Transform = {
+export const addToCopy: BuiltinTransform = {
   id: 'add-to-copy',
   summary: 'use COPY instead of ADD for local files and folders (not URLs, not archives)',
   safety: 'safe',
+  docs: 'docs/transforms/add-to-copy.md',
+  trigger: { instructions: ['ADD'] },
   apply(doc, ctx) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -2,14 +2,16 @@
 // with `DEBIAN_FRONTEND=noninteractive` alone, still stops at the question). `-y` right after the subcommand
 // makes the answer explicit. Nothing to refuse: an apt command that already assumes yes (`-y`, `--yes`, `-qq`,
 // `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import { aptAssumesYes, aptPromptingSubcommand } from '../src/tools/packages.js';
 import { readableScript } from '../src/tools/commands.js';
 
-export const aptGetYes: Transform = {
+export const aptGetYes: BuiltinTransform = {
   id: 'apt-get-yes',
   summary: 'add -y to apt-get install/upgrade/remove, since a build cannot answer the prompt',
   safety: 'safe',
+  docs: 'docs/transforms/apt-get-yes.md',
+  trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

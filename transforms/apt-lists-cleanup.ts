@@ -5,18 +5,20 @@
 // RUN that refreshes or removes the lists itself) installs with apt without updating first and so needs these
 // lists; when the RUN cannot take one more step (exec form, `RUN cat <<EOF`, a shell other than sh). A RUN that
 // already removes the lists is left alone.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import { isAptFetch, readableScript } from '../src/tools/commands.js';
 import { cacheMountHolds, cleansAptLists, laterRunNeedsAptLists } from '../src/tools/packages.js';
 import { appendToRun } from '../src/engine/run-edits.js';
 
 const CLEAN_UP = 'rm -rf /var/lib/apt/lists/*';
 
-export const aptListsCleanup: Transform = {
+export const aptListsCleanup: BuiltinTransform = {
   id: 'apt-lists-cleanup',
   summary: 'remove /var/lib/apt/lists/* in the RUN that installs with apt, so the package lists stay out of the image',
   safety: 'safe',
   imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
+  docs: 'docs/transforms/apt-lists-cleanup.md',
+  trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -3,17 +3,19 @@
 // on a recommended package (a font, a CA bundle, a helper), so the image's contents change.
 // Leaves alone an install that already decides (`--no-install-recommends`, `--install-recommends`,
 // `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import { aptDecidesRecommends, aptInstallWord } from '../src/tools/packages.js';
 import { readableScript } from '../src/tools/commands.js';
 
 const FLAG = '--no-install-recommends';
 
-export const aptNoInstallRecommends: Transform = {
+export const aptNoInstallRecommends: BuiltinTransform = {
   id: 'apt-no-install-recommends',
   summary: 'add --no-install-recommends to apt-get install (changes what gets installed)',
   safety: 'unsafe',
   imageDifferences: { dpkgPackages: true },
+  docs: 'docs/transforms/apt-no-install-recommends.md',
+  trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

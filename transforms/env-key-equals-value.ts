@@ -4,7 +4,7 @@
 // whole, is put in double quotes.
 // Refuses a value of several words that holds quotes or the escape character (quoting would change it), and a
 // legacy ENV continued over several lines.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 
 type Property = { getName(): string; getAssignmentOperator(): string | null; getNameRange(): Range; getValueRange(): Range | null };
 type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -23,10 +23,12 @@ function isOneWord(raw: string, escapeChar: string): boolean {
   return quote === null;
 }
 
-export const envKeyEqualsValue: Transform = {
+export const envKeyEqualsValue: BuiltinTransform = {
   id: 'env-key-equals-value',
   summary: 'rewrite the legacy `ENV key value` as `ENV key=value`',
   safety: 'safe',
+  docs: 'docs/transforms/env-key-equals-value.md',
+  trigger: { instructions: ['ENV'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -7,7 +7,7 @@
 // words rather than as `sh -c` and a string. Refuses an ENTRYPOINT in a stage that sets CMD (a shell-form
 // ENTRYPOINT ignores CMD, an exec-form one appends it), a CMD in a stage with an ENTRYPOINT, a shell other than sh,
 // and instructions continued over several lines.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { ShellScript, wordValue } from '../src/engine/shell.js';
 import { runsPosixShell } from '../src/engine/run-edits.js';
@@ -37,10 +37,12 @@ function partner(doc: Document, ins: Instruction): Instruction | undefined {
   return stages.flatMap((s) => s.instructions).find((i) => i.getKeyword() === other);
 }
 
-export const execFormCmd: Transform = {
+export const execFormCmd: BuiltinTransform = {
   id: 'exec-form-cmd',
   summary: 'write shell-form CMD/ENTRYPOINT without shell syntax in JSON form, so the program gets signals',
   safety: 'unsafe',
+  docs: 'docs/transforms/exec-form-cmd.md',
+  trigger: { instructions: ['CMD', 'ENTRYPOINT'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

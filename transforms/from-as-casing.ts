@@ -1,12 +1,14 @@
 // from-as-casing: `FROM image as name` mixes cases (BuildKit's FromAsCasing check): the `AS` keyword takes the case
 // of its FROM, so `FROM x as y` becomes `FROM x AS y` and `from x AS y` becomes `from x as y`. Nothing changes in
 // the build. A FROM keyword in mixed case (`From`) is left alone.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 
-export const fromAsCasing: Transform = {
+export const fromAsCasing: BuiltinTransform = {
   id: 'from-as-casing',
   summary: 'write the AS of `FROM image AS name` in the case of its FROM',
   safety: 'safe',
+  docs: 'docs/transforms/from-as-casing.md',
+  trigger: { instructions: ['FROM'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

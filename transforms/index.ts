@@ -1,5 +1,6 @@
-// The registry: every built-in transform, in the order the engine runs them.
-import type { Transform } from '../src/engine/types.js';
+// The registry: every built-in transform, in the order the engine runs them. Each one's id names its docs page,
+// fixtures and snapshots, and its row of the README's table; test/registry.test.ts holds them together.
+import type { BuiltinTransform } from '../src/engine/types.js';
 import { splitCopyInstall } from './split-copy-install.js';
 import { mergeAptUpdate } from './merge-apt-update.js';
 import { pipNoCacheDir } from './pip-no-cache-dir.js';
@@ -12,6 +13,7 @@ import { aptNoInstallRecommends } from './apt-no-install-recommends.js';
 import { aptListsCleanup } from './apt-lists-cleanup.js';
 import { apkNoCache } from './apk-no-cache.js';
 import { yumDnfZypperClean } from './yum-dnf-zypper-clean.js';
+import { dnfNoWeakDeps } from './dnf-no-weak-deps.js';
 import { npmYarnCacheClean } from './npm-yarn-cache-clean.js';
 import { npmCi } from './npm-ci.js';
 import { mergeRuns } from './merge-runs.js';
@@ -22,7 +24,7 @@ import { buildkitCacheMounts } from './buildkit-cache-mounts.js';
 // Order matters for what a pass sees: instructions are modernised first (ADD -> COPY lets split-copy-install read
 // plain copies), layers are re-cut next (split, merged updates), then each RUN's contents are fixed. The cache
 // mount profile must come before the transforms that clean caches, which skip a RUN whose mount holds the cache.
-export const builtinTransforms: readonly Transform[] = [
+export const builtinTransforms: readonly BuiltinTransform[] = [
   addToCopy,
   maintainerToLabel,
   envKeyEqualsValue,
@@ -37,6 +39,7 @@ export const builtinTransforms: readonly Transform[] = [
   aptListsCleanup,
   apkNoCache,
   yumDnfZypperClean,
+  dnfNoWeakDeps,
   pipNoCacheDir,
   npmCi,
   npmYarnCacheClean,

@@ -3,12 +3,14 @@
 // `LABEL maintainer="Jane <jane@x.org>"`, with `"`, `$` and the escape character escaped, since LABEL expands
 // variables and MAINTAINER does not. The image's `Author` field is no longer set; the label says the same.
 // Refuses a MAINTAINER continued over several lines.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 
-export const maintainerToLabel: Transform = {
+export const maintainerToLabel: BuiltinTransform = {
   id: 'maintainer-to-label',
   summary: 'replace the deprecated MAINTAINER with LABEL maintainer="..."',
   safety: 'safe',
+  docs: 'docs/transforms/maintainer-to-label.md',
+  trigger: { instructions: ['MAINTAINER'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -3,7 +3,7 @@
 // (or fails on vanished versions). Running the update in the same RUN as the install keeps them together.
 // Refuses when the two RUNs have different flags, when a RUN or COPY/ADD stands between them, or when the
 // update or the install RUN is a heredoc (or the install is exec form).
-import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { isAptFetch, isAptUpdate } from '../src/tools/commands.js';
 import { runComments } from '../src/engine/run-edits.js';
@@ -28,11 +28,13 @@ function loneUpdate(doc: Document, run: Instruction): { text: string; comments: 
   return { text, comments: runComments(doc, run, script) };
 }
 
-export const mergeAptUpdate: Transform = {
+export const mergeAptUpdate: BuiltinTransform = {
   id: 'merge-apt-update',
   summary: 'merge a lone `RUN apt-get update` into the RUN that installs, so the package lists are never stale',
   safety: 'safe',
   imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
+  docs: 'docs/transforms/merge-apt-update.md',
+  trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

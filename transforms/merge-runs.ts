@@ -8,7 +8,7 @@
 // Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
 // manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
-import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { argValues } from '../src/tools/commands.js';
 import { matchInstall } from '../src/tools/installs.js';
@@ -51,10 +51,12 @@ function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: s
   return { start, end, text };
 }
 
-export const mergeRuns: Transform = {
+export const mergeRuns: BuiltinTransform = {
   id: 'merge-runs',
   summary: 'merge consecutive RUNs into one layer (unsafe: changes what re-runs on an edit)',
   safety: 'unsafe',
+  docs: 'docs/transforms/merge-runs.md',
+  trigger: { instructions: ['RUN'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

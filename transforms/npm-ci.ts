@@ -5,7 +5,7 @@
 // both package.json and package-lock.json (or npm-shrinkwrap.json) from the build context. Refuses when the
 // context is unknown, the working directory cannot be resolved, or the install asks for no lockfile.
 import path from 'node:path';
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import { argValues, readableScript } from '../src/tools/commands.js';
 import { npmProjectInstallWord } from '../src/tools/packages.js';
 import { contextFileAt } from '../src/contexts/context-files.js';
@@ -13,11 +13,13 @@ import { runWorkingDirectory } from '../src/engine/run-edits.js';
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
 
-export const npmCi: Transform = {
+export const npmCi: BuiltinTransform = {
   id: 'npm-ci',
   summary: 'use npm ci instead of npm install where a lockfile is copied in (unsafe: fails on a stale lockfile)',
   safety: 'unsafe',
   imageDifferences: { paths: ['/**/package-lock.json'] },
+  docs: 'docs/transforms/npm-ci.md',
+  trigger: { instructions: ['RUN'], tools: ['npm'] },
   apply(doc, ctx) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

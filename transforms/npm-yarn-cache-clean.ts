@@ -5,7 +5,7 @@
 // Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans.
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
-import type { Change, Edit, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
 import { cacheMountHolds, cleansNodeCache, gemDecidesDocs, gemInstallWord, isNpmInstall, isYarnInstall } from '../src/tools/packages.js';
 import { appendToRun } from '../src/engine/run-edits.js';
@@ -22,11 +22,13 @@ function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string
   return null;
 }
 
-export const npmYarnCacheClean: Transform = {
+export const npmYarnCacheClean: BuiltinTransform = {
   id: 'npm-yarn-cache-clean',
   summary: 'clean the npm/yarn cache after installs and add --no-document to gem install',
   safety: 'safe',
   imageDifferences: { paths: ['/**/.npm/_cacache/**', '/**/.cache/yarn/**', '/**/gems/*/doc/**', '/usr/local/bundle/doc/**'] },
+  docs: 'docs/transforms/npm-yarn-cache-clean.md',
+  trigger: { instructions: ['RUN'], tools: ['npm', 'yarn', 'gem'] },
   apply(doc, ctx) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -7,7 +7,7 @@
 // `--cache-dir`, PIP_CACHE_DIR, XDG_CACHE_HOME or the home folder) is on a cache mount of the RUN. Reports a skip
 // when the folder cannot be known and the RUN has a cache mount, and for a RUN that mentions pip but does not
 // parse as shell or feeds it in a heredoc.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { argValues, commandStrings, pipCacheDirOption, pipInstall, pipInstallIndex, pipNoCacheDirGiven, readableScript } from '../src/tools/commands.js';
 import { cacheMountCovers, pipCacheFolder } from '../src/tools/packages.js';
@@ -23,11 +23,13 @@ function cacheKept(doc: Document, run: Instruction, folder: string | null): stri
   return cacheMountCovers(doc, run, folder) ? 'held' : null;
 }
 
-export const pipNoCacheDir: Transform = {
+export const pipNoCacheDir: BuiltinTransform = {
   id: 'pip-no-cache-dir',
   summary: 'add --no-cache-dir to pip install so the download cache stays out of the image',
   safety: 'safe',
   imageDifferences: { paths: ['/**/.cache/pip/**'] },
+  docs: 'docs/transforms/pip-no-cache-dir.md',
+  trigger: { instructions: ['RUN'], tools: ['pip'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

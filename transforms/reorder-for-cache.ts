@@ -10,7 +10,7 @@
 // - an ENV or ARG moves only when no RUN lies between, no step between mentions its variables or sets them again;
 // - a LABEL or EXPOSE moves when no step between sets a variable its value uses.
 import path from 'node:path';
-import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
 import { aptSubcommand } from '../src/tools/commands.js';
 import { apkSubcommand, rpmSubcommand } from '../src/tools/packages.js';
@@ -112,10 +112,12 @@ function blockStart(doc: Document, ins: Instruction): number {
 
 const MOVABLE = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'RUN']);
 
-export const reorderForCache: Transform = {
+export const reorderForCache: BuiltinTransform = {
   id: 'reorder-for-cache',
   summary: 'move OS package installs, ENV, ARG, LABEL and EXPOSE above the first source COPY (unsafe: reorders)',
   safety: 'unsafe',
+  docs: 'docs/transforms/reorder-for-cache.md',
+  trigger: { instructions: ['COPY', 'ADD', 'RUN', 'ENV', 'ARG', 'LABEL', 'EXPOSE'], tools: ['apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -6,7 +6,7 @@
 // install might read or write the copied files, or the ignore file must leave out a folder the install writes
 // but cannot be edited (src/contexts/ignore-edits.ts).
 import path from 'node:path';
-import type { Change, Edit, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
 import type { Command, ShellNode, ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
@@ -199,11 +199,13 @@ function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosy
   });
 }
 
-export const splitCopyInstall: Transform = {
+export const splitCopyInstall: BuiltinTransform = {
   id: 'split-copy-install',
   summary: 'copy dependency manifests and install before copying the sources, so source edits keep the install cached',
   safety: 'safe',
   imageDifferences: { paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**'] },
+  docs: 'docs/transforms/split-copy-install.md',
+  trigger: { instructions: ['COPY', 'ADD', 'RUN'], tools: ['npm', 'yarn', 'pnpm', 'bun', 'pip', 'pipenv', 'poetry', 'uv', 'go', 'maven', 'gradle', 'dotnet', 'bundler', 'composer', 'mix', 'cargo'] },
   apply(doc, { context }) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -5,7 +5,7 @@
 // Leaves alone a RUN that already cleans or whose cache mount holds the cache; refuses a RUN that cannot take
 // one more step (exec form, a shell other than sh) and reports a RUN whose install it cannot read (`RUN cat <<EOF`,
 // a script that does not parse).
-import type { Change, Skip, Transform } from '../src/engine/types.js';
+import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
 import { RPM_CLEAN_UP, cleansRpmCache, rpmInstallTool } from '../src/tools/packages.js';
 import { readableScript } from '../src/tools/commands.js';
 import { appendToRun } from '../src/engine/run-edits.js';
@@ -13,11 +13,13 @@ import { appendToRun } from '../src/engine/run-edits.js';
 /** Cache mount targets that hold an RPM-family manager's cache. */
 const RPM_CACHE = /^\/var\/cache\/(yum|dnf|zypp|libdnf5)?\/?$/;
 
-export const yumDnfZypperClean: Transform = {
+export const yumDnfZypperClean: BuiltinTransform = {
   id: 'yum-dnf-zypper-clean',
   summary: "clean yum/dnf/microdnf/zypper caches in the RUN that installs, so they stay out of the image",
   safety: 'safe',
   imageDifferences: { paths: ['/var/cache/yum/**', '/var/cache/dnf/**', '/var/cache/libdnf5/**', '/var/cache/zypp/**'] },
+  docs: 'docs/transforms/yum-dnf-zypper-clean.md',
+  trigger: { instructions: ['RUN'], tools: ['yum', 'dnf', 'microdnf', 'zypper'] },
   apply(doc) {
     const changes: Change[] = [];
     const skips: Skip[] = [];

@@ -18,7 +18,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { expand, type Document, type Instruction } from '../engine/document.js';
-import type { BuildContext } from '../engine/types.js';
+import { InputRefusal, type BuildContext } from '../engine/types.js';
 import { contextIgnoreMatcher, dockerignoreMatcher, type IgnoreMatcher } from './dockerignore.js';
 
 const WILDCARD = /[*?[\\]/;
@@ -66,6 +66,12 @@ export function readContextCopy(doc: Document, ins: Instruction): ContextCopy | 
     if (name !== 'exclude') continue;
     const pattern = expand(value ?? '', vars);
     if (pattern === null) return { unknown: `an --exclude pattern of ${doc.quote(ins)} depends on a variable` };
+    try {
+      dockerignoreMatcher(pattern);
+    } catch (error) {
+      if (error instanceof InputRefusal) return { unknown: `the --exclude pattern \`${pattern}\` of ${doc.quote(ins)} does not compile as Docker's matcher compiles it (a build with it fails)` };
+      throw error;
+    }
     excludes.push(pattern);
   }
   const sources: CopySource[] = [];

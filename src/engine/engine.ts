@@ -88,7 +88,9 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
           result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));
         } catch (error) {
           if (!(error instanceof InputRefusal)) throw new TransformError(transform.id, error);
-          result = { changes: [], skips: [{ line: 0, reason: error.message }] };
+          // Reported on the first instruction of the kind the transform reads (the file's first, when it does not say).
+          const first = doc.instructions().find((i) => transform.trigger?.instructions.includes(i.getKeyword()) ?? true);
+          result = { changes: [], skips: [{ line: first?.getRange().start.line ?? 0, reason: error.message }] };
         }
         for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
         const applied = [];

@@ -96,18 +96,34 @@ export interface ImageDifferences {
   dpkgPackages?: boolean;
 }
 
+/** What a transform reads: the instructions it changes or reports on, and the package tools whose commands it looks for. */
+export interface TransformTrigger {
+  /** Instruction keywords in upper case (`RUN`, `COPY`): every change and skip of the transform concerns one of them. */
+  instructions: readonly string[];
+  /** Package tools by id (`apt`, `pip`, `npm`), when the transform reads the commands of some tools only. */
+  tools?: readonly string[];
+}
+
 export interface Transform {
+  /** Lower-case kebab-case; names the transform in --only/--skip, configs, pragmas and reports. */
   id: string;
   summary: string;
   safety: Safety;
   /** None when the changes leave the image's files as they were. */
   imageDifferences?: ImageDifferences;
+  /** The docs page as a path in dockmod's repository (`docs/transforms/<id>.md`); reports link it. Optional for custom transforms. */
+  docs?: string;
+  /** What the transform reads. Optional for custom transforms. */
+  trigger?: TransformTrigger;
   /**
    * Pure: the same document and context give the same result. The engine runs it again only when the document
    * or the context's files changed since its last run, and keeps that run's skips and held-back changes.
    */
   apply(doc: Document, ctx: TransformContext): TransformResult;
 }
+
+/** A transform of dockmod's registry: its docs page and trigger are required (test/registry.test.ts holds it to them). */
+export type BuiltinTransform = Transform & Required<Pick<Transform, 'docs' | 'trigger'>>;
 
 export interface OptimizeOptions {
   context?: BuildContext;

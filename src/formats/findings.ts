@@ -7,6 +7,7 @@ import { diffArrays } from 'diff/lib/diff/array.js';
 import type { FileResult } from '../cli/files.js';
 import type { AppliedChange } from '../engine/types.js';
 import { builtinTransforms } from '../../transforms/index.js';
+import { docsUrl, dockmodDocsBase } from './docs-links.js';
 
 /** One processed Dockerfile, as every format receives it (a FileResult without its stat). */
 export type FormatFile = Omit<FileResult, 'stat'>;
@@ -21,6 +22,8 @@ export interface FormatInput {
   cwd: string;
   /** dockmod's version, for formats that name the tool. */
   version: string;
+  /** The absolute URL that docs pages (repository paths) resolve against; default: dockmod's own (src/formats/docs-links.ts). */
+  docsBase?: string;
 }
 
 export type Formatter = (input: FormatInput) => string;
@@ -191,6 +194,15 @@ const SUMMARIES = new Map(builtinTransforms.map((t) => [t.id, t.summary]));
 
 /** What a built-in transform does and why (its one-line summary); undefined for custom transforms. */
 export const transformSummary = (id: string): string | undefined => SUMMARIES.get(id);
+
+const DOCS = new Map(builtinTransforms.map((t) => [t.id, t.docs]));
+
+/** A built-in transform's docs page: its repository path and its URL for reports; undefined for custom transforms. */
+export function transformDocs(id: string, input: Pick<FormatInput, 'docsBase'>): { path: string; url: string } | undefined {
+  const docs = DOCS.get(id);
+  const base = input.docsBase ?? dockmodDocsBase();
+  return docs === undefined || base === undefined ? undefined : { path: docs, url: docsUrl(docs, base) };
+}
 
 /** "creates a/.dockerignore, modifies b/.dockerignore": the other files of the build context a file's rewrite writes. */
 export function otherFilesNote(f: FormatFile, cwd: string): string | undefined {

@@ -1,8 +1,6 @@
 // The output formats. `diff` streams file by file from run.ts; every other format is a report over all results,
 // printed once at the end.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dockmodPackage } from './docs-links.js';
 import { formatGithub } from './github.js';
 import { formatJson } from './json.js';
 import { formatMarkdown } from './markdown.js';
@@ -30,11 +28,5 @@ export function renderReport(format: ReportFormat, input: FormatInput): string {
 
 /** dockmod's version from its package.json (found upwards from this module, in src/ or dist/src/). */
 export function dockmodVersion(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (!fs.existsSync(file)) continue;
-    const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'dockmod') return pkg.version ?? '0.0.0';
-  }
-  return '0.0.0';
+  return dockmodPackage()?.pkg.version ?? '0.0.0';
 }

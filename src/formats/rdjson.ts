@@ -1,8 +1,9 @@
 // `--format rdjson`: reviewdog's Diagnostic Format (DiagnosticResult as JSON). One diagnostic per change; the first
 // change of each finding carries a line-based suggestion whose range equals the diagnostic's, which is what
 // reviewdog needs to post it as a GitHub suggested change. Held-back unsafe changes are INFO without suggestions.
+// A built-in transform's code links its docs page (`code.url`).
 import type { AppliedChange } from '../engine/types.js';
-import { locate, otherFilesNote, relativePath, withoutEol, type FormatFile, type FormatInput } from './findings.js';
+import { locate, otherFilesNote, relativePath, transformDocs, withoutEol, type FormatFile, type FormatInput } from './findings.js';
 
 type Severity = 'ERROR' | 'WARNING' | 'INFO';
 interface LineRange {
@@ -13,19 +14,18 @@ interface Diagnostic {
   message: string;
   location: { path: string; range?: LineRange };
   severity: Severity;
-  code?: { value: string };
+  code?: { value: string; url?: string };
   suggestions?: { range: LineRange; text: string }[];
 }
 
-function fileDiagnostics(f: FormatFile, cwd: string): Diagnostic[] {
+function fileDiagnostics(f: FormatFile, input: FormatInput): Diagnostic[] {
+  const cwd = input.cwd;
   const path = relativePath(f.file, cwd);
   let note = otherFilesNote(f, cwd);
-  const diagnostic = (c: AppliedChange, range: LineRange, severity: Severity, message: string): Diagnostic => ({
-    message,
-    location: { path, range },
-    severity,
-    code: { value: c.transform },
-  });
+  const diagnostic = (c: AppliedChange, range: LineRange, severity: Severity, message: string): Diagnostic => {
+    const url = transformDocs(c.transform, input)?.url;
+    return { message, location: { path, range }, severity, code: url ? { value: c.transform, url } : { value: c.transform } };
+  };
   const diagnostics = locate(f).map(({ change, finding, first }) => {
     const message = note ? `${change.message} (the rewrite also ${note})` : change.message;
     note = undefined;
@@ -43,7 +43,7 @@ export function formatRdjson(input: FormatInput): string {
     source: { name: 'dockmod' },
     severity: 'WARNING',
     diagnostics: [
-      ...input.files.flatMap((f) => fileDiagnostics(f, input.cwd)),
+      ...input.files.flatMap((f) => fileDiagnostics(f, input)),
       ...input.errors.map((e): Diagnostic => ({ message: e.message, location: { path: relativePath(e.file, input.cwd) }, severity: 'ERROR' })),
     ],
   };

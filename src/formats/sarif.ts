@@ -1,12 +1,15 @@
 // `--format sarif`: SARIF 2.1.0, one result per change, with a fix (artifact changes made of replacements) on the
 // first change of each finding. Replacements use character offsets into the original file, so a tool applying
 // them needs no notion of lines or line endings. Files the rewrite also writes (`.dockerignore`) ride on the
-// file's first fix as whole-file replacements. Held-back unsafe changes are notes without fixes.
+// file's first fix as whole-file replacements. Held-back unsafe changes are notes without fixes. A built-in
+// transform's rule links its docs page (helpUri, help; see src/formats/docs-links.ts for the URL).
 import type * as Sarif from 'sarif';
 import type { AppliedChange } from '../engine/types.js';
-import { locate, relativePath, transformSummary, type FormatFile, type FormatInput } from './findings.js';
+import { locate, relativePath, transformDocs, transformSummary, type FormatFile, type FormatInput } from './findings.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+/** What every transform's docs page tells, for a rule's `help`. */
+const DOCS_SAY = 'what it changes, why, and when it refuses';
 
 /**
  * A relative URI reference (RFC 3986) for the file: each segment percent-encoded, so that `a:b/Dockerfile` cannot
@@ -57,7 +60,15 @@ export function formatSarif(input: FormatInput): string {
   const ids = [...new Set(input.files.flatMap((f) => [...f.changes, ...f.heldBack].map((c) => c.transform)))];
   const rules: Sarif.ReportingDescriptor[] = ids.map((id) => {
     const summary = transformSummary(id);
-    return summary ? { id, shortDescription: { text: summary } } : { id };
+    const docs = transformDocs(id, input);
+    return {
+      id,
+      ...(summary && { shortDescription: { text: summary } }),
+      ...(docs && {
+        helpUri: docs.url,
+        help: { text: `${docs.path}: ${DOCS_SAY}`, markdown: `[${docs.path}](${docs.url}): ${DOCS_SAY}` },
+      }),
+    };
   });
   const log: Sarif.Log = {
     $schema: SCHEMA,

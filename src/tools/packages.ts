@@ -199,18 +199,25 @@ const RPM_INSTALLING: Record<string, ReadonlySet<string>> = {
   zypper: new Set(['install', 'in', 'update', 'up', 'dist-upgrade', 'dup', 'patch', 'source-install', 'si']),
 };
 
-/** The manager (`yum`, `dnf`, `microdnf`, `zypper`) and subcommand of an RPM-family command, or null. */
-export function rpmSubcommand(cmd: Command): { tool: string; name: string } | null {
+/** The manager (`yum`, `dnf`, `microdnf`, `zypper`), subcommand and its word of an RPM-family command, or null. */
+export function rpmSubcommand(cmd: Command): { tool: string; name: string; word: Word } | null {
   const tool = basename(cmd.name);
   if (!(tool in RPM_INSTALLING)) return null;
   const word = subcommandWord(cmd.args, RPM_VALUE_OPTIONS);
-  return word ? { tool, name: word.value! } : null;
+  return word ? { tool, name: word.value!, word } : null;
 }
 
 /** The manager a command installs packages with, among yum, dnf, microdnf and zypper; or null. */
 export function rpmInstallTool(cmd: Command): string | null {
   const sub = rpmSubcommand(cmd);
   return sub && RPM_INSTALLING[sub.tool]!.has(sub.name) ? sub.tool : null;
+}
+
+/** The dnf/microdnf command sets install_weak_deps itself: `--setopt=install_weak_deps=...` or `--setopt install_weak_deps=...`. */
+export function rpmDecidesWeakDeps(cmd: Command): boolean {
+  const args = argValues(cmd);
+  const setopts = args.flatMap((a, i) => (a === null ? [] : a.startsWith('--setopt=') ? [a.slice('--setopt='.length)] : args[i - 1] === '--setopt' ? [a] : []));
+  return setopts.some((option) => option.startsWith('install_weak_deps='));
 }
 
 /** The command cleans an RPM-family cache: `yum clean all`, `zypper cc`, `rm -rf /var/cache/dnf`. */
