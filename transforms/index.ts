@@ -13,6 +13,7 @@ import { aptListsCleanup } from './apt-lists-cleanup.js';
 import { apkNoCache } from './apk-no-cache.js';
 import { yumDnfZypperClean } from './yum-dnf-zypper-clean.js';
 import { npmYarnCacheClean } from './npm-yarn-cache-clean.js';
+import { gemNoDocument } from './gem-no-document.js';
 import { npmCi } from './npm-ci.js';
 import { mergeRuns } from './merge-runs.js';
 import { reorderForCache } from './reorder-for-cache.js';
@@ -40,5 +41,6 @@ export const builtinTransforms: readonly Transform[] = [
   pipNoCacheDir,
   npmCi,
   npmYarnCacheClean,
+  gemNoDocument,
   execFormCmd,
 ];

@@ -1,13 +1,12 @@
 // npm-yarn-cache-clean: npm and yarn keep every downloaded tarball in their cache (~/.npm, yarn's cache folder),
 // inside the layer, where nothing uses it again. `npm cache clean --force` / `yarn cache clean` at the end of the
-// RUN that installs keeps the layer to what was installed. `gem install` gets `--no-document`: generating
-// rdoc/ri pages takes time and space that an image never uses.
+// RUN that installs keeps the layer to what was installed.
 // Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans.
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
-import type { Change, Edit, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { Change, Skip, Transform, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
-import { cacheMountHolds, cleansNodeCache, gemDecidesDocs, gemInstallWord, isNpmInstall, isYarnInstall } from '../src/tools/packages.js';
+import { cacheMountHolds, cleansNodeCache, isNpmInstall, isYarnInstall } from '../src/tools/packages.js';
 import { appendToRun } from '../src/engine/run-edits.js';
 import { readableScript } from '../src/tools/commands.js';
 
@@ -24,7 +23,7 @@ function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string
 
 export const npmYarnCacheClean: Transform = {
   id: 'npm-yarn-cache-clean',
-  summary: 'clean the npm/yarn cache after installs and add --no-document to gem install',
+  summary: 'clean the npm/yarn cache after installs',
   safety: 'safe',
   apply(doc, ctx) {
     const changes: Change[] = [];
@@ -32,18 +31,9 @@ export const npmYarnCacheClean: Transform = {
     for (const run of doc.instructions()) {
       if (run.getKeyword() !== 'RUN') continue;
       const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\b(npm|yarn|gem)\s/, skips);
+      const script = readableScript(doc, run, /\b(npm|yarn)\s/, skips);
       if (!script) continue;
       const commands = script.commands();
-      const edits: Edit[] = [];
-      const messages: string[] = [];
-      for (const cmd of commands) {
-        const gem = gemInstallWord(cmd);
-        if (!gem || gemDecidesDocs(cmd)) continue;
-        const at = script.toDoc(gem.end);
-        edits.push({ start: at, end: at, text: ' --no-document' });
-        messages.push('add --no-document to gem install');
-      }
       const cleaned = commands.some(cleansNodeCache);
       const cleanUps: string[] = [];
       if (!cleaned && commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push('npm cache clean --force');
@@ -52,15 +42,10 @@ export const npmYarnCacheClean: Transform = {
         if (risk) skips.push({ line, reason: `yarn's cache is left in place: ${risk}` });
         else cleanUps.push('yarn cache clean');
       }
-      if (cleanUps.length) {
-        const edit = appendToRun(doc, run, cleanUps.join(' && '));
-        if ('refuse' in edit) skips.push({ line, reason: `${edit.refuse}, so the package cache is left in place` });
-        else {
-          edits.push(edit);
-          messages.push(`add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`);
-        }
-      }
-      if (edits.length) changes.push({ message: [...new Set(messages)].join('; '), line, edits });
+      if (!cleanUps.length) continue;
+      const edit = appendToRun(doc, run, cleanUps.join(' && '));
+      if ('refuse' in edit) skips.push({ line, reason: `${edit.refuse}, so the package cache is left in place` });
+      else changes.push({ message: `add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`, line, edits: [edit] });
     }
     return { changes, skips };
   },
