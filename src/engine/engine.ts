@@ -1,12 +1,13 @@
 // The engine: runs transforms over a Dockerfile's text until nothing changes. Pure: no file system access.
 import { Document } from './document.js';
-import { applyEdits, mapBack } from './edits.js';
+import { applyEdits, editsOverlap, mapBack } from './edits.js';
 import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { checkTransformResult } from './transform-result.js';
 import { builtinTransforms } from '../../transforms/index.js';
 import type {
   AppliedChange,
+  Change,
   Edit,
   FileWrite,
   OptimizeOptions,
@@ -89,7 +90,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
           throw new TransformError(transform.id, error);
         }
         for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
-        const applied = [];
+        const applied: { change: Change; report: AppliedChange }[] = [];
         for (const change of result.changes) {
           const refusedWrite = change.files?.map((f) => ({ path: f.path, why: context?.refusal?.(f.path) })).find((f) => f.why);
           if (refusedWrite) {
@@ -99,7 +100,8 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
           const safety = change.safety ?? transform.safety;
           const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
           if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
-          else applied.push({ change, report });
+          // A change that overlaps one applied before it waits for the next pass, which reads the text anew (as ESLint's fixer does).
+          else if (!applied.some((a) => editsOverlap(a.change.edits, change.edits))) applied.push({ change, report });
         }
         if (!applied.length) continue;
         const edits = applied.flatMap((a) => a.change.edits);
