@@ -2,29 +2,23 @@
 // with `DEBIAN_FRONTEND=noninteractive` alone, still stops at the question). `-y` right after the subcommand
 // makes the answer explicit. Nothing to refuse: an apt command that already assumes yes (`-y`, `--yes`, `-qq`,
 // `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
-import type { Change, Skip, Transform } from '../src/engine/types.js';
-import { aptAssumesYes, aptPromptingSubcommand } from '../src/tools/packages.js';
-import { readableScript } from '../src/tools/commands.js';
+import type { Transform } from '../src/engine/types.js';
+import type { Command } from '../src/engine/shell.js';
+import { aptAssumesYes, aptPromptingSubcommand } from '../src/tools/vocabulary/apt.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+import { insertAfter } from '../src/engine/run-edits.js';
+
+const prompts = (cmd: Command): boolean => aptPromptingSubcommand(cmd) !== null;
 
 export const aptGetYes: Transform = {
   id: 'apt-get-yes',
   summary: 'add -y to apt-get install/upgrade/remove, since a build cannot answer the prompt',
   safety: 'safe',
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\bapt(-get)?\s/, skips);
-      if (!script) continue;
+  apply: (doc) =>
+    eachReadableRun(doc, prompts, (_run, script, findings) => {
       for (const cmd of script.commands()) {
         const sub = aptPromptingSubcommand(cmd);
-        if (!sub || aptAssumesYes(cmd)) continue;
-        const at = script.toDoc(sub.end);
-        changes.push({ message: `add -y to \`${cmd.name} ${sub.value}\``, line, edits: [{ start: at, end: at, text: ' -y' }] });
+        if (sub && !aptAssumesYes(cmd)) findings.change(`add -y to \`${cmd.name} ${sub.value}\``, [insertAfter(script, sub, '-y')]);
       }
-    }
-    return { changes, skips };
-  },
+    }),
 };

@@ -3,31 +3,24 @@
 // Leaves alone a `gem install` that already decides about documentation (`--no-document`, `-N`, `--document`,
 // `--no-rdoc`, `--no-ri`, ...), and reports a RUN that mentions gem but cannot be read (it does not parse, or
 // feeds gem's command line in a heredoc to a command that is not a shell).
-import type { Change, Skip, Transform } from '../src/engine/types.js';
-import { gemDecidesDocs, gemInstallWord } from '../src/tools/packages.js';
-import { readableScript } from '../src/tools/commands.js';
+import type { Transform } from '../src/engine/types.js';
+import type { Command } from '../src/engine/shell.js';
+import { gemDecidesDocs, gemInstallWord } from '../src/tools/vocabulary/gem.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+import { insertAfter } from '../src/engine/run-edits.js';
 
 const FLAG = '--no-document';
+const installs = (cmd: Command): boolean => gemInstallWord(cmd) !== null;
 
 export const gemNoDocument: Transform = {
   id: 'gem-no-document',
   summary: 'add --no-document to gem install, so no rdoc/ri pages are built into the image',
   safety: 'safe',
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\bgem\s/, skips);
-      if (!script) continue;
+  apply: (doc) =>
+    eachReadableRun(doc, installs, (_run, script, findings) => {
       for (const cmd of script.commands()) {
         const install = gemInstallWord(cmd);
-        if (!install || gemDecidesDocs(cmd)) continue;
-        const at = script.toDoc(install.end);
-        changes.push({ message: `add ${FLAG} to gem install`, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
+        if (install && !gemDecidesDocs(cmd)) findings.change(`add ${FLAG} to gem install`, [insertAfter(script, install, FLAG)]);
       }
-    }
-    return { changes, skips };
-  },
+    }),
 };

@@ -5,7 +5,7 @@
 // update or the install RUN is a heredoc (or the install is exec form).
 import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
-import { isAptFetch, isAptUpdate } from '../src/tools/commands.js';
+import { isAptFetch, isAptUpdate } from '../src/tools/vocabulary/apt.js';
 import { runComments } from '../src/engine/run-edits.js';
 import { losesFailureOfPrefix } from '../src/engine/shell.js';
 

@@ -4,11 +4,16 @@
 // Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans.
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
-import type { Change, Skip, Transform, BuildContext } from '../src/engine/types.js';
+import type { Transform, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
-import { cacheMountHolds, cleansNodeCache, isNpmInstall, isYarnInstall } from '../src/tools/packages.js';
+import type { Command } from '../src/engine/shell.js';
+import { cacheMountHolds, cleansNodeCache } from '../src/tools/packages.js';
+import { isNpmInstall, npm } from '../src/tools/vocabulary/npm.js';
+import { isYarnInstall, yarn } from '../src/tools/vocabulary/yarn.js';
 import { appendToRun } from '../src/engine/run-edits.js';
-import { readableScript } from '../src/tools/commands.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+
+const installs = (cmd: Command): boolean => isNpmInstall(cmd) || isYarnInstall(cmd);
 
 /** Why yarn's cache may be more than a cache here, or null when it is Yarn 1's plain download cache. */
 function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string | null {
@@ -25,28 +30,20 @@ export const npmYarnCacheClean: Transform = {
   id: 'npm-yarn-cache-clean',
   summary: 'clean the npm/yarn cache after installs',
   safety: 'safe',
-  apply(doc, ctx) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\b(npm|yarn)\s/, skips);
-      if (!script) continue;
+  apply: (doc, ctx) =>
+    eachReadableRun(doc, installs, (run, script, findings) => {
       const commands = script.commands();
-      const cleaned = commands.some(cleansNodeCache);
+      if (commands.some(cleansNodeCache)) return;
       const cleanUps: string[] = [];
-      if (!cleaned && commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push('npm cache clean --force');
-      if (!cleaned && commands.some(isYarnInstall) && !cacheMountHolds(doc, run, 'yarn')) {
+      if (commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push(npm.cleanup!);
+      if (commands.some(isYarnInstall) && !cacheMountHolds(doc, run, 'yarn')) {
         const risk = yarnBerryRisk(doc, ctx.context);
-        if (risk) skips.push({ line, reason: `yarn's cache is left in place: ${risk}` });
-        else cleanUps.push('yarn cache clean');
+        if (risk) findings.skip(`yarn's cache is left in place: ${risk}`);
+        else cleanUps.push(yarn.cleanup!);
       }
-      if (!cleanUps.length) continue;
+      if (!cleanUps.length) return;
       const edit = appendToRun(doc, run, cleanUps.join(' && '));
-      if ('refuse' in edit) skips.push({ line, reason: `${edit.refuse}, so the package cache is left in place` });
-      else changes.push({ message: `add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`, line, edits: [edit] });
-    }
-    return { changes, skips };
-  },
+      if ('refuse' in edit) findings.skip(`${edit.refuse}, so the package cache is left in place`);
+      else findings.change(`add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`, [edit]);
+    }),
 };

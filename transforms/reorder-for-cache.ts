@@ -12,12 +12,12 @@
 import path from 'node:path';
 import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
-import { aptSubcommand } from '../src/tools/commands.js';
-import { apkSubcommand, rpmSubcommand } from '../src/tools/packages.js';
-import type { Command } from '../src/engine/shell.js';
+import { osPackageSubcommand } from '../src/tools/vocabulary/index.js';
+import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
+import { isWithin } from '../src/tools/sources.js';
 
-/** Folders an OS package may write: an application copy into them could collide with a package's files. */
-const SYSTEM_PATHS = /^\/($|(etc|usr|var|lib|lib32|lib64|libx32|bin|sbin|opt|boot|run|proc|sys|dev)(\/|$))/;
+/** An application copy to `target` could collide with a package's files: it is in (or holds) a folder OS packages write. */
+const mayHoldPackageFiles = (target: string): boolean => OS_PACKAGE_EFFECTS.writes.some((w) => isWithin(target, w) || isWithin(w, target));
 /** Application folders under the system paths that packages leave alone. */
 const APPLICATION_PATHS = /^\/usr\/(local\/)?src\/[^/]+/;
 /** Instructions an OS package RUN may jump over when their paths allow. */
@@ -28,9 +28,6 @@ function copiesFromContext(doc: Document, ins: Instruction): boolean {
   const copy = doc.copyArgs(ins);
   return !!copy && doc.flag(ins, 'from') === undefined && copy.sources.some((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s));
 }
-
-/** The OS package manager's subcommand word of a command (apt, apk, yum, dnf, zypper), or null. */
-const osPackageManager = (cmd: Command) => aptSubcommand(cmd) ?? apkSubcommand(cmd) ?? rpmSubcommand(cmd);
 
 /** Every command of the RUN manages OS packages by name (or removes their caches), reading no local file. */
 function isOsPackageRun(doc: Document, run: Instruction): boolean {
@@ -44,7 +41,7 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
       const words = cmd.args.map((a) => a.value);
       if (cmd.name === 'rm') return cmd.args.every((a) => /^(-[rf]+|\/var\/(lib\/apt\/lists|cache\/(apt|apk|yum|dnf|zypp))\/?\*?)$/.test(a.value ?? a.text));
       if (cmd.name === 'set' || cmd.name === 'true') return true;
-      return !!osPackageManager(cmd) && words.every((w) => w !== null && !/^(\.|\/)|\.(deb|rpm|apk)$/.test(w));
+      return !!osPackageSubcommand(cmd) && words.every((w) => w !== null && !/^(\.|\/)|\.(deb|rpm|apk)$/.test(w));
     }) &&
     [...script.commands()].every((c) => [...c.assignments.keys()].every((k) => k === 'DEBIAN_FRONTEND'))
   );
@@ -53,7 +50,7 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
 /** Some command of the RUN is an OS package manager (apt, apk, yum, dnf, zypper). */
 function managesOsPackages(doc: Document, run: Instruction): boolean {
   const script = doc.runScript(run);
-  return !!script && !script.hasError && script.commands().some(osPackageManager);
+  return !!script && !script.hasError && script.commands().some((c) => osPackageSubcommand(c) !== null);
 }
 
 /** Names an ENV or ARG sets. */
@@ -77,7 +74,7 @@ function copiesIntoApplicationFolder(doc: Document, ins: Instruction): boolean {
   if (!copy || workdir === null || dest === null) return false;
   const target = path.posix.resolve(workdir, dest);
   if (target.startsWith(IMAGE_WORKDIR)) return false;
-  return !SYSTEM_PATHS.test(target) || APPLICATION_PATHS.test(target);
+  return !mayHoldPackageFiles(target) || APPLICATION_PATHS.test(target);
 }
 
 /** The first step between that `ins` may depend on (or that may depend on it), with why; null when none. */
