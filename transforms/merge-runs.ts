@@ -8,7 +8,8 @@
 // Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
 // manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
-import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { Edit, Transform } from '../src/engine/types.js';
+import { eachStage } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { argValues } from '../src/tools/commands.js';
 import { matchInstall } from '../src/tools/installs.js';
@@ -55,14 +56,12 @@ export const mergeRuns: Transform = {
   id: 'merge-runs',
   summary: 'merge consecutive RUNs into one layer (unsafe: changes what re-runs on an edit)',
   safety: 'unsafe',
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const stage of doc.stages()) {
+  apply: (doc) =>
+    eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
       let group: { line: number; edits: Edit[]; count: number } | null = null;
       const close = () => {
-        if (group && group.edits.length) changes.push({ message: `merge ${group.count} consecutive RUNs into one`, line: group.line, edits: group.edits });
+        if (group && group.edits.length) findings.change(`merge ${group.count} consecutive RUNs into one`, group.edits, group.line);
         group = null;
       };
       for (let i = 0; i + 1 < list.length; i++) {
@@ -73,7 +72,7 @@ export const mergeRuns: Transform = {
         }
         const edit = mergeable(doc, a) && mergeable(doc, b) ? join(doc, a, b) : null;
         if (!edit || 'refuse' in edit) {
-          if (edit) skips.push({ line: b.getRange().start.line, reason: `not merged with the RUN before: ${edit.refuse}` });
+          if (edit) findings.skip(`not merged with the RUN before: ${edit.refuse}`, b.getRange().start.line);
           close();
           continue;
         }
@@ -82,7 +81,5 @@ export const mergeRuns: Transform = {
         group.count++;
       }
       close();
-    }
-    return { changes, skips };
-  },
+    }),
 };

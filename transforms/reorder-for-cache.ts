@@ -10,7 +10,8 @@
 // - an ENV or ARG moves only when no RUN lies between, no step between mentions its variables or sets them again;
 // - a LABEL or EXPOSE moves when no step between sets a variable its value uses.
 import path from 'node:path';
-import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
+import type { Edit, Transform } from '../src/engine/types.js';
+import { eachStage } from '../src/engine/iterate.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
 import { osPackageSubcommand } from '../src/tools/vocabulary/index.js';
 import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
@@ -113,38 +114,34 @@ export const reorderForCache: Transform = {
   id: 'reorder-for-cache',
   summary: 'move OS package installs, ENV, ARG, LABEL and EXPOSE above the first source COPY (unsafe: reorders)',
   safety: 'unsafe',
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const stage of doc.stages()) {
+  apply: (doc) =>
+    eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
       const first = list.findIndex((ins) => copiesFromContext(doc, ins));
-      if (first < 0) continue;
+      if (first < 0) return;
       const copy = list[first]!;
       const moved: Instruction[] = [];
       for (let k = first + 1; k < list.length; k++) {
         const ins = list[k]!;
         if (ins.getKeyword() === 'RUN' && doc.hasHeredoc(ins) && managesOsPackages(doc, ins)) {
-          skips.push({ line: ins.getRange().start.line, reason: `${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved` });
+          findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved`, ins.getRange().start.line);
           continue;
         }
         if (!MOVABLE.has(ins.getKeyword()) || (ins.getKeyword() === 'RUN' && !isOsPackageRun(doc, ins))) continue;
         const between = list.slice(first, k).filter((i) => !moved.includes(i));
         const stop = blocker(doc, ins, between);
         if (stop) {
-          skips.push({ line: ins.getRange().start.line, reason: `${doc.quote(ins)} stays below ${doc.quote(copy)}: ${doc.quote(stop.ins)} ${stop.why}` });
+          findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: ${doc.quote(stop.ins)} ${stop.why}`, ins.getRange().start.line);
           continue;
         }
         moved.push(ins);
       }
-      if (!moved.length) continue;
+      if (!moved.length) return;
       const at = blockStart(doc, copy);
       const eol = doc.eolAt(copy.getRange().start.line);
       const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
       const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
       edits.unshift({ start: at, end: at, text });
-      changes.push({ message: `move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, line: copy.getRange().start.line, edits });
-    }
-    return { changes, skips };
-  },
+      findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line);
+    }),
 };

@@ -1,6 +1,6 @@
 // The loop every transform would otherwise repeat: each instruction of one kind, with the changes and skips the
 // rule finds there collected, so that a transform holds only its rule.
-import type { Document, Instruction } from './document.js';
+import type { Document, Instruction, Stage } from './document.js';
 import type { Change, Edit, Skip, TransformResult } from './types.js';
 
 /** What a rule finds: changes and skips, on the line of the instruction it looks at unless told another. */
@@ -23,12 +23,23 @@ export class Findings {
   }
 }
 
-/** Runs `visit` on each instruction with `keyword` (`RUN`, `ADD`, ...), with `findings.line` on its line. */
-export function eachInstruction(doc: Document, keyword: string, visit: (ins: Instruction, findings: Findings) => void, findings = new Findings()): TransformResult {
+/** Runs `visit` on each instruction with one of `keywords` (`RUN`, `ADD`, ...), with `findings.line` on its line. */
+export function eachInstruction(doc: Document, keywords: string | readonly string[], visit: (ins: Instruction, findings: Findings) => void, findings = new Findings()): TransformResult {
+  const wanted = typeof keywords === 'string' ? [keywords] : keywords;
   for (const ins of doc.instructions()) {
-    if (ins.getKeyword() !== keyword) continue;
+    if (!wanted.includes(ins.getKeyword())) continue;
     findings.line = ins.getRange().start.line;
     visit(ins, findings);
+  }
+  return findings.result();
+}
+
+/** Runs `visit` on each stage, with `findings.line` on its FROM. */
+export function eachStage(doc: Document, visit: (stage: Stage, findings: Findings) => void): TransformResult {
+  const findings = new Findings();
+  for (const stage of doc.stages()) {
+    findings.line = stage.from.getRange().start.line;
+    visit(stage, findings);
   }
   return findings.result();
 }
