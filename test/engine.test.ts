@@ -39,6 +39,26 @@ describe('the engine', () => {
     expect(() => optimize('FROM a\n', { transforms: [grow] })).toThrow(`transforms did not settle after ${MAX_PASSES} passes (still changing: grow)`);
     expect(grow.calls).toBe(MAX_PASSES);
   });
+
+  it('applies the first of two changes of one transform that overlap, and the other on the next pass, as on the text it then sees', () => {
+    // Each change wraps the line of the RUN in brackets: the two overlap, so a pass applies only the first.
+    const wrap = counted('wrap', (doc) => {
+      const start = doc.text.indexOf('RUN');
+      const end = doc.text.indexOf('\n', start);
+      const depth = doc.text.split('[').length - 1;
+      const changes = depth >= 2 ? [] : ['one', 'two'].map((message) => ({ message, line: 1, edits: [{ start, end, text: `[${doc.text.slice(start, end)}]` }] }));
+      return { changes, skips: [] };
+    });
+    const r = optimize('FROM a\nRUN b\n', { transforms: [wrap] });
+    expect(r.text).toBe('FROM a\n[[RUN b]]\n');
+    expect(r.changes.map((c) => c.message)).toEqual(['one', 'one']);
+    expect(wrap.calls).toBe(3);
+  });
+
+  it('reports overlapping edits within one change as an error naming the transform', () => {
+    const clash = counted('clash', () => ({ changes: [{ message: 'm', line: 1, edits: [{ start: 0, end: 4, text: 'x' }, { start: 2, end: 5, text: 'y' }] }], skips: [] }));
+    expect(() => optimize('FROM a\n', { transforms: [clash] })).toThrow('transform clash failed: transform clash returned overlapping edits [0,4) and [2,5)');
+  });
 });
 
 describe('what a transform returns', () => {

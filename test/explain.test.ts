@@ -126,6 +126,12 @@ describe('cache simulation: hand-worked cases', () => {
     expect(sim.stages[2]!.built).toBe(false);
     expect([12, 13, 14].map(status)).toEqual(['reruns', 'cached', 'reruns']);
   });
+
+  it('an OS package step is expensive for every subcommand that installs, as the tool vocabulary lists them', () => {
+    const dockerfile = 'FROM fedora:40\nRUN dnf distro-sync -y\nRUN yum reinstall -y git\nRUN zypper dup -y\nRUN xx-apk add gcc\nRUN dnf makecache\nRUN apt-get -t bookworm-backports install -y curl\n';
+    const sim = simulateCache(new Document(dockerfile), memoryContext({ 'main.c': '' }), ['main.c']);
+    expect(sim.stages[0]!.steps.map((s) => s.expensive)).toEqual(['OS packages (dnf)', 'OS packages (yum)', 'OS packages (zypper)', 'OS packages (xx-apk)', undefined, 'OS packages (apt-get)']);
+  });
 });
 
 describe('dockmod explain', () => {

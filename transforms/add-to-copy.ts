@@ -5,7 +5,8 @@
 // Refuses URLs and git sources, files that are or may be archives (by their bytes; see src/contexts/archives.ts), sources
 // missing from the context or unreadable, every file source when the context is unknown, sources with variables,
 // heredocs, and ADD-only flags (--checksum, --keep-git-dir, --unpack).
-import type { BuiltinTransform, Change, Skip, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
+import { eachInstruction } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { archiveRisk } from '../src/contexts/archives.js';
 import { contextFiles, contextPath, isWildcard, wildcardEntry } from '../src/contexts/context-files.js';
@@ -60,26 +61,20 @@ export const addToCopy: BuiltinTransform = {
   safety: 'safe',
   docs: 'docs/transforms/add-to-copy.md',
   trigger: { instructions: ['ADD'] },
-  apply(doc, ctx) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const ins of doc.instructions()) {
-      if (ins.getKeyword() !== 'ADD') continue;
-      const line = ins.getRange().start.line;
+  apply: (doc, ctx) =>
+    eachInstruction(doc, 'ADD', (ins, findings) => {
       if (doc.hasHeredoc(ins)) {
-        skips.push({ line, reason: 'ADD stays: its source is a heredoc, which is left as written' });
-        continue;
+        findings.skip('ADD stays: its source is a heredoc, which is left as written');
+        return;
       }
       const why = refusal(doc, ins, ctx.context);
       if (why) {
-        skips.push({ line, reason: `ADD stays: ${why}` });
-        continue;
+        findings.skip(`ADD stays: ${why}`);
+        return;
       }
       const range = ins.getInstructionRange();
       const written = ins.getInstruction();
       const keyword = written === written.toLowerCase() ? 'copy' : 'COPY';
-      changes.push({ message: `use COPY for ${doc.quote(ins)}`, line, edits: [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: keyword }] });
-    }
-    return { changes, skips };
-  },
+      findings.change(`use COPY for ${doc.quote(ins)}`, [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: keyword }]);
+    }),
 };

@@ -3,12 +3,13 @@
 // `rm -rf /var/cache/apk/*` after it pointless: both steps are dropped from the RUN's `&&` chain.
 // Leaves alone a RUN whose cache mount holds apk's cache. Keeps the `apk update` when something else in the RUN
 // (`apk upgrade`) or a later RUN needs its index, or when it is not a step of a plain `&&` chain (reported).
-import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
+import type { Edit, Skip, BuiltinTransform } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { ShellScript } from '../src/engine/shell.js';
-import { apkSubcommand, apkUsesNoCache, cacheMountHolds, isApkAdd, isApkUpdate, laterRunNeedsApkIndex, removesApkCache } from '../src/tools/packages.js';
-import { removeCommands } from '../src/engine/run-edits.js';
-import { readableScript } from '../src/tools/commands.js';
+import { cacheMountHolds, laterRunNeedsApkIndex } from '../src/tools/packages.js';
+import { apkSubcommand, apkUsesNoCache, isApkAdd, isApkUpdate, removesApkCache } from '../src/tools/vocabulary/apk.js';
+import { insertAfter, removeCommands } from '../src/engine/run-edits.js';
+import { eachReadableRun } from '../src/tools/commands.js';
 
 const FLAG = '--no-cache';
 
@@ -41,25 +42,19 @@ export const apkNoCache: BuiltinTransform = {
   imageDifferences: { paths: ['/var/cache/apk/**'] },
   docs: 'docs/transforms/apk-no-cache.md',
   trigger: { instructions: ['RUN'], tools: ['apk'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN' || cacheMountHolds(doc, run, 'apk')) continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\bapk\s/, skips);
-      if (!script) continue;
-      const adds = script.commands().filter((c) => isApkAdd(c) && !apkUsesNoCache(c));
-      const edits: Edit[] = adds.map((c) => {
-        const at = script.toDoc(apkSubcommand(c)!.word.end);
-        return { start: at, end: at, text: ` ${FLAG}` };
-      });
-      if (!script.commands().some(isApkAdd)) continue;
-      const dropped = dropUselessSteps(doc, run, script, skips);
-      if (!edits.length && !dropped.length) continue;
-      const parts = [adds.length ? `add ${FLAG} to apk add` : '', dropped.length ? 'drop the apk update / cache removal it makes useless' : ''];
-      changes.push({ message: parts.filter(Boolean).join(' and '), line, edits: [...edits, ...dropped] });
-    }
-    return { changes, skips };
-  },
+  apply: (doc) =>
+    eachReadableRun(
+      doc,
+      isApkAdd,
+      (run, script, findings) => {
+        if (!script.commands().some(isApkAdd)) return;
+        const adds = script.commands().filter((c) => isApkAdd(c) && !apkUsesNoCache(c));
+        const edits: Edit[] = adds.map((c) => insertAfter(script, apkSubcommand(c)!.word, FLAG));
+        const dropped = dropUselessSteps(doc, run, script, findings.skips);
+        if (!edits.length && !dropped.length) return;
+        const parts = [adds.length ? `add ${FLAG} to apk add` : '', dropped.length ? 'drop the apk update / cache removal it makes useless' : ''];
+        findings.change(parts.filter(Boolean).join(' and '), [...edits, ...dropped]);
+      },
+      (run) => cacheMountHolds(doc, run, 'apk'),
+    ),
 };

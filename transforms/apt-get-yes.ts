@@ -2,9 +2,13 @@
 // with `DEBIAN_FRONTEND=noninteractive` alone, still stops at the question). `-y` right after the subcommand
 // makes the answer explicit. Nothing to refuse: an apt command that already assumes yes (`-y`, `--yes`, `-qq`,
 // `-o APT::Get::Assume-Yes=true`) is left alone, and a RUN that does not parse is reported.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
-import { aptAssumesYes, aptPromptingSubcommand } from '../src/tools/packages.js';
-import { readableScript } from '../src/tools/commands.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import type { Command } from '../src/engine/shell.js';
+import { aptAssumesYes, aptPromptingSubcommand } from '../src/tools/vocabulary/apt.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+import { insertAfter } from '../src/engine/run-edits.js';
+
+const prompts = (cmd: Command): boolean => aptPromptingSubcommand(cmd) !== null;
 
 export const aptGetYes: BuiltinTransform = {
   id: 'apt-get-yes',
@@ -12,21 +16,11 @@ export const aptGetYes: BuiltinTransform = {
   safety: 'safe',
   docs: 'docs/transforms/apt-get-yes.md',
   trigger: { instructions: ['RUN'], tools: ['apt'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\bapt(-get)?\s/, skips);
-      if (!script) continue;
+  apply: (doc) =>
+    eachReadableRun(doc, prompts, (_run, script, findings) => {
       for (const cmd of script.commands()) {
         const sub = aptPromptingSubcommand(cmd);
-        if (!sub || aptAssumesYes(cmd)) continue;
-        const at = script.toDoc(sub.end);
-        changes.push({ message: `add -y to \`${cmd.name} ${sub.value}\``, line, edits: [{ start: at, end: at, text: ' -y' }] });
+        if (sub && !aptAssumesYes(cmd)) findings.change(`add -y to \`${cmd.name} ${sub.value}\``, [insertAfter(script, sub, '-y')]);
       }
-    }
-    return { changes, skips };
-  },
+    }),
 };

@@ -3,11 +3,14 @@
 // on a recommended package (a font, a CA bundle, a helper), so the image's contents change.
 // Leaves alone an install that already decides (`--no-install-recommends`, `--install-recommends`,
 // `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
-import { aptDecidesRecommends, aptInstallWord } from '../src/tools/packages.js';
-import { readableScript } from '../src/tools/commands.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import type { Command } from '../src/engine/shell.js';
+import { aptDecidesRecommends, aptInstallWord } from '../src/tools/vocabulary/apt.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+import { insertAfter } from '../src/engine/run-edits.js';
 
 const FLAG = '--no-install-recommends';
+const installs = (cmd: Command): boolean => aptInstallWord(cmd) !== null;
 
 export const aptNoInstallRecommends: BuiltinTransform = {
   id: 'apt-no-install-recommends',
@@ -17,26 +20,18 @@ export const aptNoInstallRecommends: BuiltinTransform = {
   docs: 'docs/transforms/apt-no-install-recommends.md',
   trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
     // apt.conf syntax (`APT::Install-Recommends "0";`), as written into /etc/apt/apt.conf.d by an earlier step.
     const configured = /APT::Install-Recommends\s+\\?["']/i.test(doc.text);
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\bapt(-get)?\s(.|\n)*\binstall\b/, skips);
-      if (!script) continue;
+    return eachReadableRun(doc, installs, (_run, script, findings) => {
       for (const cmd of script.commands()) {
         const install = aptInstallWord(cmd);
         if (!install || aptDecidesRecommends(cmd)) continue;
         if (configured) {
-          skips.push({ line, reason: 'the Dockerfile sets APT::Install-Recommends in apt\'s configuration, which decides instead' });
+          findings.skip('the Dockerfile sets APT::Install-Recommends in apt\'s configuration, which decides instead');
           break;
         }
-        const at = script.toDoc(install.end);
-        changes.push({ message: `add ${FLAG} to \`${cmd.name} install\``, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
+        findings.change(`add ${FLAG} to \`${cmd.name} install\``, [insertAfter(script, install, FLAG)]);
       }
-    }
-    return { changes, skips };
+    });
   },
 };

@@ -15,25 +15,17 @@
 import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
 import type { Document, Instruction, Stage } from '../src/engine/document.js';
 import type { ShellScript } from '../src/engine/shell.js';
-import { argValues, pipCacheDirOption, pipNoCacheDirGiven } from '../src/tools/commands.js';
-import {
-  TOOL_CACHES,
-  aptFetchNeedsEarlierLists,
-  cacheMountHolds,
-  cachingTool,
-  cleansAptLists,
-  cleansNodeCache,
-  descendantStages,
-  laterRunNeedsAptLists,
-  toolCacheFolders,
-  userAt,
-} from '../src/tools/packages.js';
+import { argValues } from '../src/tools/commands.js';
+import { pipCacheDirOption, pipNoCacheDirGiven } from '../src/tools/vocabulary/pip.js';
+import { aptFetchNeedsEarlierLists, cleansAptLists } from '../src/tools/vocabulary/apt.js';
+import { TOOL_CACHES, type ToolId } from '../src/tools/vocabulary/index.js';
+import { cacheMountHolds, cachingTool, cleansNodeCache, descendantStages, laterRunNeedsAptLists, toolCacheFolders, userAt } from '../src/tools/packages.js';
 import { addRunFlags } from '../src/engine/run-edits.js';
 
 const SYNTAX = '# syntax=docker/dockerfile:1';
 
 /** The RUN already keeps the tool's cache out of the image the other way. */
-function otherProfile(doc: Document, run: Instruction, script: ShellScript, tool: string): string | null {
+function otherProfile(doc: Document, run: Instruction, script: ShellScript, tool: ToolId): string | null {
   const commands = script.commands();
   switch (tool) {
     case 'pip':
@@ -82,10 +74,10 @@ function needsDockerCleanRemoved(doc: Document, run: Instruction, prepared: Set<
 }
 
 /** Tools a RUN fills a cache for, read from its commands. */
-function toolsOf(doc: Document, run: Instruction): string[] {
+function toolsOf(doc: Document, run: Instruction): ToolId[] {
   const script = doc.runScript(run);
   if (!script || script.hasError) return [];
-  return [...new Set(script.commands().map(cachingTool).filter((t): t is string => t !== null))];
+  return [...new Set(script.commands().map(cachingTool).filter((t) => t !== null))];
 }
 
 /** A COPY/ADD that writes into one of the cache folders. */
@@ -96,7 +88,7 @@ function intoCache(doc: Document, ins: Instruction, targets: string[]): boolean 
 }
 
 /** Why the tool's cache cannot be mounted on these RUNs of the stage, or null. */
-function sharedCacheRefusal(doc: Document, runs: Instruction[], tool: string): string | null {
+function sharedCacheRefusal(doc: Document, runs: Instruction[], tool: ToolId): string | null {
   const stage = doc.stageOf(runs[0]!)!;
   const cache = TOOL_CACHES[tool]!;
   const uses = (ins: Instruction) => ins.getKeyword() === 'RUN' && (toolsOf(doc, ins).includes(tool) || (doc.runScript(ins)?.hasError ?? true) && new RegExp(`\\b(${tool}|mvn|gradlew?)\\b`).test(doc.argumentsText(ins)));
@@ -168,7 +160,7 @@ export const buildkitCacheMounts: BuiltinTransform = {
       }
     }
     for (const [key, runs] of shared) {
-      const tool = key.slice(key.indexOf(':') + 1);
+      const tool = key.slice(key.indexOf(':') + 1) as ToolId;
       const why = sharedCacheRefusal(doc, runs, tool);
       if (!why) continue;
       for (const run of runs) {

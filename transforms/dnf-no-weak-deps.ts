@@ -7,25 +7,26 @@
 // is dnf cannot be told from it) and dnf5 (not read yet). Refuses an install after a step that writes dnf's
 // configuration (`install_weak_deps`, `/etc/dnf/`, `/etc/yum.conf`), which may decide instead, and a command with
 // a word known only at build time (`$DNF_OPTS`), which may set the option or hide the subcommand.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { Command, ShellScript } from '../src/engine/shell.js';
-import { rpmDecidesWeakDeps, rpmInstallTool, rpmSubcommand } from '../src/tools/packages.js';
-import { readableScript } from '../src/tools/commands.js';
+import { rpmDecidesWeakDeps, rpmInstall, rpmSubcommand } from '../src/tools/vocabulary/rpm.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+import { insertAfter } from '../src/engine/run-edits.js';
 
 /** The option that turns weak dependencies off, as each manager accepts it. */
 const WEAK_DEPS_OFF: Record<string, string> = { dnf: '--setopt=install_weak_deps=False', microdnf: '--setopt=install_weak_deps=0' };
-
-const MENTIONS = /\b(dnf|microdnf)\s[\s\S]*\b(install|groupinstall|localinstall|update|upgrade|reinstall|builddep|distro-sync)\b/;
 
 /** Text of a command or an instruction that sets or writes dnf's configuration. */
 const DNF_CONFIG = /install_weak_deps|\/etc\/dnf\/|\/etc\/yum\.conf\b/;
 
 const isManaged = (cmd: Command): boolean => cmd.name.replace(/^.*\//, '') in WEAK_DEPS_OFF;
+/** A dnf or microdnf command that installs, or may (its subcommand is known only at build time). */
+const mayInstall = (cmd: Command): boolean => isManaged(cmd) && (rpmInstall(cmd) !== null || cmd.args.some((a) => a.value === null));
 
 /** The commands of `script` that set dnf's configuration, other than an install's own --setopt (which sets it for that install only). */
 const configCommands = (script: ShellScript): Command[] =>
-  script.commands().filter((c) => !(isManaged(c) && rpmInstallTool(c)) && DNF_CONFIG.test(script.text.slice(c.start, c.end)));
+  script.commands().filter((c) => !(isManaged(c) && rpmInstall(c)) && DNF_CONFIG.test(script.text.slice(c.start, c.end)));
 
 /** The instruction writes dnf's configuration: a COPY/ADD into /etc/dnf, a RUN with a command that sets it. */
 function writesDnfConfig(doc: Document, ins: Instruction): boolean {
@@ -43,39 +44,31 @@ export const dnfNoWeakDeps: BuiltinTransform = {
   docs: 'docs/transforms/dnf-no-weak-deps.md',
   trigger: { instructions: ['RUN'], tools: ['dnf', 'microdnf'] },
   apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
     const instructions = doc.instructions();
-    instructions.forEach((run, index) => {
-      if (run.getKeyword() !== 'RUN') return;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, MENTIONS, skips);
-      if (!script) return;
-      const configured = instructions.slice(0, index).findLast((ins) => writesDnfConfig(doc, ins));
+    return eachReadableRun(doc, mayInstall, (run, script, findings) => {
+      const configured = instructions.slice(0, instructions.indexOf(run)).findLast((ins) => writesDnfConfig(doc, ins));
       const configuredHere = configCommands(script);
       for (const cmd of script.commands().filter(isManaged)) {
         const sub = rpmSubcommand(cmd);
         const dynamic = cmd.args.find((a) => a.value === null);
         if (dynamic && !sub) {
-          skips.push({ line, reason: `\`${dynamic.text}\` in \`${cmd.name}\` is known only at build time and may be the subcommand, so the command is left as it is` });
+          findings.skip(`\`${dynamic.text}\` in \`${cmd.name}\` is known only at build time and may be the subcommand, so the command is left as it is`);
           continue;
         }
-        if (dynamic && rpmInstallTool(cmd)) {
-          skips.push({ line, reason: `\`${dynamic.text}\` in \`${cmd.name} ${sub!.name}\` is known only at build time and may set install_weak_deps, so the command is left as it is` });
+        if (dynamic && rpmInstall(cmd)) {
+          findings.skip(`\`${dynamic.text}\` in \`${cmd.name} ${sub!.name}\` is known only at build time and may set install_weak_deps, so the command is left as it is`);
           continue;
         }
-        if (!sub || !rpmInstallTool(cmd) || rpmDecidesWeakDeps(cmd)) continue;
+        if (!sub || !rpmInstall(cmd) || rpmDecidesWeakDeps(cmd)) continue;
         const earlier = configuredHere.find((c) => c.start < cmd.start);
         if (earlier || configured) {
           const where = earlier ? `\`${script.text.slice(earlier.start, earlier.end)}\` in the same RUN` : doc.quote(configured!);
-          skips.push({ line, reason: `${where} writes dnf's configuration, which may set install_weak_deps, so \`${cmd.name} ${sub.name}\` is left as it is` });
+          findings.skip(`${where} writes dnf's configuration, which may set install_weak_deps, so \`${cmd.name} ${sub.name}\` is left as it is`);
           continue;
         }
-        const at = script.toDoc(sub.word.end);
         const option = WEAK_DEPS_OFF[sub.tool]!;
-        changes.push({ message: `add ${option} to \`${cmd.name} ${sub.name}\``, line, edits: [{ start: at, end: at, text: ` ${option}` }] });
+        findings.change(`add ${option} to \`${cmd.name} ${sub.name}\``, [insertAfter(script, sub.word, option)]);
       }
     });
-    return { changes, skips };
   },
 };

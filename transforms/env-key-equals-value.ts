@@ -4,7 +4,8 @@
 // whole, is put in double quotes.
 // Refuses a value of several words that holds quotes or the escape character (quoting would change it), and a
 // legacy ENV continued over several lines.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import { eachInstruction } from '../src/engine/iterate.js';
 
 type Property = { getName(): string; getAssignmentOperator(): string | null; getNameRange(): Range; getValueRange(): Range | null };
 type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -29,31 +30,26 @@ export const envKeyEqualsValue: BuiltinTransform = {
   safety: 'safe',
   docs: 'docs/transforms/env-key-equals-value.md',
   trigger: { instructions: ['ENV'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const ins of doc.instructions()) {
-      if (ins.getKeyword() !== 'ENV') continue;
+  apply: (doc) =>
+    eachInstruction(doc, 'ENV', (ins, findings) => {
       const props = (ins as unknown as { getProperties(): Property[] }).getProperties();
       const prop = props.length === 1 ? props[0]! : null;
       const valueRange = prop?.getValueRange();
-      if (!prop || prop.getAssignmentOperator() !== null || !valueRange) continue;
+      if (!prop || prop.getAssignmentOperator() !== null || !valueRange) return;
       const line = ins.getRange().start.line;
       if (valueRange.start.line !== valueRange.end.line || ins.getRange().end.line !== line) {
-        skips.push({ line, reason: 'the legacy ENV is continued over several lines' });
-        continue;
+        findings.skip('the legacy ENV is continued over several lines');
+        return;
       }
       const raw = doc.slice(valueRange);
       let value: string;
       if (isOneWord(raw, doc.escapeChar)) value = raw;
       else if (!/["']/.test(raw) && !raw.includes(doc.escapeChar)) value = `"${raw}"`;
       else {
-        skips.push({ line, reason: `the value \`${raw}\` mixes spaces with quotes or escapes, which quoting would change` });
-        continue;
+        findings.skip(`the value \`${raw}\` mixes spaces with quotes or escapes, which quoting would change`);
+        return;
       }
       const start = doc.offsetAt(prop.getNameRange().end);
-      changes.push({ message: `write \`ENV ${prop.getName()}=...\``, line, edits: [{ start, end: doc.offsetAt(valueRange.end), text: `=${value}` }] });
-    }
-    return { changes, skips };
-  },
+      findings.change(`write \`ENV ${prop.getName()}=...\``, [{ start, end: doc.offsetAt(valueRange.end), text: `=${value}` }]);
+    }),
 };

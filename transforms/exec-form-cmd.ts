@@ -7,7 +7,8 @@
 // words rather than as `sh -c` and a string. Refuses an ENTRYPOINT in a stage that sets CMD (a shell-form
 // ENTRYPOINT ignores CMD, an exec-form one appends it), a CMD in a stage with an ENTRYPOINT, a shell other than sh,
 // and instructions continued over several lines.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import { eachInstruction } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { ShellScript, wordValue } from '../src/engine/shell.js';
 import { runsPosixShell } from '../src/engine/run-edits.js';
@@ -43,17 +44,14 @@ export const execFormCmd: BuiltinTransform = {
   safety: 'unsafe',
   docs: 'docs/transforms/exec-form-cmd.md',
   trigger: { instructions: ['CMD', 'ENTRYPOINT'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const ins of doc.instructions()) {
+  apply: (doc) =>
+    eachInstruction(doc, ['CMD', 'ENTRYPOINT'], (ins, findings) => {
       const kw = ins.getKeyword();
-      if ((kw !== 'CMD' && kw !== 'ENTRYPOINT') || doc.execForm(ins)) continue;
+      if ((kw !== 'CMD' && kw !== 'ENTRYPOINT') || doc.execForm(ins)) return;
       const range = ins.getArgumentsRange();
-      if (!range) continue;
-      const line = ins.getRange().start.line;
+      if (!range) return;
       const text = doc.slice(range);
-      if (/^\s*\[/.test(text)) continue;
+      if (/^\s*\[/.test(text)) return;
       const argv = range.start.line === range.end.line ? plainArgv(text) : null;
       const other = partner(doc, ins);
       const reason = !argv
@@ -64,12 +62,10 @@ export const execFormCmd: BuiltinTransform = {
             ? `${doc.quote(other)} in the stage would combine with it differently`
             : null;
       if (reason) {
-        skips.push({ line, reason: `${kw} stays in shell form: ${reason}` });
-        continue;
+        findings.skip(`${kw} stays in shell form: ${reason}`);
+        return;
       }
       const json = `[${argv!.map((a) => JSON.stringify(a)).join(', ')}]`;
-      changes.push({ message: `write ${kw} in exec form`, line, edits: [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: json }] });
-    }
-    return { changes, skips };
-  },
+      findings.change(`write ${kw} in exec form`, [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: json }]);
+    }),
 };

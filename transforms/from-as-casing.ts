@@ -1,7 +1,8 @@
 // from-as-casing: `FROM image as name` mixes cases (BuildKit's FromAsCasing check): the `AS` keyword takes the case
 // of its FROM, so `FROM x as y` becomes `FROM x AS y` and `from x AS y` becomes `from x as y`. Nothing changes in
 // the build. A FROM keyword in mixed case (`From`) is left alone.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import { eachStage } from '../src/engine/iterate.js';
 
 export const fromAsCasing: BuiltinTransform = {
   id: 'from-as-casing',
@@ -9,24 +10,16 @@ export const fromAsCasing: BuiltinTransform = {
   safety: 'safe',
   docs: 'docs/transforms/from-as-casing.md',
   trigger: { instructions: ['FROM'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const stage of doc.stages()) {
+  apply: (doc) =>
+    eachStage(doc, (stage, findings) => {
       const from = stage.from;
       const args = from.getArguments();
       const keyword = from.getInstruction();
-      if (args.length !== 3 || args[1]!.getValue().toLowerCase() !== 'as') continue;
+      if (args.length !== 3 || args[1]!.getValue().toLowerCase() !== 'as') return;
       const want = keyword === keyword.toUpperCase() ? 'AS' : keyword === keyword.toLowerCase() ? 'as' : null;
       const written = args[1]!.getValue();
-      if (!want || written === want) continue;
+      if (!want || written === want) return;
       const range = args[1]!.getRange();
-      changes.push({
-        message: `write \`${written}\` as \`${want}\` to match \`${keyword}\``,
-        line: range.start.line,
-        edits: [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: want }],
-      });
-    }
-    return { changes, skips };
-  },
+      findings.change(`write \`${written}\` as \`${want}\` to match \`${keyword}\``, [{ start: doc.offsetAt(range.start), end: doc.offsetAt(range.end), text: want }], range.start.line);
+    }),
 };

@@ -15,6 +15,7 @@ import { apkNoCache } from './apk-no-cache.js';
 import { yumDnfZypperClean } from './yum-dnf-zypper-clean.js';
 import { dnfNoWeakDeps } from './dnf-no-weak-deps.js';
 import { npmYarnCacheClean } from './npm-yarn-cache-clean.js';
+import { gemNoDocument } from './gem-no-document.js';
 import { npmCi } from './npm-ci.js';
 import { mergeRuns } from './merge-runs.js';
 import { reorderForCache } from './reorder-for-cache.js';
@@ -43,5 +44,6 @@ export const builtinTransforms: readonly BuiltinTransform[] = [
   pipNoCacheDir,
   npmCi,
   npmYarnCacheClean,
+  gemNoDocument,
   execFormCmd,
 ];

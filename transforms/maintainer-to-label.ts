@@ -3,7 +3,8 @@
 // `LABEL maintainer="Jane <jane@x.org>"`, with `"`, `$` and the escape character escaped, since LABEL expands
 // variables and MAINTAINER does not. The image's `Author` field is no longer set; the label says the same.
 // Refuses a MAINTAINER continued over several lines.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import { eachInstruction } from '../src/engine/iterate.js';
 
 export const maintainerToLabel: BuiltinTransform = {
   id: 'maintainer-to-label',
@@ -11,27 +12,18 @@ export const maintainerToLabel: BuiltinTransform = {
   safety: 'safe',
   docs: 'docs/transforms/maintainer-to-label.md',
   trigger: { instructions: ['MAINTAINER'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const ins of doc.instructions()) {
-      if (ins.getKeyword() !== 'MAINTAINER') continue;
+  apply: (doc) =>
+    eachInstruction(doc, 'MAINTAINER', (ins, findings) => {
       const { start, end } = ins.getRange();
       if (start.line !== end.line) {
-        skips.push({ line: start.line, reason: 'the MAINTAINER is continued over several lines' });
-        continue;
+        findings.skip('the MAINTAINER is continued over several lines', start.line);
+        return;
       }
       const value = doc.argumentsText(ins).trim();
       const esc = doc.escapeChar;
       const quoted = value.replace(/["$]|\\|`/g, (c) => (c === '"' || c === '$' || c === esc ? `${esc}${c}` : c));
       const written = ins.getInstruction();
       const keyword = written === written.toLowerCase() ? 'label' : 'LABEL';
-      changes.push({
-        message: 'replace MAINTAINER with LABEL maintainer',
-        line: start.line,
-        edits: [{ start: doc.offsetAt(start), end: doc.offsetAt(end), text: `${keyword} maintainer="${quoted}"` }],
-      });
-    }
-    return { changes, skips };
-  },
+      findings.change('replace MAINTAINER with LABEL maintainer', [{ start: doc.offsetAt(start), end: doc.offsetAt(end), text: `${keyword} maintainer="${quoted}"` }]);
+    }),
 };

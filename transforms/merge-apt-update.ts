@@ -3,9 +3,10 @@
 // (or fails on vanished versions). Running the update in the same RUN as the install keeps them together.
 // Refuses when the two RUNs have different flags, when a RUN or COPY/ADD stands between them, or when the
 // update or the install RUN is a heredoc (or the install is exec form).
-import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
+import type { Edit, BuiltinTransform } from '../src/engine/types.js';
+import { eachStage } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
-import { isAptFetch, isAptUpdate } from '../src/tools/commands.js';
+import { isAptFetch, isAptUpdate } from '../src/tools/vocabulary/apt.js';
 import { runComments } from '../src/engine/run-edits.js';
 import { losesFailureOfPrefix } from '../src/engine/shell.js';
 
@@ -35,10 +36,8 @@ export const mergeAptUpdate: BuiltinTransform = {
   imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
   docs: 'docs/transforms/merge-apt-update.md',
   trigger: { instructions: ['RUN'], tools: ['apt'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const stage of doc.stages()) {
+  apply: (doc) =>
+    eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
       for (let i = 0; i < list.length; i++) {
         const update = list[i]!;
@@ -47,29 +46,29 @@ export const mergeAptUpdate: BuiltinTransform = {
         if (!lone) continue;
         const line = update.getRange().start.line;
         if ('refuse' in lone) {
-          skips.push({ line, reason: lone.refuse });
+          findings.skip(lone.refuse, line);
           continue;
         }
         const j = list.findIndex((ins, k) => k > i && !NEUTRAL.has(ins.getKeyword()));
         const next = j < 0 ? undefined : list[j]!;
         if (!next || next.getKeyword() !== 'RUN') {
           const what = next ? doc.quote(next) : 'the end of the stage';
-          skips.push({ line, reason: `the update is followed by ${what}, not by a RUN that installs with apt` });
+          findings.skip(`the update is followed by ${what}, not by a RUN that installs with apt`, line);
           continue;
         }
         const nextScript = doc.runScript(next);
         const nextCommands = nextScript && !nextScript.hasError ? nextScript.commands() : [];
         const fetchAt = nextCommands.findIndex(isAptFetch);
         if (fetchAt < 0) {
-          skips.push({ line, reason: `the next RUN, ${doc.quote(next)}, does not install with apt (or does not parse)` });
+          findings.skip(`the next RUN, ${doc.quote(next)}, does not install with apt (or does not parse)`, line);
           continue;
         }
         if (doc.flagsKey(update) !== doc.flagsKey(next)) {
-          skips.push({ line, reason: `the update and the install RUN, ${doc.quote(next)}, have different flags` });
+          findings.skip(`the update and the install RUN, ${doc.quote(next)}, have different flags`, line);
           continue;
         }
         if (doc.hasHeredoc(next)) {
-          skips.push({ line, reason: 'the install RUN is a heredoc' });
+          findings.skip('the install RUN is a heredoc', line);
           continue;
         }
         // Drop the update RUN; the comments it carried stay, each on its own line.
@@ -82,17 +81,15 @@ export const mergeAptUpdate: BuiltinTransform = {
         const updatesAlready = nextCommands.slice(0, fetchAt).some((c) => isAptUpdate(c) && steps.some((s) => s.startIndex === c.start && s.endIndex === c.end));
         const lost = updatesAlready ? null : losesFailureOfPrefix(nextScript!);
         if (lost) {
-          skips.push({ line, reason: `not merged into ${doc.quote(next)}, which would not stop at a failing update: ${lost}` });
+          findings.skip(`not merged into ${doc.quote(next)}, which would not stop at a failing update: ${lost}`, line);
           continue;
         }
         if (!updatesAlready) edits.push(prependToRun(doc, next, lone.text));
         const message = updatesAlready ? 'drop a lone apt-get update: the install RUN updates itself' : 'run apt-get update in the same RUN as the install';
-        changes.push({ message, line, edits });
+        findings.change(message, edits, line);
         i = j;
       }
-    }
-    return { changes, skips };
-  },
+    }),
 };
 
 /**

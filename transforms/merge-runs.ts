@@ -8,7 +8,8 @@
 // Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
 // manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
-import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
+import type { Edit, BuiltinTransform } from '../src/engine/types.js';
+import { eachStage } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { argValues } from '../src/tools/commands.js';
 import { matchInstall } from '../src/tools/installs.js';
@@ -57,14 +58,12 @@ export const mergeRuns: BuiltinTransform = {
   safety: 'unsafe',
   docs: 'docs/transforms/merge-runs.md',
   trigger: { instructions: ['RUN'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const stage of doc.stages()) {
+  apply: (doc) =>
+    eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
       let group: { line: number; edits: Edit[]; count: number } | null = null;
       const close = () => {
-        if (group && group.edits.length) changes.push({ message: `merge ${group.count} consecutive RUNs into one`, line: group.line, edits: group.edits });
+        if (group && group.edits.length) findings.change(`merge ${group.count} consecutive RUNs into one`, group.edits, group.line);
         group = null;
       };
       for (let i = 0; i + 1 < list.length; i++) {
@@ -75,7 +74,7 @@ export const mergeRuns: BuiltinTransform = {
         }
         const edit = mergeable(doc, a) && mergeable(doc, b) ? join(doc, a, b) : null;
         if (!edit || 'refuse' in edit) {
-          if (edit) skips.push({ line: b.getRange().start.line, reason: `not merged with the RUN before: ${edit.refuse}` });
+          if (edit) findings.skip(`not merged with the RUN before: ${edit.refuse}`, b.getRange().start.line);
           close();
           continue;
         }
@@ -84,7 +83,5 @@ export const mergeRuns: BuiltinTransform = {
         group.count++;
       }
       close();
-    }
-    return { changes, skips };
-  },
+    }),
 };

@@ -5,13 +5,15 @@
 // both package.json and package-lock.json (or npm-shrinkwrap.json) from the build context. Refuses when the
 // context is unknown, the working directory cannot be resolved, or the install asks for no lockfile.
 import path from 'node:path';
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
-import { argValues, readableScript } from '../src/tools/commands.js';
-import { npmProjectInstallWord } from '../src/tools/packages.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import type { Command } from '../src/engine/shell.js';
+import { argValues, eachReadableRun } from '../src/tools/commands.js';
+import { npmProjectInstallWord } from '../src/tools/vocabulary/npm.js';
 import { contextFileAt } from '../src/contexts/context-files.js';
 import { runWorkingDirectory } from '../src/engine/run-edits.js';
 
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
+const projectInstall = (cmd: Command): boolean => npmProjectInstallWord(cmd) !== null;
 
 export const npmCi: BuiltinTransform = {
   id: 'npm-ci',
@@ -20,18 +22,12 @@ export const npmCi: BuiltinTransform = {
   imageDifferences: { paths: ['/**/package-lock.json'] },
   docs: 'docs/transforms/npm-ci.md',
   trigger: { instructions: ['RUN'], tools: ['npm'] },
-  apply(doc, ctx) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\bnpm\s+(install|i)\b/, skips);
-      if (!script) continue;
+  apply: (doc, ctx) =>
+    eachReadableRun(doc, projectInstall, (run, script, findings) => {
       for (const cmd of script.commands()) {
         const install = npmProjectInstallWord(cmd);
         if (!install) continue;
-        const refuse = (reason: string) => skips.push({ line, reason: `\`npm ${install.value}\` stays: ${reason}` });
+        const refuse = (reason: string) => findings.skip(`\`npm ${install.value}\` stays: ${reason}`);
         if (argValues(cmd).some((a) => a !== null && /^--(no-package-lock|package-lock=false|save|no-save)/.test(a))) {
           refuse('its options decide about the lockfile');
           continue;
@@ -57,9 +53,7 @@ export const npmCi: BuiltinTransform = {
           continue;
         }
         const start = script.toDoc(install.start);
-        changes.push({ message: `replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, line, edits: [{ start, end: script.toDoc(install.end), text: 'ci' }] });
+        findings.change(`replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, [{ start, end: script.toDoc(install.end), text: 'ci' }]);
       }
-    }
-    return { changes, skips };
-  },
+    }),
 };

@@ -1,15 +1,19 @@
 // npm-yarn-cache-clean: npm and yarn keep every downloaded tarball in their cache (~/.npm, yarn's cache folder),
 // inside the layer, where nothing uses it again. `npm cache clean --force` / `yarn cache clean` at the end of the
-// RUN that installs keeps the layer to what was installed. `gem install` gets `--no-document`: generating
-// rdoc/ri pages takes time and space that an image never uses.
+// RUN that installs keeps the layer to what was installed.
 // Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans.
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
-import type { BuiltinTransform, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
-import { cacheMountHolds, cleansNodeCache, gemDecidesDocs, gemInstallWord, isNpmInstall, isYarnInstall } from '../src/tools/packages.js';
+import type { Command } from '../src/engine/shell.js';
+import { cacheMountHolds, cleansNodeCache } from '../src/tools/packages.js';
+import { isNpmInstall, npm } from '../src/tools/vocabulary/npm.js';
+import { isYarnInstall, yarn } from '../src/tools/vocabulary/yarn.js';
 import { appendToRun } from '../src/engine/run-edits.js';
-import { readableScript } from '../src/tools/commands.js';
+import { eachReadableRun } from '../src/tools/commands.js';
+
+const installs = (cmd: Command): boolean => isNpmInstall(cmd) || isYarnInstall(cmd);
 
 /** Why yarn's cache may be more than a cache here, or null when it is Yarn 1's plain download cache. */
 function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string | null {
@@ -24,47 +28,25 @@ function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string
 
 export const npmYarnCacheClean: BuiltinTransform = {
   id: 'npm-yarn-cache-clean',
-  summary: 'clean the npm/yarn cache after installs and add --no-document to gem install',
+  summary: 'clean the npm/yarn cache after installs',
   safety: 'safe',
   imageDifferences: { paths: ['/**/.npm/_cacache/**', '/**/.cache/yarn/**', '/**/gems/*/doc/**', '/usr/local/bundle/doc/**'] },
   docs: 'docs/transforms/npm-yarn-cache-clean.md',
-  trigger: { instructions: ['RUN'], tools: ['npm', 'yarn', 'gem'] },
-  apply(doc, ctx) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN') continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\b(npm|yarn|gem)\s/, skips);
-      if (!script) continue;
+  trigger: { instructions: ['RUN'], tools: ['npm', 'yarn'] },
+  apply: (doc, ctx) =>
+    eachReadableRun(doc, installs, (run, script, findings) => {
       const commands = script.commands();
-      const edits: Edit[] = [];
-      const messages: string[] = [];
-      for (const cmd of commands) {
-        const gem = gemInstallWord(cmd);
-        if (!gem || gemDecidesDocs(cmd)) continue;
-        const at = script.toDoc(gem.end);
-        edits.push({ start: at, end: at, text: ' --no-document' });
-        messages.push('add --no-document to gem install');
-      }
-      const cleaned = commands.some(cleansNodeCache);
+      if (commands.some(cleansNodeCache)) return;
       const cleanUps: string[] = [];
-      if (!cleaned && commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push('npm cache clean --force');
-      if (!cleaned && commands.some(isYarnInstall) && !cacheMountHolds(doc, run, 'yarn')) {
+      if (commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push(npm.cleanup!);
+      if (commands.some(isYarnInstall) && !cacheMountHolds(doc, run, 'yarn')) {
         const risk = yarnBerryRisk(doc, ctx.context);
-        if (risk) skips.push({ line, reason: `yarn's cache is left in place: ${risk}` });
-        else cleanUps.push('yarn cache clean');
+        if (risk) findings.skip(`yarn's cache is left in place: ${risk}`);
+        else cleanUps.push(yarn.cleanup!);
       }
-      if (cleanUps.length) {
-        const edit = appendToRun(doc, run, cleanUps.join(' && '));
-        if ('refuse' in edit) skips.push({ line, reason: `${edit.refuse}, so the package cache is left in place` });
-        else {
-          edits.push(edit);
-          messages.push(`add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`);
-        }
-      }
-      if (edits.length) changes.push({ message: [...new Set(messages)].join('; '), line, edits });
-    }
-    return { changes, skips };
-  },
+      if (!cleanUps.length) return;
+      const edit = appendToRun(doc, run, cleanUps.join(' && '));
+      if ('refuse' in edit) findings.skip(`${edit.refuse}, so the package cache is left in place`);
+      else findings.change(`add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`, [edit]);
+    }),
 };

@@ -7,15 +7,20 @@
 // `--cache-dir`, PIP_CACHE_DIR, XDG_CACHE_HOME or the home folder) is on a cache mount of the RUN. Reports a skip
 // when the folder cannot be known and the RUN has a cache mount, and for a RUN that mentions pip but does not
 // parse as shell or feeds it in a heredoc.
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
-import { argValues, commandStrings, pipCacheDirOption, pipInstall, pipInstallIndex, pipNoCacheDirGiven, readableScript } from '../src/tools/commands.js';
+import type { Command } from '../src/engine/shell.js';
+import { eachInstruction } from '../src/engine/iterate.js';
+import { insertAfter } from '../src/engine/run-edits.js';
+import { argValues, commandStrings, readableScript } from '../src/tools/commands.js';
+import { pipCacheDirOption, pipInstall, pipInstallIndex, pipNoCacheDirGiven } from '../src/tools/vocabulary/pip.js';
 import { cacheMountCovers, pipCacheFolder } from '../src/tools/packages.js';
 
 const FLAG = '--no-cache-dir';
 const ENV_NAME = 'PIP_NO_CACHE_DIR';
 
 const pipNoCacheDirIsSet = (doc: Document, run: Instruction): boolean => doc.variablesAt(run).has(ENV_NAME);
+const installs = (cmd: Command): boolean => pipInstall(cmd) !== null;
 
 /** Why the pip command's cache is meant to be kept (a cache mount holds it, or may), or null. */
 function cacheKept(doc: Document, run: Instruction, folder: string | null): string | null {
@@ -30,25 +35,22 @@ export const pipNoCacheDir: BuiltinTransform = {
   imageDifferences: { paths: ['/**/.cache/pip/**'] },
   docs: 'docs/transforms/pip-no-cache-dir.md',
   trigger: { instructions: ['RUN'], tools: ['pip'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN' || pipNoCacheDirIsSet(doc, run)) continue;
-      const line = run.getRange().start.line;
+  apply: (doc) =>
+    eachInstruction(doc, 'RUN', (run, findings) => {
+      if (pipNoCacheDirIsSet(doc, run)) return;
       const message = `add ${FLAG} to pip install`;
       const exec = doc.execForm(run);
       if (exec) {
         const index = pipInstallIndex(exec);
-        if (index < 0 || pipNoCacheDirGiven(exec) || pipCacheDirOption(exec) !== undefined || cacheKept(doc, run, pipCacheFolder(doc, run, { args: exec, assignments: new Map() }))) continue;
+        if (index < 0 || pipNoCacheDirGiven(exec) || pipCacheDirOption(exec) !== undefined || cacheKept(doc, run, pipCacheFolder(doc, run, { args: exec, assignments: new Map() }))) return;
         const at = doc.execFormStrings(run)[index]!.end;
-        changes.push({ message, line, edits: [{ start: at, end: at, text: `, "${FLAG}"` }] });
-        continue;
+        findings.change(message, [{ start: at, end: at, text: `, "${FLAG}"` }]);
+        return;
       }
-      const script = readableScript(doc, run, /\bpip[\d.]*\s+install\b/, skips);
-      if (!script) continue;
+      const script = readableScript(doc, run, installs, findings.skips);
+      if (!script) return;
       const exported = script.exportedVariables();
-      if (exported.has(ENV_NAME)) continue;
+      if (exported.has(ENV_NAME)) return;
       // Also the pip installs of command lines run by another shell (`su app -c '...'`, `scl enable py3 '...'`).
       for (const shell of [script, ...commandStrings(script)]) {
         for (const cmd of shell.commands()) {
@@ -57,19 +59,16 @@ export const pipNoCacheDir: BuiltinTransform = {
           if (!pip || pipNoCacheDirGiven(args) || cmd.assignments.has(ENV_NAME)) continue;
           // pip takes the last of `--no-cache-dir` and `--cache-dir`: the flag after `install` would not win over a later one.
           if (pipCacheDirOption(args) !== undefined && !cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported))) {
-            skips.push({ line, reason: 'pip is given its own --cache-dir, which it would take over a --no-cache-dir before it, so the RUN is left as written' });
+            findings.skip('pip is given its own --cache-dir, which it would take over a --no-cache-dir before it, so the RUN is left as written');
             continue;
           }
           const kept = cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported));
           if (kept) {
-            if (kept !== 'held') skips.push({ line, reason: kept });
+            if (kept !== 'held') findings.skip(kept);
             continue;
           }
-          const at = shell.toDoc(pip.install.end);
-          changes.push({ message, line, edits: [{ start: at, end: at, text: ` ${FLAG}` }] });
+          findings.change(message, [insertAfter(shell, pip.install, FLAG)]);
         }
       }
-    }
-    return { changes, skips };
-  },
+    }),
 };

@@ -10,14 +10,15 @@
 // - an ENV or ARG moves only when no RUN lies between, no step between mentions its variables or sets them again;
 // - a LABEL or EXPOSE moves when no step between sets a variable its value uses.
 import path from 'node:path';
-import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
+import type { Edit, BuiltinTransform } from '../src/engine/types.js';
+import { eachStage } from '../src/engine/iterate.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
-import { aptSubcommand } from '../src/tools/commands.js';
-import { apkSubcommand, rpmSubcommand } from '../src/tools/packages.js';
-import type { Command } from '../src/engine/shell.js';
+import { osPackageSubcommand } from '../src/tools/vocabulary/index.js';
+import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
+import { isWithin } from '../src/tools/sources.js';
 
-/** Folders an OS package may write: an application copy into them could collide with a package's files. */
-const SYSTEM_PATHS = /^\/($|(etc|usr|var|lib|lib32|lib64|libx32|bin|sbin|opt|boot|run|proc|sys|dev)(\/|$))/;
+/** An application copy to `target` could collide with a package's files: it is in (or holds) a folder OS packages write. */
+const mayHoldPackageFiles = (target: string): boolean => OS_PACKAGE_EFFECTS.writes.some((w) => isWithin(target, w) || isWithin(w, target));
 /** Application folders under the system paths that packages leave alone. */
 const APPLICATION_PATHS = /^\/usr\/(local\/)?src\/[^/]+/;
 /** Instructions an OS package RUN may jump over when their paths allow. */
@@ -28,9 +29,6 @@ function copiesFromContext(doc: Document, ins: Instruction): boolean {
   const copy = doc.copyArgs(ins);
   return !!copy && doc.flag(ins, 'from') === undefined && copy.sources.some((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s));
 }
-
-/** The OS package manager's subcommand word of a command (apt, apk, yum, dnf, zypper), or null. */
-const osPackageManager = (cmd: Command) => aptSubcommand(cmd) ?? apkSubcommand(cmd) ?? rpmSubcommand(cmd);
 
 /** Every command of the RUN manages OS packages by name (or removes their caches), reading no local file. */
 function isOsPackageRun(doc: Document, run: Instruction): boolean {
@@ -44,7 +42,7 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
       const words = cmd.args.map((a) => a.value);
       if (cmd.name === 'rm') return cmd.args.every((a) => /^(-[rf]+|\/var\/(lib\/apt\/lists|cache\/(apt|apk|yum|dnf|zypp))\/?\*?)$/.test(a.value ?? a.text));
       if (cmd.name === 'set' || cmd.name === 'true') return true;
-      return !!osPackageManager(cmd) && words.every((w) => w !== null && !/^(\.|\/)|\.(deb|rpm|apk)$/.test(w));
+      return !!osPackageSubcommand(cmd) && words.every((w) => w !== null && !/^(\.|\/)|\.(deb|rpm|apk)$/.test(w));
     }) &&
     [...script.commands()].every((c) => [...c.assignments.keys()].every((k) => k === 'DEBIAN_FRONTEND'))
   );
@@ -53,7 +51,7 @@ function isOsPackageRun(doc: Document, run: Instruction): boolean {
 /** Some command of the RUN is an OS package manager (apt, apk, yum, dnf, zypper). */
 function managesOsPackages(doc: Document, run: Instruction): boolean {
   const script = doc.runScript(run);
-  return !!script && !script.hasError && script.commands().some(osPackageManager);
+  return !!script && !script.hasError && script.commands().some((c) => osPackageSubcommand(c) !== null);
 }
 
 /** Names an ENV or ARG sets. */
@@ -77,7 +75,7 @@ function copiesIntoApplicationFolder(doc: Document, ins: Instruction): boolean {
   if (!copy || workdir === null || dest === null) return false;
   const target = path.posix.resolve(workdir, dest);
   if (target.startsWith(IMAGE_WORKDIR)) return false;
-  return !SYSTEM_PATHS.test(target) || APPLICATION_PATHS.test(target);
+  return !mayHoldPackageFiles(target) || APPLICATION_PATHS.test(target);
 }
 
 /** The first step between that `ins` may depend on (or that may depend on it), with why; null when none. */
@@ -118,38 +116,34 @@ export const reorderForCache: BuiltinTransform = {
   safety: 'unsafe',
   docs: 'docs/transforms/reorder-for-cache.md',
   trigger: { instructions: ['COPY', 'ADD', 'RUN', 'ENV', 'ARG', 'LABEL', 'EXPOSE'], tools: ['apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const stage of doc.stages()) {
+  apply: (doc) =>
+    eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
       const first = list.findIndex((ins) => copiesFromContext(doc, ins));
-      if (first < 0) continue;
+      if (first < 0) return;
       const copy = list[first]!;
       const moved: Instruction[] = [];
       for (let k = first + 1; k < list.length; k++) {
         const ins = list[k]!;
         if (ins.getKeyword() === 'RUN' && doc.hasHeredoc(ins) && managesOsPackages(doc, ins)) {
-          skips.push({ line: ins.getRange().start.line, reason: `${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved` });
+          findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved`, ins.getRange().start.line);
           continue;
         }
         if (!MOVABLE.has(ins.getKeyword()) || (ins.getKeyword() === 'RUN' && !isOsPackageRun(doc, ins))) continue;
         const between = list.slice(first, k).filter((i) => !moved.includes(i));
         const stop = blocker(doc, ins, between);
         if (stop) {
-          skips.push({ line: ins.getRange().start.line, reason: `${doc.quote(ins)} stays below ${doc.quote(copy)}: ${doc.quote(stop.ins)} ${stop.why}` });
+          findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: ${doc.quote(stop.ins)} ${stop.why}`, ins.getRange().start.line);
           continue;
         }
         moved.push(ins);
       }
-      if (!moved.length) continue;
+      if (!moved.length) return;
       const at = blockStart(doc, copy);
       const eol = doc.eolAt(copy.getRange().start.line);
       const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
       const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
       edits.unshift({ start: at, end: at, text });
-      changes.push({ message: `move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, line: copy.getRange().start.line, edits });
-    }
-    return { changes, skips };
-  },
+      findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line);
+    }),
 };

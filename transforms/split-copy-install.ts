@@ -10,7 +10,8 @@ import type { BuiltinTransform, Change, Edit, Skip, BuildContext } from '../src/
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
 import type { Command, ShellNode, ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
-import { matchInstall, renderCommand, type InstallMatch, type WrittenCommand } from '../src/tools/installs.js';
+import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
+import { renderCommand, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
 import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
@@ -141,18 +142,6 @@ function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], ind
   return null;
 }
 
-/** Names of the files that locate an install's project folder, by ecosystem. */
-const PRIMARY_MANIFEST: Record<string, string[]> = {
-  node: ['package.json'],
-  python: ['requirements.txt', 'pyproject.toml', 'Pipfile'],
-  go: ['go.mod'],
-  jvm: ['pom.xml', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts'],
-  dotnet: ['*.csproj', '*.fsproj', '*.vbproj', '*.sln'],
-  ruby: ['Gemfile'],
-  php: ['composer.json'],
-  elixir: ['mix.exs'],
-};
-
 /** The first dependency install in a stage built FROM `stage` (directly), for a specific skip reason. */
 function installInChildStage(doc: Document, stage: Stage): { install: string; stage: string } | null {
   for (const child of doc.stages()) {
@@ -277,7 +266,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const cwd = found.cwd;
   const inside = isWithin(cwd, dest);
   const fromFolder = (target: string) => path.posix.join(folder, path.posix.relative(dest, target));
-  const earlier = inside ? null : manifestFolderFromEarlierCopies(doc, list, i, cwd, PRIMARY_MANIFEST[installer.ecosystem] ?? []);
+  const earlier = inside ? null : manifestFolderFromEarlierCopies(doc, list, i, cwd, [...PRIMARY_MANIFESTS[installer.ecosystem]]);
   const dir = inside ? fromFolder(cwd) : earlier;
   if (dir === null && !installer.readsNamedPaths) return skip(`the install runs in ${cwd}, outside the copied folder, and no earlier COPY shows where its manifests come from`);
   const toContext = (named: string): string | null => {

@@ -5,13 +5,21 @@
 // Leaves alone a RUN that already cleans or whose cache mount holds the cache; refuses a RUN that cannot take
 // one more step (exec form, a shell other than sh) and reports a RUN whose install it cannot read (`RUN cat <<EOF`,
 // a script that does not parse).
-import type { BuiltinTransform, Change, Skip } from '../src/engine/types.js';
-import { RPM_CLEAN_UP, cleansRpmCache, rpmInstallTool } from '../src/tools/packages.js';
-import { readableScript } from '../src/tools/commands.js';
+import type { BuiltinTransform } from '../src/engine/types.js';
+import type { Command } from '../src/engine/shell.js';
+import { RPM_TOOLS, cleansRpmCache, rpmSubcommand } from '../src/tools/vocabulary/rpm.js';
+import { eachReadableRun } from '../src/tools/commands.js';
 import { appendToRun } from '../src/engine/run-edits.js';
 
 /** Cache mount targets that hold an RPM-family manager's cache. */
 const RPM_CACHE = /^\/var\/cache\/(yum|dnf|zypp|libdnf5)?\/?$/;
+
+/** The RPM-family manager a command installs packages with, or undefined. */
+function installingTool(cmd: Command) {
+  const sub = rpmSubcommand(cmd);
+  return RPM_TOOLS.find((t) => t.id === sub?.tool && t.installs.has(sub.name));
+}
+const installs = (cmd: Command): boolean => installingTool(cmd) !== undefined;
 
 export const yumDnfZypperClean: BuiltinTransform = {
   id: 'yum-dnf-zypper-clean',
@@ -20,25 +28,19 @@ export const yumDnfZypperClean: BuiltinTransform = {
   imageDifferences: { paths: ['/var/cache/yum/**', '/var/cache/dnf/**', '/var/cache/libdnf5/**', '/var/cache/zypp/**'] },
   docs: 'docs/transforms/yum-dnf-zypper-clean.md',
   trigger: { instructions: ['RUN'], tools: ['yum', 'dnf', 'microdnf', 'zypper'] },
-  apply(doc) {
-    const changes: Change[] = [];
-    const skips: Skip[] = [];
-    for (const run of doc.instructions()) {
-      if (run.getKeyword() !== 'RUN' || doc.cacheMountTargets(run).some((t) => RPM_CACHE.test(t))) continue;
-      const line = run.getRange().start.line;
-      const script = readableScript(doc, run, /\b(yum|dnf|microdnf|zypper)\s[^\n]*\b(install|groupinstall|in|update|up|upgrade)\b/, skips);
-      if (!script) continue;
-      const commands = script.commands();
-      const tools = [...new Set(commands.map(rpmInstallTool).filter((t): t is string => t !== null))];
-      if (!tools.length || commands.some(cleansRpmCache)) continue;
-      const cleanUp = tools.map((t) => RPM_CLEAN_UP[t]!).join(' && ');
-      const edit = appendToRun(doc, run, cleanUp);
-      if ('refuse' in edit) {
-        skips.push({ line, reason: `${edit.refuse}, so the ${tools.join('/')} cache is left in place` });
-        continue;
-      }
-      changes.push({ message: `add \`${cleanUp}\` at the end of ${doc.quote(run)}`, line, edits: [edit] });
-    }
-    return { changes, skips };
-  },
+  apply: (doc) =>
+    eachReadableRun(
+      doc,
+      installs,
+      (run, script, findings) => {
+        const commands = script.commands();
+        const tools = [...new Set(commands.map(installingTool).filter((t) => t !== undefined))];
+        if (!tools.length || commands.some(cleansRpmCache)) return;
+        const cleanUp = tools.map((t) => t.cleanup!).join(' && ');
+        const edit = appendToRun(doc, run, cleanUp);
+        if ('refuse' in edit) findings.skip(`${edit.refuse}, so the ${tools.map((t) => t.id).join('/')} cache is left in place`);
+        else findings.change(`add \`${cleanUp}\` at the end of ${doc.quote(run)}`, [edit]);
+      },
+      (run) => doc.cacheMountTargets(run).some((t) => RPM_CACHE.test(t)),
+    ),
 };

@@ -7,7 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { Document, expand, type Instruction } from '../engine/document.js';
 import { contextIgnoreMatcher, dockerignoreMatcher, ignoreFileName } from './dockerignore.js';
-import type { ShadowedFolder } from '../tools/installs.js';
+import type { ShadowedFolder } from '../tools/ecosystems/installer.js';
 import { isWithin } from '../tools/sources.js';
 import type { BuildContext, FileWrite } from '../engine/types.js';
 

@@ -16,6 +16,14 @@ export function sortEdits(edits: readonly Edit[]): Edit[] {
     .map((x) => x.edit);
 }
 
+/** Some edit of `a` overlaps some edit of `b` (insertions at one offset, or at the end of a replacement, do not). */
+export function editsOverlap(a: readonly Edit[], b: readonly Edit[]): boolean {
+  return a.some((x) => b.some((y) => {
+    const [first, second] = sortEdits([x, y]);
+    return second!.start < first!.end;
+  }));
+}
+
 /** Applies non-overlapping edits to `text`; `transform` names the culprit when they overlap. */
 export function applyEdits(text: string, edits: readonly Edit[], transform: string): string {
   const sorted = sortEdits(edits);

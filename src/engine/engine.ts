@@ -1,6 +1,6 @@
 // The engine: runs transforms over a Dockerfile's text until nothing changes. Pure: no file system access.
 import { Document } from './document.js';
-import { applyEdits, mapBack } from './edits.js';
+import { applyEdits, editsOverlap, mapBack } from './edits.js';
 import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { checkTransformResult } from './transform-result.js';
@@ -8,6 +8,7 @@ import { builtinTransforms } from '../../transforms/index.js';
 import { InputRefusal } from './types.js';
 import type {
   AppliedChange,
+  Change,
   Edit,
   FileWrite,
   OptimizeOptions,
@@ -93,7 +94,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
           result = { changes: [], skips: [{ line: first?.getRange().start.line ?? 0, reason: error.message }] };
         }
         for (const skip of result.skips) skips.push({ transform: transform.id, line: toOriginalLine(doc, skip.line), reason: skip.reason });
-        const applied = [];
+        const applied: { change: Change; report: AppliedChange }[] = [];
         for (const change of result.changes) {
           const refusedWrite = change.files?.map((f) => ({ path: f.path, why: context?.refusal?.(f.path) })).find((f) => f.why);
           if (refusedWrite) {
@@ -103,7 +104,8 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
           const safety = change.safety ?? transform.safety;
           const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
           if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
-          else applied.push({ change, report });
+          // A change that overlaps one applied before it waits for the next pass, which reads the text anew (as ESLint's fixer does).
+          else if (!applied.some((a) => editsOverlap(a.change.edits, change.edits))) applied.push({ change, report });
         }
         if (!applied.length) continue;
         const edits = applied.flatMap((a) => a.change.edits);

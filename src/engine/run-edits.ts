@@ -177,6 +177,12 @@ export function removeCommands(doc: Document, run: Instruction, script: ShellScr
   return edits;
 }
 
+/** Inserts ` text` right after a word of the script (`apt-get install` -> `apt-get install -y`). */
+export function insertAfter(script: ShellScript, word: { end: number }, text: string): Edit {
+  const at = script.toDoc(word.end);
+  return { start: at, end: at, text: ` ${text}` };
+}
+
 /** Puts `flags` (`--mount=...`) right after the RUN keyword, before any existing flags. */
 export function addRunFlags(doc: Document, run: Instruction, flags: string[]): Edit {
   const keyword = run.getInstructionRange();

@@ -1,87 +1,13 @@
 // The shared vocabulary for the commands transforms look for. Each predicate reads like the rule it serves.
 import type { Document, Instruction } from '../engine/document.js';
 import { POSIX_SHELLS, ShellScript, type Command, type ShellNode, type Segment, type Word } from '../engine/shell.js';
-import type { Skip } from '../engine/types.js';
+import type { Skip, TransformResult } from '../engine/types.js';
+import { eachInstruction, type Findings } from '../engine/iterate.js';
+import { basename } from './vocabulary/tool.js';
 
 /** Static values of a command's arguments (null for dynamic words). */
 export function argValues(cmd: Command): (string | null)[] {
   return cmd.args.map((a) => a.value);
-}
-
-function basename(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1);
-}
-
-/** apt-get options that take a separate value. */
-const APT_VALUE_OPTIONS = new Set(['-o', '-c', '-t', '--option', '--config-file', '--target-release']);
-
-/** The apt-get/apt subcommand (`update`, `install`, ...) and its position, or null when `cmd` is not apt. */
-export function aptSubcommand(cmd: Command): { tool: 'apt-get' | 'apt'; name: string; word: Word } | null {
-  const tool = basename(cmd.name);
-  if (tool !== 'apt-get' && tool !== 'apt') return null;
-  for (let i = 0; i < cmd.args.length; i++) {
-    const value = cmd.args[i]!.value;
-    if (value === null) return null;
-    if (APT_VALUE_OPTIONS.has(value)) i++;
-    else if (!value.startsWith('-')) return { tool, name: value, word: cmd.args[i]! };
-  }
-  return null;
-}
-
-export const isAptUpdate = (cmd: Command): boolean => aptSubcommand(cmd)?.name === 'update';
-
-/** apt subcommands that download packages and so need fresh lists. */
-const APT_FETCHING = new Set(['install', 'upgrade', 'dist-upgrade', 'full-upgrade', 'build-dep', 'source', 'download']);
-export const isAptFetch = (cmd: Command): boolean => APT_FETCHING.has(aptSubcommand(cmd)?.name ?? '');
-
-/**
- * Index in `argv` (command name first) of the `install` word of a pip install, or -1. Recognises `pip`, `pip3`,
- * `pip3.11`, `python -m pip`, `python3.11 -m pip`, with paths and global options before the subcommand.
- */
-export function pipInstallIndex(argv: readonly (string | null)[]): number {
-  const name = basename(argv[0] ?? '');
-  let i = 1;
-  if (/^python(\d+(\.\d+)*)?$/.test(name)) {
-    while (i < argv.length && argv[i] !== '-m' && argv[i]?.startsWith('-')) i++;
-    if (argv[i] !== '-m' || argv[i + 1] !== 'pip') return -1;
-    i += 2;
-  } else if (!/^pip(\d+(\.\d+)*)?$/.test(name)) {
-    return -1;
-  }
-  while (i < argv.length && argv[i]?.startsWith('-')) i++;
-  return argv[i] === 'install' ? i : -1;
-}
-
-/** A pip install command: its `install` word (fixes go right after it) and the words after it. */
-export function pipInstall(cmd: Command): { install: Word; args: Word[] } | null {
-  const index = pipInstallIndex([cmd.name, ...argValues(cmd)]);
-  if (index < 0) return null;
-  return { install: cmd.args[index - 1]!, args: cmd.args.slice(index) };
-}
-
-/**
- * The shortest abbreviation pip takes for the long options read here. pip parses with optparse, which accepts any
- * unique prefix of a long option: `--no-cache` is `--no-cache-dir`, while `--no-c` could also be `--no-clean`,
- * `--no-color` or `--no-compile` (pip's option list, src/pip/_internal/cli/cmdoptions.py).
- */
-const PIP_ABBREVIATIONS: Record<string, string> = { '--no-cache-dir': '--no-ca', '--cache-dir': '--ca' };
-
-/** The word names pip's long option `name`, in full or abbreviated, with or without `=value`. */
-function isPipOption(word: string | null, name: string): boolean {
-  const written = word?.split('=')[0] ?? '';
-  return written.length >= PIP_ABBREVIATIONS[name]!.length && name.startsWith(written) && written.startsWith(PIP_ABBREVIATIONS[name]!);
-}
-
-/** pip's arguments turn its cache off: `--no-cache-dir`, or an abbreviation of it such as `--no-cache`. */
-export const pipNoCacheDirGiven = (args: readonly (string | null)[]): boolean => args.some((a) => isPipOption(a, '--no-cache-dir'));
-
-/** The value of pip's `--cache-dir` (or `--cache=...`) in `args`: the last one given; null when it is dynamic, undefined when none is. */
-export function pipCacheDirOption(args: readonly (string | null)[]): string | null | undefined {
-  let dir: string | null | undefined;
-  args.forEach((a, i) => {
-    if (isPipOption(a, '--cache-dir')) dir = a!.includes('=') ? a!.slice(a!.indexOf('=') + 1) : (args[i + 1] ?? null);
-  });
-  return dir;
 }
 
 /** An argument list has `--flag` or `--flag=value` (or the short form). */
@@ -89,33 +15,15 @@ export function hasOption(args: readonly (string | null)[], ...names: string[]):
   return args.some((a) => a !== null && names.some((n) => a === n || a.startsWith(`${n}=`)));
 }
 
-/** Subcommands that install OS packages, per system package manager (`apt-get` is read with its options). */
-const OS_INSTALL_SUBCOMMANDS: Record<string, readonly string[]> = {
-  apk: ['add'],
-  yum: ['install', 'groupinstall', 'update', 'upgrade'],
-  dnf: ['install', 'groupinstall', 'update', 'upgrade'],
-  microdnf: ['install', 'update', 'upgrade'],
-  zypper: ['install', 'in', 'update', 'up'],
-};
-
-/** The system package manager a command installs OS packages with (`apt-get`, `apk`, ...), or null. */
-export function osPackageInstall(argv: readonly (string | null)[]): string | null {
-  const tool = basename(argv[0] ?? '');
-  if (tool === 'apt-get' || tool === 'apt') {
-    const sub = argv.slice(1).find((a, i, rest) => a !== null && !a.startsWith('-') && !APT_VALUE_OPTIONS.has(rest[i - 1] ?? ''));
-    return sub && APT_FETCHING.has(sub) ? tool : null;
-  }
-  const subcommands = OS_INSTALL_SUBCOMMANDS[tool];
-  const sub = argv.slice(1).find((a) => a !== null && !a.startsWith('-'));
-  return subcommands && sub && subcommands.includes(sub) ? tool : null;
-}
+/** A path argument (`rm -rf /var/lib/apt/lists/*`) as written, for clean-up checks: globs are kept as text. */
+export const pathTexts = (cmd: Command): string[] => cmd.args.map((a) => a.value ?? a.text.replace(/^["']|["']$/g, ''));
 
 /**
  * The RUN's script when its commands can be read, else null (exec form, a script that does not parse). A RUN
- * that mentions the tool (`mentions`) but whose commands cannot be read, or hold the mention in a heredoc body,
- * gets a skip saying why (unreadMention).
+ * with a command the transform looks for (`mentions`, the transform's own predicate) that cannot be read, or
+ * that holds such a command in the body of a heredoc fed to a command, gets a skip saying why (unreadMention).
  */
-export function readableScript(doc: Document, run: Instruction, mentions: RegExp, skips: Skip[]): ShellScript | null {
+export function readableScript(doc: Document, run: Instruction, mentions: (cmd: Command) => boolean, skips: Skip[]): ShellScript | null {
   const script = doc.runScript(run);
   if (!script) return null;
   const unread = unreadMention(script, mentions);
@@ -124,19 +32,44 @@ export function readableScript(doc: Document, run: Instruction, mentions: RegExp
 }
 
 /**
- * Why a RUN that mentions a tool (`mentions`) cannot have its commands read, or null: the script does not parse,
- * or the mention is in a heredoc fed to a command (`RUN bash <<EOF`, `RUN cat <<EOF > f`), whose body is data to
- * the shell. Transforms leave such a RUN as written and report this reason.
+ * Runs `visit` on each RUN whose script can be read (readableScript; unreadable RUNs with a command `mentions`
+ * finds are reported). `leftAlone` RUNs are passed over without a word (a cache mount already holds the cache).
  */
-function unreadMention(script: ShellScript, mentions: RegExp): string | null {
-  if (!mentions.test(script.text)) return null;
-  if (script.hasError) return 'the RUN does not parse as shell, so it is left untouched';
+export function eachReadableRun(
+  doc: Document,
+  mentions: (cmd: Command) => boolean,
+  visit: (run: Instruction, script: ShellScript, findings: Findings) => void,
+  leftAlone: (run: Instruction) => boolean = () => false,
+): TransformResult {
+  return eachInstruction(doc, 'RUN', (run, findings) => {
+    if (leftAlone(run)) return;
+    const script = readableScript(doc, run, mentions, findings.skips);
+    if (script) visit(run, script, findings);
+  });
+}
+
+/**
+ * The commands a script that does not parse would run, as far as they can be told: its pieces between `&&`, `||`,
+ * `;`, `|` and line ends, each parsed on its own (a piece that fails takes only itself out, not the whole script).
+ */
+function commandsOfUnparsed(script: ShellScript): Command[] {
+  return script.text.split(/&&|\|\||[;|\n]/).flatMap((piece) => new ShellScript(piece, []).commands());
+}
+
+/**
+ * Why a RUN with a command that `mentions` cannot have its commands read, or null: the script does not parse, or
+ * the command is in the body of a heredoc fed to a command that is not the RUN's shell (`RUN cat <<EOF > f`,
+ * `RUN python3 <<EOF`), which is data to the shell. (A heredoc that is the script, `RUN <<EOF` or `RUN sh <<EOF`,
+ * is the RUN's script itself: Document.runScript reads it.) Transforms leave such a RUN as written and report this.
+ */
+function unreadMention(script: ShellScript, mentions: (cmd: Command) => boolean): string | null {
+  if (script.hasError) return commandsOfUnparsed(script).some(mentions) ? 'the RUN does not parse as shell, so it is left untouched' : null;
   // A heredoc needs `<<`; most scripts have none, and walking their trees is not free.
   if (!script.text.includes('<<')) return null;
   const pending: ShellNode[] = [script.root];
   while (pending.length) {
     const node = pending.pop()!;
-    if (node.type === 'heredoc_body' && mentions.test(node.text)) {
+    if (node.type === 'heredoc_body' && new ShellScript(node.text, []).commands().some(mentions)) {
       const statement = node.parent?.parent;
       const name = statement?.type === 'redirected_statement' ? statement.childForFieldName('body')?.childForFieldName('name')?.text : undefined;
       return `the RUN feeds a heredoc to ${name ? `\`${name}\`` : 'a command'}, whose body is not read as commands, so it is left as written`;

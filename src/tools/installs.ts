@@ -1,177 +1,13 @@
-// Dependency installs that read manifests from the build context: how each is recognised, which manifests it
-// needs, and when copying only those first would not be correct. Each ecosystem lives in src/tools/ecosystems/.
-import path from 'node:path';
-import type { BuildContext } from '../engine/types.js';
-import { nodeInstallers } from './ecosystems/node.js';
-import { pythonInstallers } from './ecosystems/python.js';
-import { goInstallers } from './ecosystems/go.js';
-import { jvmInstallers } from './ecosystems/jvm.js';
-import { dotnetInstallers } from './ecosystems/dotnet.js';
-import { rubyInstallers, phpInstallers, elixirInstallers } from './ecosystems/scripting.js';
+// The registry of dependency installs that read manifests from the build context: each ecosystem's installers
+// (src/tools/ecosystems/, built on src/tools/ecosystems/installer.ts), and the files that locate each project.
+import { nodeInstallers, nodePrimaryManifests } from './ecosystems/node.js';
+import { pythonInstallers, pythonPrimaryManifests } from './ecosystems/python.js';
+import { goInstallers, goPrimaryManifests } from './ecosystems/go.js';
+import { jvmInstallers, jvmPrimaryManifests } from './ecosystems/jvm.js';
+import { dotnetInstallers, dotnetPrimaryManifests } from './ecosystems/dotnet.js';
+import { rubyInstallers, phpInstallers, elixirInstallers, rubyPrimaryManifests, phpPrimaryManifests, elixirPrimaryManifests } from './ecosystems/scripting.js';
 import { rustInstallers } from './ecosystems/rust.js';
-
-/** argv of a command: static words as strings, dynamic ones as null. */
-export type Argv = readonly (string | null)[];
-
-export interface Manifests {
-  /** Context-relative files to copy before the install, in copy order. */
-  files: string[];
-  /** Those of `files` the install can do without (lockfiles, rc files): left out when .dockerignore excludes them. */
-  optional: string[];
-  /** Folders the install writes inside the project (`node_modules`): a host copy must not overwrite them. */
-  shadowed?: ShadowedFolder[];
-}
-
-/** A folder an install writes inside the project, and the ignore-file entry that leaves it out of a copy. */
-export interface ShadowedFolder {
-  /** The entry to add: the folder's context path, or a pattern for the same folder in every project (.NET obj, bin). */
-  entry: string;
-  /** The context paths where the install writes it. */
-  paths: string[];
-}
-
-/** A shadowed folder at one context path, left out by that path. */
-export const shadowedAt = (folder: string): ShadowedFolder => ({ entry: folder, paths: [folder] });
-/** Maps a path an install names (relative to its working directory, or absolute) to a context path, or null. */
-export type ToContext = (path: string) => string | null;
-
-export interface Refusal {
-  refuse: string;
-}
-
-/** The refusal for a context file that could not be read: not there, or why it is not read (a link out, a folder). */
-export const unreadable = (context: BuildContext, file: string): Refusal => ({ refuse: `${file} is ${context.refusal?.(file) ?? 'not in the build context'}` });
-
-export interface Installer {
-  /** `npm`, `pip`, `go`, ... as shown to users. */
-  tool: string;
-  ecosystem: string;
-  /** This installer's commands: argv starts with the command name. */
-  matches(argv: Argv): boolean;
-  /**
-   * The manifests the install reads. `dir` is its working directory relative to the context root (`''` for the
-   * root). `toContext` maps a path the command names (relative to its working directory, or absolute) to a
-   * context path, or null when that path is not known to come from the context.
-   */
-  manifests(argv: Argv, dir: string, context: BuildContext, toContext: ToContext): Manifests | Refusal;
-  /** Set when no safe split exists for this tool at all: the reason, with what to do instead. */
-  unsupported?: string;
-  /**
-   * The install finds its manifests through the paths it names (`pip install -r /app/requirements.txt`), not
-   * in its working directory, so `dir` does not matter.
-   */
-  readsNamedPaths?: boolean;
-  /**
-   * For commands that build and fetch dependencies as they go (`go build`, `mvn package`): the command that
-   * fetches them from the manifests alone, run before the sources are copied, built from the install's own
-   * words so that its options (settings files, profiles, mirrors) still apply. The original command stays
-   * after the source copy. Absent (or null) for installs that need nothing but the manifests (`npm ci`).
-   */
-  prefetch?(argv: Argv): CommandWord[] | null;
-}
-
-/** A word of a generated command: the index of an argv word of the install (kept as written) or a new word. */
-export type CommandWord = number | string;
-
-/** The install as the Dockerfile writes it: each argv word's text, and what precedes the command name. */
-export interface WrittenCommand {
-  /** Assignments and wrappers before the name (`GOPROXY=direct `, `sudo -E `), kept in generated commands. */
-  prefix: string;
-  /** Shell words, or JSON strings for an exec-form RUN (which may have no shell to run a shell form). */
-  words: readonly string[];
-  json: boolean;
-}
-
-export interface InstallMatch {
-  installer: Installer;
-  argv: Argv;
-}
-
-export function basename(name: string | null | undefined): string {
-  return name ? name.slice(name.lastIndexOf('/') + 1) : '';
-}
-
-/** Positional (non-option) arguments, skipping the values of options that take one. */
-export function positionals(args: Argv, valueOptions: ReadonlySet<string>): (string | null)[] {
-  const out: (string | null)[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === null || a === undefined) out.push(null);
-    else if (a === '--') return out.concat(args.slice(i + 1));
-    else if (valueOptions.has(a)) i++;
-    else if (!a.startsWith('-')) out.push(a);
-  }
-  return out;
-}
-
-/**
- * The command with its positional arguments (goals, tasks) replaced by `replacement`, put where the first one
- * was; every option is kept with its value, except those in `drop`, which go with theirs.
- */
-export function replacePositionals(argv: Argv, valueOptions: ReadonlySet<string>, replacement: readonly string[], drop: ReadonlySet<string> = new Set()): CommandWord[] {
-  const out: CommandWord[] = [0];
-  let replaced = false;
-  const replaceHere = () => {
-    if (!replaced) out.push(...replacement);
-    replaced = true;
-  };
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      replaceHere();
-      break;
-    }
-    if (a === null || a === undefined || !a.startsWith('-')) replaceHere();
-    else if (drop.has(a)) i += valueOptions.has(a) ? 1 : 0;
-    else if (valueOptions.has(a) && i + 1 < argv.length) out.push(i, ++i);
-    else out.push(i);
-  }
-  replaceHere();
-  return out;
-}
-
-/**
- * Context files that options name (`mvn -s settings.xml`, `--init-script=ci.gradle`), to copy with the
- * manifests. A path that does not map into the context comes from the image or an earlier step, so it is
- * there before the sources are copied too.
- */
-export function optionFiles(argv: Argv, fileOptions: ReadonlySet<string>, context: BuildContext, toContext: ToContext): string[] | Refusal {
-  const files: string[] = [];
-  for (let i = 1; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a) continue;
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const option = eq > 0 ? a.slice(0, eq) : a;
-    if (!fileOptions.has(option)) continue;
-    const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
-    if (value === null || value === undefined) return { refuse: `the file ${option} names depends on a variable` };
-    const file = toContext(value);
-    if (file === null) continue;
-    if (!context.exists(file)) return { refuse: `${value}, named by ${option}, is not in the build context` };
-    files.push(file);
-  }
-  return files;
-}
-
-/** The generated command's RUN arguments, in the form the install was written in. */
-export function renderCommand(words: readonly CommandWord[], written: WrittenCommand): string {
-  const texts = words.map((w) => (typeof w === 'number' ? written.words[w]! : written.json ? JSON.stringify(w) : w));
-  return written.json ? `[${texts.join(', ')}]` : written.prefix + texts.join(' ');
-}
-
-/** `dir`-relative files that exist in the context, in the order given. */
-export function present(context: BuildContext, dir: string, names: readonly string[]): string[] {
-  return names.map((n) => path.posix.join(dir, n)).filter((f) => context.exists(f));
-}
-
-/** Context files under `dir` whose base name matches. */
-export function filesNamed(context: BuildContext, dir: string, name: RegExp): string[] {
-  const prefix = dir ? `${dir}/` : '';
-  return context.listFiles().filter((f) => f.startsWith(prefix) && name.test(basename(f)));
-}
-
-/** The command line as text, for messages and generated RUNs. */
-export const commandText = (argv: Argv): string => argv.map((a) => a ?? '$…').join(' ');
+import type { Argv, EcosystemId, InstallMatch, Installer } from './ecosystems/installer.js';
 
 const INSTALLERS: readonly Installer[] = [
   ...nodeInstallers,
@@ -190,3 +26,19 @@ export function matchInstall(argv: Argv): InstallMatch | null {
   const installer = INSTALLERS.find((i) => i.matches(argv));
   return installer ? { installer, argv } : null;
 }
+
+/**
+ * Names (or globs) of the files that locate an install's project folder, by ecosystem. Rust has none: its
+ * installs are refused (see ecosystems/rust.ts).
+ */
+export const PRIMARY_MANIFESTS: Readonly<Record<EcosystemId, readonly string[]>> = {
+  node: nodePrimaryManifests,
+  python: pythonPrimaryManifests,
+  go: goPrimaryManifests,
+  jvm: jvmPrimaryManifests,
+  dotnet: dotnetPrimaryManifests,
+  ruby: rubyPrimaryManifests,
+  php: phpPrimaryManifests,
+  elixir: elixirPrimaryManifests,
+  rust: [],
+};

@@ -1,85 +1,22 @@
-// Package-manager vocabulary shared by the size transforms: which commands install, prompt, clean up, and where
-// each tool keeps its download cache. Every predicate takes a parsed command (src/engine/shell.ts), never raw text.
+// What the size transforms ask across tools and instructions: which later RUN needs what an earlier one left
+// (apt's lists, apk's index), cache mounts and where each tool's cache is. Each tool's own vocabulary is in
+// src/tools/vocabulary/; every predicate takes a parsed command (src/engine/shell.ts), never raw text.
 import type { Document, Instruction, Stage } from '../engine/document.js';
-import { andSteps, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
-import { aptSubcommand, argValues, hasOption, isAptFetch, isAptUpdate, pipCacheDirOption } from './commands.js';
-
-function basename(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1);
-}
-
-/** The first non-option word of `args`, skipping the values of `valueOptions`; null when a word is dynamic first. */
-function subcommandWord(args: readonly Word[], valueOptions: ReadonlySet<string>): Word | null {
-  for (let i = 0; i < args.length; i++) {
-    const value = args[i]!.value;
-    if (value === null) return null;
-    if (valueOptions.has(value)) i++;
-    else if (!value.startsWith('-')) return args[i]!;
-  }
-  return null;
-}
-
-// --- apt ---------------------------------------------------------------------------------------------------
-
-/** apt subcommands that ask "Do you want to continue? [Y/n]" before changing the system. */
-const APT_PROMPTING = new Set(['install', 'upgrade', 'dist-upgrade', 'full-upgrade', 'remove', 'purge', 'autoremove', 'autopurge', 'build-dep', 'reinstall']);
-
-/** The subcommand word of an apt command that would prompt, or null. */
-export function aptPromptingSubcommand(cmd: Command): Word | null {
-  const sub = aptSubcommand(cmd);
-  return sub && APT_PROMPTING.has(sub.name) ? sub.word : null;
-}
-
-/** `-y`, `--yes`, `--assume-yes`, combined short options holding `y`, quiet level 2 (`-qq`, which implies -y). */
-export function aptAssumesYes(cmd: Command): boolean {
-  const args = argValues(cmd);
-  let quiet = 0;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === null || a === undefined) continue;
-    if (a === '--yes' || a === '--assume-yes' || a === '-q=2' || a === '--quiet=2') return true;
-    if ((a === '-o' || a === '--option') && /^APT::Get::Assume-Yes=(1|true|yes)$/i.test(args[i + 1] ?? '')) return true;
-    if (/^-[a-zA-Z]+$/.test(a)) {
-      if (a.includes('y')) return true;
-      quiet += a.split('q').length - 1;
-    }
-  }
-  return quiet >= 2;
-}
-
-/** An `apt-get install`/`apt install` command: its `install` word, or null. */
-export function aptInstallWord(cmd: Command): Word | null {
-  const sub = aptSubcommand(cmd);
-  return sub?.name === 'install' ? sub.word : null;
-}
-
-/** The command already decides about recommended packages (`--no-install-recommends`, `-o APT::Install-Recommends=...`). */
-export function aptDecidesRecommends(cmd: Command): boolean {
-  const args = argValues(cmd);
-  if (hasOption(args, '--no-install-recommends', '--install-recommends')) return true;
-  return args.some((a) => a !== null && /APT::Install-Recommends/i.test(a));
-}
-
-/** A path argument (`rm -rf /var/lib/apt/lists/*`) as written, for clean-up checks: globs are kept as text. */
-const pathTexts = (cmd: Command): string[] => cmd.args.map((a) => a.value ?? a.text.replace(/^["']|["']$/g, ''));
-
-const isAptDistClean = (c: Command): boolean => ['dist-clean', 'distclean'].includes(aptSubcommand(c)?.name ?? '');
-
-/** The script already removes apt's package lists (`rm -rf /var/lib/apt/lists/*`, apt 3's `apt-get dist-clean`). */
-export function cleansAptLists(script: ShellScript): boolean {
-  return script.commands().some((c) => isAptDistClean(c) || pathTexts(c).some((p) => p.startsWith('/var/lib/apt/lists') || /^\/var\/lib\/apt\/?\*?$/.test(p)));
-}
-
-/** A command that removes all of apt's package lists: `rm -rf /var/lib/apt/lists/*` or `apt-get dist-clean`. */
-const removesAptLists = (c: Command): boolean =>
-  isAptDistClean(c) || (basename(c.name) === 'rm' && pathTexts(c).some((p) => /^\/var\/lib\/apt(\/lists)?\/?\*?$/.test(p)));
-
-/** Scripts that fetch packages with apt, and whether they refresh the lists themselves before the first fetch. */
-export function aptFetchNeedsEarlierLists(script: ShellScript): boolean {
-  const commands = script.commands();
-  const fetch = commands.findIndex(isAptFetch);
-  return fetch >= 0 && !commands.slice(0, fetch).some(isAptUpdate);
-}
+import { andSteps, type Command, type ShellNode, type ShellScript } from '../engine/shell.js';
+import { argValues, pathTexts } from './commands.js';
+import { TOOL_CACHES, type ToolId } from './vocabulary/index.js';
+import { basename, subcommandFor, type Tool } from './vocabulary/tool.js';
+import { aptFetchNeedsEarlierLists, isAptFetch, isAptUpdate, removesAptLists } from './vocabulary/apt.js';
+import { apkNeedsCachedIndex, isApkAdd, isApkUpdate } from './vocabulary/apk.js';
+import { isNpmInstall } from './vocabulary/npm.js';
+import { isYarnInstall } from './vocabulary/yarn.js';
+import { pipCacheDirOption, pipRunsInstall } from './vocabulary/pip.js';
+import { pnpm } from './vocabulary/pnpm.js';
+import { go } from './vocabulary/go.js';
+import { maven } from './vocabulary/maven.js';
+import { gradle } from './vocabulary/gradle.js';
+import { bundler } from './vocabulary/bundler.js';
+import { composer } from './vocabulary/composer.js';
 
 /** The stages built (directly or through others) from `stage`, which inherit its files. */
 export function descendantStages(doc: Document, stage: Stage): Stage[] {
@@ -156,115 +93,6 @@ export function laterRunNeedsAptLists(doc: Document, run: Instruction): Instruct
   return null;
 }
 
-// --- apk ---------------------------------------------------------------------------------------------------
-
-/** apk, and tonistiigi/xx's `xx-apk`, which passes apk's arguments through for the target platform. */
-const APK_NAMES = new Set(['apk', 'xx-apk']);
-const APK_VALUE_OPTIONS = new Set(['-X', '--repository', '-p', '--root', '--arch', '--keys-dir', '--repositories-file', '--cache-dir', '-t', '--virtual', '--cache-max-age', '--timeout']);
-
-/** The subcommand of an `apk` command (`add`, `update`, ...) and its word, or null. */
-export function apkSubcommand(cmd: Command): { name: string; word: Word } | null {
-  if (!APK_NAMES.has(basename(cmd.name))) return null;
-  const word = subcommandWord(cmd.args, APK_VALUE_OPTIONS);
-  return word ? { name: word.value!, word } : null;
-}
-
-export const isApkAdd = (cmd: Command): boolean => apkSubcommand(cmd)?.name === 'add';
-export const isApkUpdate = (cmd: Command): boolean => apkSubcommand(cmd)?.name === 'update';
-export const apkUsesNoCache = (cmd: Command): boolean => hasOption(argValues(cmd), '--no-cache');
-
-/** `rm` of apk's cache folder (`rm -rf /var/cache/apk/*`), which `--no-cache` makes pointless. */
-export function removesApkCache(cmd: Command): boolean {
-  if (basename(cmd.name) !== 'rm') return false;
-  const paths = pathTexts(cmd).filter((p) => !p.startsWith('-'));
-  return paths.length > 0 && paths.every((p) => /^\/var\/cache\/apk\/?\*?$/.test(p));
-}
-
-// --- yum, dnf, microdnf, zypper --------------------------------------------------------------------------
-
-const RPM_VALUE_OPTIONS = new Set(['-c', '--config', '-d', '--debuglevel', '-e', '--errorlevel', '--setopt', '--installroot', '--releasever', '--enablerepo', '--disablerepo', '-x', '--exclude', '--repo', '--repoid', '-R', '--root', '--type', '-t']);
-
-/** The clean-up each RPM-family manager needs to drop its metadata and package caches. */
-export const RPM_CLEAN_UP: Record<string, string> = {
-  yum: 'yum clean all',
-  dnf: 'dnf clean all',
-  microdnf: 'microdnf clean all',
-  zypper: 'zypper clean --all',
-};
-
-const RPM_INSTALLING: Record<string, ReadonlySet<string>> = {
-  yum: new Set(['install', 'groupinstall', 'localinstall', 'update', 'upgrade', 'reinstall', 'builddep']),
-  dnf: new Set(['install', 'groupinstall', 'localinstall', 'update', 'upgrade', 'reinstall', 'builddep', 'distro-sync']),
-  microdnf: new Set(['install', 'update', 'upgrade', 'reinstall']),
-  zypper: new Set(['install', 'in', 'update', 'up', 'dist-upgrade', 'dup', 'patch', 'source-install', 'si']),
-};
-
-/** The manager (`yum`, `dnf`, `microdnf`, `zypper`), subcommand and its word of an RPM-family command, or null. */
-export function rpmSubcommand(cmd: Command): { tool: string; name: string; word: Word } | null {
-  const tool = basename(cmd.name);
-  if (!(tool in RPM_INSTALLING)) return null;
-  const word = subcommandWord(cmd.args, RPM_VALUE_OPTIONS);
-  return word ? { tool, name: word.value!, word } : null;
-}
-
-/** The manager a command installs packages with, among yum, dnf, microdnf and zypper; or null. */
-export function rpmInstallTool(cmd: Command): string | null {
-  const sub = rpmSubcommand(cmd);
-  return sub && RPM_INSTALLING[sub.tool]!.has(sub.name) ? sub.tool : null;
-}
-
-/** The dnf/microdnf command sets install_weak_deps itself: `--setopt=install_weak_deps=...` or `--setopt install_weak_deps=...`. */
-export function rpmDecidesWeakDeps(cmd: Command): boolean {
-  const args = argValues(cmd);
-  const setopts = args.flatMap((a, i) => (a === null ? [] : a.startsWith('--setopt=') ? [a.slice('--setopt='.length)] : args[i - 1] === '--setopt' ? [a] : []));
-  return setopts.some((option) => option.startsWith('install_weak_deps='));
-}
-
-/** The command cleans an RPM-family cache: `yum clean all`, `zypper cc`, `rm -rf /var/cache/dnf`. */
-export function cleansRpmCache(cmd: Command): boolean {
-  const sub = rpmSubcommand(cmd);
-  if (sub && ['clean', 'cc'].includes(sub.name)) return true;
-  return basename(cmd.name) === 'rm' && pathTexts(cmd).some((p) => /^\/var\/cache\/(yum|dnf|zypp|libdnf5)\b/.test(p));
-}
-
-// --- npm, yarn, gem -------------------------------------------------------------------------------------
-
-const NPM_VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--prefix', '-C', '--workspace', '-w']);
-const NPM_INSTALLING = new Set(['install', 'i', 'ci', 'clean-install', 'add', 'isntall', 'update', 'up', 'install-clean', 'install-ci-test', 'install-test', 'it']);
-const YARN_INSTALLING = new Set(['install', 'add', 'global']);
-
-/** The subcommand word of an `npm` command (`ci`, `install`, ...), or null. */
-export function npmSubcommand(cmd: Command): Word | null {
-  return basename(cmd.name) === 'npm' ? subcommandWord(cmd.args, NPM_VALUE_OPTIONS) : null;
-}
-
-/** npm installs packages (`npm ci`, `npm install`, `npm i -g x`) and so fills its download cache. */
-export const isNpmInstall = (cmd: Command): boolean => NPM_INSTALLING.has(npmSubcommand(cmd)?.value ?? '');
-
-/** yarn installs packages: `yarn`, `yarn install`, `yarn add x`, `yarn global add x`. */
-export function isYarnInstall(cmd: Command): boolean {
-  if (basename(cmd.name) !== 'yarn') return false;
-  const sub = subcommandWord(cmd.args, NPM_VALUE_OPTIONS);
-  if (!sub) return cmd.args.every((a) => a.value !== null);
-  return YARN_INSTALLING.has(sub.value!);
-}
-
-/** `npm install` with no package names (a project install, the only kind `npm ci` replaces): its `install` word. */
-export function npmProjectInstallWord(cmd: Command): Word | null {
-  const sub = npmSubcommand(cmd);
-  if (!sub || (sub.value !== 'install' && sub.value !== 'i')) return null;
-  const after = cmd.args.slice(cmd.args.indexOf(sub) + 1);
-  for (let i = 0; i < after.length; i++) {
-    const v = after[i]!.value;
-    if (v === null) return null;
-    if (NPM_VALUE_OPTIONS.has(v)) i++;
-    else if (!v.startsWith('-')) return null;
-  }
-  const global = after.some((w) => w.value === '-g' || w.value === '--global' || w.value === '--location=global');
-  const elsewhere = after.some((w) => /^--(prefix|workspace)/.test(w.value!) || w.value === '-C' || w.value === '-w');
-  return global || elsewhere ? null : sub;
-}
-
 /** The command cleans npm's or yarn's cache: `npm cache clean`, `yarn cache clean`, `rm -rf ~/.npm`. */
 export function cleansNodeCache(cmd: Command): boolean {
   const tool = basename(cmd.name);
@@ -273,50 +101,7 @@ export function cleansNodeCache(cmd: Command): boolean {
   return tool === 'rm' && pathTexts(cmd).some((p) => /(^|\/)\.npm\b|_cacache|\.cache\/yarn|\.yarn-cache|yarn-cache/.test(p));
 }
 
-/** The `install` word of a `gem install`, or null. */
-export function gemInstallWord(cmd: Command): Word | null {
-  if (basename(cmd.name) !== 'gem') return null;
-  const sub = subcommandWord(cmd.args, new Set());
-  return sub?.value === 'install' ? sub : null;
-}
-
-/** gem options that already decide about documentation. */
-export const gemDecidesDocs = (cmd: Command): boolean =>
-  hasOption(argValues(cmd), '--no-document', '-N', '--document', '--no-rdoc', '--no-ri', '--rdoc', '--ri');
-
 // --- caches and cache mounts ------------------------------------------------------------------------------
-
-/** Download caches by tool: where the cache mount profile mounts them, and how to recognise a mount of them. */
-export interface ToolCache {
-  tool: string;
-  /** Mount targets for `RUN --mount=type=cache,target=...` (root's home, as in Docker's documentation). */
-  targets: string[];
-  /** Extra mount options (apt holds locks, so its caches are `sharing=locked`). */
-  options?: string;
-  /** The subfolder of the cache folder that holds the cached data (npm's `_cacache`): a mount of it serves too. */
-  dataIn?: string;
-  /** Recognises an existing cache mount target that already holds this tool's cache. */
-  heldBy: RegExp;
-  /**
-   * The cache holds the dependencies later steps use (Go modules, the Maven repository, Gradle's caches), not
-   * only downloads: every RUN of the stage that uses the tool must get the mount, or none.
-   */
-  sharedWithLaterRuns?: boolean;
-}
-
-export const TOOL_CACHES: Record<string, ToolCache> = {
-  apt: { tool: 'apt', targets: ['/var/cache/apt', '/var/lib/apt'], options: 'sharing=locked', heldBy: /^\/var\/(cache|lib)\/apt(\/|$)/ },
-  apk: { tool: 'apk', targets: ['/var/cache/apk'], heldBy: /^(\/var\/cache\/apk|\/etc\/apk\/cache)\/?$/ },
-  pip: { tool: 'pip', targets: ['/root/.cache/pip'], heldBy: /(^|\/)\.cache(\/pip)?\/?$/ },
-  npm: { tool: 'npm', targets: ['/root/.npm'], dataIn: '_cacache', heldBy: /(^|\/)\.npm(\/_cacache)?\/?$|npm-cache/ },
-  yarn: { tool: 'yarn', targets: ['/usr/local/share/.cache/yarn'], heldBy: /yarn/ },
-  pnpm: { tool: 'pnpm', targets: ['/root/.local/share/pnpm/store'], heldBy: /pnpm/ },
-  go: { tool: 'go', targets: ['/go/pkg/mod', '/root/.cache/go-build'], heldBy: /(^|\/)pkg\/mod\/?$|go-build/, sharedWithLaterRuns: true },
-  maven: { tool: 'maven', targets: ['/root/.m2/repository'], heldBy: /(^|\/)\.m2(\/repository)?\/?$/, sharedWithLaterRuns: true },
-  gradle: { tool: 'gradle', targets: ['/root/.gradle/caches'], heldBy: /(^|\/)\.gradle(\/caches)?\/?$/, sharedWithLaterRuns: true },
-  bundler: { tool: 'bundler', targets: ['/root/.gem'], heldBy: /(^|\/)\.gem\/?$|bundle\/cache/ },
-  composer: { tool: 'composer', targets: ['/tmp/cache'], heldBy: /composer|^\/tmp\/cache\/?$/ },
-};
 
 /** The USER a RUN runs as (the last USER of its stage and the stages it builds on), or null: root, the default. */
 export function userAt(doc: Document, run: Instruction): string | null {
@@ -386,9 +171,9 @@ function npmCacheFolder(doc: Document, run: Instruction, cmd: CommandEnvironment
 
 /**
  * The folders a tool keeps its cache in for the RUN's commands that use it: pip's and npm's as each command would
- * find them (options, environment, home), the others' where TOOL_CACHES says. Null when one cannot be known.
+ * find them (options, environment, home), the others' where the tool's vocabulary says. Null when one cannot be known.
  */
-export function toolCacheFolders(doc: Document, run: Instruction, tool: string): string[] | null {
+export function toolCacheFolders(doc: Document, run: Instruction, tool: ToolId): string[] | null {
   const locate = tool === 'pip' ? pipCacheFolder : tool === 'npm' ? npmCacheFolder : null;
   if (!locate) return TOOL_CACHES[tool]?.targets ?? null;
   const script = doc.runScript(run);
@@ -411,7 +196,7 @@ export function cacheMountCovers(doc: Document, run: Instruction, folder: string
  * A cache mount of `run` already holds the tool's cache: it covers every folder the RUN's commands keep it in
  * (toolCacheFolders); where those cannot be known, a mount whose target looks like the tool's cache folder.
  */
-export function cacheMountHolds(doc: Document, run: Instruction, tool: string): boolean {
+export function cacheMountHolds(doc: Document, run: Instruction, tool: ToolId): boolean {
   const cache = TOOL_CACHES[tool];
   if (!cache) return false;
   const folders = tool === 'pip' || tool === 'npm' ? toolCacheFolders(doc, run, tool) : null;
@@ -419,33 +204,25 @@ export function cacheMountHolds(doc: Document, run: Instruction, tool: string): 
   return doc.cacheMountTargets(run).some((t) => cache.heldBy.test(t));
 }
 
+/** The command installs with `tool`: its subcommand is one of those that install. */
+const installsWith = (tool: Tool, cmd: Command): boolean => tool.installs.has(subcommandFor(tool, cmd)?.name ?? '');
+
 /** The tool whose download cache a command fills (`npm ci` -> npm), for the cache mount profile; or null. */
-export function cachingTool(cmd: Command): string | null {
+export function cachingTool(cmd: Command): ToolId | null {
   const name = basename(cmd.name);
-  const args = argValues(cmd);
-  if (aptSubcommand(cmd) && (isAptFetch(cmd) || isAptUpdate(cmd))) return 'apt';
+  const first = cmd.args[0]?.value;
+  if (isAptFetch(cmd) || isAptUpdate(cmd)) return 'apt';
   if (isNpmInstall(cmd)) return 'npm';
   if (isYarnInstall(cmd)) return 'yarn';
-  if (name === 'pnpm' && ['install', 'i', 'add', 'fetch'].includes(args.find((a) => a !== null && !a.startsWith('-')) ?? '')) return 'pnpm';
-  if (/^pip(\d+(\.\d+)*)?$/.test(name) && args.includes('install')) return 'pip';
-  if (/^python(\d+(\.\d+)*)?$/.test(name) && args.includes('pip') && args.includes('install')) return 'pip';
-  if (name === 'go' && ['build', 'install', 'test', 'run', 'get', 'mod', 'generate', 'vet'].includes(args[0] ?? '')) return 'go';
-  if (name === 'mvn' || name === 'mvnw') return 'maven';
-  if (name === 'gradle' || name === 'gradlew') return 'gradle';
-  if (name === 'bundle' && (args.length === 0 || args[0] === 'install' || args[0]?.startsWith('-'))) return 'bundler';
-  if (/^composer(\.phar)?$/.test(name) && ['install', 'update', 'require'].includes(args.find((a) => a !== null && !a.startsWith('-')) ?? '')) return 'composer';
+  if (installsWith(pnpm, cmd)) return 'pnpm';
+  if (pipRunsInstall(cmd)) return 'pip';
+  if (installsWith(go, cmd)) return 'go';
+  // Every Maven or Gradle build resolves dependencies; `bundle` alone or with options installs.
+  if (maven.commands.test(name)) return 'maven';
+  if (gradle.commands.test(name)) return 'gradle';
+  if (bundler.commands.test(name) && (!cmd.args.length || first?.startsWith('-') || installsWith(bundler, cmd))) return 'bundler';
+  if (installsWith(composer, cmd)) return 'composer';
   return null;
-}
-
-/** apk subcommands that never read the package index from the cache folder. */
-const APK_INDEX_FREE = new Set(['del', 'version', '--version', 'info']);
-
-/** An apk command that would need the index an earlier `apk update` left behind. */
-function apkNeedsCachedIndex(cmd: Command): boolean {
-  const sub = apkSubcommand(cmd);
-  if (!sub) return APK_NAMES.has(basename(cmd.name));
-  if (sub.name === 'update' || APK_INDEX_FREE.has(sub.name)) return false;
-  return !hasOption(argValues(cmd), '--no-cache', '-U', '--update-cache');
 }
 
 /**

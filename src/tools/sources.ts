@@ -2,20 +2,17 @@
 // a transform may run them before the sources are copied. Anything not known is assumed to touch them.
 import path from 'node:path';
 import type { Command, ShellNode, ShellScript } from '../engine/shell.js';
-import { aptSubcommand } from './commands.js';
 import { matchInstall } from './installs.js';
+import { osPackageSubcommand } from './vocabulary/index.js';
+import { basename } from './vocabulary/tool.js';
 
-/** System package managers: they work on system paths, never on the build context. */
-const SYSTEM_PACKAGE_TOOLS = new Set(['apt-get', 'apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper', 'dpkg-reconfigure', 'update-ca-certificates', 'ldconfig', 'locale-gen', 'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'corepack', 'true', 'set', 'echo']);
+/** Commands that work on system paths (or on nothing), never on the build context; OS package managers aside. */
+const SYSTEM_COMMANDS = new Set(['dpkg-reconfigure', 'update-ca-certificates', 'ldconfig', 'locale-gen', 'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'corepack', 'true', 'set', 'echo']);
 
 /** Commands that only change files under the paths they name. */
 const PATH_COMMANDS = new Set(['rm', 'mkdir']);
 
-function basename(name: string): string {
-  return name.slice(name.lastIndexOf('/') + 1);
-}
-
-/** `dir` is `path` or below it. */
+/** `target` is `dir` or below it (both absolute, or both relative). */
 export function isWithin(target: string, dir: string): boolean {
   const rel = path.posix.relative(dir, target);
   // `..name` is below `dir`; only `..` itself or a path through it leaves.
@@ -30,8 +27,9 @@ export function commandLeavesSourcesAlone(cmd: Command, dest: string): boolean {
   const name = basename(cmd.name);
   const args = cmd.args.map((a) => a.value);
   if (args.some((a) => a === null)) return false;
-  if (name === 'apt-get' || name === 'apt') return aptSubcommand(cmd) !== null;
-  if (SYSTEM_PACKAGE_TOOLS.has(name)) return true;
+  // An OS package manager writes system paths only (its effects in src/tools/vocabulary/).
+  if (osPackageSubcommand(cmd)) return true;
+  if (SYSTEM_COMMANDS.has(name)) return true;
   if (PATH_COMMANDS.has(name)) {
     const paths = args.filter((a) => !a!.startsWith('-')) as string[];
     return paths.length > 0 && paths.every((p) => (p.startsWith('/') || p.startsWith('~')) && !isWithin(p, dest) && !isWithin(dest, p.replace(/\/\*$/, '')));

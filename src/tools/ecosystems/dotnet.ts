@@ -1,6 +1,7 @@
 // .NET: `dotnet restore` needs only project files; build/publish/test restore as they go unless --no-restore.
 import path from 'node:path';
-import { basename, filesNamed, optionFiles, type CommandWord, type Installer } from '../installs.js';
+import { filesNamed, optionFiles, type CommandWord, type Installer } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 /** Every file a restore can read: solutions, projects, shared props/targets, NuGet and SDK settings. */
 const PROJECT_FILE = /\.(sln|slnx|csproj|fsproj|vbproj|proj)$|^Directory\.(Build|Packages)\.(props|targets)$|^nuget\.config$|^global\.json$|^packages\.lock\.json$/i;
@@ -11,6 +12,9 @@ const VALUE_OPTIONS = new Set(['-c', '--configuration', '-o', '--output', '-r', 
 const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-s', '--source', '--configfile', '--packages', '-p', '--property']);
 const FILE_OPTIONS = new Set(['--configfile']);
 const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-parallel', '--ignore-failed-sources', '--locked-mode', '--use-current-runtime', '--ucr']);
+
+/** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
+export const dotnetPrimaryManifests: readonly string[] = ['*.csproj', '*.fsproj', '*.vbproj', '*.sln'];
 
 export const dotnetInstallers: readonly Installer[] = [
   {

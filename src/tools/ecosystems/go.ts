@@ -1,8 +1,12 @@
 // Go modules: `go build` / `go install` fetch modules as they compile; `go mod download` fetches them alone.
 import path from 'node:path';
-import { basename, present, unreadable, type Installer } from '../installs.js';
+import { present, unreadable, type Installer } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 const BUILDS = new Set(['build', 'install', 'test', 'vet', 'generate']);
+
+/** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
+export const goPrimaryManifests: readonly string[] = ['go.mod'];
 
 export const goInstallers: readonly Installer[] = [
   {

@@ -1,7 +1,8 @@
 // Maven and Gradle: builds that resolve dependencies as they go; a resolution step can run on the build files.
 import path from 'node:path';
 import type { BuildContext } from '../../engine/types.js';
-import { basename, filesNamed, optionFiles, positionals, present, replacePositionals, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
+import { filesNamed, optionFiles, positionals, present, replacePositionals, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 const unique = (files: string[]) => [...new Set(files)];
 
@@ -57,6 +58,9 @@ function gradleManifests(argv: Argv, dir: string, context: BuildContext, toConte
 
 const isMaven = (argv: Argv) => /^(mvn|mvnw)$/.test(basename(argv[0]));
 const isGradle = (argv: Argv) => /^(gradle|gradlew)$/.test(basename(argv[0]));
+
+/** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
+export const jvmPrimaryManifests: readonly string[] = ['pom.xml', 'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts'];
 
 export const jvmInstallers: readonly Installer[] = [
   {

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { BuildContext } from '../../engine/types.js';
-import { basename, positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from '../installs.js';
+import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
 /** Options that move an install away from its working directory. */
@@ -127,5 +128,8 @@ function nodeInstaller(tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Installer {
     manifests: (argv, dir, context) => manifests(tool, argv, dir, context),
   };
 }
+
+/** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
+export const nodePrimaryManifests: readonly string[] = ['package.json'];
 
 export const nodeInstallers: readonly Installer[] = [nodeInstaller('npm'), nodeInstaller('yarn'), nodeInstaller('pnpm'), nodeInstaller('bun')];

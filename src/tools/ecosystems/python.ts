@@ -1,8 +1,9 @@
 // pip (requirements files), pipenv, poetry and uv.
 import path from 'node:path';
 import type { BuildContext } from '../../engine/types.js';
-import { pipInstallIndex } from '../commands.js';
-import { basename, positionals, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from '../installs.js';
+import { pipInstallIndex } from '../vocabulary/pip.js';
+import { positionals, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 const PIP_VALUE_OPTIONS = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--upgrade-strategy', '--trusted-host', '--cache-dir', '--src', '--global-option', '--install-option', '--no-binary', '--only-binary', '--platform', '--python-version', '--implementation', '--abi', '--progress-bar', '--log', '--timeout', '--retries', '--proxy', '--exists-action', '--cert', '--client-cert', '--config-settings', '-C', '--root-user-action', '--report', '-p', '--python']);
 const REQUIREMENT_OPTIONS = ['-r', '--requirement', '-c', '--constraint'];
@@ -126,6 +127,9 @@ function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string,
     prefetch: (argv) => (argv.includes(noProject) ? null : [...argv.keys(), noProject]),
   };
 }
+
+/** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
+export const pythonPrimaryManifests: readonly string[] = ['requirements.txt', 'pyproject.toml', 'Pipfile'];
 
 export const pythonInstallers: readonly Installer[] = [
   pip,

@@ -1,6 +1,7 @@
 // Cargo cannot fetch or build dependencies without the crate's sources (every target must exist), so a safe
 // split is not possible with the manifests alone: dockmod refuses and names the known alternatives.
-import { basename, type Installer } from '../installs.js';
+import { type Installer } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 const unsupported = 'cargo cannot fetch dependencies without the crate sources; use cargo-chef (`cargo chef prepare` / `cargo chef cook`) or a cache mount on the cargo registry and target folders';
 

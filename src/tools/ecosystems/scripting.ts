@@ -1,6 +1,7 @@
 // Ruby (Bundler), PHP (Composer) and Elixir (Mix).
 import path from 'node:path';
-import { basename, filesNamed, present, shadowedAt, unreadable, type Installer } from '../installs.js';
+import { filesNamed, present, shadowedAt, unreadable, type Installer } from './installer.js';
+import { basename } from '../vocabulary/tool.js';
 
 const bundler: Installer = {
   tool: 'bundler',
@@ -51,6 +52,11 @@ const mix: Installer = {
     return { files, optional: files.filter((f) => f.endsWith('mix.lock')), shadowed: [shadowedAt(path.posix.join(dir, 'deps')), shadowedAt(path.posix.join(dir, '_build'))] };
   },
 };
+
+/** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
+export const rubyPrimaryManifests: readonly string[] = ['Gemfile'];
+export const phpPrimaryManifests: readonly string[] = ['composer.json'];
+export const elixirPrimaryManifests: readonly string[] = ['mix.exs'];
 
 export const rubyInstallers: readonly Installer[] = [bundler];
 export const phpInstallers: readonly Installer[] = [composer];
