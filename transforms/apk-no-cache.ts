@@ -55,7 +55,7 @@ export const apkNoCache: Transform = {
       const dropped = dropUselessSteps(doc, run, script, skips);
       if (!edits.length && !dropped.length) continue;
       const parts = [adds.length ? `add ${FLAG} to apk add` : '', dropped.length ? 'drop the apk update / cache removal it makes useless' : ''];
-      changes.push({ message: parts.filter(Boolean).join(' and '), line, edits: [...edits, ...dropped] });
+      changes.push({ message: parts.filter(Boolean).join(' and '), line, edits: [...edits, ...dropped], removes: dropped.map((e) => ({ kind: 'words', text: doc.text.slice(e.start, e.end) })) });
     }
     return { changes, skips };
   },

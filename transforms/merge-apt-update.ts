@@ -84,7 +84,7 @@ export const mergeAptUpdate: Transform = {
         }
         if (!updatesAlready) edits.push(prependToRun(doc, next, lone.text));
         const message = updatesAlready ? 'drop a lone apt-get update: the install RUN updates itself' : 'run apt-get update in the same RUN as the install';
-        changes.push({ message, line, edits });
+        changes.push({ message, line, edits, removes: [{ kind: 'instruction', text: doc.text.slice(removeStart, doc.endOfLineAfter(update)), ...(updatesAlready ? {} : { moved: true }) }] });
         i = j;
       }
     }

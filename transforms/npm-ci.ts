@@ -54,7 +54,7 @@ export const npmCi: Transform = {
           continue;
         }
         const start = script.toDoc(install.start);
-        changes.push({ message: `replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, line, edits: [{ start, end: script.toDoc(install.end), text: 'ci' }] });
+        changes.push({ message: `replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, line, edits: [{ start, end: script.toDoc(install.end), text: 'ci' }], removes: [{ kind: 'words', text: doc.text.slice(start, script.toDoc(install.end)) }] });
       }
     }
     return { changes, skips };

@@ -97,7 +97,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
             continue;
           }
           const safety = change.safety ?? transform.safety;
-          const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
+          const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)), ...(change.removes && { removes: change.removes }) };
           if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
           else applied.push({ change, report });
         }
