@@ -7,7 +7,8 @@
 // plain `&&` chain (a `;` or `||` in it would no longer stop at a failure of the first).
 // Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
-// manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
+// manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two (or
+// in the second, before its first command).
 import type { Change, Edit, Skip, Transform } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { argValues } from '../src/tools/commands.js';
@@ -40,7 +41,8 @@ function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: s
   if (/#/.test(first.text.slice(last.at))) return { refuse: `${doc.quote(a)} ends with a comment` };
   const start = first.toDoc(last.at);
   const end = toDocStart(second, second.andChain()![0]!.startIndex);
-  const between = doc.text.slice(doc.endOfLineAfter(a), doc.offsetAt(b.getRange().start));
+  // A comment between the two, or inside the second before its first command (which the joining edit replaces).
+  const between = doc.text.slice(doc.endOfLineAfter(a), end);
   if (/#/.test(between)) return null;
   const firstLine = a.getRange().start.line;
   const lastLine = a.getRange().end.line;
@@ -60,9 +62,9 @@ export const mergeRuns: Transform = {
     const skips: Skip[] = [];
     for (const stage of doc.stages()) {
       const list = stage.instructions;
-      let group: { line: number; edits: Edit[]; count: number } | null = null;
+      let group: { line: number; edits: Edit[]; count: number; joined: Instruction[] } | null = null;
       const close = () => {
-        if (group && group.edits.length) changes.push({ message: `merge ${group.count} consecutive RUNs into one`, line: group.line, edits: group.edits });
+        if (group && group.edits.length) changes.push({ message: `merge ${group.count} consecutive RUNs into one`, line: group.line, edits: group.edits, removes: group.joined.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })) });
         group = null;
       };
       for (let i = 0; i + 1 < list.length; i++) {
@@ -77,8 +79,9 @@ export const mergeRuns: Transform = {
           close();
           continue;
         }
-        group ??= { line: a.getRange().start.line, edits: [], count: 1 };
+        group ??= { line: a.getRange().start.line, edits: [], count: 1, joined: [] };
         group.edits.push(edit);
+        group.joined.push(b);
         group.count++;
       }
       close();
