@@ -146,7 +146,7 @@ export const reorderForCache: Transform = {
       const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
       const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
       edits.unshift({ start: at, end: at, text });
-      changes.push({ message: `move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, line: copy.getRange().start.line, edits });
+      changes.push({ message: `move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, line: copy.getRange().start.line, edits, removes: moved.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })) });
     }
     return { changes, skips };
   },

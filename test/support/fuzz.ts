@@ -8,6 +8,7 @@ import { decodeDockerfile, InputError } from '../../src/cli/files.js';
 import { directoryContext, withWrites } from '../../src/contexts/context.js';
 import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult, Removal } from '../../src/engine/types.js';
 import { parseRegression, untouchedLineMissing } from './properties.js';
+import { convert, NotConvertible, VARIANTS, type Variant } from './variants.js';
 import { applyMutations, caseSeed, randomMutations, seededRng, splitLines, type Mutation } from './mutate.js';
 
 /** A Dockerfile to mutate, with its build context. */
@@ -18,13 +19,30 @@ export interface SeedFile {
   context: BuildContext;
 }
 
-/** Every `Dockerfile` directly inside each case folder of `roots` (corpus cases, transform fixtures). */
+/**
+ * Every `Dockerfile` directly inside each case folder of `roots` (corpus cases, transform fixtures), and each
+ * fixture's CRLF and backtick-escape variants, as the fixture runner derives them.
+ */
 export function loadSeeds(caseDirs: { id: string; dir: string }[]): SeedFile[] {
   return caseDirs.flatMap(({ id, dir }) => {
     const file = path.join(dir, 'Dockerfile');
     if (!fs.existsSync(file)) return [];
-    return [{ id, file, bytes: fs.readFileSync(file), context: directoryContext(dir, file) }];
+    const bytes = fs.readFileSync(file);
+    const context = directoryContext(dir, file);
+    const variants = id.startsWith(FIXTURE) ? VARIANTS.flatMap((v) => variantSeed(bytes, v).map((b) => ({ id: `${id} (${v})`, file, bytes: b, context }))) : [];
+    return [{ id, file, bytes, context }, ...variants];
   });
+}
+
+/** The fixture's text converted to `variant`, when it converts (and is not written that way already). */
+function variantSeed(bytes: Buffer, variant: Variant): Buffer[] {
+  try {
+    const text = convert(bytes.toString('utf8'), variant);
+    return text === undefined ? [] : [Buffer.from(text, 'utf8')];
+  } catch (error) {
+    if (error instanceof NotConvertible) return [];
+    throw error;
+  }
 }
 
 const FIXTURE = 'fixture:';
