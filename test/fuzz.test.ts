@@ -52,7 +52,7 @@ describe('the property checks', () => {
     expect(missing(before, after, declaredGone([change([keep, { kind: 'words', text: 'apt-get' }], 2, 3)]))).toEqual({ comments: [], words: ['line 3: update'] });
     expect(missing(before, after, declaredGone([change([lone], 2, 3)]))).toEqual({ comments: ['line 2: # keep'], words: [] });
     // Declared moved: it must still be somewhere.
-    expect(missing(before, after, declaredGone([change([keep, { ...lone, moved: true }], 2, 3)]))).toEqual({ comments: [], words: ['line 3: update'] });
+    expect(missing(before, after, declaredGone([change([keep, { ...lone, moved: true }], 2, 3)]))).toEqual({ comments: [], words: ['line 3: update', 'line 4: apt-get'] });
     // Declared, but of other lines; or on the lines, and said in the message only.
     expect(missing(before, after, declaredGone([change([keep, lone], 4, 4)]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update'] });
     expect(missing(before, after, declaredGone([change([], 2, 3, 'drop a lone apt-get update and its comment')]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update', 'line 4: apt-get'] });
