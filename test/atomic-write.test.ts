@@ -3,12 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeStaleTemps, TEMP_MARKER, writeContextFile, writeFileAtomic } from '../src/cli/write.js';
+import { dockmod, startDockmod } from './support/cli.js';
 import { seededRng } from './support/mutate.js';
 
-const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const temps: string[] = [];
 const tempDir = () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-write-'));
@@ -167,7 +167,7 @@ describe('a --write run killed at random moments', () => {
       }
       return { done, torn };
     };
-    const args = [cli, '--write', '--only', 'merge-apt-update', '.'];
+    const args = ['--write', '--only', 'merge-apt-update', '.'];
 
     let kills = 0;
     let leftBehind = 0;
@@ -175,7 +175,7 @@ describe('a --write run killed at random moments', () => {
     while (kills < 4 && performance.now() - started < 9_000) {
       const next = files.find(({ file, id }) => fs.readFileSync(file, 'utf8') !== after(id));
       if (!next) break;
-      const child = spawn(process.execPath, args, { cwd: root, stdio: 'ignore' });
+      const child = startDockmod(args, root, 'ignore');
       const exited = new Promise((resolve) => child.on('exit', resolve));
       // Kill once the writing has begun (the first file still to do has changed), after a random delay.
       const mtime = fs.statSync(next.file).mtimeMs;
@@ -192,7 +192,7 @@ describe('a --write run killed at random moments', () => {
     console.log(`killed ${kills} runs; they left ${leftBehind} temp files behind; ${state().done} of ${files.length} files rewritten before the last run`);
     expect(kills).toBeGreaterThan(0);
 
-    const last = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+    const last = dockmod(args, root);
     expect(last.status).toBe(0);
     expect(state()).toEqual({ done: files.length, torn: [] });
     expect(leftovers(root)).toEqual([]);
@@ -210,7 +210,7 @@ describe('a --write run stopped by SIGINT or SIGTERM', () => {
         fs.writeFileSync(file, before(id));
         return { file, id };
       });
-      const child = spawn(process.execPath, [cli, '--write', '--only', 'merge-apt-update', '.'], { cwd: root, env: { ...process.env, CI: '1' } });
+      const child = startDockmod(['--write', '--only', 'merge-apt-update', '.'], root);
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -5,17 +5,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_FILE_BYTES } from '../src/cli/files.js';
+import { dockmod as runCli } from './support/cli.js';
 
-const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 /** The transforms these tests use, so transforms added later do not change the expected texts. */
 const ONLY = ['--only', 'merge-apt-update,pip-no-cache-dir'];
 const NOBODY = 65534;
 
 function dockmod(args: string[], cwd: string, uid?: number) {
-  const r = spawnSync(process.execPath, [cli, ...ONLY, ...args], { cwd, encoding: 'utf8', timeout: 60_000, ...(uid === undefined ? {} : { uid, gid: uid }) });
+  const r = runCli([...ONLY, ...args], cwd, { uid });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter(Boolean) };
 }
 

@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { dockmod as runCli } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'dist', 'src', 'cli.js');
 const snapshots = path.join(root, 'snapshots', 'cli');
 const temps: string[] = [];
 /** The two bundled examples the README's first command runs on. */
 const SEEDS = ['examples/node-app', 'examples/python-app'];
 
 function dockmod(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = runCli(args, cwd);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

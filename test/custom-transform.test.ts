@@ -3,21 +3,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { optimize } from '../src/engine/engine.js';
 import { builtinTransforms } from '../transforms/index.js';
 import aptNoInstallRecommends from '../examples/custom-transform/house-apt-no-recommends.js';
+import { dockmod } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'dist', 'src', 'cli.js');
 const example = path.join(root, 'examples', 'custom-transform');
 const temps: string[] = [];
 afterEach(() => {
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
 const only = (text: string) => optimize(text, { transforms: [aptNoInstallRecommends], unsafe: true });
 
 describe('house-apt-no-recommends (example custom transform)', () => {
@@ -96,7 +94,7 @@ describe('custom transforms from the tree are bounded and checked', () => {
   /** The run must end on its own: a hang fails it through spawnSync's timeout. */
   const bounded = (args: string[], cwd: string) => {
     const started = performance.now();
-    const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 20_000 });
+    const r = dockmod(args, cwd, { timeout: 20_000 });
     return { ...r, seconds: (performance.now() - started) / 1000 };
   };
   const errors = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('dockmod: ') && !/^dockmod: \d+ (would change|changed)/.test(l));

@@ -89,6 +89,10 @@ describe('what a transform returns', () => {
     ['an unknown safety', { changes: [change({ safety: 'maybe' })], skips: [] }, "changes[0].safety is \"maybe\", not 'safe' or 'unsafe'"],
     ['files that are no array', { changes: [change({ files: 'x' })], skips: [] }, 'changes[0].files is a string, not an array'],
     ['a file text that is no string', { changes: [change({ files: [{ path: 'x', text: null }] })], skips: [] }, 'changes[0].files[0].text is null, not a string'],
+    ['removes that are no array', { changes: [change({ removes: { kind: 'words', text: 'x' } })], skips: [] }, 'changes[0].removes is an object, not an array'],
+    ['a removal of an unknown kind', { changes: [change({ removes: [{ kind: 'word', text: 'x' }] })], skips: [] }, 'changes[0].removes[0].kind is "word", not one of words, comment, instruction'],
+    ['a removal without its text', { changes: [change({ removes: [{ kind: 'comment' }] })], skips: [] }, 'changes[0].removes[0].text is undefined, not a string'],
+    ['a removal moved in words', { changes: [change({ removes: [{ kind: 'words', text: 'x', moved: 'yes' }] })], skips: [] }, 'changes[0].removes[0].moved is "yes", not a boolean'],
     ['a skip without a reason', { changes: [], skips: [{ line: 0 }] }, 'skips[0].reason is undefined, not a string'],
     ['a skip on no line', { changes: [], skips: [{ line: -1, reason: 'r' }] }, 'skips[0].line is -1, not a line of the document (0 to 2)'],
   ];

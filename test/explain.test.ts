@@ -3,11 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Document } from '../src/engine/document.js';
 import { memoryContext } from '../src/contexts/context.js';
 import { simulateCache, type CacheSimulation } from '../src/explain/explain.js';
+import { dockmod } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const snapshots = path.join(root, 'snapshots', 'explain');
@@ -135,8 +136,7 @@ describe('cache simulation: hand-worked cases', () => {
 });
 
 describe('dockmod explain', () => {
-  const cli = path.join(root, 'dist', 'src', 'cli.js');
-  const explain = (...args: string[]) => spawnSync(process.execPath, [cli, 'explain', ...args], { cwd: root, encoding: 'utf8' });
+  const explain = (...args: string[]) => dockmod(['explain', ...args], root);
 
   it('on the Node example: `npm install` re-runs before dockmod and is cached after', async () => {
     const r = explain('examples/node-app/Dockerfile');
@@ -174,15 +174,15 @@ describe('dockmod explain', () => {
     });
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
     // A read that blocks (a pipe, /dev/zero) fails the test through the timeout instead of hanging it.
-    const dockmod = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', timeout: 10_000 });
+    const inDir = (args: string[]) => dockmod(args, dir, { timeout: 10_000 });
 
     it.each(['/dev/zero', 'pipe', 'folder'])('%s', (input) => {
       const expected = { '/dev/zero': 'not a regular file: a device', pipe: 'not a regular file: a named pipe', folder: 'is a directory' }[input];
       const shown = path.relative(dir, path.resolve(dir, input));
       // The main command searches a folder it is given; it says 'is a directory' of a folder named as a Dockerfile.
-      if (input !== 'folder') expect(dockmod([input]).stderr.split('\n')[0]).toBe(`dockmod: ${shown}: ${expected}`);
+      if (input !== 'folder') expect(inDir([input]).stderr.split('\n')[0]).toBe(`dockmod: ${shown}: ${expected}`);
       for (const command of ['explain', 'verify']) {
-        const r = dockmod([command, input]);
+        const r = inDir([command, input]);
         expect({ command, signal: r.signal, status: r.status, stderr: r.stderr }).toEqual({ command, signal: null, status: 2, stderr: `dockmod: ${shown}: ${expected}\n` });
       }
     });

@@ -1,6 +1,7 @@
 // The report formats: exact output per format against reviewed snapshots, the SARIF and JSON outputs against
 // their schemas, and every fix each format carries applied back to the original text over all transform fixtures.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +11,8 @@ import { builtinTransforms } from '../transforms/index.js';
 import { renderReport, FORMAT_NAMES, type FormatFile, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
 import { docsBaseFor } from '../src/formats/docs-links.js';
-import { listFixtures, type FixtureOptions } from './support/fixtures.js';
+import { fixtureUnsafe, listFixtures, writeVariant } from './support/fixtures.js';
+import { VARIANTS } from './support/variants.js';
 import type { Transform } from '../src/engine/types.js';
 
 const require = createRequire(import.meta.url);
@@ -150,15 +152,23 @@ describe('report formats', () => {
   });
 });
 
-/** Every transform fixture, plus the examples, as the CLI would process them. */
+/** Every transform fixture and its CRLF and backtick-escape variants, plus the examples, as the CLI would process them. */
 function allResults(): FormatFile[] {
-  const out = listFixtures(fixtures).map(({ id, dir }) => {
-    const optionsFile = path.join(dir, 'options.json');
-    const options: FixtureOptions = fs.existsSync(optionsFile) ? JSON.parse(fs.readFileSync(optionsFile, 'utf8')) : {};
-    const contextDir = options.context === undefined ? undefined : path.join(dir, options.context);
-    return result(path.join(dir, options.dockerfile ?? 'Dockerfile'), { only: options.only ?? [id], unsafe: options.unsafe, noContext: options.noContext, contextDir });
-  });
-  return [...out, ...Object.values(cases).flatMap((c) => c().files)];
+  const variantsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-format-variants-'));
+  try {
+    const all = listFixtures(fixtures).flatMap((fixture) => [fixture, ...VARIANTS.flatMap((v) => {
+      const copy = writeVariant(fixture, v, variantsRoot);
+      return 'none' in copy ? [] : [copy];
+    })]);
+    const out = all.map((fixture) => {
+      const { id, dir, options } = fixture;
+      const contextDir = options.context === undefined ? undefined : path.join(dir, options.context);
+      return result(path.join(dir, options.dockerfile ?? 'Dockerfile'), { only: options.only ?? [id], unsafe: fixtureUnsafe(fixture), noContext: options.noContext, contextDir });
+    });
+    return [...out, ...Object.values(cases).flatMap((c) => c().files)];
+  } finally {
+    fs.rmSync(variantsRoot, { recursive: true, force: true });
+  }
 }
 
 /** Replaces 1-based inclusive line ranges of `text` (in any order, not overlapping) with new lines. */
@@ -243,10 +253,7 @@ describe('fixes in every format rebuild dockmod\'s output exactly, over all fixt
 });
 
 describe('--format in the CLI', async () => {
-  const os = await import('node:os');
-  const { spawnSync } = await import('node:child_process');
-  const cli = path.join(root, 'dist', 'src', 'cli.js');
-  const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
+  const { dockmod } = await import('./support/cli.js');
   const examplesCopy = () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-formats-'));
     fs.cpSync(path.join(root, 'examples'), path.join(dir, 'examples'), { recursive: true, filter: (src) => !src.includes('custom-transform') });

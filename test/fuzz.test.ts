@@ -1,14 +1,14 @@
 // Property and fuzz tests: corpus files and transform fixtures, mutated (lines deleted, duplicated and swapped,
 // continuations and comments inserted, random bytes, line endings flipped), must never crash dockmod; what it
 // writes must parse, be stable under a second run, and keep every comment and shell word of the input unless a
-// change says it took them away. Bounded for CI (FUZZ_CASES, about a minute); `npm run fuzz` runs 100,000.
+// change declares (Change.removes) it took them away. Bounded for CI (FUZZ_CASES, about a minute); `npm run fuzz` runs 100,000.
 // The seed is fixed so CI is reproducible; FUZZ_SEED=n tries others.
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryContext } from '../src/contexts/context.js';
-import type { Transform } from '../src/engine/types.js';
+import type { Removal, Transform } from '../src/engine/types.js';
 import { corpusAvailable, materializeCorpus } from './support/corpus.js';
-import { checkInput, emptyTally, fixtureCases, formatTally, inventory, loadSeeds, missing, runCase, saidToGo, shrink } from './support/fuzz.js';
+import { checkInput, declaredGone, emptyTally, fixtureCases, formatTally, inventory, loadSeeds, missing, runCase, shrink } from './support/fuzz.js';
 import { applyMutations, MUTATION_OPS } from './support/mutate.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_251_122);
@@ -41,16 +41,21 @@ describe('the property checks', () => {
     expect(found.words.map((w) => `${w.line}:${w.text}`)).toEqual(['4:apt-get', '4:update', '6:echo', '6:"x', '6:y"', '8:pip', '8:install', '8:x', '9:<<EOF', '11:ls', '11:-l']);
   });
 
-  it('find what is missing, except what a change on its line says it takes away', () => {
+  it('find what is missing, except what a change on its line declares it takes away', () => {
     const before = inventory('FROM a\n# keep\nRUN apt-get update\nRUN apt-get install x\n');
     const after = inventory('FROM a\nRUN apt-get install x\n');
-    const change = (message: string, start: number, end: number) => ({ transform: 't', message, line: start, safety: 'safe' as const, edited: [{ start, end }] });
-    expect(missing(before, after, saidToGo([]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update', 'line 4: apt-get'] });
-    expect(missing(before, after, saidToGo([change('drop a lone apt-get update', 2, 3)]))).toEqual({ comments: [], words: [] });
-    expect(missing(before, after, saidToGo([change('use apt-get once; keep the comment', 2, 3)]))).toEqual({ comments: [], words: ['line 3: update'] });
-    // Said, but of other lines; or on the lines, but not said.
-    expect(missing(before, after, saidToGo([change('drop a lone apt-get update', 4, 4)])).words).toEqual(['line 3: update']);
-    expect(missing(before, after, saidToGo([change('tidy up', 2, 3)]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update', 'line 4: apt-get'] });
+    const change = (removes: Removal[], start: number, end: number, message = 'tidy up') => ({ transform: 't', message, line: start, safety: 'safe' as const, edited: [{ start, end }], removes });
+    const lone: Removal = { kind: 'instruction', text: 'RUN apt-get update' };
+    const keep: Removal = { kind: 'comment', text: '# keep' };
+    expect(missing(before, after, declaredGone([]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update', 'line 4: apt-get'] });
+    expect(missing(before, after, declaredGone([change([keep, lone], 2, 3)]))).toEqual({ comments: [], words: [] });
+    expect(missing(before, after, declaredGone([change([keep, { kind: 'words', text: 'apt-get' }], 2, 3)]))).toEqual({ comments: [], words: ['line 3: update'] });
+    expect(missing(before, after, declaredGone([change([lone], 2, 3)]))).toEqual({ comments: ['line 2: # keep'], words: [] });
+    // Declared moved: it must still be somewhere.
+    expect(missing(before, after, declaredGone([change([keep, { ...lone, moved: true }], 2, 3)]))).toEqual({ comments: [], words: ['line 3: update', 'line 4: apt-get'] });
+    // Declared, but of other lines; or on the lines, and said in the message only.
+    expect(missing(before, after, declaredGone([change([keep, lone], 4, 4)]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update'] });
+    expect(missing(before, after, declaredGone([change([], 2, 3, 'drop a lone apt-get update and its comment')]))).toEqual({ comments: ['line 2: # keep'], words: ['line 3: update', 'line 4: apt-get'] });
   });
 
   const broken = (apply: Transform['apply']): Transform[] => [{ id: 'broken', summary: 'a faulty transform', safety: 'safe', apply }];

@@ -87,12 +87,7 @@ describe('file names with control characters', () => {
 
   it('a Dockerfile from standard input named by such a path is refused', () => {
     const dir = tempTree('dockmod-names-', {}, temps);
-    const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js'), '-', '--stdin-filepath', 'a\nb/Dockerfile'], {
-      cwd: dir,
-      input: APT,
-      encoding: 'utf8',
-      env: { ...process.env, CI: '1' },
-    });
+    const r = dockmod(['-', '--stdin-filepath', 'a\nb/Dockerfile'], dir, { input: APT });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.split('\n')[0]).toBe(`dockmod: "a\\nb/Dockerfile": ${REFUSED}`);

@@ -3,12 +3,10 @@
 // Through the built CLI; run after `npm run build` (npm test does).
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempTree } from './support/cli.js';
+import { dockmod as runCli, tempTree } from './support/cli.js';
 import { directoryContext } from '../src/contexts/context.js';
 
-const cli = path.resolve(import.meta.dirname, '..', 'dist', 'src', 'cli.js');
 const MARKER = 'SECRET-MARKER-7f3a9c';
 const NODE_APP = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD ["node", "index.js"]\n';
 const PIP = 'FROM python:3.12\nRUN pip install flask\n';
@@ -21,7 +19,7 @@ afterEach(() => {
 });
 
 function dockmod(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, CI: '1', ...env } });
+  const r = runCli(args, cwd, { env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l && !/^dockmod: \d+ (would change|changed)/.test(l)) };
 }
 
@@ -117,7 +115,7 @@ describe('other files of the tree that link out', () => {
   it('a bake file above a Dockerfile from standard input is not read', () => {
     const { repo } = hostileTree({});
     fs.symlinkSync('../outside/secret.txt', path.join(repo, 'docker-bake.json'));
-    const r = spawnSync(process.execPath, [cli, '--only', 'pip-no-cache-dir', '-', '--stdin-filepath', 'app/Dockerfile'], { cwd: repo, input: PIP, encoding: 'utf8' });
+    const r = runCli(['--only', 'pip-no-cache-dir', '-', '--stdin-filepath', 'app/Dockerfile'], repo, { input: PIP });
     expect(r.stdout + r.stderr).not.toContain(MARKER);
     expect(r.stderr.split('\n')[0]).toBe('dockmod: docker-bake.json: a symbolic link to outside the searched tree; not read');
   });

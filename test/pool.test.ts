@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dockmod } from './support/cli.js';
 import { corpusAvailable, materializeCorpus } from './support/corpus.js';
 
 const dist = path.resolve(import.meta.dirname, '..', 'dist', 'src');
@@ -56,8 +56,7 @@ describe.skipIf(!corpusAvailable)('processAll', () => {
   });
 
   it('prints the same diff through the CLI whatever the worker count', () => {
-    const cli = path.join(dist, 'cli.js');
-    const run = (workers: string) => spawnSync(process.execPath, [cli, '--workers', workers, '.'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const run = (workers: string) => dockmod(['--workers', workers, '.'], root);
     const one = run('0');
     const two = run('2');
     expect(two.stdout).toBe(one.stdout);

@@ -53,7 +53,7 @@ export const apkNoCache: BuiltinTransform = {
         const dropped = dropUselessSteps(doc, run, script, findings.skips);
         if (!edits.length && !dropped.length) return;
         const parts = [adds.length ? `add ${FLAG} to apk add` : '', dropped.length ? 'drop the apk update / cache removal it makes useless' : ''];
-        findings.change(parts.filter(Boolean).join(' and '), [...edits, ...dropped]);
+        findings.change(parts.filter(Boolean).join(' and '), [...edits, ...dropped], undefined, dropped.map((e) => ({ kind: 'words', text: doc.text.slice(e.start, e.end) })));
       },
       (run) => cacheMountHolds(doc, run, 'apk'),
     ),

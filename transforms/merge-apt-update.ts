@@ -86,7 +86,7 @@ export const mergeAptUpdate: BuiltinTransform = {
         }
         if (!updatesAlready) edits.push(prependToRun(doc, next, lone.text));
         const message = updatesAlready ? 'drop a lone apt-get update: the install RUN updates itself' : 'run apt-get update in the same RUN as the install';
-        findings.change(message, edits, line);
+        findings.change(message, edits, line, [{ kind: 'instruction', text: doc.text.slice(removeStart, doc.endOfLineAfter(update)), ...(updatesAlready ? {} : { moved: true }) }]);
         i = j;
       }
     }),

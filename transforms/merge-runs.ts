@@ -7,7 +7,8 @@
 // plain `&&` chain (a `;` or `||` in it would no longer stop at a failure of the first).
 // Leaves alone without a report what is kept apart by design: RUNs with different flags (--mount, --network,
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
-// manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two.
+// manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two (or
+// in the second, before its first command).
 import type { Edit, BuiltinTransform } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
@@ -41,7 +42,8 @@ function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: s
   if (/#/.test(first.text.slice(last.at))) return { refuse: `${doc.quote(a)} ends with a comment` };
   const start = first.toDoc(last.at);
   const end = toDocStart(second, second.andChain()![0]!.startIndex);
-  const between = doc.text.slice(doc.endOfLineAfter(a), doc.offsetAt(b.getRange().start));
+  // A comment between the two, or inside the second before its first command (which the joining edit replaces).
+  const between = doc.text.slice(doc.endOfLineAfter(a), end);
   if (/#/.test(between)) return null;
   const firstLine = a.getRange().start.line;
   const lastLine = a.getRange().end.line;
@@ -61,9 +63,9 @@ export const mergeRuns: BuiltinTransform = {
   apply: (doc) =>
     eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
-      let group: { line: number; edits: Edit[]; count: number } | null = null;
+      let group: { line: number; edits: Edit[]; count: number; joined: Instruction[] } | null = null;
       const close = () => {
-        if (group && group.edits.length) findings.change(`merge ${group.count} consecutive RUNs into one`, group.edits, group.line);
+        if (group && group.edits.length) findings.change(`merge ${group.count} consecutive RUNs into one`, group.edits, group.line, group.joined.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })));
         group = null;
       };
       for (let i = 0; i + 1 < list.length; i++) {
@@ -78,8 +80,9 @@ export const mergeRuns: BuiltinTransform = {
           close();
           continue;
         }
-        group ??= { line: a.getRange().start.line, edits: [], count: 1 };
+        group ??= { line: a.getRange().start.line, edits: [], count: 1, joined: [] };
         group.edits.push(edit);
+        group.joined.push(b);
         group.count++;
       }
       close();

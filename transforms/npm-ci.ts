@@ -53,7 +53,7 @@ export const npmCi: BuiltinTransform = {
           continue;
         }
         const start = script.toDoc(install.start);
-        findings.change(`replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, [{ start, end: script.toDoc(install.end), text: 'ci' }]);
+        findings.change(`replace \`npm ${install.value}\` with \`npm ci\`: ${lockfile} is copied in`, [{ start, end: script.toDoc(install.end), text: 'ci' }], undefined, [{ kind: 'words', text: doc.text.slice(start, script.toDoc(install.end)) }]);
       }
     }),
 };

@@ -144,6 +144,6 @@ export const reorderForCache: BuiltinTransform = {
       const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
       const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
       edits.unshift({ start: at, end: at, text });
-      findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line);
+      findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line, moved.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })));
     }),
 };

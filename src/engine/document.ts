@@ -227,6 +227,11 @@ export class Document {
     });
   }
 
+  /** The whole instruction as written, keyword to its last line. */
+  instructionText(ins: Instruction): string {
+    return this.slice(ins.getRange());
+  }
+
   /** Exec-form argv of RUN/CMD/ENTRYPOINT/COPY (`["npm", "ci"]`), or null for shell form. */
   execForm(ins: Instruction): string[] | null {
     const argv = this.memo('exec', ins, () => this.computeExecForm(ins));

@@ -102,7 +102,7 @@ export function optimizeDocument(originalDoc: Document, options: OptimizeOptions
             continue;
           }
           const safety = change.safety ?? transform.safety;
-          const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)) };
+          const report = { transform: transform.id, message: change.message, line: toOriginalLine(doc, change.line), safety, edited: change.edits.map((edit) => editedLines(doc, edit)), ...(change.removes && { removes: change.removes }) };
           if (safety === 'unsafe' && !options.unsafe) heldBack.push(report);
           // A change that overlaps one applied before it waits for the next pass, which reads the text anew (as ESLint's fixer does).
           else if (!applied.some((a) => editsOverlap(a.change.edits, change.edits))) applied.push({ change, report });

@@ -1,7 +1,7 @@
 // The loop every transform would otherwise repeat: each instruction of one kind, with the changes and skips the
 // rule finds there collected, so that a transform holds only its rule.
 import type { Document, Instruction, Stage } from './document.js';
-import type { Change, Edit, Skip, TransformResult } from './types.js';
+import type { Change, Edit, Removal, Skip, TransformResult } from './types.js';
 
 /** What a rule finds: changes and skips, on the line of the instruction it looks at unless told another. */
 export class Findings {
@@ -10,8 +10,8 @@ export class Findings {
   /** The 0-based line of the instruction being looked at. */
   line = 0;
 
-  change(message: string, edits: Edit[], line = this.line): void {
-    this.changes.push({ message, line, edits });
+  change(message: string, edits: Edit[], line = this.line, removes?: Removal[]): void {
+    this.changes.push({ message, line, edits, ...(removes && { removes }) });
   }
 
   skip(reason: string, line = this.line): void {

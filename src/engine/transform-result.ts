@@ -3,7 +3,7 @@
 // at a wrong place or a file written outside the build context. Pure.
 import path from 'node:path';
 import { normalizeContextPath } from './context-overlay.js';
-import type { TransformResult } from './types.js';
+import type { Removal, TransformResult } from './types.js';
 
 export const PROMISE_RESULT = 'returned a Promise: apply must be synchronous';
 
@@ -34,6 +34,8 @@ function record(v: unknown, where: string): Record<string, unknown> {
 }
 
 /** A value as a message shows it: `1.5`, `"maybe"`, `undefined`. */
+const REMOVAL_KINDS: readonly string[] = ['words', 'comment', 'instruction'] satisfies Removal['kind'][];
+
 const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' || v === undefined || v === null ? String(v) : kind(v));
 
 /** Why `file` may not be written as a file of the build context, or undefined when it may. */
@@ -72,6 +74,14 @@ export function checkTransformResult(result: unknown, textLength: number, lines:
       }
       string(edit.text, `${where}.edits[${j}].text`);
     });
+    if (change.removes !== undefined) {
+      list(change.removes, `${where}.removes`).forEach((r, j) => {
+        const removal = record(r, `${where}.removes[${j}]`);
+        if (!REMOVAL_KINDS.includes(removal.kind as string)) throw new Error(`${where}.removes[${j}].kind is ${shown(removal.kind)}, not one of ${REMOVAL_KINDS.join(', ')}`);
+        string(removal.text, `${where}.removes[${j}].text`);
+        if (removal.moved !== undefined && typeof removal.moved !== 'boolean') throw new Error(`${where}.removes[${j}].moved is ${shown(removal.moved)}, not a boolean`);
+      });
+    }
     if (change.files !== undefined) {
       list(change.files, `${where}.files`).forEach((f, j) => {
         const file = record(f, `${where}.files[${j}]`);

@@ -16,6 +16,19 @@ export interface FileWrite {
   text: string;
 }
 
+/**
+ * Something a change takes out of the Dockerfile or moves elsewhere in it, said in structure rather than in its
+ * message, so that a check that every word and comment is kept can tell a deliberate removal from a lost one.
+ */
+export interface Removal {
+  /** `words`: shell words of a RUN; `comment`: a comment; `instruction`: a whole instruction (keyword, flags, words, comments). */
+  kind: 'words' | 'comment' | 'instruction';
+  /** The text taken away, as written (`apk update`, `# refresh the lists`, `RUN apt-get update`). */
+  text: string;
+  /** The text goes on elsewhere in the Dockerfile (merged into another instruction, moved above one): nothing of it is lost. */
+  moved?: boolean;
+}
+
 /** What a transform returns for one fix. */
 export interface Change {
   /** One line saying what changed, e.g. "copy the manifests before `npm ci`". */
@@ -27,6 +40,8 @@ export interface Change {
   files?: FileWrite[];
   /** Defaults to the transform's own safety. */
   safety?: Safety;
+  /** What the change takes away or moves, when it does more than add and rewrite in place. */
+  removes?: Removal[];
 }
 
 /**
@@ -145,6 +160,8 @@ export interface AppliedChange {
   safety: Safety;
   /** 1-based, inclusive spans of original lines that the change's edits replace or insert at. */
   edited: { start: number; end: number }[];
+  /** As the change declared it (Change.removes). */
+  removes?: Removal[];
 }
 
 export interface ReportedSkip {

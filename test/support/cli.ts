@@ -2,12 +2,36 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams, type SpawnSyncReturns } from 'node:child_process';
 
 const cli = path.resolve(import.meta.dirname, '..', '..', 'dist', 'src', 'cli.js');
 
-/** dockmod with `args` in `cwd`, as CI runs it (no TTY, CI set). */
-export const dockmod = (args: string[], cwd: string) => spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+export interface CliOptions {
+  /** Standard input (for `dockmod -`). */
+  input?: string;
+  /** Variables added to the environment. */
+  env?: Record<string, string>;
+  /** Milliseconds before the run is killed, so that a hang fails the test instead of stopping it (default 60 s). */
+  timeout?: number;
+  /** Run as this user (and group). */
+  uid?: number;
+}
+
+/** One environment for every run: CI set, no colours, the rest as the tests' own. */
+const environment = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({ ...process.env, CI: '1', FORCE_COLOR: '0', NO_COLOR: '1', ...extra });
+
+/** The built dockmod with `args` in `cwd`, as CI runs it (no TTY), to its end. */
+export function dockmod(args: string[], cwd: string, options: CliOptions = {}): SpawnSyncReturns<string> {
+  const { input, env, timeout = 60_000, uid } = options;
+  return spawnSync(process.execPath, [cli, ...args], { cwd, input, encoding: 'utf8', env: environment(env), timeout, maxBuffer: 1 << 28, ...(uid === undefined ? {} : { uid, gid: uid }) });
+}
+
+/** The same run started and left running, for tests that signal or kill it; `ignore`: its output is not read. */
+export function startDockmod(args: string[], cwd: string): ChildProcessWithoutNullStreams;
+export function startDockmod(args: string[], cwd: string, stdio: 'ignore'): ChildProcess;
+export function startDockmod(args: string[], cwd: string, stdio: 'pipe' | 'ignore' = 'pipe'): ChildProcess {
+  return spawn(process.execPath, [cli, ...args], { cwd, env: environment(), stdio });
+}
 
 /** A new temp folder holding `files` (relative path -> text); its path is pushed on `temps` for clean-up. */
 export function tempTree(prefix: string, files: Record<string, string>, temps: string[]): string {

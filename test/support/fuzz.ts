@@ -6,8 +6,9 @@ import { isUtf8 } from 'node:buffer';
 import { optimize } from '../../src/engine/engine.js';
 import { decodeDockerfile, InputError } from '../../src/cli/files.js';
 import { directoryContext, withWrites } from '../../src/contexts/context.js';
-import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult } from '../../src/engine/types.js';
+import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult, Removal } from '../../src/engine/types.js';
 import { parseRegression, untouchedLineMissing } from './properties.js';
+import { convert, NotConvertible, VARIANTS, type Variant } from './variants.js';
 import { applyMutations, caseSeed, randomMutations, seededRng, splitLines, type Mutation } from './mutate.js';
 
 /** A Dockerfile to mutate, with its build context. */
@@ -18,13 +19,30 @@ export interface SeedFile {
   context: BuildContext;
 }
 
-/** Every `Dockerfile` directly inside each case folder of `roots` (corpus cases, transform fixtures). */
+/**
+ * Every `Dockerfile` directly inside each case folder of `roots` (corpus cases, transform fixtures), and each
+ * fixture's CRLF and backtick-escape variants, as the fixture runner derives them.
+ */
 export function loadSeeds(caseDirs: { id: string; dir: string }[]): SeedFile[] {
   return caseDirs.flatMap(({ id, dir }) => {
     const file = path.join(dir, 'Dockerfile');
     if (!fs.existsSync(file)) return [];
-    return [{ id, file, bytes: fs.readFileSync(file), context: directoryContext(dir, file) }];
+    const bytes = fs.readFileSync(file);
+    const context = directoryContext(dir, file);
+    const variants = id.startsWith(FIXTURE) ? VARIANTS.flatMap((v) => variantSeed(bytes, v).map((b) => ({ id: `${id} (${v})`, file, bytes: b, context }))) : [];
+    return [{ id, file, bytes, context }, ...variants];
   });
+}
+
+/** The fixture's text converted to `variant`, when it converts (and is not written that way already). */
+function variantSeed(bytes: Buffer, variant: Variant): Buffer[] {
+  try {
+    const text = convert(bytes.toString('utf8'), variant);
+    return text === undefined ? [] : [Buffer.from(text, 'utf8')];
+  } catch (error) {
+    if (error instanceof NotConvertible) return [];
+    throw error;
+  }
 }
 
 const FIXTURE = 'fixture:';
@@ -82,7 +100,7 @@ export function checkInput(bytes: Buffer, context: BuildContext, options: Pick<O
   if (again.files.some((f) => result.files.find((g) => g.path === f.path)?.text !== f.text)) return fail('not-idempotent', 'second run rewrites a context file');
   const untouched = untouchedLineMissing(before, result);
   if (untouched) return fail('untouched-line-changed', untouched);
-  const lost = missing(inventory(before), inventory(result.text), saidToGo(result.changes));
+  const lost = missing(inventory(before), inventory(result.text), declaredGone(result.changes));
   if (lost.comments.length) return fail('comment-lost', JSON.stringify(lost.comments));
   if (lost.words.length) return fail('shell-word-lost', JSON.stringify(lost.words));
   return { kind: 'changed' };
@@ -217,23 +235,27 @@ function runExecForm(args: string): string[] | null {
   }
 }
 
-/** Verbs of a message that says it takes text away. */
-const TAKES_AWAY = /\b(drop|remov|delet|replac|merg|mov)/i;
+/** The words of a declared removal, split as the inventory splits a shell line. */
+const wordsOf = (text: string): string[] => text.split(SHELL_SPLIT).filter(Boolean);
+
+/** Whether `removal` takes away the item: a word of its text (an instruction's keyword aside), or the comment. */
+function takesAway(removal: Removal, item: Item, kind: 'comment' | 'word'): boolean {
+  if (removal.moved) return false;
+  if (kind === 'word') return removal.kind !== 'comment' && wordsOf(removal.kind === 'instruction' ? removal.text.replace(/^\s*\S+/, '') : removal.text).includes(item.text);
+  return removal.kind === 'comment' ? removal.text.trim() === item.text : removal.kind === 'instruction' && removal.text.includes(item.text);
+}
 
 /**
- * Whether a change says that it takes an item away: it edited the item's line, and its message says it drops,
- * replaces, merges or moves something, or names the word, or (for a comment) says "comment".
+ * Whether a change declares that it takes an item away: it edited the item's line, and its `removes` names the
+ * word (in a `words` or `instruction` removal) or the comment (a `comment` removal, or inside an `instruction`
+ * one). What is declared moved must still be there, and what the change's message says plays no part.
  */
-export const saidToGo =
+export const declaredGone =
   (changes: AppliedChange[]) =>
   (item: Item, kind: 'comment' | 'word'): boolean =>
-    changes.some(
-      (c) =>
-        c.edited.some((e) => e.start <= item.line && item.line <= e.end) &&
-        (TAKES_AWAY.test(c.message) || c.message.toLowerCase().includes(item.text.toLowerCase()) || (kind === 'comment' && /\bcomment/i.test(c.message))),
-    );
+    changes.some((c) => c.edited.some((e) => e.start <= item.line && item.line <= e.end) && (c.removes ?? []).some((r) => takesAway(r, item, kind)));
 
-/** Items of `before` that `after` lacks (as a multiset), except those a change says it took away. */
+/** Items of `before` that `after` lacks (as a multiset), except those a change declares it took away. */
 export function missing(before: Inventory, after: Inventory, mayGo: (item: Item, kind: 'comment' | 'word') => boolean): { comments: string[]; words: string[] } {
   const lacks = (from: Item[], to: Item[], kind: 'comment' | 'word') => {
     const have = new Map<string, number>();
