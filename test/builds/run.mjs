@@ -64,7 +64,7 @@ const FIXTURES = {
   'add-archive': { install: null, edit: 'notes.txt' },
   'apt-update-or-true': { install: null },
   'ignore-per-dockerfile': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['docker/app.Dockerfile'] },
-  'ignore-shared': { install: { Dockerfile: 'npm ci', 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
+  'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
 const DEFAULT_BASE_IMAGES = {
