@@ -1,7 +1,8 @@
 // The engine's fixpoint: transforms run until a pass changes nothing, and a transform is not run again on a
 // document it has already seen.
 import { describe, expect, it } from 'vitest';
-import { MAX_PASSES, optimize, optimizeDocument, TransformError } from '../src/engine/engine.js';
+import { MAX_PASSES, optimizeDocument, optimizeText, TransformError } from '../src/engine/engine.js';
+import { builtinTransforms, optimize } from '../src/index.js';
 import { memoryContext } from '../src/contexts/context.js';
 import { Document } from '../src/engine/document.js';
 import type { Transform } from '../src/engine/types.js';
@@ -38,6 +39,16 @@ describe('the engine', () => {
     const grow = counted('grow', () => ({ changes: [{ message: 'grow', line: 0, edits: [{ start: 0, end: 0, text: '#\n' }] }], skips: [] }));
     expect(() => optimize('FROM a\n', { transforms: [grow] })).toThrow(`transforms did not settle after ${MAX_PASSES} passes (still changing: grow)`);
     expect(grow.calls).toBe(MAX_PASSES);
+  });
+
+  it('runs only the transforms its caller gives; the library optimize() gives the built-in ones unless told otherwise', () => {
+    const text = 'FROM a\nRUN apt-get install curl\n';
+    expect(optimizeText(text, { transforms: [] }).text).toBe(text);
+    const builtin = optimize(text);
+    expect(builtin.text).not.toBe(text);
+    expect(optimizeText(text, { transforms: builtinTransforms })).toEqual(builtin);
+    const mark = counted('mark', (doc) => ({ changes: doc.text.startsWith('# mark') ? [] : [{ message: 'mark', line: 0, edits: [{ start: 0, end: 0, text: '# mark\n' }] }], skips: [] }));
+    expect(optimize(text, { transforms: [mark] }).text).toBe(`# mark\n${text}`);
   });
 });
 
@@ -131,7 +142,7 @@ describe('Document.successor', () => {
     const doc = new Document('FROM a\nRUN apt-get update\nRUN apt-get install -y curl\n');
     const [, update] = doc.instructions();
     const before = doc.runScript(update!)!;
-    expect(optimizeDocument(doc).text).toBe('FROM a\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n');
+    expect(optimizeDocument(doc, { transforms: builtinTransforms }).text).toBe('FROM a\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n');
     const after = doc.runScript(update!)!;
     expect(after).not.toBe(before);
     expect(after.andChain()!.map((step) => step.text)).toEqual(['apt-get update']);

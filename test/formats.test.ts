@@ -4,9 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { processFile, decodeDockerfile } from '../src/cli/files.js';
+import { parseDockerfile, processDockerfile } from '../src/input/process.js';
+import { readDockerfile, textSource } from '../src/input/read.js';
+import type { FileReport } from '../src/engine/report.js';
 import { builtinTransforms } from '../transforms/index.js';
-import { renderReport, FORMAT_NAMES, type FormatFile, type FormatInput, type ReportFormat } from '../src/formats/index.js';
+import { renderReport, FORMAT_NAMES, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
 import { listFixtures, type FixtureOptions } from './support/fixtures.js';
 import type { Transform } from '../src/engine/types.js';
@@ -33,15 +35,16 @@ const addSyntax: Transform = {
 };
 
 /** A Dockerfile processed as the CLI does; `withAddSyntax` adds the test's unsafe transform to the built-in ones. */
-function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; contextDir?: string; withAddSyntax?: boolean } = {}): FormatFile {
-  const { withAddSyntax, ...rest } = options;
-  const { stat: _stat, ...file } = processFile(dockerfile, { ...rest, transforms: withAddSyntax ? [...builtinTransforms, addSyntax] : builtinTransforms });
+function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; contextDir?: string; withAddSyntax?: boolean } = {}): FileReport {
+  const { withAddSyntax, noContext, contextDir, ...rest } = options;
+  const transforms = withAddSyntax ? [...builtinTransforms, addSyntax] : builtinTransforms;
+  const { stat: _stat, ...file } = processDockerfile(readDockerfile(dockerfile), noContext ? undefined : contextDir ?? path.dirname(dockerfile), { ...rest, transforms });
   return file;
 }
 
 function errorFor(file: string, text: string): { file: string; message: string } {
   try {
-    decodeDockerfile(file, Buffer.from(text));
+    parseDockerfile(textSource(file, text));
   } catch (e) {
     return { file, message: (e as Error).message };
   }
@@ -115,7 +118,7 @@ describe('report formats', () => {
 });
 
 /** Every transform fixture, plus the examples, as the CLI would process them. */
-function allResults(): FormatFile[] {
+function allResults(): FileReport[] {
   const out = listFixtures(fixtures).map(({ id, dir }) => {
     const optionsFile = path.join(dir, 'options.json');
     const options: FixtureOptions = fs.existsSync(optionsFile) ? JSON.parse(fs.readFileSync(optionsFile, 'utf8')) : {};

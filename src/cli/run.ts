@@ -1,14 +1,14 @@
 // One dockmod run over many files: discovery, per-file processing, output, writes and the exit code.
 import os from 'node:os';
 import path from 'node:path';
-import type { FileResult } from './files.js';
+import type { FileResult } from '../input/process.js';
 import { planRun, type Plan } from './plan.js';
 import { processAll, startWorkers, stopWorkers, workerCount, type StartedWorker } from './pool.js';
 import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from '../formats/output.js';
 import { removeStaleTempsNear, writeContextFile, writeFileAtomic } from './write.js';
-import { escapeUnsafe, quoteName } from './escape.js';
-import type { FormatFile, FormatName } from '../formats/index.js';
+import { escapeUnsafe, quoteName } from '../engine/escape.js';
+import type { FormatName } from '../formats/index.js';
 
 export type Mode = 'diff' | 'write' | 'check' | 'list-different';
 
@@ -58,7 +58,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const cwd = options.cwd ?? process.cwd();
   // Every name printed goes through quoteName: a control character in it cannot start a line of its own.
   const rel = (f: string) => quoteName(path.relative(cwd, path.resolve(cwd, f)) || f);
-  const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FormatFile[], errors: [] as { file: string; message: string }[], warnings: [] as { file: string; message: string }[] } : undefined;
+  const report = options.format && options.format !== 'diff' ? { format: options.format, files: [] as FileResult[], errors: [] as { file: string; message: string }[], warnings: [] as { file: string; message: string }[] } : undefined;
   const error = (file: string, reason: string) => {
     report?.errors.push({ file, message: reason });
     io.stderr.write(`dockmod: ${rel(file)}: ${oneLine(reason)}\n`);

@@ -2,7 +2,8 @@
 // change of each finding carries a line-based suggestion whose range equals the diagnostic's, which is what
 // reviewdog needs to post it as a GitHub suggested change. Held-back unsafe changes are INFO without suggestions.
 import type { AppliedChange } from '../engine/types.js';
-import { locate, otherFilesNote, relativePath, withoutEol, type FormatFile, type FormatInput } from './findings.js';
+import type { FileReport } from '../engine/report.js';
+import { locate, otherFilesNote, relativePath, withoutEol, type FormatInput } from './findings.js';
 
 type Severity = 'ERROR' | 'WARNING' | 'INFO';
 interface LineRange {
@@ -17,7 +18,7 @@ interface Diagnostic {
   suggestions?: { range: LineRange; text: string }[];
 }
 
-function fileDiagnostics(f: FormatFile, cwd: string): Diagnostic[] {
+function fileDiagnostics(f: FileReport, cwd: string): Diagnostic[] {
   const path = relativePath(f.file, cwd);
   let note = otherFilesNote(f, cwd);
   const diagnostic = (c: AppliedChange, range: LineRange, severity: Severity, message: string): Diagnostic => ({

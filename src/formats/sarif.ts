@@ -4,7 +4,8 @@
 // file's first fix as whole-file replacements. Held-back unsafe changes are notes without fixes.
 import type * as Sarif from 'sarif';
 import type { AppliedChange } from '../engine/types.js';
-import { locate, relativePath, transformSummary, type FormatFile, type FormatInput } from './findings.js';
+import type { FileReport } from '../engine/report.js';
+import { locate, relativePath, type FormatInput } from './findings.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -14,7 +15,7 @@ const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
  */
 const uri = (file: string, cwd: string) => relativePath(file, cwd).split('/').map(encodeURIComponent).join('/');
 
-function otherFileChanges(f: FormatFile, cwd: string): Sarif.ArtifactChange[] {
+function otherFileChanges(f: FileReport, cwd: string): Sarif.ArtifactChange[] {
   return f.extra
     .filter((e) => e.before !== e.after)
     .map((e) => ({
@@ -23,7 +24,7 @@ function otherFileChanges(f: FormatFile, cwd: string): Sarif.ArtifactChange[] {
     }));
 }
 
-function fileResults(f: FormatFile, cwd: string, ruleIndex: (id: string) => number): Sarif.Result[] {
+function fileResults(f: FileReport, cwd: string, ruleIndex: (id: string) => number): Sarif.Result[] {
   const artifact = { uri: uri(f.file, cwd) };
   let otherFiles = otherFileChanges(f, cwd);
   const result = (c: AppliedChange, region: Sarif.Region, heldBack: boolean): Sarif.Result => ({
@@ -55,8 +56,10 @@ function fileResults(f: FormatFile, cwd: string, ruleIndex: (id: string) => numb
 
 export function formatSarif(input: FormatInput): string {
   const ids = [...new Set(input.files.flatMap((f) => [...f.changes, ...f.heldBack].map((c) => c.transform)))];
+  // Each file's result names the summaries of the transforms it reports, custom transforms' too.
+  const summaries = new Map(input.files.flatMap((f) => Object.entries(f.summaries)));
   const rules: Sarif.ReportingDescriptor[] = ids.map((id) => {
-    const summary = transformSummary(id);
+    const summary = summaries.get(id);
     return summary ? { id, shortDescription: { text: summary } } : { id };
   });
   const log: Sarif.Log = {

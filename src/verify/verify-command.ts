@@ -1,7 +1,9 @@
 // `dockmod verify <Dockerfile>`: rewrite the file in memory, then build the original and the rewrite with the
 // user's builder, edit one source file, rebuild both and report what the cache did.
 import path from 'node:path';
-import { processFile, shownPath } from '../cli/files.js';
+import { builtinTransforms } from '../../transforms/index.js';
+import { processDockerfile } from '../input/process.js';
+import { readDockerfile, shownPath } from '../input/read.js';
 import { verify, type BuilderName, type BuildRun } from './verify.js';
 
 export interface VerifyCommandOptions {
@@ -30,7 +32,7 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
   const contextDir = path.resolve(o.contextDir ?? path.dirname(o.dockerfile));
   let result;
   try {
-    result = processFile(o.dockerfile, { contextDir, only: o.only, skip: o.skip, unsafe: o.unsafe });
+    result = processDockerfile(readDockerfile(o.dockerfile), contextDir, { transforms: builtinTransforms, only: o.only, skip: o.skip, unsafe: o.unsafe });
   } catch (error) {
     io.stderr.write(`dockmod: ${shownPath(o.dockerfile, process.cwd())}: ${(error as Error).message}\n`);
     return 2;

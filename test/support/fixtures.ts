@@ -1,7 +1,7 @@
 // Runs a transform fixture folder through the engine and renders the result as a reviewable snapshot text.
 import fs from 'node:fs';
 import path from 'node:path';
-import { optimize } from '../../src/engine/engine.js';
+import { optimize } from '../../src/index.js';
 import { directoryContext } from '../../src/contexts/context.js';
 import { dockerfilesBuiltWith } from '../../src/contexts/build-contexts.js';
 import { unifiedDiff } from '../../src/formats/output.js';
