@@ -2,7 +2,7 @@
 // The dockmod command: argument parsing here, the work in run.ts; the engine never sees yargs.
 import type { RunOptions } from './cli/run.js';
 import type { FormatName } from './formats/index.js';
-import { escapeUnsafe } from './cli/escape.js';
+import { escapeUnsafe } from './engine/escape.js';
 
 const list = (v: string | string[] | undefined): string[] | undefined =>
   v === undefined ? undefined : [v].flat().flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);

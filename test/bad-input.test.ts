@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_FILE_BYTES } from '../src/cli/files.js';
+import { MAX_FILE_BYTES } from '../src/input/read.js';
 import { dockmod as runCli } from './support/cli.js';
 
 /** The transforms these tests use, so transforms added later do not change the expected texts. */

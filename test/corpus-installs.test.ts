@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine/engine.js';
+import { optimize } from '../src/index.js';
 import { directoryContext } from '../src/contexts/context.js';
 import { CORPUS, corpusAvailable, materializeCorpus } from './support/corpus.js';
 

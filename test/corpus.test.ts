@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine/engine.js';
+import { optimize } from '../src/index.js';
 import { directoryContext, withWrites } from '../src/contexts/context.js';
 import { corpusAvailable, materializeCorpus } from './support/corpus.js';
 import { commentMissing, parseRegression, untouchedLineMissing } from './support/properties.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine/engine.js';
+import { optimize } from '../src/index.js';
 import { builtinTransforms } from '../transforms/index.js';
 import aptNoInstallRecommends from '../examples/custom-transform/house-apt-no-recommends.js';
 import { dockmod } from './support/cli.js';
@@ -73,6 +73,19 @@ describe('custom transforms in the CLI', () => {
     const r = dockmod(['--transform', './broken.mjs', '.'], dir);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('broken.mjs does not export a transform');
+  });
+
+  it("keeps the custom transform's summary in the reports, as the built-ins keep theirs", () => {
+    const dir = copy();
+    fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM debian\nRUN apt-get install -y curl\n');
+    const summary = 'add --no-install-recommends to apt-get install so only the named packages are installed';
+    const args = ['--unsafe', '--only', 'apt-lists-cleanup,house-apt-no-recommends'];
+    const sarif = JSON.parse(dockmod([...args, '-f', 'sarif', '.'], dir).stdout);
+    expect(sarif.runs[0].tool.driver.rules).toEqual([
+      { id: 'apt-lists-cleanup', shortDescription: { text: builtinTransforms.find((t) => t.id === 'apt-lists-cleanup')!.summary } },
+      { id: 'house-apt-no-recommends', shortDescription: { text: summary } },
+    ]);
+    expect(dockmod([...args, '-f', 'markdown', '.'], dir).stdout).toContain(`- **\`house-apt-no-recommends\`** (unsafe): add --no-install-recommends to apt-get install  \n  Why: ${summary}.`);
   });
 });
 

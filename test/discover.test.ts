@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { discover, isBuildFileName, isDockerfileName } from '../src/cli/discover.js';
+import { discover } from '../src/cli/discover.js';
+import { isBuildFileName, isDockerfileName } from '../src/contexts/file-names.js';
 
 const temps: string[] = [];
 afterEach(() => {

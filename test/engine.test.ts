@@ -1,7 +1,8 @@
 // The engine's fixpoint: transforms run until a pass changes nothing, and a transform is not run again on a
 // document it has already seen.
 import { describe, expect, it } from 'vitest';
-import { MAX_PASSES, optimize, optimizeDocument, TransformError } from '../src/engine/engine.js';
+import { MAX_PASSES, optimizeDocument, optimizeText, TransformError } from '../src/engine/engine.js';
+import { builtinTransforms, optimize } from '../src/index.js';
 import { memoryContext } from '../src/contexts/context.js';
 import { Document } from '../src/engine/document.js';
 import type { Transform } from '../src/engine/types.js';
@@ -58,6 +59,16 @@ describe('the engine', () => {
   it('reports overlapping edits within one change as an error naming the transform', () => {
     const clash = counted('clash', () => ({ changes: [{ message: 'm', line: 1, edits: [{ start: 0, end: 4, text: 'x' }, { start: 2, end: 5, text: 'y' }] }], skips: [] }));
     expect(() => optimize('FROM a\n', { transforms: [clash] })).toThrow('transform clash failed: transform clash returned overlapping edits [0,4) and [2,5)');
+  });
+
+  it('runs only the transforms its caller gives; the library optimize() gives the built-in ones unless told otherwise', () => {
+    const text = 'FROM a\nRUN apt-get install curl\n';
+    expect(optimizeText(text, { transforms: [] }).text).toBe(text);
+    const builtin = optimize(text);
+    expect(builtin.text).not.toBe(text);
+    expect(optimizeText(text, { transforms: builtinTransforms })).toEqual(builtin);
+    const mark = counted('mark', (doc) => ({ changes: doc.text.startsWith('# mark') ? [] : [{ message: 'mark', line: 0, edits: [{ start: 0, end: 0, text: '# mark\n' }] }], skips: [] }));
+    expect(optimize(text, { transforms: [mark] }).text).toBe(`# mark\n${text}`);
   });
 });
 
@@ -155,7 +166,7 @@ describe('Document.successor', () => {
     const doc = new Document('FROM a\nRUN apt-get update\nRUN apt-get install -y curl\n');
     const [, update] = doc.instructions();
     const before = doc.runScript(update!)!;
-    expect(optimizeDocument(doc).text).toBe('FROM a\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n');
+    expect(optimizeDocument(doc, { transforms: builtinTransforms }).text).toBe('FROM a\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n');
     const after = doc.runScript(update!)!;
     expect(after).not.toBe(before);
     expect(after.andChain()!.map((step) => step.text)).toEqual(['apt-get update']);

@@ -195,7 +195,7 @@ describe('dockmod explain', () => {
 describe.runIf(process.env.DOCKMOD_REAL_BUILDS)('cache simulation against real builds', async () => {
   const fs = await import('node:fs');
   const { verify, chooseEditFile } = await import('../src/verify/verify.js');
-  const { optimize } = await import('../src/engine/engine.js');
+  const { optimize } = await import('../src/index.js');
   const { directoryContext } = await import('../src/contexts/context.js');
   const fixturesDir = path.join(root, 'test', 'builds', 'fixtures');
   const only = (process.env.DOCKMOD_REAL_BUILDS ?? '').split(',').filter(Boolean).filter((n) => n !== '1');

@@ -4,9 +4,10 @@
 import path from 'node:path';
 import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { optimize } from '../src/engine/engine.js';
+import { optimize } from '../src/index.js';
 import { memoryContext } from '../src/contexts/context.js';
-import { renderReport, type FormatFile, type FormatInput } from '../src/formats/index.js';
+import { renderReport, type FormatInput } from '../src/formats/index.js';
+import type { FileReport } from '../src/engine/report.js';
 
 const cwd = '/repo';
 /** Markup that would be live if it escaped its field. */
@@ -15,7 +16,7 @@ const HOSTILE = '`</details><img src=x>[l](http://e.io)|*b*';
 const LONG_HOSTILE = `${HOSTILE} @team www.evil.example <b>x</b> &amp; _u_ ~~s~~`;
 
 /** A real run over a Dockerfile whose quoted text is hostile, filed under a hostile name. */
-function hostileFile(name: string): FormatFile {
+function hostileFile(name: string): FileReport {
   const text = [
     'FROM ubuntu:22.04',
     'RUN apt-get update',
@@ -26,7 +27,9 @@ function hostileFile(name: string): FormatFile {
     '',
   ].join('\n');
   const r = optimize(text, { context: memoryContext({}) });
-  return { file: path.join(cwd, name, 'Dockerfile'), before: text, after: r.text, extra: [], changes: r.changes, skips: r.skips, heldBack: r.heldBack };
+  // The summaries a custom transform from the tree could give, which the markdown report shows as each change's why.
+  const summaries = Object.fromEntries([...r.changes, ...r.heldBack].map((c) => [c.transform, `from the tree: ${LONG_HOSTILE}`]));
+  return { file: path.join(cwd, name, 'Dockerfile'), before: text, after: r.text, extra: [], changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused: [], summaries };
 }
 
 function hostileInput(): FormatInput {

@@ -6,9 +6,11 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { processFile, decodeDockerfile } from '../src/cli/files.js';
+import { parseDockerfile, processDockerfile } from '../src/input/process.js';
+import { readDockerfile, textSource } from '../src/input/read.js';
+import type { FileReport } from '../src/engine/report.js';
 import { builtinTransforms } from '../transforms/index.js';
-import { renderReport, FORMAT_NAMES, type FormatFile, type FormatInput, type ReportFormat } from '../src/formats/index.js';
+import { renderReport, FORMAT_NAMES, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
 import { docsBaseFor } from '../src/formats/docs-links.js';
 import { fixtureUnsafe, listFixtures, writeVariant } from './support/fixtures.js';
@@ -39,15 +41,16 @@ const addSyntax: Transform = {
 };
 
 /** A Dockerfile processed as the CLI does; `withAddSyntax` adds the test's unsafe transform to the built-in ones. */
-function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; contextDir?: string; withAddSyntax?: boolean } = {}): FormatFile {
-  const { withAddSyntax, ...rest } = options;
-  const { stat: _stat, ...file } = processFile(dockerfile, { ...rest, transforms: withAddSyntax ? [...builtinTransforms, addSyntax] : builtinTransforms });
+function result(dockerfile: string, options: { only?: string[]; unsafe?: boolean; noContext?: boolean; contextDir?: string; withAddSyntax?: boolean } = {}): FileReport {
+  const { withAddSyntax, noContext, contextDir, ...rest } = options;
+  const transforms = withAddSyntax ? [...builtinTransforms, addSyntax] : builtinTransforms;
+  const { stat: _stat, ...file } = processDockerfile(readDockerfile(dockerfile), noContext ? undefined : contextDir ?? path.dirname(dockerfile), { ...rest, transforms });
   return file;
 }
 
 function errorFor(file: string, text: string): { file: string; message: string } {
   try {
-    decodeDockerfile(file, Buffer.from(text));
+    parseDockerfile(textSource(file, text));
   } catch (e) {
     return { file, message: (e as Error).message };
   }
@@ -153,7 +156,7 @@ describe('report formats', () => {
 });
 
 /** Every transform fixture and its CRLF and backtick-escape variants, plus the examples, as the CLI would process them. */
-function allResults(): FormatFile[] {
+function allResults(): FileReport[] {
   const variantsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-format-variants-'));
   try {
     const all = listFixtures(fixtures).flatMap((fixture) => [fixture, ...VARIANTS.flatMap((v) => {

@@ -5,17 +5,9 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { isInside, LINK_OUT_OF_TREE, readTreeFile, realFolder, type RefusedFile } from '../contexts/tree-files.js';
+import { isBuildFileName, isDockerfileName } from '../contexts/file-names.js';
 
-/** `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile` (and `Containerfile.*`). */
-export const DOCKERFILE_NAME = /^(Dockerfile(\..+)?|.+\.[Dd]ockerfile|Containerfile(\..+)?)$/;
-/** Ignore files share the Dockerfile's name: `Dockerfile.dockerignore` is not a Dockerfile. */
-const NOT_DOCKERFILE = /\.dockerignore$/;
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'vendor']);
-/** Files that name build contexts: Compose files and Buildx bake files. */
-export const BUILD_FILE_NAME = /^(compose(\.[\w-]+)?\.ya?ml|docker-compose([.-][\w.-]+)?\.ya?ml|docker-bake(\.[\w-]+)?\.(hcl|json))$/;
-
-export const isDockerfileName = (name: string): boolean => DOCKERFILE_NAME.test(name) && !NOT_DOCKERFILE.test(name) && !name.includes('.dockmod-tmp-');
-export const isBuildFileName = (name: string): boolean => BUILD_FILE_NAME.test(name);
 
 export interface Discovery {
   /** Absolute paths, sorted, no duplicates. */

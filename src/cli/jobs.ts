@@ -1,15 +1,13 @@
 // The work for one Dockerfile, as the CLI hands it to the engine in-process or to a worker thread: its build
 // contexts and settings in, a structured-clonable outcome out.
 import path from 'node:path';
-import { InputError, parseDockerfile, processFile, type FileResult } from './files.js';
-import { directoryContext } from '../contexts/context.js';
-import { optimizeDocument } from '../engine/engine.js';
+import { optimizeParsed, parseDockerfile, type FileResult } from '../input/process.js';
+import { InputError, readDockerfile, textSource } from '../input/read.js';
 import { transformsWith } from './custom-transforms.js';
-import type { OptimizeOptions } from '../engine/types.js';
 
 export interface FileJob {
   file: string;
-  /** Build context folders; undefined: the Dockerfile's own folder. Several: each must give the same rewrite. */
+  /** Build context folders; undefined: the Dockerfile's own folder; none: no context (standard input without a path). Several: each must give the same rewrite. */
   contexts?: string[];
   /** Context folder → every Dockerfile known to be built with it (those sharing its ignore file are among them). */
   builtWith?: Record<string, string[]>;
@@ -24,12 +22,7 @@ export interface FileJob {
   text?: string;
 }
 
-/** A FileResult that can cross a thread boundary: the stat keeps only what the write check needs. */
-export interface JobResult extends Omit<FileResult, 'stat'> {
-  stat: { mtimeMs: number; size: number } | undefined;
-}
-
-export type JobOutcome = { file: string; result: JobResult } | { file: string; error: { file: string; message: string } };
+export type JobOutcome = { file: string; result: FileResult } | { file: string; error: { file: string; message: string } };
 
 /** Runs one job; never throws: a problem with the file is an outcome. */
 export async function processJob(job: FileJob): Promise<JobOutcome> {
@@ -40,16 +33,13 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
   }
 }
 
-async function optimizeJob(job: FileJob): Promise<JobResult> {
+async function optimizeJob(job: FileJob): Promise<FileResult> {
   const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
   const options = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms };
+  const parsed = parseDockerfile(job.text === undefined ? readDockerfile(job.file) : textSource(job.file, job.text));
   const contexts = job.contexts ?? [path.dirname(job.file)];
-  const once = (contextDir: string | undefined): JobResult => {
-    const builtWith = contextDir === undefined ? undefined : job.builtWith?.[contextDir];
-    if (job.text !== undefined) return optimizeText(job.file, job.text, contextDir, options, builtWith);
-    const { stat, ...rest } = processFile(job.file, { ...options, contextDir, builtWith });
-    return { ...rest, stat: { mtimeMs: stat.mtimeMs, size: stat.size } };
-  };
+  const once = (contextDir: string | undefined): FileResult =>
+    optimizeParsed(parsed, contextDir, { ...options, builtWith: contextDir === undefined ? undefined : job.builtWith?.[contextDir] }).result;
   if (contexts.length <= 1) return once(contexts[0]);
   const results = contexts.map(once);
   const first = results[0]!;
@@ -59,14 +49,4 @@ async function optimizeJob(job: FileJob): Promise<JobResult> {
   // The same Dockerfile rewrite suits every context; each context gets its own files (.dockerignore).
   const extra = new Map(results.flatMap((r) => r.extra).map((e) => [e.file, e]));
   return { ...first, extra: [...extra.values()].sort((a, b) => a.file.localeCompare(b.file)), refused: results.flatMap((r) => r.refused) };
-}
-
-/** A Dockerfile that does not come from disk (standard input); no context folder: transforms that need one skip. */
-function optimizeText(file: string, text: string, contextDir: string | undefined, options: OptimizeOptions, builtWith: string[] | undefined): JobResult {
-  const { text: before, bom, doc } = parseDockerfile(file, Buffer.from(text, 'utf8'));
-  const context = contextDir === undefined ? undefined : directoryContext(contextDir, file, builtWith);
-  const r = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = r.files.map((f) => ({ file: path.join(contextDir!, f.path), context: contextDir!, before: context!.readFile(f.path), after: f.text }));
-  const refused = (context?.refused() ?? []).map((f) => ({ file: path.join(contextDir!, f.file), reason: f.reason }));
-  return { file, before, after: r.text, extra, changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused, stat: undefined };
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { discover } from './discover.js';
 import { dockerfilesBuiltWith, resolveContexts, type ContextResolution } from '../contexts/build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
-import { hasUnsafeCharacter, quoteName } from './escape.js';
+import { hasUnsafeCharacter, quoteName } from '../engine/escape.js';
 import type { FileJob } from './jobs.js';
 import type { RefusedFile } from '../contexts/tree-files.js';
 

@@ -3,7 +3,7 @@
 // of them names is built with its own folder as context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isBuildFileName, isDockerfileName } from '../cli/discover.js';
+import { isBuildFileName, isDockerfileName } from './file-names.js';
 import type { BuildEntry } from './compose.js';
 import { readTreeFile, type RefusedFile } from './tree-files.js';
 

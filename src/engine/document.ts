@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Dockerfile, Instruction, Flag, From, Heredoc } from 'dockerfile-ast';
 import { ArgumentScans } from './parse-ast.js';
 import { POSIX_SHELLS, ShellParses, ShellScript, type Segment } from './shell.js';
-import { codeSpan } from '../cli/escape.js';
+import { codeSpan } from './escape.js';
 
 type Position = { line: number; character: number };
 type Range = { start: Position; end: Position };

@@ -4,7 +4,6 @@ import { applyEdits, editsOverlap, mapBack } from './edits.js';
 import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { checkTransformResult } from './transform-result.js';
-import { builtinTransforms } from '../../transforms/index.js';
 import { InputRefusal } from './types.js';
 import type {
   AppliedChange,
@@ -37,14 +36,18 @@ export function selectTransforms(all: readonly Transform[], only?: string[], ski
   return all.filter((t) => (!only || only.includes(t.id)) && !skip?.includes(t.id));
 }
 
-export function optimize(input: string, options: OptimizeOptions = {}): OptimizeResult {
+/** The engine's options: the transforms to choose from are the caller's (the library's optimize() defaults them). */
+export type EngineOptions = OptimizeOptions & { transforms: readonly Transform[] };
+
+/** Runs the transforms over a Dockerfile's text (a BOM is kept). */
+export function optimizeText(input: string, options: EngineOptions): OptimizeResult {
   const bom = input.startsWith(BOM) ? BOM : '';
   return optimizeDocument(new Document(input.slice(bom.length)), options, bom);
 }
 
-/** optimize() over a Dockerfile already parsed (its text without the BOM); `bom` is put back on the result. */
-export function optimizeDocument(originalDoc: Document, options: OptimizeOptions = {}, bom = ''): OptimizeResult {
-  const transforms = selectTransforms(options.transforms ?? builtinTransforms, options.only, options.skip);
+/** optimizeText() over a Dockerfile already parsed (its text without the BOM); `bom` is put back on the result. */
+export function optimizeDocument(originalDoc: Document, options: EngineOptions, bom = ''): OptimizeResult {
+  const transforms = selectTransforms(options.transforms, options.only, options.skip);
   // The build context as the changes so far have left it: written files shadow the real ones.
   const writes = new Map<string, string>();
   const context = options.context ? withWrites(options.context, writes) : undefined;

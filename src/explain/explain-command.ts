@@ -2,11 +2,13 @@
 // cache simulation of both versions (src/explain/explain.ts) for a change to the context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { InputError, parseDockerfile, readDockerfile, shownPath } from '../cli/files.js';
-import { directoryContext, withWrites } from '../contexts/context.js';
+import { builtinTransforms } from '../../transforms/index.js';
+import { withWrites } from '../contexts/context.js';
 import { Document } from '../engine/document.js';
+import { isChanged } from '../engine/report.js';
 import { isInside } from '../contexts/tree-files.js';
-import { optimizeDocument } from '../engine/engine.js';
+import { optimizeParsed, parseDockerfile } from '../input/process.js';
+import { InputError, readDockerfile, shownPath } from '../input/read.js';
 import { chooseEditFile } from '../verify/verify.js';
 import { renderExplanation, simulateCache, type Explanation } from './explain.js';
 
@@ -38,20 +40,18 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
     const file = path.resolve(cwd, o.dockerfile);
     const contextDir = path.resolve(cwd, o.contextDir ?? path.dirname(file));
     // As the main command reads it: a pipe, a device or a folder is refused at once, not read forever.
-    const { doc } = parseDockerfile(o.dockerfile, readDockerfile(file).bytes);
-    const text = doc.text;
-    const context = directoryContext(contextDir, file);
-    const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [text])];
-    const rewrite = optimizeDocument(doc, { context, only: o.only, skip: o.skip, unsafe: o.unsafe });
-    const unchanged = rewrite.text === text && rewrite.files.every((f) => f.text === context.readFile(f.path));
+    const parsed = parseDockerfile(readDockerfile(file));
+    const { doc, bom } = parsed;
+    const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [doc.text])];
+    const { result, context, rewrite } = optimizeParsed(parsed, contextDir, { transforms: builtinTransforms, only: o.only, skip: o.skip, unsafe: o.unsafe });
     const explanation: Explanation = {
       file: path.relative(cwd, file).split(path.sep).join('/') || o.dockerfile,
       changed,
-      before: simulateCache(doc, context, changed),
-      after: simulateCache(new Document(rewrite.text), withWrites(context, rewrite.files), changed),
-      unchanged,
+      before: simulateCache(doc, context!, changed),
+      after: simulateCache(new Document(rewrite.text.slice(bom.length)), withWrites(context!, rewrite.files), changed),
+      unchanged: !isChanged(result),
     };
-    for (const r of context.refused()) io.stderr.write(`dockmod explain: ${path.relative(cwd, path.join(contextDir, r.file))}: ${r.reason}; not read\n`);
+    for (const r of context!.refused()) io.stderr.write(`dockmod explain: ${path.relative(cwd, path.join(contextDir, r.file))}: ${r.reason}; not read\n`);
     io.stdout.write(o.format === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanation(explanation));
     return 0;
   } catch (error) {

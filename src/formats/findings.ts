@@ -4,16 +4,12 @@
 // suggestion); pure insertions are widened by one neighbouring line, since a suggestion cannot be empty of lines.
 import path from 'node:path';
 import { diffArrays } from 'diff/lib/diff/array.js';
-import type { FileResult } from '../cli/files.js';
 import type { AppliedChange } from '../engine/types.js';
-import { builtinTransforms } from '../../transforms/index.js';
+import type { FileReport } from '../engine/report.js';
 import { docsUrl, dockmodDocsBase } from './docs-links.js';
 
-/** One processed Dockerfile, as every format receives it (a FileResult without its stat). */
-export type FormatFile = Omit<FileResult, 'stat'>;
-
 export interface FormatInput {
-  files: FormatFile[];
+  files: FileReport[];
   /** Files that could not be processed. */
   errors: { file: string; message: string }[];
   /** Files of the tree left alone for what they are (a link out of it, a folder where a file is expected). */
@@ -30,8 +26,6 @@ export type Formatter = (input: FormatInput) => string;
 
 export const relativePath = (file: string, cwd: string): string =>
   (path.relative(cwd, path.resolve(cwd, file)) || file).split(path.sep).join('/');
-
-export const isChanged = (f: FormatFile): boolean => f.after !== f.before || f.extra.some((e) => e.before !== e.after);
 
 /** Lines with their line endings. */
 export function splitLines(text: string): string[] {
@@ -111,7 +105,7 @@ function lineHunks(oldLines: string[], newLines: string[]): Hunk[] {
 const overlaps = (a: { start: number; end: number }, start: number, end: number) => a.start <= end && start <= a.end;
 
 /** The file's changes grouped into findings, in line order; changes that edit no line of the Dockerfile are left out. */
-export function findings(file: Pick<FormatFile, 'before' | 'after' | 'changes'>): Finding[] {
+export function findings(file: Pick<FileReport, 'before' | 'after' | 'changes'>): Finding[] {
   const oldLines = splitLines(file.before);
   const newLines = splitLines(file.after);
   const hunks = lineHunks(oldLines, newLines);
@@ -181,7 +175,7 @@ export function findings(file: Pick<FormatFile, 'before' | 'after' | 'changes'>)
 }
 
 /** Where each change is reported: its finding's lines, or its own line when it edits no line of the Dockerfile. */
-export function locate(file: Pick<FormatFile, 'before' | 'after' | 'changes'>): { change: AppliedChange; finding: Finding | undefined; first: boolean }[] {
+export function locate(file: Pick<FileReport, 'before' | 'after' | 'changes'>): { change: AppliedChange; finding: Finding | undefined; first: boolean }[] {
   const all = findings(file);
   const out = file.changes.map((change) => {
     const finding = all.find((f) => f.changes.includes(change));
@@ -190,22 +184,15 @@ export function locate(file: Pick<FormatFile, 'before' | 'after' | 'changes'>): 
   return out.sort((a, b) => (a.finding?.start ?? a.change.line) - (b.finding?.start ?? b.change.line) || a.change.line - b.change.line);
 }
 
-const SUMMARIES = new Map(builtinTransforms.map((t) => [t.id, t.summary]));
-
-/** What a built-in transform does and why (its one-line summary); undefined for custom transforms. */
-export const transformSummary = (id: string): string | undefined => SUMMARIES.get(id);
-
-const DOCS = new Map(builtinTransforms.map((t) => [t.id, t.docs]));
-
-/** A built-in transform's docs page: its repository path and its URL for reports; undefined for custom transforms. */
-export function transformDocs(id: string, input: Pick<FormatInput, 'docsBase'>): { path: string; url: string } | undefined {
-  const docs = DOCS.get(id);
+/** A transform's docs page, as the results name it: its repository path and its URL for reports; undefined when none. */
+export function transformDocs(id: string, input: Pick<FormatInput, 'docsBase' | 'files'>): { path: string; url: string } | undefined {
+  const docs = input.files.find((f) => Object.hasOwn(f.docs, id))?.docs[id];
   const base = input.docsBase ?? dockmodDocsBase();
   return docs === undefined || base === undefined ? undefined : { path: docs, url: docsUrl(docs, base) };
 }
 
 /** "creates a/.dockerignore, modifies b/.dockerignore": the other files of the build context a file's rewrite writes. */
-export function otherFilesNote(f: FormatFile, cwd: string): string | undefined {
+export function otherFilesNote(f: FileReport, cwd: string): string | undefined {
   const written = f.extra.filter((e) => e.before !== e.after);
   if (!written.length) return undefined;
   return written.map((e) => `${e.before === undefined ? 'creates' : 'modifies'} ${relativePath(e.file, cwd)}`).join(', ');

@@ -1,6 +1,6 @@
 // `--format github`: GitHub Actions workflow commands, one annotation per change (`::warning`), held-back unsafe
 // change (`::notice`), other file the rewrite writes (`::notice`) and error (`::error`).
-import { escapeUnsafe } from '../cli/escape.js';
+import { escapeUnsafe } from '../engine/escape.js';
 import { locate, otherFilesNote, relativePath, type FormatInput } from './findings.js';
 
 /**

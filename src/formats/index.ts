@@ -8,7 +8,7 @@ import { formatRdjson } from './rdjson.js';
 import { formatSarif } from './sarif.js';
 import type { FormatInput, Formatter } from './findings.js';
 
-export type { FormatFile, FormatInput, Formatter } from './findings.js';
+export type { FormatInput, Formatter } from './findings.js';
 
 const REPORTS = {
   json: formatJson,

@@ -3,13 +3,14 @@
 // meaning or goes away (new fields may be added).
 import { unifiedDiff } from './output.js';
 import type { AppliedChange } from '../engine/types.js';
-import { isChanged, relativePath, type FormatFile, type FormatInput } from './findings.js';
+import { isChanged, type FileReport } from '../engine/report.js';
+import { relativePath, type FormatInput } from './findings.js';
 
 export const JSON_SCHEMA_VERSION = 1;
 
 const change = (c: AppliedChange) => ({ transform: c.transform, message: c.message, line: c.line, safety: c.safety, edited: c.edited });
 
-function fileReport(f: FormatFile, cwd: string) {
+function fileReport(f: FileReport, cwd: string) {
   return {
     path: relativePath(f.file, cwd),
     changed: isChanged(f),

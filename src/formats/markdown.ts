@@ -3,8 +3,9 @@
 // posted as a review comment on those lines, GitHub offers to apply it. Files the rewrite also writes are shown
 // as diffs; held-back unsafe changes, skips and errors follow in short lists.
 import { unifiedDiff } from './output.js';
-import { codeSpan, escapeUnsafe } from '../cli/escape.js';
-import { findings, isChanged, locate, relativePath, transformSummary, withoutEol, type FormatInput } from './findings.js';
+import { codeSpan, escapeUnsafe } from '../engine/escape.js';
+import { isChanged } from '../engine/report.js';
+import { findings, locate, relativePath, withoutEol, type FormatInput } from './findings.js';
 
 /** A code fence longer than any run of backticks in the text, so the text cannot close it. */
 function fenced(info: string, text: string): string {
@@ -79,8 +80,9 @@ export function formatMarkdown(input: FormatInput): string {
     for (const finding of findings(f)) {
       out.push(`### ${file}, ${lines(finding.start, finding.end)}`, '');
       for (const c of finding.changes) {
-        const why = transformSummary(c.transform);
-        out.push(`- **${code(c.transform)}** (${c.safety}): ${inline(c.message)}${why ? `  \n  Why: ${why}.` : ''}`);
+        // A summary is a transform's text, as its messages are, and a custom transform's comes from the tree.
+        const why = Object.hasOwn(f.summaries, c.transform) ? f.summaries[c.transform] : undefined;
+        out.push(`- **${code(c.transform)}** (${c.safety}): ${inline(c.message)}${why ? `  \n  Why: ${inline(why)}.` : ''}`);
       }
       if (!finding.changes.length) out.push('- dockmod rewrites these lines as part of the changes above.');
       out.push('', fenced('suggestion', finding.replacement.map((l) => `${withoutEol(l)}\n`).join('')), '');

@@ -2,7 +2,7 @@
 import path from 'node:path';
 // The package's subpath export: all of `diff` (19 modules) costs a one-file run about 8 ms more.
 import { structuredPatch } from 'diff/lib/patch/create.js';
-import { quoteName } from '../cli/escape.js';
+import { quoteName } from '../engine/escape.js';
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 

@@ -3,7 +3,8 @@
 // reviewdog needs to post it as a GitHub suggested change. Held-back unsafe changes are INFO without suggestions.
 // A built-in transform's code links its docs page (`code.url`).
 import type { AppliedChange } from '../engine/types.js';
-import { locate, otherFilesNote, relativePath, transformDocs, withoutEol, type FormatFile, type FormatInput } from './findings.js';
+import type { FileReport } from '../engine/report.js';
+import { locate, otherFilesNote, relativePath, transformDocs, withoutEol, type FormatInput } from './findings.js';
 
 type Severity = 'ERROR' | 'WARNING' | 'INFO';
 interface LineRange {
@@ -18,7 +19,7 @@ interface Diagnostic {
   suggestions?: { range: LineRange; text: string }[];
 }
 
-function fileDiagnostics(f: FormatFile, input: FormatInput): Diagnostic[] {
+function fileDiagnostics(f: FileReport, input: FormatInput): Diagnostic[] {
   const cwd = input.cwd;
   const path = relativePath(f.file, cwd);
   let note = otherFilesNote(f, cwd);

@@ -5,7 +5,8 @@
 // transform's rule links its docs page (helpUri, help; see src/formats/docs-links.ts for the URL).
 import type * as Sarif from 'sarif';
 import type { AppliedChange } from '../engine/types.js';
-import { locate, relativePath, transformDocs, transformSummary, type FormatFile, type FormatInput } from './findings.js';
+import type { FileReport } from '../engine/report.js';
+import { locate, relativePath, transformDocs, type FormatInput } from './findings.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 /** What every transform's docs page tells, for a rule's `help`. */
@@ -17,7 +18,7 @@ const DOCS_SAY = 'what it changes, why, and when it refuses';
  */
 const uri = (file: string, cwd: string) => relativePath(file, cwd).split('/').map(encodeURIComponent).join('/');
 
-function otherFileChanges(f: FormatFile, cwd: string): Sarif.ArtifactChange[] {
+function otherFileChanges(f: FileReport, cwd: string): Sarif.ArtifactChange[] {
   return f.extra
     .filter((e) => e.before !== e.after)
     .map((e) => ({
@@ -26,7 +27,7 @@ function otherFileChanges(f: FormatFile, cwd: string): Sarif.ArtifactChange[] {
     }));
 }
 
-function fileResults(f: FormatFile, cwd: string, ruleIndex: (id: string) => number): Sarif.Result[] {
+function fileResults(f: FileReport, cwd: string, ruleIndex: (id: string) => number): Sarif.Result[] {
   const artifact = { uri: uri(f.file, cwd) };
   let otherFiles = otherFileChanges(f, cwd);
   const result = (c: AppliedChange, region: Sarif.Region, heldBack: boolean): Sarif.Result => ({
@@ -58,8 +59,10 @@ function fileResults(f: FormatFile, cwd: string, ruleIndex: (id: string) => numb
 
 export function formatSarif(input: FormatInput): string {
   const ids = [...new Set(input.files.flatMap((f) => [...f.changes, ...f.heldBack].map((c) => c.transform)))];
+  // Each file's result names the summaries of the transforms it reports, custom transforms' too.
+  const summaries = new Map(input.files.flatMap((f) => Object.entries(f.summaries)));
   const rules: Sarif.ReportingDescriptor[] = ids.map((id) => {
-    const summary = transformSummary(id);
+    const summary = summaries.get(id);
     const docs = transformDocs(id, input);
     return {
       id,

@@ -2,9 +2,10 @@
 // user's builder, edit one source file, rebuild both and report what the cache did, and whether the two images
 // hold the same files (apart from what the applied transforms declare they change).
 import path from 'node:path';
-import { processFile, shownPath } from '../cli/files.js';
-import { declarationsOf } from './image-diff.js';
 import { builtinTransforms } from '../../transforms/index.js';
+import { processDockerfile } from '../input/process.js';
+import { readDockerfile, shownPath } from '../input/read.js';
+import { declarationsOf } from './image-diff.js';
 import { verify, type BuilderName, type BuildRun } from './verify.js';
 
 export interface VerifyCommandOptions {
@@ -33,7 +34,7 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
   const contextDir = path.resolve(o.contextDir ?? path.dirname(o.dockerfile));
   let result;
   try {
-    result = processFile(o.dockerfile, { contextDir, only: o.only, skip: o.skip, unsafe: o.unsafe });
+    result = processDockerfile(readDockerfile(o.dockerfile), contextDir, { transforms: builtinTransforms, only: o.only, skip: o.skip, unsafe: o.unsafe });
   } catch (error) {
     io.stderr.write(`dockmod: ${shownPath(o.dockerfile, process.cwd())}: ${(error as Error).message}\n`);
     return 2;

@@ -2,7 +2,7 @@
 // runs the same fixture written another way (CRLF, backtick escape) to compare with it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { optimize } from '../../src/engine/engine.js';
+import { optimize } from '../../src/index.js';
 import { directoryContext } from '../../src/contexts/context.js';
 import { dockerfilesBuiltWith } from '../../src/contexts/build-contexts.js';
 import { unifiedDiff } from '../../src/formats/output.js';

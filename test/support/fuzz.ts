@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUtf8 } from 'node:buffer';
-import { optimize } from '../../src/engine/engine.js';
-import { decodeDockerfile, InputError } from '../../src/cli/files.js';
+import { optimize } from '../../src/index.js';
+import { parseDockerfile } from '../../src/input/process.js';
+import { InputError, textSource } from '../../src/input/read.js';
 import { directoryContext, withWrites } from '../../src/contexts/context.js';
 import type { AppliedChange, BuildContext, OptimizeOptions, OptimizeResult, Removal } from '../../src/engine/types.js';
 import { parseRegression, untouchedLineMissing } from './properties.js';
@@ -71,7 +72,7 @@ export function checkInput(bytes: Buffer, context: BuildContext, options: Pick<O
   let before: string;
   let result: OptimizeResult;
   try {
-    before = decodeDockerfile('fuzz', bytes);
+    before = parseDockerfile({ file: 'fuzz', bytes, stat: undefined }).text;
   } catch (error) {
     if (error instanceof InputError) return { kind: 'refused', reason: error.message.replace(/'.*'/s, "'…'").replace(/\bline \d+/g, 'line N') };
     return { kind: 'failure', property: 'crash', detail: `while reading: ${(error as Error).stack}` };
@@ -84,7 +85,7 @@ export function checkInput(bytes: Buffer, context: BuildContext, options: Pick<O
   if (result.text === before && !result.files.length) return { kind: 'unchanged' };
   const fail = (property: Property, detail: string): Verdict => ({ kind: 'failure', property, detail });
   try {
-    decodeDockerfile('output', Buffer.from(result.text, 'utf8'));
+    parseDockerfile(textSource('output', result.text));
   } catch (error) {
     return fail('output-not-accepted', (error as Error).message);
   }

@@ -1,42 +1,15 @@
-// Reading Dockerfiles from disk, refusing what is not one, and processing one file: the per-file work of the CLI.
-import fs from 'node:fs';
-import path from 'node:path';
-import { BOM, optimizeDocument } from '../engine/engine.js';
-import { directoryContext } from '../contexts/context.js';
-import { Document, SKIPPED_LINE } from '../engine/document.js';
-import type { AppliedChange, FileWrite, OptimizeOptions, ReportedSkip } from '../engine/types.js';
+// Refusing what is not a Dockerfile dockmod can rewrite: bytes that are no UTF-8 text, and text that Docker
+// (BuildKit) and dockmod's parser (dockerfile-ast) would read differently, since a rewrite of the parser's reading
+// could change what Docker builds.
+import { BOM } from '../engine/engine.js';
+import { SKIPPED_LINE, type Document } from '../engine/document.js';
 import type { Heredoc } from 'dockerfile-ast';
-import type { RefusedFile } from '../contexts/tree-files.js';
-
-/**
- * Larger files are refused rather than processed. The largest of 413 real Dockerfiles is 20 KB; the engine's
- * time grows faster than linearly with the number of instructions, and this keeps a pathological file to seconds.
- */
-export const MAX_FILE_BYTES = 256 * 1024;
+import { InputError, MAX_FILE_BYTES, tooLarge } from './read.js';
 
 const KNOWN_INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
-/** A file as the error lines show it, as run.ts does: relative to the working folder (`../dev/zero`). */
-export const shownPath = (file: string, cwd: string): string => path.relative(cwd, path.resolve(cwd, file)) || file;
-
-/** A problem with one input file; the run goes on with the others. */
-export class InputError extends Error {
-  constructor(readonly file: string, reason: string) {
-    super(reason);
-    this.name = 'InputError';
-  }
-}
-
-/** Decodes a Dockerfile's bytes, or says why they are not one. */
-export function decodeDockerfile(file: string, bytes: Buffer): string {
-  return parseDockerfile(file, bytes).text;
-}
-
-/**
- * Decodes and parses a Dockerfile's bytes, or says why they are not one: its text (with any BOM), the BOM, and the
- * parsed body, which the engine takes as it is (optimizeDocument) rather than parsing the text again.
- */
-export function parseDockerfile(file: string, bytes: Buffer): { text: string; bom: string; doc: Document } {
+/** A Dockerfile's bytes as text (with any BOM), and the BOM; an InputError when they are no UTF-8 text. */
+export function decodeDockerfile(file: string, bytes: Buffer): { text: string; bom: string } {
   if (bytes.length === 0) throw new InputError(file, 'empty file');
   if (bytes.length > MAX_FILE_BYTES) throw new InputError(file, tooLarge(bytes.length));
   if (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff) throw new InputError(file, 'UTF-16 encoded (dockmod reads UTF-8)');
@@ -47,8 +20,15 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; bo
   } catch {
     throw new InputError(file, 'not valid UTF-8');
   }
-  const bom = text.startsWith(BOM) ? BOM : '';
-  const body = text.slice(bom.length);
+  return { text, bom: text.startsWith(BOM) ? BOM : '' };
+}
+
+/**
+ * Throws an InputError naming the line where Docker and dockmod's parser read the parsed text (without its BOM)
+ * differently, or where it is no Dockerfile: an unknown instruction, no FROM, a heredoc no line ends.
+ */
+export function validateDockerfile(file: string, doc: Document): void {
+  const body = doc.text;
   // Docker ends lines at \n only; dockerfile-ast also at a lone \r, so the two would see different instructions.
   const loneCarriageReturn = /\r(?!\n)/.exec(body);
   if (loneCarriageReturn) {
@@ -59,7 +39,6 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; bo
   if (escape && escape.value !== '\\' && escape.value !== '`') {
     throw new InputError(file, `invalid escape directive on line ${escape.line}: '${escape.value}' (must be \\ or \`)`);
   }
-  const doc = new Document(body);
   // dockerfile-ast reads a directive with any white space (`#\uFEFF escape=`), BuildKit only with spaces and tabs.
   if (doc.escapeChar !== (escape?.value ?? '\\')) {
     throw new InputError(file, `the escape character is ${doc.escapeChar} for dockmod's parser but ${escape?.value ?? '\\'} for Docker, which read the parser directives differently`);
@@ -102,7 +81,6 @@ export function parseDockerfile(file: string, bytes: Buffer): { text: string; bo
       throw new InputError(file, `the instruction on line ${start.line + 1} ends on line ${docker + 1} for Docker but on line ${end.line + 1} for dockmod's parser, which read it differently`);
     }
   }
-  return { text, bom, doc };
 }
 
 const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineStarts[n], doc.lineStarts[n + 1] ?? doc.text.length).replace(/\r?\n$/, '');
@@ -134,89 +112,4 @@ function escapeDirective(text: string): { line: number; value: string } | undefi
     if (match[1]!.toLowerCase() === 'escape') return { line: i + 1, value: match[2]! };
   }
   return undefined;
-}
-
-const tooLarge = (size: number) => `${(size / 1024).toFixed(0)} KiB is over the ${MAX_FILE_BYTES / 1024} KiB size limit`;
-
-const FILE_TYPES: [(s: fs.Stats) => boolean, string][] = [
-  [(s) => s.isFIFO(), 'a named pipe'],
-  [(s) => s.isSocket(), 'a socket'],
-  [(s) => s.isCharacterDevice() || s.isBlockDevice(), 'a device'],
-];
-
-/**
- * The bytes of a Dockerfile on disk and its stat, or an InputError saying why not. Opened without blocking and
- * checked with fstat, so a named pipe or device called Dockerfile is refused instead of read forever.
- */
-export function readDockerfile(file: string): { bytes: Buffer; stat: fs.Stats } {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (error) {
-    throw new InputError(file, openFailure(file, error as NodeJS.ErrnoException));
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new InputError(file, 'is a directory');
-    if (!stat.isFile()) throw new InputError(file, `not a regular file: ${FILE_TYPES.find(([is]) => is(stat))?.[1] ?? 'a special file'}`);
-    if (stat.size > MAX_FILE_BYTES) throw new InputError(file, tooLarge(stat.size));
-    return { bytes: fs.readFileSync(fd), stat };
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(file, `cannot be read: ${(error as Error).message}`);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function openFailure(file: string, error: NodeJS.ErrnoException): string {
-  switch (error.code) {
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'symbolic link loop';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOENT': {
-      const link = fs.lstatSync(file, { throwIfNoEntry: false });
-      return link?.isSymbolicLink() ? `broken symbolic link (points to ${fs.readlinkSync(file)}, which does not exist)` : 'no such file';
-    }
-    default:
-      return `cannot be read: ${error.message}`;
-  }
-}
-
-export interface FileResult {
-  file: string;
-  before: string;
-  after: string;
-  /** Other files of the build context: absolute path, the context folder, old text (undefined when new) and new text. */
-  extra: { file: string; context: string; before: string | undefined; after: string }[];
-  changes: AppliedChange[];
-  skips: ReportedSkip[];
-  heldBack: AppliedChange[];
-  /** Files of the build context that were not read (absolute paths), with why: a link out of it, a folder. */
-  refused: RefusedFile[];
-  /** The file's mtime and size when read, to refuse writing over a newer version. */
-  stat: fs.Stats;
-}
-
-export interface ProcessOptions extends Omit<OptimizeOptions, 'context'> {
-  /** Build context folder; default: the Dockerfile's folder. */
-  contextDir?: string;
-  /** Every Dockerfile known to be built with that context (see directoryContext). */
-  builtWith?: readonly string[];
-}
-
-/** Reads and optimizes one Dockerfile. Throws InputError for input that is not a Dockerfile. */
-export function processFile(file: string, options: ProcessOptions): FileResult {
-  const { bytes, stat } = readDockerfile(file);
-  const { text: before, bom, doc } = parseDockerfile(file, bytes);
-  const contextDir = options.contextDir ?? path.dirname(file);
-  const context = directoryContext(contextDir, file, options.builtWith);
-  const result = optimizeDocument(doc, { ...options, context }, bom);
-  const extra = result.files.map((f: FileWrite) => ({ file: path.join(contextDir, f.path), context: contextDir, before: context.readFile(f.path), after: f.text }));
-  const refused = context.refused().map((r) => ({ file: path.join(contextDir, r.file), reason: r.reason }));
-  return { file, before, after: result.text, extra, changes: result.changes, skips: result.skips, heldBack: result.heldBack, refused, stat };
 }
