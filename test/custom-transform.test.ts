@@ -82,7 +82,12 @@ describe('custom transforms in the CLI', () => {
     const args = ['--unsafe', '--only', 'apt-lists-cleanup,house-apt-no-recommends'];
     const sarif = JSON.parse(dockmod([...args, '-f', 'sarif', '.'], dir).stdout);
     expect(sarif.runs[0].tool.driver.rules).toEqual([
-      { id: 'apt-lists-cleanup', shortDescription: { text: builtinTransforms.find((t) => t.id === 'apt-lists-cleanup')!.summary } },
+      {
+        id: 'apt-lists-cleanup',
+        shortDescription: { text: builtinTransforms.find((t) => t.id === 'apt-lists-cleanup')!.summary },
+        helpUri: expect.stringMatching(/\/docs\/transforms\/apt-lists-cleanup\.md$/),
+        help: { text: 'docs/transforms/apt-lists-cleanup.md: what it changes, why, and when it refuses', markdown: expect.stringContaining('[docs/transforms/apt-lists-cleanup.md](') },
+      },
       { id: 'house-apt-no-recommends', shortDescription: { text: summary } },
     ]);
     expect(dockmod([...args, '-f', 'markdown', '.'], dir).stdout).toContain(`- **\`house-apt-no-recommends\`** (unsafe): add --no-install-recommends to apt-get install  \n  Why: ${summary}.`);

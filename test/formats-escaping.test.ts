@@ -29,7 +29,7 @@ function hostileFile(name: string): FileReport {
   const r = optimize(text, { context: memoryContext({}) });
   // The summaries a custom transform from the tree could give, which the markdown report shows as each change's why.
   const summaries = Object.fromEntries([...r.changes, ...r.heldBack].map((c) => [c.transform, `from the tree: ${LONG_HOSTILE}`]));
-  return { file: path.join(cwd, name, 'Dockerfile'), before: text, after: r.text, extra: [], changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused: [], summaries };
+  return { file: path.join(cwd, name, 'Dockerfile'), before: text, after: r.text, extra: [], changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused: [], summaries, docs: {} };
 }
 
 function hostileInput(): FormatInput {

@@ -114,7 +114,7 @@ describe('report formats', () => {
     expect(validate(broken)).toBe(false);
   });
 
-  it('sarif rules of built-in transforms link their docs page (helpUri, help); a custom one has no link', () => {
+  it('sarif rules of built-in transforms link their docs page (helpUri, help); a custom one keeps its summary and has no link', () => {
     const log = JSON.parse(renderReport('sarif', cases.edges!()));
     expect(log.runs[0].tool.driver.rules).toEqual([
       {
@@ -126,7 +126,7 @@ describe('report formats', () => {
           markdown: `[docs/transforms/split-copy-install.md](${DOCS_BASE}docs/transforms/split-copy-install.md): what it changes, why, and when it refuses`,
         },
       },
-      { id: 'add-syntax-directive' },
+      { id: 'add-syntax-directive', shortDescription: { text: 'pin the Dockerfile frontend with a syntax directive' } },
     ]);
   });
 

@@ -205,7 +205,9 @@ describe('verify works on its copy of the context only', () => {
     fs.symlinkSync(path.join(context, 'ignore.txt'), path.join(context, '.dockerignore'));
     fs.symlinkSync(path.join(context, 'src', 'app.py'), path.join(context, 'linked.py'));
     fs.mkdirSync(path.join(top, 'bin'));
-    fs.writeFileSync(path.join(top, 'bin', 'buildah'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    // It builds nothing; `mount` shows the same empty folder for every image, so the images compare identical.
+    fs.mkdirSync(path.join(top, 'empty-image'));
+    fs.writeFileSync(path.join(top, 'bin', 'buildah'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = mount ] && echo '${path.join(top, 'empty-image')}'; done\nexit 0\n`, { mode: 0o755 });
     const { verify } = await import('../src/verify/verify.js');
     const savedPath = process.env.PATH;
     process.env.PATH = `${path.join(top, 'bin')}:${savedPath}`;
@@ -255,7 +257,9 @@ describe('verify (the command)', () => {
     const { top, repo } = nodeApp();
     fs.symlinkSync('../../outside/secret.txt', path.join(repo, 'app', '.dockerignore'));
     fs.mkdirSync(path.join(top, 'bin'));
-    fs.writeFileSync(path.join(top, 'bin', 'buildah'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    // It builds nothing; `mount` shows the same empty folder for every image, so the images compare identical.
+    fs.mkdirSync(path.join(top, 'empty-image'));
+    fs.writeFileSync(path.join(top, 'bin', 'buildah'), `#!/bin/sh\nfor a in "$@"; do [ "$a" = mount ] && echo '${path.join(top, 'empty-image')}'; done\nexit 0\n`, { mode: 0o755 });
     const r = dockmod(['verify', '--builder', 'buildah', 'app/Dockerfile'], repo, { PATH: `${path.join(top, 'bin')}:${process.env.PATH}` });
     expect(r.stdout + r.stderr).not.toContain(MARKER);
     expect(r.lines[0]).toBe('dockmod: app/.dockerignore: a symbolic link to outside the build context; not read');

@@ -8,7 +8,7 @@ import { dockerfilesBuiltWith } from '../../src/contexts/build-contexts.js';
 import { unifiedDiff } from '../../src/formats/output.js';
 import type { BuildContext, OptimizeResult } from '../../src/engine/types.js';
 import { builtinTransforms } from '../../transforms/index.js';
-import { isDockerfileName } from '../../src/cli/discover.js';
+import { isDockerfileName } from '../../src/contexts/file-names.js';
 import { convert, leadingDirectives, NotConvertible, type Variant } from './variants.js';
 
 export interface FixtureOptions {
