@@ -41,6 +41,11 @@ describe('the property checks', () => {
     expect(found.words.map((w) => `${w.line}:${w.text}`)).toEqual(['4:apt-get', '4:update', '6:echo', '6:"x', '6:y"', '8:pip', '8:install', '8:x', '9:<<EOF', '11:ls', '11:-l']);
   });
 
+  it('open a shell comment only where bash does: a `#` after U+2028 or a no-break space is part of a word', () => {
+    const found = inventory('FROM a\nRUN apt-get update \u2028# not a comment\nRUN echo a\u00a0#word # tail\n');
+    expect(found.comments.map((c) => `${c.line}:${c.text}`)).toEqual(['3:# tail']);
+  });
+
   it('find what is missing, except what a change on its line declares it takes away', () => {
     const before = inventory('FROM a\n# keep\nRUN apt-get update\nRUN apt-get install x\n');
     const after = inventory('FROM a\nRUN apt-get install x\n');

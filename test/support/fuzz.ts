@@ -155,7 +155,9 @@ export function inventory(text: string): Inventory {
           else if (c === '\\' && quote === '"') k++;
         } else if (c === "'" || c === '"') quote = c;
         else if (c === '\\') k++;
-        else if (c === '#' && (k === 0 || /\s/.test(text[k - 1]!))) return k;
+        // As bash reads it: `#` opens a comment at the start of a word, after a blank or a metacharacter only (not after
+        // U+2028 or a no-break space, which JavaScript's \s counts as white space).
+        else if (c === '#' && (k === 0 || /[ \t\n;&|()<>]/.test(text[k - 1]!))) return k;
       }
       return -1;
     };
