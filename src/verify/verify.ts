@@ -353,13 +353,16 @@ function contextFiles(root: string, rules: IgnoreRule[]): string[] {
   return out.sort();
 }
 
-/** Copies the context, leaving out folders .dockerignore excludes (when it has no `!` exceptions) and `.git`. */
+/** Copies the context with its mtimes, leaving out folders .dockerignore excludes (when it has no `!` exceptions) and `.git`. */
 function copyContext(from: string, to: string, rules: IgnoreRule[]): void {
   const root = path.resolve(from);
   const pruneIgnored = !rules.some((r) => r.negate);
   fs.cpSync(root, to, {
     recursive: true,
     verbatimSymlinks: true,
+    // The copies of both variants keep the context's own mtimes, as a build of the user's folder sees them: some
+    // tools record them (Mix's compile manifest), so copies made a second apart would differ for no other reason.
+    preserveTimestamps: true,
     filter: (src) => {
       const rel = path.relative(root, src).split(path.sep).join('/');
       if (!rel) return true;
