@@ -1,17 +1,164 @@
-// .NET: `dotnet restore` needs only project files; build/publish/test restore as they go unless --no-restore.
+// .NET: `dotnet restore` reads the project closure (projects, their Directory.* imports, NuGet and SDK settings); build/publish/test restore as they go unless --no-restore.
 import path from 'node:path';
-import { filesNamed, optionFiles, type CommandWord, type Installer } from './installer.js';
+import type { BuildContext } from '../../engine/types.js';
+import { optionFiles, positionals, unreadable, type CommandWord, type Installer, type Refusal, type ToContext } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 
-/** Every file a restore can read: solutions, projects, shared props/targets, NuGet and SDK settings. */
-const PROJECT_FILE = /\.(sln|slnx|csproj|fsproj|vbproj|proj)$|^Directory\.(Build|Packages)\.(props|targets)$|^nuget\.config$|^global\.json$|^packages\.lock\.json$/i;
 /** A project file, beside which restore and build write obj/ and bin/ (a solution only lists projects). */
 const PROJECT = /\.[a-z]*proj$/i;
+const SOLUTION = /\.slnx?$/i;
+/** MSBuild imports the first of each of these found walking up from the project's folder (and stops there). */
+const DIRECTORY_FILES = ['Directory.Build.props', 'Directory.Build.targets', 'Directory.Packages.props'];
+/** NuGet merges every config file from the project's folder up; its name is matched without regard to case. */
+const NUGET_CONFIG = /^nuget\.config$/i;
+/** Imports of files the SDK or toolset ships, not the build context. */
+const TOOLSET_IMPORT = /^\$\((MSBuildExtensionsPath(32|64)?|MSBuildToolsPath|MSBuildBinPath|MSBuildSDKsPath|VSToolsPath|MSBuildFrameworkToolsPath)\)/i;
+/** The documented way a Directory.* file imports the next one up: GetPathOfFileAbove from its own folder's parent. */
+const IMPORT_ABOVE = /^\$\(\[MSBuild\]::GetPathOfFileAbove\(\s*'?([\w.]+)'?\s*,\s*'?\$\(MSBuildThisFileDirectory\)\.\.[\\/]?'?\s*\)\)$/i;
 const RESTORING = new Set(['restore', 'build', 'publish', 'test', 'pack', 'run']);
 const VALUE_OPTIONS = new Set(['-c', '--configuration', '-o', '--output', '-r', '--runtime', '-a', '--arch', '--os', '-f', '--framework', '-p', '--property', '-v', '--verbosity', '-s', '--source', '--version-suffix', '--configfile', '--packages']);
 const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-s', '--source', '--configfile', '--packages', '-p', '--property']);
 const FILE_OPTIONS = new Set(['--configfile']);
 const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-parallel', '--ignore-failed-sources', '--locked-mode', '--use-current-runtime', '--ucr']);
+
+const folderOf = (file: string): string => (path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file));
+/** `folder` and each folder above it, up to the context root (''). */
+function upward(folder: string): string[] {
+  const out = [folder];
+  for (let f = folder; f; ) out.push((f = folderOf(f)));
+  return out;
+}
+/** A path MSBuild or a solution names, `\` separated, relative to `folder`: context-relative, or null outside it. */
+function resolveNamed(folder: string, named: string): string | null {
+  const file = path.posix.normalize(path.posix.join(folder, named.trim().replace(/\\/g, '/')));
+  return file === '..' || file.startsWith('../') || path.posix.isAbsolute(named.replace(/\\/g, '/')) ? null : file;
+}
+/** The values of `attribute` on each `<element>` of an MSBuild or solution file, comments left out. */
+function attributeValues(xml: string, element: string, attribute: string): { value: string; tag: string }[] {
+  const text = xml.replace(/<!--[\s\S]*?-->/g, '');
+  const tags = text.matchAll(new RegExp(`<${element}\\b[^>]*>`, 'gi'));
+  return [...tags].flatMap(([tag]) => {
+    const value = new RegExp(`\\s${attribute}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, 'i').exec(tag);
+    return value ? [{ value: value[1] ?? value[2]!, tag }] : [];
+  });
+}
+/** The projects a solution lists: `Project(...) = "Name", "path", ...` in .sln, `<Project Path="..."/>` in .slnx. */
+function solutionProjects(text: string, file: string): string[] {
+  const named = /\.slnx$/i.test(file) ? attributeValues(text, 'Project', 'Path').map((a) => a.value) : [...text.matchAll(/^Project\("[^"]*"\)\s*=\s*"[^"]*"\s*,\s*"([^"]*)"/gm)].map((m) => m[1]!);
+  // Solution folders are listed the same way, with a name instead of a project path.
+  return named.filter((p) => PROJECT.test(p));
+}
+
+/**
+ * The files a restore reads, followed as MSBuild and NuGet find them: the project or solution it names (or the
+ * one in its folder), each project's ProjectReferences transitively, and for each project the first
+ * Directory.Build.props/.targets and Directory.Packages.props up the tree (with the GetPathOfFileAbove chain
+ * they import), its packages.lock.json, every NuGet config up to the context root, and the first global.json.
+ */
+function restoreClosure(argv: readonly (string | null)[], dir: string, context: BuildContext, toContext: ToContext): { files: string[] } | Refusal {
+  const listed = context.listFiles();
+  const inFolder = (folder: string, name: RegExp) => listed.filter((f) => folderOf(f) === folder && name.test(path.posix.basename(f)));
+  const found = new Set<string>();
+  const [argument] = positionals(argv.slice(2), VALUE_OPTIONS);
+  let entry: string;
+  let entryFolder = dir;
+  if (argument !== undefined && argument !== null && /\.(slnx?|[a-z]*proj)$/i.test(argument)) {
+    const file = toContext(argument);
+    if (file === null) return { refuse: `${argument} does not come from the build context` };
+    entry = file;
+  } else {
+    if (argument) {
+      const folder = toContext(argument);
+      if (folder === null) return { refuse: `${argument} does not come from the build context` };
+      entryFolder = folder === '.' ? '' : folder;
+    }
+    // MSBuild builds the one project or solution file in the folder, and stops (MSB1011) when there are more.
+    const pick = inFolder(entryFolder, /\.(slnx?|[a-z]*proj)$/i);
+    if (pick.length === 0) return { refuse: `no project or solution file in ${entryFolder || 'the build context root'}` };
+    if (pick.length > 1) return { refuse: `${entryFolder || 'the build context root'} has more than one project or solution file (${pick.join(', ')}), so MSBuild would not pick one` };
+    entry = pick[0]!;
+  }
+  /** Each project to restore, and what names it (for refusals). */
+  const projects: { file: string; by: string }[] = [];
+  const entryText = context.readFile(entry);
+  if (entryText === undefined) return unreadable(context, entry);
+  found.add(entry);
+  if (SOLUTION.test(entry)) {
+    for (const named of solutionProjects(entryText, entry)) {
+      const project = resolveNamed(folderOf(entry), named);
+      if (project === null) return { refuse: `${entry} lists ${named}, which is outside the build context` };
+      projects.push({ file: project, by: entry });
+    }
+  } else projects.push({ file: entry, by: 'the command' });
+  // NuGet reads the configs from the solution's folder too; the SDK, the first global.json up from where dotnet runs.
+  const settingsFrom = [entryFolder, folderOf(entry)];
+  const read = (file: string, by: string): string | Refusal => {
+    const text = context.readFile(file);
+    return text === undefined ? { refuse: `${file}, named by ${by}, is ${context.refusal?.(file) ?? 'not in the build context'}` } : text;
+  };
+  /** The file and the files it imports, transitively; Sdk imports and toolset paths come from the SDK. */
+  const addImports = (file: string, text: string): Refusal | null => {
+    for (const { value, tag } of attributeValues(text, 'Import', 'Project')) {
+      if (/\sSdk\s*=/i.test(tag) || TOOLSET_IMPORT.test(value)) continue;
+      const above = IMPORT_ABOVE.exec(value.trim());
+      if (above) {
+        // The search starts in the parent folder; above the context root nothing comes from the context.
+        const folder = folderOf(file);
+        const next = folder === '' ? undefined : upward(folderOf(folder)).map((f) => path.posix.join(f, above[1]!)).find((f) => context.exists(f));
+        const problem = next ? addFile(next, file) : null;
+        if (problem) return problem;
+        continue;
+      }
+      if (/[$@%*?]/.test(value)) return { refuse: `${file} imports ${value}, which dockmod cannot resolve without evaluating MSBuild` };
+      const imported = resolveNamed(folderOf(file), value);
+      if (imported === null) return { refuse: `${file} imports ${value}, which is outside the build context` };
+      if (!context.exists(imported) && /\sCondition\s*=/i.test(tag)) continue;
+      const problem = addFile(imported, file);
+      if (problem) return problem;
+    }
+    return null;
+  };
+  const addFile = (file: string, by: string): Refusal | null => {
+    if (found.has(file)) return null;
+    const text = read(file, by);
+    if (typeof text !== 'string') return text;
+    found.add(file);
+    return addImports(file, text);
+  };
+  for (let i = 0; i < projects.length; i++) {
+    const { file: project, by } = projects[i]!;
+    const text = project === entry ? entryText : read(project, by);
+    if (typeof text !== 'string') return text;
+    found.add(project);
+    const imports = addImports(project, text);
+    if (imports) return imports;
+    for (const { value } of attributeValues(text, 'ProjectReference', 'Include')) {
+      for (const named of value.split(';').filter((v) => v.trim())) {
+        if (/[$@%*?]/.test(named)) return { refuse: `${project} has <ProjectReference Include="${value}" />, which dockmod cannot resolve without evaluating MSBuild` };
+        const referenced = resolveNamed(folderOf(project), named);
+        if (referenced === null) return { refuse: `${project} references ${named}, which is outside the build context` };
+        if (!projects.some((p) => p.file === referenced)) projects.push({ file: referenced, by: project });
+      }
+    }
+    const folders = upward(folderOf(project));
+    for (const name of DIRECTORY_FILES) {
+      const nearest = folders.map((f) => path.posix.join(f, name)).find((f) => context.exists(f));
+      const problem = nearest ? addFile(nearest, project) : null;
+      if (problem) return problem;
+    }
+    const lock = path.posix.join(folderOf(project), 'packages.lock.json');
+    if (context.exists(lock)) found.add(lock);
+    settingsFrom.push(folderOf(project));
+  }
+  for (const start of settingsFrom) {
+    const folders = upward(start);
+    for (const folder of folders) for (const config of inFolder(folder, NUGET_CONFIG)) found.add(config);
+    const globalJson = folders.map((f) => path.posix.join(f, 'global.json')).find((f) => context.exists(f));
+    if (globalJson) found.add(globalJson);
+  }
+  // In the context's own order, as the copy lists them.
+  return { files: listed.filter((f) => found.has(f)) };
+}
 
 /** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
 export const dotnetPrimaryManifests: readonly string[] = ['*.csproj', '*.fsproj', '*.vbproj', '*.sln'];
@@ -23,8 +170,9 @@ export const dotnetInstallers: readonly Installer[] = [
     matches: (argv) => basename(argv[0]) === 'dotnet' && RESTORING.has(argv[1] ?? '') && !argv.includes('--no-restore'),
     manifests(argv, dir, context, toContext) {
       if (argv.some((a) => a === null)) return { refuse: '`dotnet` has arguments that depend on variables' };
-      const files = filesNamed(context, dir, PROJECT_FILE).filter((f) => !f.split('/').some((p) => p === 'bin' || p === 'obj'));
-      if (!files.some((f) => /\.(sln|slnx|[a-z]*proj)$/i.test(f))) return { refuse: 'no project or solution file in the build context' };
+      const closure = restoreClosure(argv, dir, context, toContext);
+      if ('refuse' in closure) return closure;
+      const { files } = closure;
       const named = optionFiles(argv, FILE_OPTIONS, context, toContext);
       if ('refuse' in named) return named;
       // Restore writes obj/project.assets.json beside each project; a host obj/ or bin/ copied over it breaks the build.

@@ -1,6 +1,7 @@
 // npm, yarn (classic and berry), pnpm and bun, workspaces included.
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { parse as parseYaml } from 'yaml';
 import type { BuildContext } from '../../engine/types.js';
 import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
@@ -40,10 +41,13 @@ function readPackage(context: BuildContext, file: string): { pkg: PackageJson } 
   }
 }
 
+/** A lifecycle script that runs only patch-package, which reads its patch folder (`patches/` unless `--patch-dir`). */
+const PATCH_PACKAGE = /^\s*(?:npx\s+)?patch-package(?:\s+--patch-dir[=\s]+(\S+))?\s*$/;
+
 /** Why installing this package.json could need more than the manifests, or null. */
 function needsSources(pkg: PackageJson, file: string, ignoresScripts: boolean): string | null {
   const scripts = (pkg.scripts ?? {}) as Record<string, unknown>;
-  const lifecycle = LIFECYCLE_SCRIPTS.find((s) => typeof scripts[s] === 'string');
+  const lifecycle = LIFECYCLE_SCRIPTS.find((s) => typeof scripts[s] === 'string' && !PATCH_PACKAGE.test(scripts[s] as string));
   if (lifecycle && !ignoresScripts) return `${file} has a "${lifecycle}" script, which may need the sources during the install`;
   for (const field of DEPENDENCY_FIELDS) {
     for (const [name, spec] of Object.entries((pkg[field] ?? {}) as Record<string, unknown>)) {
@@ -88,6 +92,68 @@ function yarnrcPaths(text: string): string[] {
   return [...text.matchAll(/^\s*(?:-\s*)?(?:yarnPath|path):\s*["']?([^"'\s#]+)["']?/gm)].map((m) => path.posix.normalize(m[1]!));
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A path a manifest in `folder` names, context-relative (an absolute one stays absolute, outside the context). */
+const namedFrom = (folder: string, named: string): string => (path.posix.isAbsolute(named) ? named : path.posix.join(folder, named));
+
+/** The string values of a name -> path map (`patchedDependencies`), or an empty list. */
+const mapPaths = (value: unknown): string[] => (isRecord(value) ? Object.values(value).filter((v): v is string => typeof v === 'string') : []);
+
+/**
+ * Local patch files a Yarn Berry `patch:` range names: the selector after `#` (up to `::` parameters) lists
+ * paths joined by `&`, URL-encoded; `~/` is the project root, other paths are relative to the declaring
+ * package; `builtin<...>` patches ship with Yarn.
+ */
+function yarnPatchPaths(spec: string, folder: string, projectRoot: string): string[] {
+  if (!spec.startsWith('patch:')) return [];
+  const hash = spec.indexOf('#');
+  if (hash < 0) return [];
+  const selector = decodeURIComponent(spec.slice(hash + 1).split('::')[0]!);
+  return selector
+    .split('&')
+    .map((p) => p.replace(/^optional!/, ''))
+    .filter((p) => p && !/^builtin</.test(p))
+    .map((p) => (p.startsWith('~/') ? path.posix.join(projectRoot, p.slice(2)) : namedFrom(folder, p)));
+}
+
+/** Patch files one package.json makes its install read: pnpm's and bun's `patchedDependencies`, yarn's `patch:` ranges, patch-package's folder. */
+function patchFiles(context: BuildContext, pkg: PackageJson, file: string, projectRoot: string): string[] {
+  const folder = path.posix.dirname(file);
+  const pnpm = isRecord(pkg.pnpm) ? pkg.pnpm : {};
+  const named = [...mapPaths(pkg.patchedDependencies), ...mapPaths(pnpm.patchedDependencies)].map((p) => namedFrom(folder, p));
+  for (const field of [...DEPENDENCY_FIELDS, 'resolutions']) {
+    for (const spec of Object.values(isRecord(pkg[field]) ? pkg[field] : {})) {
+      if (typeof spec === 'string') named.push(...yarnPatchPaths(spec, folder, projectRoot));
+    }
+  }
+  const scripts = isRecord(pkg.scripts) ? pkg.scripts : {};
+  for (const script of LIFECYCLE_SCRIPTS) {
+    const value = scripts[script];
+    const patchDir = typeof value === 'string' ? PATCH_PACKAGE.exec(value) : null;
+    if (!patchDir) continue;
+    const prefix = `${namedFrom(folder, patchDir[1] ?? 'patches')}/`;
+    named.push(...context.listFiles().filter((f) => f.startsWith(prefix)));
+  }
+  return named;
+}
+
+/** `patchedDependencies` of a pnpm-workspace.yaml, relative to its folder. */
+function pnpmWorkspacePatches(text: string, file: string): string[] | Refusal {
+  try {
+    const doc: unknown = parseYaml(text);
+    return mapPaths(isRecord(doc) ? doc.patchedDependencies : undefined).map((p) => namedFrom(path.posix.dirname(file), p));
+  } catch {
+    return { refuse: `${file} is not valid YAML` };
+  }
+}
+
+/** A patch a manifest names that is not there to copy: outside the build context or missing from it. */
+function missingPatch(context: BuildContext, manifest: string, patch: string): Refusal | null {
+  if (patch === '..' || patch.startsWith('../') || path.posix.isAbsolute(patch)) return { refuse: `${manifest} names the patch ${patch}, which is outside the build context` };
+  return context.exists(patch) ? null : { refuse: `${manifest} names the patch ${patch}, which is ${context.refusal?.(patch) ?? 'not in the build context'}` };
+}
+
 function manifests(tool: string, argv: Argv, dir: string, context: BuildContext): Manifests | Refusal {
   const args = argv.slice(1);
   if (args.some((a) => a === null)) return { refuse: `\`${tool}\` has arguments that depend on variables` };
@@ -102,14 +168,29 @@ function manifests(tool: string, argv: Argv, dir: string, context: BuildContext)
   if (rootProblem) return { refuse: rootProblem };
   const files = FILES.map(at).filter((f) => context.exists(f));
   const optional = files.filter((f) => !f.endsWith('package.json') && !f.endsWith('pnpm-workspace.yaml'));
-  const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, context.readFile(at('pnpm-workspace.yaml'))));
+  const pnpmWorkspace = context.readFile(at('pnpm-workspace.yaml'));
+  const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, pnpmWorkspace));
+  const patches: { manifest: string; patch: string }[] = patchFiles(context, pkg, at('package.json'), dir).map((patch) => ({ manifest: at('package.json'), patch }));
   for (const file of workspaces) {
     const member = readPackage(context, file);
     if ('refuse' in member) return member;
     const problem = needsSources(member.pkg, file, ignoresScripts);
     if (problem) return { refuse: problem };
+    patches.push(...patchFiles(context, member.pkg, file, dir).map((patch) => ({ manifest: file, patch })));
   }
   files.push(...workspaces);
+  if (pnpmWorkspace !== undefined) {
+    const named = pnpmWorkspacePatches(pnpmWorkspace, at('pnpm-workspace.yaml'));
+    if ('refuse' in named) return named;
+    patches.push(...named.map((patch) => ({ manifest: at('pnpm-workspace.yaml'), patch })));
+  }
+  for (const { manifest, patch } of patches) {
+    const missing = missingPatch(context, manifest, patch);
+    if (missing) return missing;
+    if (!files.includes(patch)) files.push(patch);
+  }
+  // pnpm runs the hooks of .pnpmfile.cjs at the workspace root and checks its hash against the lockfile.
+  if (tool === 'pnpm' && context.exists(at('.pnpmfile.cjs'))) files.push(at('.pnpmfile.cjs'));
   const yarnrc = context.readFile(at('.yarnrc.yml'));
   for (const ref of yarnrc ? yarnrcPaths(yarnrc) : []) {
     const file = at(ref);
