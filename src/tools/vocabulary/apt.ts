@@ -62,9 +62,15 @@ export function aptDecidesRecommends(cmd: Command): boolean {
 
 const isAptDistClean = (c: Command): boolean => ['dist-clean', 'distclean'].includes(aptSubcommand(c)?.name ?? '');
 
-/** The script already removes apt's package lists (`rm -rf /var/lib/apt/lists/*`, apt 3's `apt-get dist-clean`). */
+/** Commands that can delete the files they name (`find` with `-delete` or `-exec rm`). */
+const DELETING = new Set(['rm', 'find']);
+
+/**
+ * The script already removes apt's package lists (`rm -rf /var/lib/apt/lists/*`, `find /var/lib/apt/lists -delete`,
+ * apt 3's `apt-get dist-clean`). A command that only names the folder (`ls /var/lib/apt/lists`) removes nothing.
+ */
 export function cleansAptLists(script: ShellScript): boolean {
-  return script.commands().some((c) => isAptDistClean(c) || pathTexts(c).some((p) => p.startsWith('/var/lib/apt/lists') || /^\/var\/lib\/apt\/?\*?$/.test(p)));
+  return script.commands().some((c) => isAptDistClean(c) || (DELETING.has(basename(c.name)) && pathTexts(c).some((p) => p.startsWith('/var/lib/apt/lists') || /^\/var\/lib\/apt\/?\*?$/.test(p))));
 }
 
 /** A command that removes all of apt's package lists: `rm -rf /var/lib/apt/lists/*` or `apt-get dist-clean`. */
