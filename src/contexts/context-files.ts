@@ -24,6 +24,9 @@ import { contextIgnoreMatcher, dockerignoreMatcher, type IgnoreMatcher } from '.
 const WILDCARD = /[*?[\\]/;
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\/|^git@/i;
 
+/** An ADD source that is downloaded (a URL or a git remote), not read from the build context. */
+export const isRemoteSource = (source: string): boolean => REMOTE.test(source);
+
 interface CopySource {
   /** Context-relative, normalised ('' for the context root); with `--parents`, the pattern below `base`. */
   path: string;
@@ -77,7 +80,7 @@ export function readContextCopy(doc: Document, ins: Instruction): ContextCopy | 
   const sources: CopySource[] = [];
   let downloads = false;
   for (const raw of args.sources) {
-    if (ins.getKeyword() === 'ADD' && REMOTE.test(raw)) {
+    if (ins.getKeyword() === 'ADD' && isRemoteSource(raw)) {
       downloads = true;
       continue;
     }

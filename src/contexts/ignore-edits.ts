@@ -4,9 +4,9 @@
 // writes stay there), valid UTF-8 (a rewrite would mangle the rest), and no other Dockerfile that applies the
 // same file may copy what the new entries leave out.
 import { isUtf8 } from 'node:buffer';
-import path from 'node:path';
 import { Document, expand, type Instruction } from '../engine/document.js';
 import { contextIgnoreMatcher, dockerignoreMatcher, ignoreFileName } from './dockerignore.js';
+import { contextPath, isRemoteSource } from './context-files.js';
 import type { ShadowedFolder } from '../tools/ecosystems/installer.js';
 import { isWithin } from '../tools/sources.js';
 import type { BuildContext, FileWrite } from '../engine/types.js';
@@ -65,11 +65,11 @@ function contextSourceNeeding(doc: Document, ins: Instruction, paths: string[]):
   if (!copy || doc.flag(ins, 'from') !== undefined) return null;
   for (const source of copy.sources) {
     // Remote sources of ADD read nothing from the context.
-    if (/^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(source)) continue;
+    if (isRemoteSource(source)) continue;
     const value = expand(source, doc.variablesAt(ins));
     if (value === null) return `may need ${paths[0]}`;
-    const rel = path.posix.normalize(value).replace(/^\/+/, '').replace(/\/$/, '');
-    const brought = paths.find((p) => bringsPath(rel === '.' ? '' : rel, p));
+    // As BuildKit resolves a source: below the context root, `..` cannot leave it.
+    const brought = paths.find((p) => bringsPath(contextPath(value), p));
     if (brought !== undefined) return `needs ${brought}`;
   }
   return null;
