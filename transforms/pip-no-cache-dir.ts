@@ -57,12 +57,12 @@ export const pipNoCacheDir: BuiltinTransform = {
           const pip = pipInstall(cmd);
           const args = argValues(cmd);
           if (!pip || pipNoCacheDirGiven(args) || cmd.assignments.has(ENV_NAME)) continue;
+          const kept = cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported));
           // pip takes the last of `--no-cache-dir` and `--cache-dir`: the flag after `install` would not win over a later one.
-          if (pipCacheDirOption(args) !== undefined && !cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported))) {
+          if (pipCacheDirOption(args) !== undefined && !kept) {
             findings.skip('pip is given its own --cache-dir, which it would take over a --no-cache-dir before it, so the RUN is left as written');
             continue;
           }
-          const kept = cacheKept(doc, run, pipCacheFolder(doc, run, { args, assignments: cmd.assignments }, exported));
           if (kept) {
             if (kept !== 'held') findings.skip(kept);
             continue;
