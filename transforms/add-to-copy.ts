@@ -9,7 +9,7 @@ import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
 import { eachInstruction } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { archiveRisk } from '../src/contexts/archives.js';
-import { contextFiles, contextPath, isWildcard, wildcardEntry } from '../src/contexts/context-files.js';
+import { contextFiles, contextPath, isRemoteSource, isWildcard, wildcardEntry } from '../src/contexts/context-files.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
 
 /** Flags COPY understands as ADD does. */
@@ -17,7 +17,7 @@ const SHARED_FLAGS = new Set(['chown', 'chmod', 'link', 'exclude']);
 
 /** Why a source cannot be copied by COPY with the same result, or null. */
 function sourceRisk(source: string, context: BuildContext | undefined): string | null {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^git@/.test(source)) return `\`${source}\` is downloaded`;
+  if (isRemoteSource(source)) return `\`${source}\` is downloaded`;
   if (/\$/.test(source)) return `\`${source}\` depends on a variable`;
   const rel = contextPath(source);
   if (rel === '') return null;

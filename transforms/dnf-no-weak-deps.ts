@@ -11,6 +11,7 @@ import type { BuiltinTransform } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { Command, ShellScript } from '../src/engine/shell.js';
 import { rpmDecidesWeakDeps, rpmInstall, rpmSubcommand } from '../src/tools/vocabulary/rpm.js';
+import { basename } from '../src/tools/vocabulary/tool.js';
 import { eachReadableRun } from '../src/tools/commands.js';
 import { insertAfter } from '../src/engine/run-edits.js';
 
@@ -20,7 +21,7 @@ const WEAK_DEPS_OFF: Record<string, string> = { dnf: '--setopt=install_weak_deps
 /** Text of a command or an instruction that sets or writes dnf's configuration. */
 const DNF_CONFIG = /install_weak_deps|\/etc\/dnf\/|\/etc\/yum\.conf\b/;
 
-const isManaged = (cmd: Command): boolean => cmd.name.replace(/^.*\//, '') in WEAK_DEPS_OFF;
+const isManaged = (cmd: Command): boolean => basename(cmd.name) in WEAK_DEPS_OFF;
 /** A dnf or microdnf command that installs, or may (its subcommand is known only at build time). */
 const mayInstall = (cmd: Command): boolean => isManaged(cmd) && (rpmInstall(cmd) !== null || cmd.args.some((a) => a.value === null));
 

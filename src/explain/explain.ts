@@ -25,7 +25,7 @@ import { contextIgnoreMatcher } from '../contexts/dockerignore.js';
 import { argValues } from '../tools/commands.js';
 import { osPackageInstall } from '../tools/vocabulary/index.js';
 import { matchInstall } from '../tools/installs.js';
-import { landings, readContextCopy } from '../contexts/context-files.js';
+import { isRemoteSource, landings, readContextCopy } from '../contexts/context-files.js';
 import type { BuildContext } from '../engine/types.js';
 
 export type StepStatus = 'cached' | 'reruns' | 'config' | 'unbuilt';
@@ -63,7 +63,6 @@ export interface CacheSimulation {
 /** Instructions that run something or write files (and so are cached or re-run); the rest only set configuration. */
 const EXECUTED = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 
-const isRemote = (source: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^git@/.test(source);
 
 function normalizeSource(source: string): string {
   const p = path.posix.normalize(source.replace(/\\/g, '/')).replace(/^\/+/, '').replace(/\/+$/, '');
@@ -207,7 +206,7 @@ class Simulation {
       const hit = this.visible.filter((p) => landings(brought, p).length > 0);
       return { changed: hit.length > 0, independent, reason: hit.length ? `copies ${described(hit)}` : undefined };
     }
-    const seen = this.sees(args.sources.filter((s) => !(ins.getKeyword() === 'ADD' && isRemote(s))), ins);
+    const seen = this.sees(args.sources.filter((s) => !(ins.getKeyword() === 'ADD' && isRemoteSource(s))), ins);
     return { changed: seen !== null, independent, reason: seen ? `copies ${seen}` : undefined };
   }
 
