@@ -17,6 +17,11 @@ export interface Manifests {
   optional: string[];
   /** Folders the install writes inside the project (`node_modules`): a host copy must not overwrite them. */
   shadowed?: ShadowedFolder[];
+  /**
+   * Context paths of source files the fetch needs to exist though it does not read them (cargo's targets): the
+   * fetch creates them empty and removes them again in its own RUN, so the image never holds them.
+   */
+  stubs?: string[];
 }
 
 /** A folder an install writes inside the project, and the ignore-file entry that leaves it out of a copy. */
