@@ -11,8 +11,10 @@ import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, 
 import type { Command, ShellNode, ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
-import { renderCommand, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
-import { commandLeavesSourcesAlone, isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
+import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
+import { isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
+import { chainEffects, commandEffect, overlaps, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
+import { basename } from '../src/tools/vocabulary/tool.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
 import { landings, readContextCopy } from '../src/contexts/context-files.js';
@@ -20,6 +22,14 @@ import picomatch from 'picomatch';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER', 'USER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'SHELL', 'WORKDIR']);
+/** Instructions that change nothing a fetch run before them would see. */
+const INERT_FOR_FETCH = new Set(['LABEL', 'EXPOSE', 'MAINTAINER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'WORKDIR']);
+/**
+ * Variables package tools read from the environment (documented prefixes: GOPROXY, MAVEN_OPTS, NUGET_PACKAGES,
+ * PIP_INDEX_URL, ...), and those every program's behaviour depends on. An ENV or ARG of one of them between the
+ * source copy and the install would not apply to a fetch put before the copy.
+ */
+const TOOL_ENVIRONMENT = /^(GO|CGO_|MAVEN|MVN|GRADLE|JAVA|JDK|NUGET|DOTNET|MSBUILD|COMPOSER|PHP|PIP_|PYTHON|POETRY|UV_|VIRTUAL_ENV|PIPENV|BUNDLE|GEM|RUBY|MIX_|HEX_|ERL|ELIXIR|CARGO|RUST|NPM_|YARN|PNPM|NODE|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_|CURL_CA|REQUESTS_CA|PATH$|HOME$|LD_|TMPDIR$)/i;
 
 /**
  * The context folder a COPY brings in as sources (`''` for the whole context), or null for a copy of single
@@ -35,6 +45,12 @@ function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string
   return context.listFiles().some((f) => f.startsWith(`${folder}/`)) ? folder : null;
 }
 
+/** A step of the install's RUN before the install itself (`cd app`, `. /tmp/env`), with its effect. */
+interface PrefixStep {
+  text: string;
+  effect: Effect;
+}
+
 /** A dependency install found in a RUN, with what is needed to split the RUN after it. */
 interface FoundInstall {
   run: Instruction;
@@ -42,6 +58,8 @@ interface FoundInstall {
   written: WrittenCommand;
   /** The install's working directory (absolute, or under IMAGE_WORKDIR), or null when it cannot be known. */
   cwd: string | null;
+  /** The steps of the same RUN before the install. */
+  prefix: PrefixStep[];
   /** For a shell RUN that goes on after the install: the split point and what follows. */
   split?: { script: ShellScript; lastKept: ShellNode; firstMoved: ShellNode; cdPrefix: string };
   /** Why the RUN cannot be split as needed. */
@@ -54,7 +72,7 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   const exec = doc.execForm(run);
   if (exec) {
     const match = matchInstall(exec);
-    return match && { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir };
+    return match && { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir, prefix: [] };
   }
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
@@ -64,28 +82,22 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   const cmd = commands[index]!;
   const match = matchInstall([cmd.name, ...argValues(cmd)])!;
   const written = { prefix: script.text.slice(cmd.start, cmd.nameWord.start), words: wordTexts(cmd), json: false };
-  const steps = script.andChain();
-  const at = steps?.findIndex((s) => s.startIndex <= cmd.start && cmd.end <= s.endIndex) ?? -1;
-  if (!steps || at < 0 || steps[at]!.type !== 'command') {
-    return { run, match, written, cwd: null, refuse: 'the install is inside a script that is not a plain `a && b` chain' };
+  const chain = chainEffects(script, workdir, doc.variablesAt(run));
+  const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
+  if (!chain || at < 0 || chain[at]!.step.type !== 'command') {
+    return { run, match, written, cwd: null, prefix: [], refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
-  let cwd = workdir;
-  const cds: string[] = [];
-  for (const step of steps.slice(0, at)) {
-    if (!stepLeavesSourcesAlone(script, step, dest)) {
-      return { run, match, written, cwd, refuse: `\`${step.text}\` runs before the install in the same RUN and may use the sources` };
-    }
-    const first = commands.find((c) => c.node.startIndex === step.startIndex);
-    if (first?.name === 'cd') {
-      cwd = cwd === null ? null : path.posix.resolve(cwd, first.args[0]!.value!);
-      cds.push(step.text);
-    }
-  }
+  const prefix = chain.slice(0, at).map(({ step, effect }) => ({ text: step.text, effect }));
+  const cwd = chain[at]!.cwd;
+  const found: FoundInstall = { run, match, written, cwd, prefix };
+  const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
+  if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it.
+  const steps = chain.map((c) => c.step);
   let last = at;
   while (last + 1 < steps.length && stepLeavesSourcesAlone(script, steps[last + 1]!, dest)) last++;
-  const found: FoundInstall = { run, match, written, cwd };
   if (last + 1 < steps.length) {
+    const cds = prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text);
     // The moved steps start a RUN of their own, whose leading `--word` Docker would read as a flag of that RUN.
     if (!cds.length && steps[last + 1]!.text.startsWith('-')) {
       return { ...found, refuse: `\`${steps[last + 1]!.text.split(/\s/)[0]}\` after the install would read as a flag of a RUN of its own` };
@@ -103,19 +115,10 @@ function wrappedInstall(run: Instruction, commands: Command[]): FoundInstall | n
     const argv = [cmd.name, ...argValues(cmd)];
     for (let k = 1; k < argv.length; k++) {
       const match = matchInstall(argv.slice(k));
-      if (match) return { run, match, written: { prefix: '', words: wordTexts(cmd).slice(k), json: false }, cwd: null, refuse: `the install runs through \`${cmd.name}\`, which dockmod does not know` };
+      if (match) return { run, match, written: { prefix: '', words: wordTexts(cmd).slice(k), json: false }, cwd: null, prefix: [], refuse: `the install runs through \`${cmd.name}\`, which dockmod does not know` };
     }
   }
   return null;
-}
-
-/** A RUN between the copy and the install that provably leaves the copied files alone. */
-function runLeavesSourcesAlone(doc: Document, run: Instruction, dest: string): boolean {
-  const script = doc.runScript(run);
-  if (!script || script.hasError) return false;
-  const steps = script.andChain();
-  if (steps) return steps.every((s) => stepLeavesSourcesAlone(script, s, dest));
-  return script.commands().every((c) => commandLeavesSourcesAlone(c, dest)) && !/[<>|]/.test(script.text.replace(/&&|\|\|/g, ''));
 }
 
 /**
@@ -227,6 +230,132 @@ export const splitCopyInstall: BuiltinTransform = {
   },
 };
 
+/** Absolute image paths of the instruction's COPY/ADD destination, or null when it cannot be resolved. */
+function copyTarget(doc: Document, ins: Instruction): string | null {
+  const copy = doc.copyArgs(ins);
+  const workdir = doc.workdirAt(ins);
+  const dest = copy && expand(copy.dest, doc.variablesAt(ins));
+  return copy && workdir !== null && dest ? path.posix.resolve(workdir, dest) : null;
+}
+
+/** The effect of a whole RUN: the union of its steps' (each simple command's when it is no `&&` chain). */
+function runEffect(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string }[] } | null {
+  const script = doc.runScript(run);
+  if (!script || script.hasError || doc.execForm(run)) return null;
+  const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run));
+  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text })) };
+  // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
+  const commands = script.commands();
+  if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
+  // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
+  const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
+  return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
+}
+
+/** A COPY between the source copy and the install that brings the same context files to the same places. */
+function landsAsSourceCopy(doc: Document, between: Instruction, source: Instruction, folder: string, dest: string, context: BuildContext): boolean {
+  const copy = doc.copyArgs(between);
+  const target = copyTarget(doc, between);
+  if (!copy || !target || doc.flag(between, 'from') !== undefined || copy.flagsText !== doc.copyArgs(source)!.flagsText) return false;
+  return copy.sources.every((s) => {
+    if (/[*?[$]/.test(s)) return false;
+    const rel = path.posix.normalize(s).replace(/^\.\//, '').replace(/\/$/, '');
+    if (!isWithin(rel, folder || '.')) return false;
+    const at = path.posix.resolve(dest, path.posix.relative(folder || '.', rel));
+    const isFolder = rel === '.' || context.listFiles().some((f) => f.startsWith(`${rel}/`));
+    const lands = isFolder || copy.dest.endsWith('/') || copy.sources.length > 1 ? (isFolder ? target : path.posix.join(target, path.posix.basename(rel))) : target;
+    return lands === at;
+  });
+}
+
+/**
+ * Why the source copy cannot move down past `between` to just after the install, or null when the model proves
+ * no step there reads what it brings (beyond the manifests, copied first), writes where it lands, or changes
+ * what its words mean.
+ */
+function whyNotMove(doc: Document, source: Instruction, folder: string, dest: string, between: Instruction[], brings: readonly string[], manifestsAt: readonly string[], context: BuildContext): string | null {
+  const copyUsesVariables = doc.slice(source.getRange()).includes('$');
+  // Paths the copy lands files at (or creates folders for): a step reading one besides the manifests, or writing
+  // one at all, depends on whether the copy came first.
+  const touches = (paths: Paths, landed: readonly string[]) => paths === 'any' || paths.some((p) => landed.some((l) => isWithin(l, p) || isWithin(p, l)));
+  const sources = brings.filter((l) => !manifestsAt.includes(l));
+  for (const ins of between) {
+    const kw = ins.getKeyword();
+    const quoted = doc.quote(ins);
+    if (NEUTRAL.has(kw)) {
+      if ((kw === 'ENV' || kw === 'ARG') && copyUsesVariables) return `${quoted} comes between the copy and the install and may set a variable the copy uses`;
+      continue;
+    }
+    if (kw === 'COPY' || kw === 'ADD') {
+      if (landsAsSourceCopy(doc, ins, source, folder, dest, context)) continue;
+      const target = copyTarget(doc, ins);
+      if (target === null || overlaps([target], [dest])) return `${quoted} comes between the copy and the install and writes where the copy lands`;
+      continue;
+    }
+    if (kw !== 'RUN') return `${quoted} comes between the copy and the install and may use the copied files`;
+    const effect = runEffect(doc, ins);
+    if (!effect) return `${quoted} comes between the copy and the install and may use the copied files`;
+    for (const step of effect.steps) {
+      if (step.effect === UNKNOWN || touches(step.effect.reads, sources)) return `${quoted} comes between the copy and the install and may use the copied files${step.effect === UNKNOWN ? '' : ` (\`${step.text}\` reads them)`}`;
+      if (touches(step.effect.writes, brings)) return `${quoted} comes between the copy and the install and writes where the copy lands files (\`${step.text}\`)`;
+    }
+  }
+  return null;
+}
+
+/** What a fetch put before the source copy runs, and what it carries along. */
+interface Insertion {
+  /** Steps between the copy and the install that the fetch depends on (`chmod +x gradlew`), to run first. */
+  carried: string[];
+}
+
+/**
+ * Whether a fetch can run where the source copy is, with everything else left in place: it must see the same
+ * user, shell and tool environment as the install, find the tool already there (no step between installs
+ * programs), and nothing between may read or write what the fetch fills in the project. A step between that
+ * only changes the manifests' modes (`chmod +x gradlew`) is carried into the fetch.
+ */
+function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, manifestsAt: readonly string[], projectWrites: readonly string[]): Insertion | { blocker: string } {
+  const carried: string[] = [];
+  const tool = basename(found.match.argv[0]);
+  const runText = doc.slice(found.run.getRange());
+  for (const ins of between) {
+    const kw = ins.getKeyword();
+    const quoted = doc.quote(ins);
+    if (INERT_FOR_FETCH.has(kw)) continue;
+    if (kw === 'USER' || kw === 'SHELL') return { blocker: `${quoted} comes between the copy and the install, so a fetch before the copy would not run as the install does` };
+    if (kw === 'ENV' || kw === 'ARG') {
+      const props = (ins as Instruction & { getProperties(): { getName(): string }[] }).getProperties();
+      const name = props.map((p) => p.getName()).find((n) => TOOL_ENVIRONMENT.test(n) || new RegExp(`\\$\\{?${n}\\b`).test(runText));
+      if (name) return { blocker: `${quoted} sets ${name}, which a fetch before the copy would not see` };
+      continue;
+    }
+    if (kw === 'COPY' || kw === 'ADD') {
+      const target = copyTarget(doc, ins);
+      if (target === null || overlaps([target], projectWrites)) return { blocker: `${quoted} comes between the copy and the install and writes where the fetch installs` };
+      continue;
+    }
+    if (kw !== 'RUN') return { blocker: `${quoted} comes between the copy and the install` };
+    const effect = runEffect(doc, ins);
+    if (!effect) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what it does` };
+    for (const step of effect.steps) {
+      if (step.command && basename(step.command.name) === tool) continue; // the same tool: the fetch only fills its cache
+      if (step.effect === UNKNOWN) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what \`${step.text}\` does` };
+      if (step.effect.installsPrograms) return { blocker: `${quoted} comes between the copy and the install and may install what a fetch before the copy needs` };
+      const writes = step.effect.writes as readonly string[];
+      // What the fetch adds can change what a step writes; a step that only reads prints to the log alone.
+      if (overlaps(writes, projectWrites) || (writes.length > 0 && overlaps(step.effect.reads, projectWrites))) return { blocker: `${quoted} uses what the install writes in the project` };
+      if (!overlaps(writes, manifestsAt)) continue;
+      const modeOnly = /^(chmod|chown|chgrp)$/.test(basename(step.command?.name)) && writes.every((w) => manifestsAt.includes(w));
+      if (!modeOnly || doc.workdirAt(ins) !== doc.workdirAt(source)) return { blocker: `${quoted} changes the manifests between the copy and the install` };
+      carried.push(step.text);
+    }
+  }
+  const writing = found.prefix.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0);
+  if (writing || found.prefix.some((p) => p.effect === UNKNOWN)) return { blocker: `\`${(writing ?? found.prefix.find((p) => p.effect === UNKNOWN))!.text}\` runs before the install in the same RUN` };
+  return { carried };
+}
+
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
 function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
   const ins = list[i]!;
@@ -234,18 +363,15 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const destValue = expand(copy.dest, doc.variablesAt(ins));
   const dest = workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue);
   let found: FoundInstall | null = null;
-  let blocker: string | null = null;
+  const between: Instruction[] = [];
   for (const next of list.slice(i + 1)) {
     if (next.getKeyword() === 'RUN') found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
     if (found) break;
-    const kw = next.getKeyword();
-    const neutral = NEUTRAL.has(kw) || (kw === 'RUN' && dest !== null && runLeavesSourcesAlone(doc, next, dest));
-    if (!neutral && !blocker) blocker = `${doc.quote(next)} comes between the copy and the install and may use the copied files`;
+    between.push(next);
   }
   if (!found) return null;
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
-  if (blocker) return skip(blocker);
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
   if (found.refuse) return skip(found.refuse);
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
@@ -256,10 +382,9 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (found.cwd === null) return skip("the install's working directory cannot be resolved");
   if (doc.endsInContinuation(found.run)) return skip(`${doc.quote(found.run)} ends in a line continuation, which would join the source copy put after it`);
   const { installer, argv } = found.match;
-  const fetchWords = installer.prefetch?.(argv);
-  const prefetch = fetchWords ? renderCommand(fetchWords, found.written) : null;
+  const buildFetch = installer.prefetch?.(argv) ?? null;
   // Already split (often by dockmod's own fetch step): what runs after the copy only builds the project.
-  if (prefetch && fetchedEarlier(doc, list, i, installer.ecosystem)) return null;
+  if (buildFetch && fetchedEarlier(doc, list, i, installer.ecosystem)) return null;
 
   // Inside the copied folder, the install reads its manifests from the copy: those are copied first. Outside
   // it, an earlier COPY of its main manifest shows which context folder its working directory holds.
@@ -291,46 +416,90 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     const at = readAt(f);
     return at !== null && isWithin(at, dest);
   });
+  const manifestsAt = fromCopy.map((f) => readAt(f)!);
+  const inCopy = (p: string) => isWithin(p, folder || '.');
+  const copied = context.listFiles().filter((f) => inCopy(f) && !ignore.ignores(f) && !keptOut(f));
+  if (fromCopy.length && copied.every((f) => fromCopy.includes(f))) {
+    return skip(`the copy brings only files the install reads (${fromCopy.join(', ')}), so no source edit re-runs it`);
+  }
+  const projectWrites = (manifests.shadowed ?? []).flatMap((f) => f.paths.filter(inCopy)).map((p) => path.posix.resolve(dest, path.posix.relative(folder || '.', p)));
 
   const eol = doc.eolAt(ins.getRange().start.line);
   const copyStart = doc.offsetAt(ins.getRange().start);
   const copyEnd = doc.offsetAt(ins.getRange().end);
-  // A source copy moved past a WORKDIR change keeps its destination by naming it in full.
-  const movedPastWorkdir = doc.workdirAt(found.run) !== workdir && !path.posix.isAbsolute(destValue!);
-  if (movedPastWorkdir && dest.startsWith(IMAGE_WORKDIR)) return skip("WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR");
-  const copyText = movedPastWorkdir ? copyInstruction(ins, copy, copy.sources, `${dest}/`) : doc.text.slice(copyStart, copyEnd);
   const manifestCopy = fromCopy.length ? manifestCopies(doc, ins, copy, folder, fromCopy) : '';
   const run = found.run;
   const runFlags = doc.flags(run).map((f) => doc.slice(f.getRange())).join(' ');
   const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
   const copyLine = { start: doc.lineStartOf(copyStart), end: doc.endOfLineAfter(ins) };
-  const edits: Edit[] = [];
-  if (prefetch) {
-    // The build stays after the source copy; a fetch from the manifests alone goes before it.
-    const runDir = doc.workdirAt(run);
-    const cd = runDir !== null && runDir !== cwd ? `cd ${path.posix.relative(runDir, cwd)} && ` : '';
-    const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
-    edits.push({ ...copyLine, text: '' });
-    edits.push({ start: runStart, end: runStart, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${cd}${prefetch}${eol}${copyText}${eol}` });
-  } else {
-    edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
-    if (found.split) {
-      const { script, lastKept, firstMoved, cdPrefix } = found.split;
-      const gapStart = script.toDoc(lastKept.endIndex);
-      const gapEnd = script.toDoc(firstMoved.startIndex);
-      const comments = doc.text.slice(gapStart, gapEnd).split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => `${l.trim()}${eol}`).join('');
-      edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${runKeyword}${cdPrefix}` });
-    } else {
-      const end = doc.endOfLineAfter(run);
-      const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
-      edits.push({ start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` });
+  const runDir = doc.workdirAt(run);
+  const stubs = (manifests.stubs ?? []).map((f) => readAt(f));
+  /** The fetch's shell text run from `from`: into the install's folder, its own prefix, stubs around it. */
+  const fetchScript = (words: readonly CommandWord[], from: string | null, carried: readonly string[], prefix: readonly string[]): string | null => {
+    const core = renderCommand(words, found!.written);
+    if (found!.written.json) return carried.length || prefix.length || stubs.length || from !== runDir ? null : core;
+    if (stubs.includes(null) || from === null || runDir === null) return null;
+    const rel = (p: string) => path.posix.relative(cwd, p) || '.';
+    const made = new Set<string>();
+    for (const stub of stubs as string[]) {
+      for (let d = path.posix.dirname(stub); isWithin(d, dest) && d !== dest && !manifestsAt.some((m) => isWithin(m, d)); d = path.posix.dirname(d)) made.add(d);
+    }
+    const deepestFirst = [...made].sort((a, b) => b.length - a.length);
+    const around = stubs.length
+      ? [`${made.size ? `mkdir -p ${deepestFirst.map(rel).join(' ')} && ` : ''}touch ${(stubs as string[]).map(rel).join(' ')}`, core, `rm ${(stubs as string[]).map(rel).join(' ')}${made.size ? ` && rmdir ${deepestFirst.map(rel).join(' ')}` : ''}`]
+      : [core];
+    // Into the install's folder: relative below the fetch's own, else in full (never relative to an unknown base).
+    const into = from === runDir ? null : isWithin(runDir, from) ? path.posix.relative(from, runDir) : runDir.startsWith(IMAGE_WORKDIR) ? undefined : runDir;
+    if (into === undefined) return null;
+    const cd = into === null ? [] : [`cd ${into}`];
+    return [...carried, ...cd, ...prefix, ...around].join(' && ');
+  };
+  const messageFor = (how: string) => (fromCopy.length ? `copy ${fromCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`);
+  const brings = copied.map((f) => path.posix.resolve(dest, path.posix.relative(folder || '.', f)));
+  const moveBlocker = whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
+
+  // A fetch before the source copy, everything else left where and as it is.
+  const fetchWords = buildFetch ?? (installer.repeatsQuickly ? [...argv.keys()] : null);
+  const insertion = fetchWords && (buildFetch || moveBlocker) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites) : null;
+  if (fetchWords && insertion && !('blocker' in insertion)) {
+    const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
+    const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
+    if (script !== null) {
+      const fetchText = renderCommand(fetchWords, found.written);
+      return { message: messageFor(`fetch dependencies with \`${fetchText}\``), edits: [{ start: copyLine.start, end: copyLine.start, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${script}${eol}` }] };
     }
   }
-  // Only a moved source copy lands on top of the install's output (a prefetch is followed by the original).
-  const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter((p) => isWithin(p, folder || '.')) })).filter((f) => f.paths.length);
-  const ignoreEdit = prefetch || !shadowed.length ? null : ignoreFileLeavingOut(context, shadowed);
+  if (moveBlocker) return skip(insertion && 'blocker' in insertion && buildFetch ? insertion.blocker : moveBlocker);
+
+  // The source copy moves down to just after the install (or, for a build, to just before it, after a fetch).
+  // Moved past a WORKDIR change, it keeps its destination by naming it in full.
+  const movedPastWorkdir = runDir !== workdir && !path.posix.isAbsolute(destValue!);
+  if (movedPastWorkdir && dest.startsWith(IMAGE_WORKDIR)) return skip("WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR");
+  const copyText = movedPastWorkdir ? copyInstruction(ins, copy, copy.sources, `${dest}/`) : doc.text.slice(copyStart, copyEnd);
+  const edits: Edit[] = [];
+  if (buildFetch) {
+    const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text));
+    if (prefetch === null) return skip('the fetch cannot be written in the form of the install');
+    const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
+    edits.push({ ...copyLine, text: '' });
+    edits.push({ start: runStart, end: runStart, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${prefetch}${eol}${copyText}${eol}` });
+    return { message: messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``), edits };
+  }
+  edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
+  if (found.split) {
+    const { script, lastKept, firstMoved, cdPrefix } = found.split;
+    const gapStart = script.toDoc(lastKept.endIndex);
+    const gapEnd = script.toDoc(firstMoved.startIndex);
+    const comments = doc.text.slice(gapStart, gapEnd).split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => `${l.trim()}${eol}`).join('');
+    edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${runKeyword}${cdPrefix}` });
+  } else {
+    const end = doc.endOfLineAfter(run);
+    const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
+    edits.push({ start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` });
+  }
+  // The moved source copy lands on top of what the install wrote in the project.
+  const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
+  const ignoreEdit = shadowed.length ? ignoreFileLeavingOut(context, shadowed) : null;
   if (ignoreEdit && 'refuse' in ignoreEdit) return skip(`${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited`);
-  const how = prefetch ? `fetch dependencies with \`${prefetch}\`` : `run ${what}`;
-  const message = fromCopy.length ? `copy ${fromCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`;
-  return { message, edits, ...(ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
+  return { message: messageFor(`run ${what}`), edits, ...(ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
 }

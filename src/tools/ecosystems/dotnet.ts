@@ -13,13 +13,19 @@ const DIRECTORY_FILES = ['Directory.Build.props', 'Directory.Build.targets', 'Di
 const NUGET_CONFIG = /^nuget\.config$/i;
 /** Imports of files the SDK or toolset ships, not the build context. */
 const TOOLSET_IMPORT = /^\$\((MSBuildExtensionsPath(32|64)?|MSBuildToolsPath|MSBuildBinPath|MSBuildSDKsPath|VSToolsPath|MSBuildFrameworkToolsPath)\)/i;
-/** The documented way a Directory.* file imports the next one up: GetPathOfFileAbove from its own folder's parent. */
-const IMPORT_ABOVE = /^\$\(\[MSBuild\]::GetPathOfFileAbove\(\s*'?([\w.]+)'?\s*,\s*'?\$\(MSBuildThisFileDirectory\)\.\.[\\/]?'?\s*\)\)$/i;
+/**
+ * The documented way a Directory.* file imports the next one up: GetPathOfFileAbove(name, start), which looks in
+ * `start` and each folder above it, with `start` its own folder's parent (`../`) or a folder further up (`../../`).
+ */
+const IMPORT_ABOVE = /^\$\(\[MSBuild\]::GetPathOfFileAbove\(\s*'?([\w.]+)'?\s*,\s*'?\$\(MSBuildThisFileDirectory\)((?:\.\.[\\/]?)+)'?\s*\)\)$/i;
 const RESTORING = new Set(['restore', 'build', 'publish', 'test', 'pack', 'run']);
 const VALUE_OPTIONS = new Set(['-c', '--configuration', '-o', '--output', '-r', '--runtime', '-a', '--arch', '--os', '-f', '--framework', '-p', '--property', '-v', '--verbosity', '-s', '--source', '--version-suffix', '--configfile', '--packages']);
-const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-s', '--source', '--configfile', '--packages', '-p', '--property']);
+const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-a', '--arch', '--os', '-s', '--source', '--configfile', '--packages', '-p', '--property']);
 const FILE_OPTIONS = new Set(['--configfile']);
 const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-parallel', '--ignore-failed-sources', '--locked-mode', '--use-current-runtime', '--ucr']);
+
+/** An option whose value picks no file and no MSBuild property (`-r $RID`): a variable there leaves the closure as it is. */
+const valueNotNamingFiles = (option: string | null | undefined): boolean => !!option && VALUE_OPTIONS.has(option) && !FILE_OPTIONS.has(option) && option !== '-p' && option !== '--property';
 
 const folderOf = (file: string): string => (path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file));
 /** `folder` and each folder above it, up to the context root (''). */
@@ -102,9 +108,10 @@ function restoreClosure(argv: readonly (string | null)[], dir: string, context: 
       if (/\sSdk\s*=/i.test(tag) || TOOLSET_IMPORT.test(value)) continue;
       const above = IMPORT_ABOVE.exec(value.trim());
       if (above) {
-        // The search starts in the parent folder; above the context root nothing comes from the context.
-        const folder = folderOf(file);
-        const next = folder === '' ? undefined : upward(folderOf(folder)).map((f) => path.posix.join(f, above[1]!)).find((f) => context.exists(f));
+        // The search starts that many folders up; above the context root nothing comes from the context.
+        let start: string | null = folderOf(file);
+        for (let up = above[2]!.split('..').length - 1; up > 0 && start !== null; up--) start = start === '' ? null : folderOf(start);
+        const next = start === null ? undefined : upward(start).map((f) => path.posix.join(f, above[1]!)).find((f) => context.exists(f));
         const problem = next ? addFile(next, file) : null;
         if (problem) return problem;
         continue;
@@ -168,8 +175,9 @@ export const dotnetInstallers: readonly Installer[] = [
     tool: 'dotnet',
     ecosystem: 'dotnet',
     matches: (argv) => basename(argv[0]) === 'dotnet' && RESTORING.has(argv[1] ?? '') && !argv.includes('--no-restore'),
+    repeatsQuickly: true,
     manifests(argv, dir, context, toContext) {
-      if (argv.some((a) => a === null)) return { refuse: '`dotnet` has arguments that depend on variables' };
+      if (argv.some((a, i) => a === null && !valueNotNamingFiles(argv[i - 1]))) return { refuse: '`dotnet` has arguments that depend on variables' };
       const closure = restoreClosure(argv, dir, context, toContext);
       if ('refuse' in closure) return closure;
       const { files } = closure;

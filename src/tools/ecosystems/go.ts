@@ -13,6 +13,7 @@ export const goInstallers: readonly Installer[] = [
     tool: 'go',
     ecosystem: 'go',
     matches: (argv) => basename(argv[0]) === 'go' && (BUILDS.has(argv[1] ?? '') || (argv[1] === 'mod' && argv[2] === 'download')) && !argv.some((a) => a?.includes('@')),
+    repeatsQuickly: true,
     manifests(_argv, dir, context) {
       const gomod = context.readFile(path.posix.join(dir, 'go.mod'));
       if (gomod === undefined) return unreadable(context, path.posix.join(dir, 'go.mod'));

@@ -70,6 +70,12 @@ export interface Installer {
    * after the source copy. Absent (or null) for installs that need nothing but the manifests (`npm ci`).
    */
   prefetch?(argv: Argv): CommandWord[] | null;
+  /**
+   * A second run of the install over the same manifests finds everything in place and does next to nothing
+   * (`dotnet restore`, `pip install -r`, `go mod download`), so the install itself can serve as the fetch put
+   * before the source copy when the install cannot move there. Not npm: `npm ci` deletes node_modules first.
+   */
+  repeatsQuickly?: boolean;
 }
 
 /** A word of a generated command: the index of an argv word of the install (kept as written) or a new word. */

@@ -93,6 +93,7 @@ const pip: Installer = {
   },
   manifests: (argv, _dir, context, toContext) => pipManifests(pipOptions(argv)!, context, toContext),
   readsNamedPaths: true,
+  repeatsQuickly: true,
 };
 
 const pipenv: Installer = {

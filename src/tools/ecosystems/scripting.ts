@@ -6,6 +6,7 @@ import { basename } from '../vocabulary/tool.js';
 const bundler: Installer = {
   tool: 'bundler',
   ecosystem: 'ruby',
+  repeatsQuickly: true,
   matches: (argv) => basename(argv[0]) === 'bundle' && (argv.length === 1 || argv[1] === 'install' || argv[1]?.startsWith('-') === true),
   manifests(_argv, dir, context) {
     const gemfile = context.readFile(path.posix.join(dir, 'Gemfile'));
@@ -43,6 +44,7 @@ const composer: Installer = {
 const mix: Installer = {
   tool: 'mix',
   ecosystem: 'elixir',
+  repeatsQuickly: true,
   matches: (argv) => basename(argv[0]) === 'mix' && argv[1] === 'deps.get',
   manifests(_argv, dir, context) {
     if (!context.exists(path.posix.join(dir, 'mix.exs'))) return { refuse: `${path.posix.join(dir, 'mix.exs')} is not in the build context` };

@@ -1,0 +1,160 @@
+// What a step of a Dockerfile reads and writes in the image, and what it changes for the steps after it: the
+// effect model split-copy-install proves its rewrites with (DESIGN.md, "Effects"). Known commands declare their
+// effects; anything not known reads and writes everything, may install programs and may set any variable.
+import path from 'node:path';
+import type { Command, ShellNode, ShellScript, Word } from '../engine/shell.js';
+import { expand, unquote } from '../engine/document.js';
+import { osPackageSubcommand } from './vocabulary/index.js';
+import { basename, OS_PACKAGE_EFFECTS } from './vocabulary/tool.js';
+import { commandLeavesSourcesAlone, isWithin } from './sources.js';
+
+/** Absolute image paths (folders stand for everything below them), or every path. */
+export type Paths = readonly string[] | 'any';
+
+export interface Effect {
+  reads: Paths;
+  writes: Paths;
+  /** Variables set for what follows in the same RUN (`export`, `. file`), or 'any'. */
+  sets: readonly string[] | 'any';
+  /** May install programs that later steps run (OS packages, global installs, unknown commands). */
+  installsPrograms: boolean;
+  /** The working directory after the step, when it changes it (`cd`). */
+  cd?: string;
+}
+
+export const UNKNOWN: Effect = { reads: 'any', writes: 'any', sets: 'any', installsPrograms: true };
+const NOTHING: Effect = { reads: [], writes: [], sets: [], installsPrograms: false };
+
+/** Commands that read and write nothing a build cares about (their output goes to the log). */
+const INERT_COMMANDS = new Set(['true', ':', 'echo', 'printf', 'pwd', 'set', 'printenv', 'whoami', 'id', 'uname', 'date', 'env']);
+/** Commands that read the paths they name and write nothing but the build log. */
+const READING_COMMANDS = new Set(['ls', 'cat', 'stat', 'file', 'du', 'head', 'tail', 'wc', 'sha256sum', 'md5sum', 'tree']);
+/** Commands that change the paths they name (and their contents). */
+const WRITING_COMMANDS = new Set(['chmod', 'chown', 'chgrp', 'mkdir', 'rm', 'rmdir', 'touch']);
+/** Account management: writes the account files and home folders, reads nothing of an application. */
+const ACCOUNT_COMMANDS = new Set(['useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'groupmod']);
+/** System configuration commands: system paths only. */
+const SYSTEM_COMMANDS = new Set(['dpkg-reconfigure', 'update-ca-certificates', 'ldconfig', 'locale-gen', 'update-alternatives']);
+
+/** Where global installs and tool configuration write: system folders and home folders. */
+const GLOBAL_WRITES: readonly string[] = [...OS_PACKAGE_EFFECTS.writes, '/root', '/home', '/tmp'];
+
+const absolute = (cwd: string | null, p: string): string | null => (path.posix.isAbsolute(p) ? path.posix.normalize(p) : cwd === null || p.startsWith('~') ? null : path.posix.resolve(cwd, p));
+
+/** Variables the shell has when a step runs (the Dockerfile's ENV and ARG, less any the RUN set itself). */
+export type ShellVariables = ReadonlyMap<string, string | null>;
+
+/** A word's value, with `$X` / `"${X}"` taken from the variables when the word is nothing else. */
+function wordValue(word: Word, vars: ShellVariables): string | null {
+  if (word.value !== null) return word.value;
+  // An unquoted glob stands for itself: the commands here read it as the paths below its static part.
+  if (/^[^"'`\\$]*[*?[][^"'`\\$]*$/.test(word.text)) return word.text;
+  return /^"?[^"'`\\*?[]*"?$/.test(word.text) && !word.text.includes('$(') ? expand(unquote(word.text), vars as Map<string, string | null>) : null;
+}
+
+/** The named paths of `cmd` as absolute paths, or null when one cannot be known. */
+function namedPaths(args: readonly string[], cwd: string | null, skipFirst = 0): string[] | null {
+  const out: string[] = [];
+  const words = args.filter((a) => !a.startsWith('-'));
+  for (const w of words.slice(skipFirst)) {
+    // A glob names paths below its static part (`/var/lib/apt/lists/*`: within /var/lib/apt/lists).
+    const glob = w.search(/[*?[]/);
+    const stem = glob < 0 ? w : w.slice(0, w.lastIndexOf('/', glob) + 1);
+    if (stem === '' || stem === '/') return null;
+    const p = absolute(cwd, stem);
+    if (p === null) return null;
+    out.push(p);
+  }
+  return out;
+}
+
+/** The effect of one simple command run in `cwd` (absolute, or null when unknown). */
+export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVariables = new Map()): Effect {
+  const name = basename(cmd.name);
+  if (INERT_COMMANDS.has(name) && cmd.assignments.size === 0) return NOTHING;
+  const values = cmd.args.map((a) => wordValue(a, vars));
+  if (values.includes(null)) return UNKNOWN;
+  const argv = values as string[];
+  const globbed = argv.some((a) => /[*?[]/.test(a));
+  if (name === 'cd') {
+    const to = argv.length === 1 && !globbed ? absolute(cwd, argv[0]!) : null;
+    return to === null ? UNKNOWN : { ...NOTHING, cd: to };
+  }
+  if (name === '.' || name === 'source') {
+    const file = argv[0] && !globbed ? absolute(cwd, argv[0]) : null;
+    return file === null ? UNKNOWN : { reads: [file], writes: [], sets: 'any', installsPrograms: false };
+  }
+  if (READING_COMMANDS.has(name)) {
+    // With no path, `ls` and the like read the working directory.
+    const reads = namedPaths(argv, cwd);
+    if (reads === null || (!reads.length && cwd === null)) return UNKNOWN;
+    return { ...NOTHING, reads: reads.length ? reads : [cwd!] };
+  }
+  if (WRITING_COMMANDS.has(name)) {
+    // chmod/chown name a mode or an owner first.
+    const writes = namedPaths(argv, cwd, name === 'chmod' || name === 'chown' || name === 'chgrp' ? 1 : 0);
+    return writes === null || !writes.length ? UNKNOWN : { ...NOTHING, writes };
+  }
+  if (ACCOUNT_COMMANDS.has(name)) return { ...NOTHING, writes: ['/etc', '/home'] };
+  if (SYSTEM_COMMANDS.has(name)) return { ...NOTHING, writes: ['/etc', '/usr', '/var'] };
+  // `python -m venv D` / `virtualenv D`: a new environment in D, made from the system's Python.
+  const venvAt = /^python\d*(\.\d+)*$/.test(name) && argv[0] === '-m' && (argv[1] === 'venv' || argv[1] === 'virtualenv') ? 2 : name === 'virtualenv' ? 0 : -1;
+  if (venvAt >= 0) {
+    const targets = argv.slice(venvAt).filter((a) => !a.startsWith('-'));
+    const target = targets.length === 1 && !globbed ? absolute(cwd, targets[0]!) : null;
+    return target === null ? UNKNOWN : { ...NOTHING, writes: [target] };
+  }
+  if (osPackageSubcommand(cmd)) return { ...NOTHING, writes: OS_PACKAGE_EFFECTS.writes, installsPrograms: true };
+  // Global tool installs and tool configuration (`npm i -g turbo`, `pip install flask`, `npm config set`).
+  if (commandLeavesSourcesAlone(cmd, '/')) return { ...NOTHING, writes: GLOBAL_WRITES, installsPrograms: true };
+  return UNKNOWN;
+}
+
+/** A top-level step of a RUN's `&&` chain: its node, its effect, the directory it runs in and its command. */
+export interface ChainStep {
+  step: ShellNode;
+  effect: Effect;
+  cwd: string | null;
+  command?: Command;
+}
+
+/**
+ * The effects of the top-level steps of a RUN script that is a plain `a && b` chain, each with the working
+ * directory it runs in; null when the script is not such a chain (pipes, `||`, subshells: unknown).
+ */
+export function chainEffects(script: ShellScript, workdir: string | null, variables: ShellVariables = new Map()): ChainStep[] | null {
+  const steps = script.andChain();
+  if (!steps) return null;
+  const commands = script.commands();
+  let cwd = workdir;
+  let vars = new Map(variables);
+  return steps.map((step) => {
+    let effect: Effect = UNKNOWN;
+    let command: Command | undefined;
+    if (step.type === 'declaration_command' && step.text.startsWith('export ')) {
+      effect = { ...NOTHING, sets: step.namedChildren.filter((n) => n?.type === 'variable_assignment').map((n) => n!.firstNamedChild?.text ?? '') };
+    } else if (step.type === 'command') {
+      command = commands.find((c) => c.node.startIndex === step.startIndex && c.node.endIndex === step.endIndex);
+      if (command) effect = commandEffect(command, cwd, vars);
+    }
+    const ran = { step, effect, cwd, command };
+    if (effect.cd !== undefined) cwd = effect.cd;
+    else if (effect === UNKNOWN) cwd = null;
+    // What the step sets is not known statically from here on.
+    if (effect.sets === 'any') vars = new Map();
+    else for (const name of effect.sets) vars.set(name, null);
+    return ran;
+  });
+}
+
+/** Some path of `a` is within some path of `b`, or the other way round. */
+export function overlaps(a: Paths, b: Paths): boolean {
+  if (a === 'any') return b === 'any' || b.length > 0;
+  if (b === 'any') return a.length > 0;
+  return a.some((x) => b.some((y) => isWithin(x, y) || isWithin(y, x)));
+}
+
+/** Every path of `paths` is within one of `within`. */
+export function allWithin(paths: Paths, within: readonly string[]): boolean {
+  return paths !== 'any' && paths.every((p) => within.some((w) => isWithin(p, w)));
+}
