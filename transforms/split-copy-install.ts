@@ -17,7 +17,7 @@ import { chainEffects, commandEffect, overlaps, UNKNOWN, type Effect, type Paths
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
-import { landings, readContextCopy } from '../src/contexts/context-files.js';
+import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
@@ -356,6 +356,55 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
   return { carried };
 }
 
+/** Absolute paths where the files a context copy brings land (what a moved copy could collide with). */
+function copyLandings(context: BuildContext, brought: ContextCopy, folder: string, dest: string): string[] {
+  const ignore = contextIgnoreMatcher(context);
+  return context
+    .listFiles()
+    .filter((f) => isWithin(f, folder || '.') && !ignore.ignores(f) && landings(brought, f).length > 0)
+    .map((f) => path.posix.resolve(dest, path.posix.relative(folder || '.', f)));
+}
+
+/** The copy's text for a new place: in full where the WORKDIR there differs and its destination is relative. */
+function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: string, workdirThere: string | null): string | { skip: string } {
+  if (workdirThere === doc.workdirAt(ins) || path.posix.isAbsolute(copy.dest)) return doc.text.slice(doc.offsetAt(ins.getRange().start), doc.offsetAt(ins.getRange().end));
+  if (dest.startsWith(IMAGE_WORKDIR)) return { skip: "WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR" };
+  return copyInstruction(ins, copy, copy.sources, `${dest}/`);
+}
+
+/**
+ * No install of the context's manifests follows the copy, but a RUN installs named packages (`pip install flask
+ * gunicorn`, `npm i -g turbo`), reading nothing the copy brings: the copy moves below it when nothing between
+ * depends on the order. Null when no such RUN follows.
+ */
+function planNamedInstall(doc: Document, ins: Instruction, copy: CopyArgs, folder: string, dest: string | null, after: Instruction[], context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
+  const k = after.findIndex((next) => next.getKeyword() === 'RUN' && !!runEffect(doc, next)?.steps.some((s) => s.effect.installsNamedPackages));
+  if (k < 0) return null;
+  const run = after[k]!;
+  const what = `\`${doc.runScript(run)!.text.trim()}\``;
+  const skip = (reason: string) => ({ skip: `${what} installs named packages: ${reason}` });
+  if (!context) return skip('the build context is unknown, so what the copy brings cannot be listed');
+  if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
+  const brought = readContextCopy(doc, ins);
+  if (brought === null || 'unknown' in brought || brought.sources.some((s) => s.base !== undefined)) return skip('what the copy brings cannot be read');
+  const blocker = whyNotMove(doc, ins, folder, dest, after.slice(0, k + 1), copyLandings(context, brought, folder, dest), [], context);
+  if (blocker) return skip(blocker);
+  if (doc.endsInContinuation(run)) return skip(`${doc.quote(run)} ends in a line continuation, which would join the source copy put after it`);
+  const copyText = movedCopyText(doc, ins, copy, dest, doc.workdirAt(run));
+  if (typeof copyText !== 'string') return copyText;
+  const eol = doc.eolAt(ins.getRange().start.line);
+  const start = doc.lineStartOf(doc.offsetAt(ins.getRange().start));
+  const end = doc.endOfLineAfter(run);
+  const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
+  return {
+    message: `run ${what} before copying ${folder || 'the sources'}, which it does not read`,
+    edits: [
+      { start, end: doc.endOfLineAfter(ins), text: '' },
+      { start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` },
+    ],
+  };
+}
+
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
 function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
   const ins = list[i]!;
@@ -369,7 +418,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (found) break;
     between.push(next);
   }
-  if (!found) return null;
+  if (!found) return planNamedInstall(doc, ins, copy, folder, dest, between, context);
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
@@ -455,12 +504,13 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     return [...carried, ...cd, ...prefix, ...around].join(' && ');
   };
   const messageFor = (how: string) => (fromCopy.length ? `copy ${fromCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`);
-  const brings = copied.map((f) => path.posix.resolve(dest, path.posix.relative(folder || '.', f)));
+  const brings = copyLandings(context, brought, folder, dest);
   const moveBlocker = whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
 
   // A fetch before the source copy, everything else left where and as it is.
   const fetchWords = buildFetch ?? (installer.repeatsQuickly ? [...argv.keys()] : null);
-  const insertion = fetchWords && (buildFetch || moveBlocker) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites) : null;
+  // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
+  const insertion = fetchWords && (buildFetch || moveBlocker) && !fetchedEarlier(doc, list, i, installer.ecosystem) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
     const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
@@ -472,10 +522,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (moveBlocker) return skip(insertion && 'blocker' in insertion && buildFetch ? insertion.blocker : moveBlocker);
 
   // The source copy moves down to just after the install (or, for a build, to just before it, after a fetch).
-  // Moved past a WORKDIR change, it keeps its destination by naming it in full.
-  const movedPastWorkdir = runDir !== workdir && !path.posix.isAbsolute(destValue!);
-  if (movedPastWorkdir && dest.startsWith(IMAGE_WORKDIR)) return skip("WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR");
-  const copyText = movedPastWorkdir ? copyInstruction(ins, copy, copy.sources, `${dest}/`) : doc.text.slice(copyStart, copyEnd);
+  const copyText = movedCopyText(doc, ins, copy, dest, runDir);
+  if (typeof copyText !== 'string') return skip(copyText.skip);
   const edits: Edit[] = [];
   if (buildFetch) {
     const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text));

@@ -4,8 +4,8 @@
 import path from 'node:path';
 import type { Command, ShellNode, ShellScript, Word } from '../engine/shell.js';
 import { expand, unquote } from '../engine/document.js';
-import { osPackageSubcommand } from './vocabulary/index.js';
-import { basename, OS_PACKAGE_EFFECTS } from './vocabulary/tool.js';
+import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
+import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { commandLeavesSourcesAlone, isWithin } from './sources.js';
 
 /** Absolute image paths (folders stand for everything below them), or every path. */
@@ -20,6 +20,8 @@ export interface Effect {
   installsPrograms: boolean;
   /** The working directory after the step, when it changes it (`cd`). */
   cd?: string;
+  /** The step installs named packages with a language's tool, reading no project file (`pip install flask`). */
+  installsNamedPackages?: boolean;
 }
 
 export const UNKNOWN: Effect = { reads: 'any', writes: 'any', sets: 'any', installsPrograms: true };
@@ -106,7 +108,11 @@ export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVaria
   }
   if (osPackageSubcommand(cmd)) return { ...NOTHING, writes: OS_PACKAGE_EFFECTS.writes, installsPrograms: true };
   // Global tool installs and tool configuration (`npm i -g turbo`, `pip install flask`, `npm config set`).
-  if (commandLeavesSourcesAlone(cmd, '/')) return { ...NOTHING, writes: GLOBAL_WRITES, installsPrograms: true };
+  if (commandLeavesSourcesAlone(cmd, '/')) {
+    const tool = toolOf(cmd);
+    const sub = tool?.kind === 'language' ? subcommandFor(tool, cmd) : null;
+    return { ...NOTHING, writes: GLOBAL_WRITES, installsPrograms: true, ...(sub && tool!.installs.has(sub.name) ? { installsNamedPackages: true } : {}) };
+  }
   return UNKNOWN;
 }
 
