@@ -5,12 +5,12 @@ import { parse as parseYaml } from 'yaml';
 import type { BuildContext } from '../../engine/types.js';
 import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
+import { lifecycleScriptFiles, scriptsIgnored, type NodeTool } from './node-scripts.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
 /** Options that move an install away from its working directory. */
 const DIR_OPTIONS = ['--prefix', '-C', '--cwd', '--dir', '--workspace', '-w', '--modules-folder'];
 const FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'bun.lockb', 'bun.lock', 'bunfig.toml', '.npmrc', '.yarnrc', '.yarnrc.yml'];
-const LIFECYCLE_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare'];
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies'];
 
 /** `npm ci`, `npm install` without package names, `yarn` / `yarn install`, `pnpm install`, `bun install`. */
@@ -41,14 +41,8 @@ function readPackage(context: BuildContext, file: string): { pkg: PackageJson } 
   }
 }
 
-/** A lifecycle script that runs only patch-package, which reads its patch folder (`patches/` unless `--patch-dir`). */
-const PATCH_PACKAGE = /^\s*(?:npx\s+)?patch-package(?:\s+--patch-dir[=\s]+(\S+))?\s*$/;
-
-/** Why installing this package.json could need more than the manifests, or null. */
-function needsSources(pkg: PackageJson, file: string, ignoresScripts: boolean): string | null {
-  const scripts = (pkg.scripts ?? {}) as Record<string, unknown>;
-  const lifecycle = LIFECYCLE_SCRIPTS.find((s) => typeof scripts[s] === 'string' && !PATCH_PACKAGE.test(scripts[s] as string));
-  if (lifecycle && !ignoresScripts) return `${file} has a "${lifecycle}" script, which may need the sources during the install`;
+/** Why installing this package.json could need more than the manifests (a local dependency), or null. */
+function localDependency(pkg: PackageJson, file: string): string | null {
   for (const field of DEPENDENCY_FIELDS) {
     for (const [name, spec] of Object.entries((pkg[field] ?? {}) as Record<string, unknown>)) {
       if (typeof spec === 'string' && /^(file|link|portal):|^\.{0,2}\//.test(spec)) {
@@ -117,8 +111,8 @@ function yarnPatchPaths(spec: string, folder: string, projectRoot: string): stri
     .map((p) => (p.startsWith('~/') ? path.posix.join(projectRoot, p.slice(2)) : namedFrom(folder, p)));
 }
 
-/** Patch files one package.json makes its install read: pnpm's and bun's `patchedDependencies`, yarn's `patch:` ranges, patch-package's folder. */
-function patchFiles(context: BuildContext, pkg: PackageJson, file: string, projectRoot: string): string[] {
+/** Patch files one package.json makes its install read: pnpm's and bun's `patchedDependencies`, yarn's `patch:` ranges. */
+function patchFiles(pkg: PackageJson, file: string, projectRoot: string): string[] {
   const folder = path.posix.dirname(file);
   const pnpm = isRecord(pkg.pnpm) ? pkg.pnpm : {};
   const named = [...mapPaths(pkg.patchedDependencies), ...mapPaths(pnpm.patchedDependencies)].map((p) => namedFrom(folder, p));
@@ -126,14 +120,6 @@ function patchFiles(context: BuildContext, pkg: PackageJson, file: string, proje
     for (const spec of Object.values(isRecord(pkg[field]) ? pkg[field] : {})) {
       if (typeof spec === 'string') named.push(...yarnPatchPaths(spec, folder, projectRoot));
     }
-  }
-  const scripts = isRecord(pkg.scripts) ? pkg.scripts : {};
-  for (const script of LIFECYCLE_SCRIPTS) {
-    const value = scripts[script];
-    const patchDir = typeof value === 'string' ? PATCH_PACKAGE.exec(value) : null;
-    if (!patchDir) continue;
-    const prefix = `${namedFrom(folder, patchDir[1] ?? 'patches')}/`;
-    named.push(...context.listFiles().filter((f) => f.startsWith(prefix)));
   }
   return named;
 }
@@ -154,29 +140,42 @@ function missingPatch(context: BuildContext, manifest: string, patch: string): R
   return context.exists(patch) ? null : { refuse: `${manifest} names the patch ${patch}, which is ${context.refusal?.(patch) ?? 'not in the build context'}` };
 }
 
-function manifests(tool: string, argv: Argv, dir: string, context: BuildContext): Manifests | Refusal {
+function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContext): Manifests | Refusal {
   const args = argv.slice(1);
   if (args.some((a) => a === null)) return { refuse: `\`${tool}\` has arguments that depend on variables` };
   const moved = DIR_OPTIONS.find((o) => args.some((a) => a === o || a?.startsWith(`${o}=`)));
   if (moved) return { refuse: `\`${tool} ${moved}\` installs in another folder` };
   const at = (f: string) => path.posix.join(dir, f);
-  const ignoresScripts = args.includes('--ignore-scripts');
+  const ignoresScripts = scriptsIgnored(tool, args, context.readFile(at('.npmrc')));
   const root = readPackage(context, at('package.json'));
   if ('refuse' in root) return root;
   const { pkg } = root;
-  const rootProblem = needsSources(pkg, at('package.json'), ignoresScripts);
+  const rootProblem = localDependency(pkg, at('package.json'));
   if (rootProblem) return { refuse: rootProblem };
+  /** The files the install scripts of a package.json read, to copy with the manifests. */
+  const scriptFiles: string[] = [];
+  const readScripts = (member: PackageJson, file: string): Refusal | null => {
+    if (ignoresScripts) return null;
+    const read = lifecycleScriptFiles(tool, file, member, context, file === at('package.json'));
+    if ('refuse' in read) return read;
+    scriptFiles.push(...read);
+    return null;
+  };
+  const rootScripts = readScripts(pkg, at('package.json'));
+  if (rootScripts) return rootScripts;
   const files = FILES.map(at).filter((f) => context.exists(f));
   const optional = files.filter((f) => !f.endsWith('package.json') && !f.endsWith('pnpm-workspace.yaml'));
   const pnpmWorkspace = context.readFile(at('pnpm-workspace.yaml'));
   const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, pnpmWorkspace));
-  const patches: { manifest: string; patch: string }[] = patchFiles(context, pkg, at('package.json'), dir).map((patch) => ({ manifest: at('package.json'), patch }));
+  const patches: { manifest: string; patch: string }[] = patchFiles(pkg, at('package.json'), dir).map((patch) => ({ manifest: at('package.json'), patch }));
   for (const file of workspaces) {
     const member = readPackage(context, file);
     if ('refuse' in member) return member;
-    const problem = needsSources(member.pkg, file, ignoresScripts);
+    const problem = localDependency(member.pkg, file);
     if (problem) return { refuse: problem };
-    patches.push(...patchFiles(context, member.pkg, file, dir).map((patch) => ({ manifest: file, patch })));
+    const scripts = readScripts(member.pkg, file);
+    if (scripts) return scripts;
+    patches.push(...patchFiles(member.pkg, file, dir).map((patch) => ({ manifest: file, patch })));
   }
   files.push(...workspaces);
   if (pnpmWorkspace !== undefined) {
@@ -189,6 +188,7 @@ function manifests(tool: string, argv: Argv, dir: string, context: BuildContext)
     if (missing) return missing;
     if (!files.includes(patch)) files.push(patch);
   }
+  for (const file of scriptFiles) if (!files.includes(file)) files.push(file);
   // pnpm runs the hooks of .pnpmfile.cjs at the workspace root and checks its hash against the lockfile.
   if (tool === 'pnpm' && context.exists(at('.pnpmfile.cjs'))) files.push(at('.pnpmfile.cjs'));
   const yarnrc = context.readFile(at('.yarnrc.yml'));

@@ -1,0 +1,405 @@
+// The lifecycle scripts of the project's own package.json files that an install runs, read instead of refused:
+// a command that needs no project file runs the same with only the manifests copied; a file a script names
+// (`node scripts/x.js`, `sh x.sh`, prisma's schema, patch-package's patches) is copied with the manifests; anything
+// else may need the sources, and the refusal names the script, its package.json and the command.
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { parse as parseJavaScript, type Node as JsNode } from 'acorn';
+import type { BuildContext } from '../../engine/types.js';
+import { ShellParses, ShellScript, type Command, type ShellNode } from '../../engine/shell.js';
+import type { Refusal } from './installer.js';
+
+export type NodeTool = 'npm' | 'yarn' | 'pnpm' | 'bun';
+
+/**
+ * The scripts each manager runs for the project's own packages (root and workspaces) on an install without
+ * package names. npm: `npm ci` and `npm install` run preinstall, install, postinstall, prepublish, preprepare,
+ * prepare, postprepare, and `dependencies` after node_modules changed (docs.npmjs.com, "scripts"). pnpm: the same
+ * install and prepare scripts, and `pnpm:devPreinstall` of the root only (pnpm.io/scripts). Yarn classic runs
+ * preinstall, install, postinstall, prepublish and prepare; Berry runs postinstall, with preinstall and install
+ * as part of it (yarnpkg.com/advanced/lifecycle-scripts): which Yarn runs is not known here, so both. bun runs the
+ * root's and workspaces' install and prepare scripts (bun.sh/docs/pm/lifecycle).
+ */
+const INSTALL_SCRIPTS: Record<NodeTool, readonly string[]> = {
+  npm: ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare', 'dependencies'],
+  pnpm: ['preinstall', 'install', 'postinstall', 'preprepare', 'prepare', 'postprepare'],
+  yarn: ['preinstall', 'install', 'postinstall', 'prepublish', 'prepare'],
+  bun: ['preinstall', 'install', 'postinstall', 'preprepare', 'prepare', 'postprepare'],
+};
+const ROOT_ONLY_SCRIPTS: Partial<Record<NodeTool, readonly string[]>> = { pnpm: ['pnpm:devPreinstall'] };
+
+/**
+ * Commands that read no project file, so they do the same before and after the split:
+ * - `echo`, `true`, `:`, `exit`: shell built-ins that print or set a status; `set`: sets the shell's own options;
+ * - `only-allow`: compares the package manager that runs it (`npm_config_user_agent`) with its argument;
+ * - `is-ci`: exits by the CI environment variables.
+ * husky reads `.git`, so it is judged apart (`huskyNeeds`).
+ */
+const READS_NOTHING = new Set(['echo', 'true', ':', 'exit', 'set', 'only-allow', 'is-ci']);
+
+/** Commands that run another command from the registry or node_modules, and the options they may take before it. */
+const RUNNER_OPTIONS = new Set(['-y', '--yes', '--no', '-q', '--quiet']);
+
+/** Node built-in modules that read no file and run no program: a script loading only these reads only its modules. */
+const PURE_BUILTINS = new Set(['assert', 'assert/strict', 'buffer', 'console', 'crypto', 'events', 'os', 'path', 'path/posix', 'path/win32', 'process', 'querystring', 'string_decoder', 'timers', 'timers/promises', 'url', 'util', 'util/types']);
+/** Node built-ins through which a script reads files. */
+const FILE_SYSTEM_BUILTINS = new Set(['fs', 'fs/promises']);
+
+/** Prisma's config file, which names the schema in code (prisma.io/docs/orm/reference/prisma-config-reference). */
+const PRISMA_CONFIGS = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.cts', 'prisma.config.js', 'prisma.config.mjs', 'prisma.config.cjs', '.config/prisma.ts'];
+/** `prisma generate` options that take a value, and those that change nothing it reads. */
+const PRISMA_VALUE_OPTIONS = new Set(['--schema', '--generator']);
+const PRISMA_FLAGS = new Set(['--no-hints', '--no-engine', '--data-proxy', '--accelerate', '--allow-no-models', '--require-models']);
+
+/** patch-package options that take a value (the others are flags). */
+const PATCH_PACKAGE_VALUE_OPTIONS = new Set(['--patch-dir', '--exclude', '--include']);
+
+type PackageJson = Record<string, unknown>;
+
+/** One script being read: where it runs, who runs it (for messages), and the files read so far. */
+interface Reading {
+  context: BuildContext;
+  /** The package's folder, the script's working directory (context-relative). */
+  folder: string;
+  pkg: PackageJson;
+  files: string[];
+}
+
+/** True when `--ignore-scripts` or the project's `.npmrc` (npm, pnpm: `ignore-scripts=true`) keeps every script from running. */
+export function scriptsIgnored(tool: NodeTool, args: readonly (string | null)[], npmrc: string | undefined): boolean {
+  if (args.includes('--ignore-scripts')) return true;
+  if ((tool !== 'npm' && tool !== 'pnpm') || npmrc === undefined) return false;
+  return npmrc.split(/\r?\n/).some((line) => {
+    const [key, value] = line.replace(/[;#].*$/, '').split('=').map((part) => part.trim());
+    return key === 'ignore-scripts' && value === 'true';
+  });
+}
+
+/** The files the install scripts of one package.json read, in the order met, or why they may need the sources. */
+export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJson, context: BuildContext, isRoot: boolean): string[] | Refusal {
+  const scripts = isRecord(pkg.scripts) ? pkg.scripts : {};
+  const reading: Reading = { context, folder: path.posix.dirname(file), pkg, files: [] };
+  const folderPath = (name: string) => path.posix.join(reading.folder, name);
+  if (typeof scripts.install !== 'string' && typeof scripts.preinstall !== 'string' && context.exists(folderPath('binding.gyp'))) {
+    // npm (and pnpm, Yarn) default the install script of a package with a binding.gyp to `node-gyp rebuild`.
+    return { refuse: `${file} has no "install" script but a binding.gyp, so the install runs \`node-gyp rebuild\`, which compiles the sources` };
+  }
+  for (const name of [...(isRoot ? (ROOT_ONLY_SCRIPTS[tool] ?? []) : []), ...INSTALL_SCRIPTS[tool]]) {
+    const text = scripts[name];
+    if (typeof text !== 'string') continue;
+    const problem = readShellText(text, `${file}'s "${name}" script`, `${file}'s "${name}" script (\`${text}\`)`, reading);
+    if (problem) return problem;
+  }
+  return reading.files;
+}
+
+/**
+ * Reads a script's commands. `who` runs them (messages go on "`who` runs ..."); `subject` is what is not a chain
+ * of simple commands when it is not one.
+ */
+function readShellText(text: string, who: string, subject: string, reading: Reading): Refusal | null {
+  const parses = new ShellParses();
+  try {
+    const commands = simpleCommands(new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }], parses));
+    if (!commands) return { refuse: `${subject} is not a chain of simple commands, so what it reads is not known` };
+    for (const command of commands) {
+      const problem = readCommand(command, who, reading);
+      if (problem) return problem;
+    }
+    return null;
+  } finally {
+    parses.free();
+  }
+}
+
+/** The commands of a script made only of simple commands joined by `&&`, `||`, `;` or lines, else null. */
+function simpleCommands(script: ShellScript): Command[] | null {
+  if (script.hasError) return null;
+  const nodes: ShellNode[] = [];
+  const pending = script.root.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment').reverse();
+  while (pending.length) {
+    const node = pending.pop()!;
+    if (node.type === 'list') pending.push(...node.namedChildren.filter((n): n is ShellNode => !!n && n.type !== 'comment').reverse());
+    else if (node.type === 'command') nodes.push(node);
+    else return null;
+  }
+  const commands = script.commands();
+  // A command inside `$(...)`, or one whose name is not static, makes the two lists differ.
+  if (commands.length !== nodes.length || commands.some((c, i) => c.start !== nodes[i]!.startIndex)) return null;
+  const redirects = ['file_redirect', 'heredoc_redirect', 'herestring_redirect'];
+  return nodes.some((n) => n.namedChildren.some((c) => c && redirects.includes(c.type))) ? null : commands;
+}
+
+function readCommand(command: Command, who: string, reading: Reading): Refusal | null {
+  const argv = runCommand([command.name, ...command.args.map((a) => a.value)]);
+  const [name, ...args] = argv;
+  if (name === null || name === undefined) return { refuse: `${who} runs \`${command.name}\` with a command that depends on variables or options dockmod does not read` };
+  if (READS_NOTHING.has(name)) return null;
+  if (args.some((a) => a === null)) return { refuse: `${who} runs \`${name}\` with arguments that depend on variables` };
+  const words = args as string[];
+  switch (name) {
+    case 'husky':
+      return huskyNeeds(words, who, reading);
+    case 'patch-package':
+      return patchPackageNeeds(words, who, reading);
+    case 'prisma':
+      if (words[0] === 'generate') return prismaGenerateNeeds(words.slice(1), who, reading);
+      break;
+    case 'node':
+      if (words[0] === undefined || words[0].startsWith('-')) return { refuse: `${who} runs \`node${words[0] ? ` ${words[0]}` : ''}\`, which may need the sources` };
+      return nodeFileNeeds(words[0], who, reading);
+    case 'sh':
+    case 'bash':
+    case 'dash':
+      if (words[0] === undefined || words[0].startsWith('-')) break;
+      return shellFileNeeds(words[0], who, reading);
+  }
+  return { refuse: `${who} runs \`${name}\`, which may need the sources` };
+}
+
+/**
+ * The command a runner runs (`npx only-allow pnpm` -> `only-allow pnpm`: npx, pnpx, bunx, `bun x`, `pnpm dlx|exec`,
+ * `yarn dlx|exec`, `npm exec`), or the argv itself. A runner option dockmod does not know leaves a null name.
+ */
+function runCommand(argv: (string | null)[]): (string | null)[] {
+  const [name, sub] = argv;
+  let rest: (string | null)[];
+  if (name === 'npx' || name === 'pnpx' || name === 'bunx') rest = argv.slice(1);
+  else if ((name === 'pnpm' || name === 'yarn') && (sub === 'dlx' || sub === 'exec')) rest = argv.slice(2);
+  else if ((name === 'npm' && sub === 'exec') || (name === 'bun' && sub === 'x')) rest = argv.slice(2);
+  else return argv;
+  while (rest[0] !== undefined && rest[0] !== null && RUNNER_OPTIONS.has(rest[0])) rest = rest.slice(1);
+  if (rest[0] === '--') rest = rest.slice(1);
+  return rest[0] === null || rest[0]?.startsWith('-') ? [null] : runCommand(rest);
+}
+
+/**
+ * husky (v9 `husky [dir]`, v5-8 `husky install [dir]`) sets `core.hooksPath` in the `.git` of its working folder
+ * and writes `<dir>/_/`; without a `.git` it prints a message and writes nothing (v8: `git rev-parse` fails and it
+ * skips). With a `.git` in the context, the split would run it before the source copy brings `.git`.
+ */
+function huskyNeeds(args: string[], who: string, reading: Reading): Refusal | null {
+  const dirArgs = args[0] === 'install' ? args.slice(1) : args;
+  if (dirArgs.length > 1 || dirArgs.some((a) => a.startsWith('-'))) return { refuse: `${who} runs \`husky ${args.join(' ')}\`, which may need the sources` };
+  for (let folder = reading.folder; ; folder = path.posix.dirname(folder)) {
+    if (reading.context.exists(path.posix.join(folder, '.git'))) {
+      return { refuse: `${who} runs \`husky\`, which sets up git hooks in the .git folder of the build context: after the split it would run before .git is copied and set up none` };
+    }
+    if (folder === '.' || folder === '') return null;
+  }
+}
+
+/** patch-package applies every patch in its folder (`patches/`, or `--patch-dir`); package names make it create one. */
+function patchPackageNeeds(args: string[], who: string, reading: Reading): Refusal | null {
+  let patchDir = 'patches';
+  for (let i = 0; i < args.length; i++) {
+    const [option, inline] = splitOption(args[i]!);
+    if (!option.startsWith('-')) return { refuse: `${who} runs \`patch-package ${option}\`, which writes a patch from the installed package` };
+    if (!PATCH_PACKAGE_VALUE_OPTIONS.has(option)) continue;
+    const value = inline ?? args[++i];
+    if (option === '--patch-dir' && value !== undefined) patchDir = value;
+  }
+  const folder = contextPath(reading.folder, patchDir);
+  if (folder === null) return { refuse: `${who} runs \`patch-package\` with the patch folder ${patchDir}, which is outside the build context` };
+  addFiles(reading, reading.context.listFiles().filter((f) => f.startsWith(`${folder}/`)));
+  return null;
+}
+
+/**
+ * `prisma generate` reads its schema: `--schema`, else package.json `prisma.schema`, else `prisma/schema.prisma`
+ * or `schema.prisma` (prisma.io/docs/orm/prisma-schema/overview/location); a folder is a multi-file schema, all
+ * its `.prisma` files. It writes each generator's `output` (relative to the schema file): where that is a folder
+ * the source copy brings, the copy would overwrite the generated client after the split.
+ */
+function prismaGenerateNeeds(args: string[], who: string, reading: Reading): Refusal | null {
+  const { context, folder } = reading;
+  const cmd = `${who} runs \`prisma generate\``;
+  let schemaArg: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const [option, inline] = splitOption(args[i]!);
+    if (PRISMA_VALUE_OPTIONS.has(option)) {
+      const value = inline ?? args[++i];
+      if (option === '--schema') schemaArg = value;
+    } else if (!PRISMA_FLAGS.has(option)) return { refuse: `${who} runs \`prisma generate ${option}\`, which may need the sources` };
+  }
+  const config = PRISMA_CONFIGS.map((c) => path.posix.join(folder, c)).find((c) => context.exists(c));
+  if (config) return { refuse: `${cmd}, whose schema ${config} names, which dockmod does not evaluate` };
+  const prismaField = isRecord(reading.pkg.prisma) ? reading.pkg.prisma.schema : undefined;
+  const candidates = schemaArg !== undefined ? [schemaArg] : typeof prismaField === 'string' ? [prismaField] : ['prisma/schema.prisma', 'schema.prisma'];
+  const schemaFiles = candidates.map((c) => prismaSchemaFiles(context, folder, c)).find((files) => files.length);
+  if (!schemaFiles) return { refuse: `${cmd}, whose schema is not in the build context` };
+  for (const schema of schemaFiles) {
+    for (const output of generatorOutputs(context.readFile(schema) ?? '')) {
+      const written = contextPath(path.posix.dirname(schema), output);
+      if (written === null || written.split('/').includes('node_modules')) continue;
+      if (context.listFiles().some((f) => f.startsWith(`${written}/`))) return { refuse: `${cmd}, which writes ${written}, which the source copy would then overwrite` };
+    }
+  }
+  addFiles(reading, schemaFiles);
+  return null;
+}
+
+/** The schema files a schema path names: the file (with the `.prisma` files beside and below it in its own folder), or a folder's `.prisma` files. */
+function prismaSchemaFiles(context: BuildContext, folder: string, named: string): string[] {
+  const at = contextPath(folder, named);
+  if (at === null) return [];
+  const prismaUnder = (dir: string) => context.listFiles().filter((f) => f.startsWith(`${dir}/`) && f.endsWith('.prisma'));
+  if (context.readFile(at) === undefined) return prismaUnder(at);
+  const own = path.posix.dirname(at);
+  return own === folder ? [at] : [at, ...prismaUnder(own).filter((f) => f !== at)];
+}
+
+/** The `output = "..."` of each `generator` block of a Prisma schema. */
+function generatorOutputs(schema: string): string[] {
+  return [...schema.matchAll(/^\s*generator\s+\w+\s*\{([^}]*)\}/gm)].flatMap((block) => {
+    const output = /^\s*output\s*=\s*"([^"]*)"/m.exec(block[1]!);
+    return output ? [output[1]!] : [];
+  });
+}
+
+/** A script file run with sh or bash: its commands are read by the same rules, in the same working folder. */
+function shellFileNeeds(named: string, who: string, reading: Reading): Refusal | null {
+  const file = namedFile(named, who, reading);
+  if (typeof file !== 'string') return file;
+  if (reading.files.includes(file)) return null;
+  addFiles(reading, [file]);
+  return readShellText(reading.context.readFile(file)!, `${who} runs ${file}, which`, `${who} runs ${file}, which`, reading);
+}
+
+/**
+ * A JavaScript file run with node, and the modules it loads, transitively. The script runs after the dependencies
+ * are installed, but a package, or a built-in that reads files or runs programs, may read any project file: only
+ * relative modules and pure built-ins are followed; anything else refuses naming the module.
+ */
+function nodeFileNeeds(named: string, who: string, reading: Reading): Refusal | null {
+  const entry = namedFile(named, who, reading);
+  if (typeof entry !== 'string') return entry;
+  const pending = [entry];
+  while (pending.length) {
+    const file = pending.shift()!;
+    if (reading.files.includes(file)) continue;
+    addFiles(reading, [file]);
+    if (file.endsWith('.json')) continue;
+    const loader = `${who} runs ${entry}, ${file === entry ? 'which' : `whose module ${file}`}`;
+    const specifiers = moduleSpecifiers(reading.context.readFile(file)!);
+    if (specifiers === null) return { refuse: `${loader} is not JavaScript that dockmod parses` };
+    for (const specifier of specifiers) {
+      if (specifier === null) return { refuse: `${loader} loads a module named at run time` };
+      if (specifier.startsWith('.')) {
+        const loaded = resolveRelative(reading.context, path.posix.dirname(file), specifier);
+        if (loaded === null) return { refuse: `${loader} loads ${specifier}, which is not a file of the build context` };
+        pending.push(loaded);
+        continue;
+      }
+      const builtin = specifier.replace(/^node:/, '');
+      if (PURE_BUILTINS.has(builtin)) continue;
+      if (FILE_SYSTEM_BUILTINS.has(builtin)) return { refuse: `${loader} loads \`${specifier}\`, which can read any file` };
+      if (builtinModules.includes(builtin)) return { refuse: `${loader} loads \`${specifier}\`, which can read files or run programs` };
+      return { refuse: `${loader} loads the package \`${specifier}\`, whose reads dockmod does not know` };
+    }
+  }
+  return null;
+}
+
+/** How Node resolves a relative specifier to a file: as written, with `.js`/`.json`/`.cjs`/`.mjs`, or a folder's index. */
+function resolveRelative(context: BuildContext, from: string, specifier: string): string | null {
+  const base = contextPath(from, specifier);
+  if (base === null) return null;
+  const candidates = [base, ...['.js', '.json', '.cjs', '.mjs'].map((ext) => base + ext), ...['index.js', 'index.json', 'index.cjs', 'index.mjs'].map((i) => path.posix.join(base, i))];
+  return candidates.find((c) => /\.(c|m)?js$|\.json$/.test(c) && context.readFile(c) !== undefined) ?? null;
+}
+
+/**
+ * The specifiers a module loads (`import`, `export ... from`, `import()`, `require()`), or null for code that does
+ * not parse; a null entry for a module named at run time (`require(name)`, `require` passed around).
+ */
+function moduleSpecifiers(code: string): (string | null)[] | null {
+  let program: JsNode;
+  try {
+    program = parseJavaScript(code, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true });
+  } catch {
+    try {
+      program = parseJavaScript(code, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
+    } catch {
+      return null;
+    }
+  }
+  const specifiers: (string | null)[] = [];
+  const pending: EsNode[] = [program as unknown as EsNode];
+  while (pending.length) {
+    const node = pending.pop()!;
+    let children = Object.entries(node).filter(([key]) => key !== 'type');
+    switch (node.type) {
+      case 'ImportDeclaration':
+      case 'ExportNamedDeclaration':
+      case 'ExportAllDeclaration':
+      case 'ImportExpression':
+        if (node.source) specifiers.push(staticString(node.source as EsNode));
+        break;
+      case 'CallExpression':
+        if (isIdentifier(node.callee, 'require')) {
+          const args = node.arguments as EsNode[];
+          specifiers.push(args.length === 1 ? staticString(args[0]!) : null);
+          children = children.filter(([key]) => key !== 'callee');
+        }
+        break;
+      case 'Identifier':
+        // `require` other than called with a string: handed on, `require.resolve`, `module.require(...)`.
+        if (node.name === 'require') specifiers.push(null);
+        break;
+      case 'MemberExpression':
+        if (!node.computed) children = children.filter(([key]) => key !== 'property' || (isIdentifier(node.object, 'module') && isIdentifier(node.property, 'require')));
+        break;
+      case 'Property':
+      case 'PropertyDefinition':
+      case 'MethodDefinition':
+        if (!node.computed) children = children.filter(([key]) => key !== 'key');
+        break;
+    }
+    for (const [, value] of children) {
+      for (const child of Array.isArray(value) ? value : [value]) if (isEsNode(child)) pending.push(child);
+    }
+  }
+  return specifiers;
+}
+
+type EsNode = { type: string } & Record<string, unknown>;
+const isEsNode = (value: unknown): value is EsNode => isRecord(value) && typeof value.type === 'string';
+const isIdentifier = (value: unknown, name: string): boolean => isEsNode(value) && value.type === 'Identifier' && value.name === name;
+
+/** A string literal's value, or a template literal's without expressions; null for anything computed. */
+function staticString(node: EsNode): string | null {
+  if (node.type === 'Literal' && typeof node.value === 'string') return node.value;
+  const quasis = node.quasis as { value: { cooked: string | null } }[] | undefined;
+  if (node.type === 'TemplateLiteral' && (node.expressions as unknown[]).length === 0) return quasis?.[0]?.value.cooked ?? null;
+  return null;
+}
+
+/** A file a command names, as a context path, or the refusal when it is outside the context or not a file there. */
+function namedFile(named: string, who: string, reading: Reading): string | Refusal {
+  const file = contextPath(reading.folder, named);
+  if (file === null) return { refuse: `${who} runs ${named}, which is outside the build context` };
+  if (reading.context.readFile(file) === undefined) return { refuse: `${who} runs ${file}, which is ${reading.context.refusal?.(file) ?? 'not in the build context'}` };
+  return file;
+}
+
+/** `named` (relative to `folder`) as a normalised context path, or null when it is absolute or leaves the context. */
+function contextPath(folder: string, named: string): string | null {
+  if (path.posix.isAbsolute(named)) return null;
+  const joined = path.posix.normalize(path.posix.join(folder, named)).replace(/\/$/, '');
+  return joined === '..' || joined.startsWith('../') ? null : joined;
+}
+
+/** `--option=value` as its two parts; `--option` or a positional as itself with no value. */
+function splitOption(arg: string): [string, string | undefined] {
+  const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+  return eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
+}
+
+function addFiles(reading: Reading, files: string[]): void {
+  for (const f of files) if (!reading.files.includes(f)) reading.files.push(f);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

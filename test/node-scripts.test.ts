@@ -1,0 +1,175 @@
+// Lifecycle scripts of package.json as split-copy-install reads them: which ones the install runs, the commands
+// that need no project file, the files a script names (copied with the manifests), and refusals naming the script.
+import { describe, expect, it } from 'vitest';
+import { memoryContext } from '../src/contexts/context.js';
+import { matchInstall } from '../src/tools/installs.js';
+
+/** The manifests (or the refusal) of the install `command` run in `dir` of a context holding `files`. */
+function manifestsOf(command: string, files: Record<string, string>, dir = '') {
+  const argv = command.split(' ');
+  const match = matchInstall(argv);
+  if (!match) throw new Error(`${command} is not an install`);
+  const result = match.installer.manifests(argv, dir, memoryContext(files), (p) => p);
+  return 'refuse' in result ? result : result.files;
+}
+
+const pkg = (scripts: Record<string, string>, more: Record<string, unknown> = {}) => JSON.stringify({ name: 'app', scripts, ...more });
+
+describe('lifecycle scripts that need no project file', () => {
+  it.each([
+    ['npx only-allow pnpm'],
+    ['only-allow pnpm'],
+    ['echo "installed $npm_package_name"'],
+    ['is-ci || echo not ci'],
+    ['exit 0'],
+    ['true && :'],
+    ['pnpm dlx only-allow pnpm'],
+    ['npx --yes only-allow npm; echo done'],
+  ])('%s does not refuse', (script) => {
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ preinstall: script }) })).toEqual(['package.json']);
+  });
+
+  it('husky sets up hooks only in a git repository: without .git in the context it writes nothing', () => {
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ prepare: 'husky' }) })).toEqual(['package.json']);
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ prepare: 'is-ci || husky install' }) })).toEqual(['package.json']);
+  });
+
+  it('husky with .git in the context writes hooks into it, which the image would lose', () => {
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' })).toEqual({
+      refuse: 'package.json\'s "prepare" script runs `husky`, which sets up git hooks in the .git folder of the build context: after the split it would run before .git is copied and set up none',
+    });
+  });
+
+  it('a workspace package runs its scripts too (pnpm), read the same way', () => {
+    const files = {
+      'package.json': pkg({}),
+      'pnpm-workspace.yaml': 'packages:\n  - ui\n',
+      'ui/package.json': pkg({ preinstall: 'npx only-allow pnpm' }),
+    };
+    expect(manifestsOf('pnpm install', files)).toEqual(['package.json', 'pnpm-workspace.yaml', 'ui/package.json']);
+  });
+});
+
+describe('files a lifecycle script names join the manifests', () => {
+  it('node <file>, with the static relative modules it loads, transitively', () => {
+    const files = {
+      'package.json': pkg({ postinstall: 'node ./scripts/postinstall.js --quiet' }),
+      'scripts/postinstall.js': "const { banner } = require('./lib/banner');\nconst path = require('node:path');\nconsole.log(banner(path.sep));\n",
+      'scripts/lib/banner.js': "import os from 'os';\nexport { when } from '../when.mjs';\nexport const banner = (s) => `ready${s}${os.EOL}`;\n",
+      'scripts/when.mjs': "export const when = () => import('./data.json', { with: { type: 'json' } });\n",
+      'scripts/data.json': '{}',
+      'src/index.js': 'not read',
+    };
+    expect(manifestsOf('npm ci', files)).toEqual(['package.json', 'scripts/postinstall.js', 'scripts/lib/banner.js', 'scripts/when.mjs', 'scripts/data.json']);
+  });
+
+  it('sh <file> and bash <file>: the script file is read as a script, its commands by the same rules', () => {
+    const files = {
+      'package.json': pkg({ postinstall: 'sh scripts/setup.sh' }),
+      'scripts/setup.sh': '#!/bin/sh\nset -eu\necho setting up\nbash scripts/more.sh\n',
+      'scripts/more.sh': 'node scripts/note.js\n',
+      'scripts/note.js': 'console.log(1)\n',
+    };
+    expect(manifestsOf('npm ci', files)).toEqual(['package.json', 'scripts/setup.sh', 'scripts/more.sh', 'scripts/note.js']);
+  });
+
+  it('a workspace script names files relative to its own folder', () => {
+    const files = {
+      'package.json': pkg({}, { workspaces: ['packages/*'] }),
+      'packages/a/package.json': pkg({ postinstall: 'node install.js' }),
+      'packages/a/install.js': 'console.log(1)\n',
+    };
+    expect(manifestsOf('npm ci', files)).toEqual(['package.json', 'packages/a/package.json', 'packages/a/install.js']);
+  });
+
+  it('prisma generate: the schema at its default place, package.json "prisma.schema", or --schema; a schema folder whole', () => {
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'prisma generate' }), 'prisma/schema.prisma': 'generator client {\n  provider = "prisma-client-js"\n}\n' })).toEqual(['package.json', 'prisma/schema.prisma']);
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'prisma generate' }), 'schema.prisma': '' })).toEqual(['package.json', 'schema.prisma']);
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'npx prisma generate' }, { prisma: { schema: 'db/app.prisma' } }), 'db/app.prisma': '' })).toEqual(['package.json', 'db/app.prisma']);
+    expect(
+      manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'prisma generate --schema=db/schema' }), 'db/schema/main.prisma': '', 'db/schema/models/user.prisma': '', 'db/schema/README.md': '' }),
+    ).toEqual(['package.json', 'db/schema/main.prisma', 'db/schema/models/user.prisma']);
+  });
+
+  it('patch-package: its patch folder', () => {
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'patch-package --patch-dir fixes && echo patched' }), 'fixes/a+1.0.0.patch': 'x' })).toEqual(['package.json', 'fixes/a+1.0.0.patch']);
+  });
+});
+
+describe('lifecycle scripts that may need the sources refuse, naming the script', () => {
+  const refusal = (scripts: Record<string, string>, files: Record<string, string> = {}, command = 'npm ci') =>
+    manifestsOf(command, { 'package.json': pkg(scripts), ...files });
+
+  it('an unknown command', () => {
+    expect(refusal({ postinstall: 'ngcc --properties es2015' })).toEqual({ refuse: 'package.json\'s "postinstall" script runs `ngcc`, which may need the sources' });
+  });
+
+  it('in a workspace package', () => {
+    const files = { 'package.json': pkg({}, { workspaces: ['ui'] }), 'ui/package.json': pkg({ prepare: 'echo a && tsc' }) };
+    expect(manifestsOf('npm ci', files)).toEqual({ refuse: 'ui/package.json\'s "prepare" script runs `tsc`, which may need the sources' });
+  });
+
+  it('a script that is more than a chain of simple commands', () => {
+    expect(refusal({ preinstall: 'echo $(cat src/version)' })).toEqual({ refuse: 'package.json\'s "preinstall" script (`echo $(cat src/version)`) is not a chain of simple commands, so what it reads is not known' });
+    expect(refusal({ preinstall: 'echo x > src/out' })).toEqual({ refuse: 'package.json\'s "preinstall" script (`echo x > src/out`) is not a chain of simple commands, so what it reads is not known' });
+  });
+
+  it('a file it names that is not in the build context', () => {
+    expect(refusal({ postinstall: 'node scripts/postinstall.js' })).toEqual({ refuse: 'package.json\'s "postinstall" script runs scripts/postinstall.js, which is not in the build context' });
+  });
+
+  it('a node script that loads the file system, a package, or a module through a variable', () => {
+    expect(refusal({ postinstall: 'node setup.js' }, { 'setup.js': "require('./lib')", 'lib.js': "const fs = require('fs'); fs.readFileSync('src/x');" })).toEqual({
+      refuse: 'package.json\'s "postinstall" script runs setup.js, whose module lib.js loads `fs`, which can read any file',
+    });
+    expect(refusal({ postinstall: 'node setup.js' }, { 'setup.js': "import 'fs-extra';" })).toEqual({
+      refuse: 'package.json\'s "postinstall" script runs setup.js, which loads the package `fs-extra`, whose reads dockmod does not know',
+    });
+    expect(refusal({ postinstall: 'node setup.js' }, { 'setup.js': 'require(`./${process.env.X}`)' })).toEqual({
+      refuse: 'package.json\'s "postinstall" script runs setup.js, which loads a module named at run time',
+    });
+  });
+
+  it('node with options or code instead of a file', () => {
+    expect(refusal({ postinstall: "node -e 'console.log(1)'" })).toEqual({ refuse: 'package.json\'s "postinstall" script runs `node -e`, which may need the sources' });
+  });
+
+  it('prisma generate whose generator writes into a folder the source copy brings', () => {
+    const schema = 'generator client {\n  provider = "prisma-client"\n  output   = "../src/generated"\n}\n';
+    expect(refusal({ postinstall: 'prisma generate' }, { 'prisma/schema.prisma': schema, 'src/generated/index.ts': 'old' })).toEqual({
+      refuse: 'package.json\'s "postinstall" script runs `prisma generate`, which writes src/generated, which the source copy would then overwrite',
+    });
+    expect(refusal({ postinstall: 'prisma generate' }, { 'prisma/schema.prisma': schema })).toEqual(['package.json', 'prisma/schema.prisma']);
+  });
+
+  it('prisma generate with a prisma.config.ts, which dockmod does not evaluate, or no schema', () => {
+    expect(refusal({ postinstall: 'prisma generate' }, { 'prisma.config.ts': 'export default {}', 'prisma/schema.prisma': '' })).toEqual({
+      refuse: 'package.json\'s "postinstall" script runs `prisma generate`, whose schema prisma.config.ts names, which dockmod does not evaluate',
+    });
+    expect(refusal({ postinstall: 'prisma generate' })).toEqual({ refuse: 'package.json\'s "postinstall" script runs `prisma generate`, whose schema is not in the build context' });
+  });
+
+  it('npm runs prepublish and the prepare family on install too; pnpm its root pnpm:devPreinstall', () => {
+    expect(refusal({ prepublish: 'tsc' })).toEqual({ refuse: 'package.json\'s "prepublish" script runs `tsc`, which may need the sources' });
+    expect(refusal({ postprepare: 'tsc' })).toEqual({ refuse: 'package.json\'s "postprepare" script runs `tsc`, which may need the sources' });
+    expect(refusal({ 'pnpm:devPreinstall': 'tsc' }, {}, 'pnpm install')).toEqual({ refuse: 'package.json\'s "pnpm:devPreinstall" script runs `tsc`, which may need the sources' });
+    expect(refusal({ build: 'tsc', prestart: 'tsc' })).toEqual(['package.json']);
+  });
+
+  it('binding.gyp without an install script: the install runs `node-gyp rebuild`, which compiles the sources', () => {
+    expect(refusal({}, { 'binding.gyp': '{}' })).toEqual({ refuse: 'package.json has no "install" script but a binding.gyp, so the install runs `node-gyp rebuild`, which compiles the sources' });
+  });
+});
+
+describe('scripts that do not run', () => {
+  it('--ignore-scripts on the install', () => {
+    expect(manifestsOf('npm ci --ignore-scripts', { 'package.json': pkg({ postinstall: 'ngcc' }) })).toEqual(['package.json']);
+  });
+
+  it('ignore-scripts=true in the project .npmrc (npm, pnpm)', () => {
+    const files = { 'package.json': pkg({ postinstall: 'ngcc' }), '.npmrc': '; settings\nignore-scripts = true\n' };
+    expect(manifestsOf('npm ci', files)).toEqual(['package.json', '.npmrc']);
+    expect(manifestsOf('pnpm install', files)).toEqual(['package.json', '.npmrc']);
+    expect(manifestsOf('npm ci', { ...files, '.npmrc': 'ignore-scripts=false\n' })).toEqual({ refuse: 'package.json\'s "postinstall" script runs `ngcc`, which may need the sources' });
+  });
+});
