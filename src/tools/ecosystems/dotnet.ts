@@ -1,7 +1,7 @@
 // .NET: `dotnet restore` reads the project closure (projects, their Directory.* imports, NuGet and SDK settings); build/publish/test restore as they go unless --no-restore.
 import path from 'node:path';
 import type { BuildContext } from '../../engine/types.js';
-import { optionFiles, positionals, unreadable, type CommandWord, type Installer, type Refusal, type ToContext } from './installer.js';
+import { folderOf, optionFiles, positionals, unreadable, upward, type CommandWord, type Installer, type Refusal, type ToContext } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 
 /** A project file, beside which restore and build write obj/ and bin/ (a solution only lists projects). */
@@ -21,13 +21,6 @@ const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-s', '--source', '--c
 const FILE_OPTIONS = new Set(['--configfile']);
 const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-parallel', '--ignore-failed-sources', '--locked-mode', '--use-current-runtime', '--ucr']);
 
-const folderOf = (file: string): string => (path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file));
-/** `folder` and each folder above it, up to the context root (''). */
-function upward(folder: string): string[] {
-  const out = [folder];
-  for (let f = folder; f; ) out.push((f = folderOf(f)));
-  return out;
-}
 /** A path MSBuild or a solution names, `\` separated, relative to `folder`: context-relative, or null outside it. */
 function resolveNamed(folder: string, named: string): string | null {
   const file = path.posix.normalize(path.posix.join(folder, named.trim().replace(/\\/g, '/')));
