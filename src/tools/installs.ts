@@ -6,7 +6,7 @@ import { goInstallers, goPrimaryManifests } from './ecosystems/go.js';
 import { jvmInstallers, jvmPrimaryManifests } from './ecosystems/jvm.js';
 import { dotnetInstallers, dotnetPrimaryManifests } from './ecosystems/dotnet.js';
 import { rubyInstallers, phpInstallers, elixirInstallers, rubyPrimaryManifests, phpPrimaryManifests, elixirPrimaryManifests } from './ecosystems/scripting.js';
-import { rustInstallers } from './ecosystems/rust.js';
+import { rustInstallers, rustPrimaryManifests } from './ecosystems/rust.js';
 import type { Argv, EcosystemId, InstallMatch, Installer } from './ecosystems/installer.js';
 
 const INSTALLERS: readonly Installer[] = [
@@ -27,10 +27,7 @@ export function matchInstall(argv: Argv): InstallMatch | null {
   return installer ? { installer, argv } : null;
 }
 
-/**
- * Names (or globs) of the files that locate an install's project folder, by ecosystem. Rust has none: its
- * installs are refused (see ecosystems/rust.ts).
- */
+/** Names (or globs) of the files that locate an install's project folder, by ecosystem. */
 export const PRIMARY_MANIFESTS: Readonly<Record<EcosystemId, readonly string[]>> = {
   node: nodePrimaryManifests,
   python: pythonPrimaryManifests,
@@ -40,5 +37,5 @@ export const PRIMARY_MANIFESTS: Readonly<Record<EcosystemId, readonly string[]>>
   ruby: rubyPrimaryManifests,
   php: phpPrimaryManifests,
   elixir: elixirPrimaryManifests,
-  rust: [],
+  rust: rustPrimaryManifests,
 };

@@ -1,7 +1,7 @@
 // .NET: `dotnet restore` reads the project closure (projects, their Directory.* imports, NuGet and SDK settings); build/publish/test restore as they go unless --no-restore.
 import path from 'node:path';
 import type { BuildContext } from '../../engine/types.js';
-import { optionFiles, positionals, unreadable, type CommandWord, type Installer, type Refusal, type ToContext } from './installer.js';
+import { folderOf, optionFiles, positionals, unreadable, upward, type CommandWord, type Installer, type Refusal, type ToContext } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 
 /** A project file, beside which restore and build write obj/ and bin/ (a solution only lists projects). */
@@ -27,13 +27,6 @@ const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-paral
 /** An option whose value picks no file and no MSBuild property (`-r $RID`): a variable there leaves the closure as it is. */
 const valueNotNamingFiles = (option: string | null | undefined): boolean => !!option && VALUE_OPTIONS.has(option) && !FILE_OPTIONS.has(option) && option !== '-p' && option !== '--property';
 
-const folderOf = (file: string): string => (path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file));
-/** `folder` and each folder above it, up to the context root (''). */
-function upward(folder: string): string[] {
-  const out = [folder];
-  for (let f = folder; f; ) out.push((f = folderOf(f)));
-  return out;
-}
 /** A path MSBuild or a solution names, `\` separated, relative to `folder`: context-relative, or null outside it. */
 function resolveNamed(folder: string, named: string): string | null {
   const file = path.posix.normalize(path.posix.join(folder, named.trim().replace(/\\/g, '/')));

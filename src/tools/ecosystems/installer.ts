@@ -163,6 +163,16 @@ export function renderCommand(words: readonly CommandWord[], written: WrittenCom
   return written.json ? `[${texts.join(', ')}]` : written.prefix + texts.join(' ');
 }
 
+/** The context folder holding a context file (`''` for the root). */
+export const folderOf = (file: string): string => (path.posix.dirname(file) === '.' ? '' : path.posix.dirname(file));
+
+/** `folder` and each folder above it, up to the context root (''). */
+export function upward(folder: string): string[] {
+  const out = [folder];
+  for (let f = folder; f; ) out.push((f = folderOf(f)));
+  return out;
+}
+
 /** `dir`-relative files that exist in the context, in the order given. */
 export function present(context: BuildContext, dir: string, names: readonly string[]): string[] {
   return names.map((n) => path.posix.join(dir, n)).filter((f) => context.exists(f));
