@@ -20,6 +20,7 @@ const NOT_A_MANIFEST_INSTALL: Record<string, string> = {
   // Split by dockmod into a fetch before the copy and the original install after it, which the measure counts.
   '0499-memedb-root-df': '`composer install --no-scripts --no-autoloader` runs before the copy; after it, only scripts and the autoloader',
   '0507-sdjson-root-df': '`poetry install --no-root` runs before the copy; after it, only the project itself',
+  '0495-train-schedule-gradle-root-df': "the wrapper's download of its Gradle distribution runs before the copy; after it, only the build, which has no build script to resolve",
 };
 
 describe.skipIf(!corpusAvailable || !fs.existsSync(metricsModule))('corpus installs', () => {
