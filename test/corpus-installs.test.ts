@@ -21,6 +21,7 @@ const NOT_A_MANIFEST_INSTALL: Record<string, string> = {
   '0499-memedb-root-df': '`composer install --no-scripts --no-autoloader` runs before the copy; after it, only scripts and the autoloader',
   '0507-sdjson-root-df': '`poetry install --no-root` runs before the copy; after it, only the project itself',
   '0442-zero-to-production-root-df': '`cargo chef cook` builds the dependencies before the copy; after it, `cargo build` compiles only the crate',
+  '0495-train-schedule-gradle-root-df': "the wrapper's download of its Gradle distribution runs before the copy; after it, only the build, which has no build script to resolve",
 };
 
 describe.skipIf(!corpusAvailable || !fs.existsSync(metricsModule))('corpus installs', () => {

@@ -22,6 +22,11 @@ export interface Manifests {
    * fetch creates them empty and removes them again in its own RUN, so the image never holds them.
    */
   stubs?: string[];
+  /**
+   * The fetch for this build when its manifests decide it, in place of the installer's prefetch (a Gradle build
+   * with no build script has nothing to resolve: the wrapper's download is the fetch). Same words as prefetch.
+   */
+  fetch?: CommandWord[];
 }
 
 /** A folder an install writes inside the project, and the ignore-file entry that leaves it out of a copy. */

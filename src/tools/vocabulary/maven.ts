@@ -8,5 +8,5 @@ export const maven = defineTool({
   valueOptions: new Set(['-s', '--settings', '-gs', '--global-settings', '-t', '--toolchains', '-gt', '--global-toolchains', '-P', '--activate-profiles', '-pl', '--projects', '-rf', '--resume-from', '-T', '--threads', '-l', '--log-file', '-b', '--builder', '-D', '--define', '-f', '--file']),
   installs: new Set(),
   cache: { targets: ['/root/.m2/repository'], heldBy: /(^|\/)\.m2(\/repository)?\/?$/, sharedWithLaterRuns: true },
-  effects: { writes: ['.', '/root/.m2/repository'], reads: ['pom.xml'] },
+  effects: { writes: ['.', '/root/.m2/repository'], reads: ['pom.xml', '.mvn', 'mvnw'] },
 });
