@@ -138,7 +138,9 @@ function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], ind
       // A glob source (`package*.json`) counts when it covers a manifest name; a literal one when a pattern covers it.
       const covers = /[*?[]/.test(name) ? manifests.some((m) => picomatch.isMatch(m.replace(/\*/g, 'app'), name)) : picomatch.isMatch(name, manifests);
       if (!covers) continue;
-      const target = dest.endsWith('/') || copy.sources.length > 1 || /[*?[]/.test(source) ? path.posix.resolve(workdir, dest) : path.posix.dirname(path.posix.resolve(workdir, dest));
+      // Into a folder: a trailing slash, several sources, a glob, or the working directory itself (`COPY go.mod .`).
+      const intoFolder = dest.endsWith('/') || copy.sources.length > 1 || /[*?[]/.test(source) || path.posix.resolve(workdir, dest) === workdir;
+      const target = intoFolder ? path.posix.resolve(workdir, dest) : path.posix.dirname(path.posix.resolve(workdir, dest));
       if (target === cwd) return path.posix.dirname(path.posix.normalize(source)).replace(/^\.$/, '');
     }
   }
@@ -166,13 +168,13 @@ function copyInstruction(ins: Instruction, copy: CopyArgs, sources: string[], de
 }
 
 /** The manifest COPY lines: one per folder, so that every file lands where the copy of `folder` puts it. */
-function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder: string, files: string[]): string {
+function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder: string, files: string[], into = copy.dest): string {
   const byFolder = new Map<string, string[]>();
   for (const f of files) {
     const dir = path.posix.relative(folder || '.', path.posix.dirname(f)) || '.';
     byFolder.set(dir, [...(byFolder.get(dir) ?? []), f]);
   }
-  const base = copy.dest.endsWith('/') ? copy.dest : `${copy.dest}/`;
+  const base = into.endsWith('/') ? into : `${into}/`;
   // The files are named one by one, as the source copy brings them: its --exclude patterns have no part here.
   const flagsText = copy.flags.filter((f) => f.getName().toLowerCase() !== 'exclude').map((f) => doc.slice(f.getRange())).join(' ');
   return [...byFolder]
@@ -180,9 +182,9 @@ function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder:
     .join(doc.eolAt(ins.getRange().start.line));
 }
 
-/** A RUN before `index` in the stage already fetches this ecosystem's dependencies. */
-function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): boolean {
-  return list.slice(0, index).some((ins) => {
+/** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, if any. */
+function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): Instruction | undefined {
+  return list.slice(0, index).find((ins) => {
     if (ins.getKeyword() !== 'RUN') return false;
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
@@ -195,7 +197,11 @@ export const splitCopyInstall: BuiltinTransform = {
   id: 'split-copy-install',
   summary: 'copy dependency manifests and install before copying the sources, so source edits keep the install cached',
   safety: 'safe',
-  imageDifferences: { paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**'] },
+  // A fetch before the copy may download more than the build it warms uses (every module of the graph, plugins of
+  // go-offline, packages of other platforms): the tools' download caches may hold more.
+  imageDifferences: {
+    paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**', '/go/pkg/mod/**', '/root/go/pkg/mod/**', '/root/.m2/**', '/root/.nuget/**', '/usr/local/cargo/registry/**', '/usr/local/cargo/git/**', '/root/.cargo/registry/**', '/root/.cargo/git/**'],
+  },
   docs: 'docs/transforms/split-copy-install.md',
   trigger: { instructions: ['COPY', 'ADD', 'RUN'], tools: ['npm', 'yarn', 'pnpm', 'bun', 'pip', 'pipenv', 'poetry', 'uv', 'go', 'maven', 'gradle', 'dotnet', 'bundler', 'composer', 'mix', 'cargo'] },
   apply(doc, { context }) {
@@ -431,9 +437,9 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (found.cwd === null) return skip("the install's working directory cannot be resolved");
   if (doc.endsInContinuation(found.run)) return skip(`${doc.quote(found.run)} ends in a line continuation, which would join the source copy put after it`);
   const { installer, argv } = found.match;
-  const buildFetch = installer.prefetch?.(argv) ?? null;
   // Already split (often by dockmod's own fetch step): what runs after the copy only builds the project.
-  if (buildFetch && fetchedEarlier(doc, list, i, installer.ecosystem)) return null;
+  const earlierFetch = fetchedEarlier(doc, list, i, installer.ecosystem);
+  if (earlierFetch && installer.prefetch?.(argv)) return null;
 
   // Inside the copied folder, the install reads its manifests from the copy: those are copied first. Outside
   // it, an earlier COPY of its main manifest shows which context folder its working directory holds.
@@ -482,6 +488,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
   const copyLine = { start: doc.lineStartOf(copyStart), end: doc.endOfLineAfter(ins) };
   const runDir = doc.workdirAt(run);
+  const buildFetch = manifests.fetch ?? installer.prefetch?.(argv) ?? null;
   const stubs = (manifests.stubs ?? []).map((f) => readAt(f));
   /** The fetch's shell text run from `from`: into the install's folder, its own prefix, stubs around it. */
   const fetchScript = (words: readonly CommandWord[], from: string | null, carried: readonly string[], prefix: readonly string[]): string | null => {
@@ -490,8 +497,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (stubs.includes(null) || from === null || runDir === null) return null;
     const rel = (p: string) => path.posix.relative(cwd, p) || '.';
     const made = new Set<string>();
+    // Folders there before the fetch: the working directory's, and those the manifest copy made.
+    const there = (d: string) => (from !== null && isWithin(from, d)) || manifestsAt.some((m) => isWithin(m, d));
     for (const stub of stubs as string[]) {
-      for (let d = path.posix.dirname(stub); isWithin(d, dest) && d !== dest && !manifestsAt.some((m) => isWithin(m, d)); d = path.posix.dirname(d)) made.add(d);
+      for (let d = path.posix.dirname(stub); !there(d) && d !== '/'; d = path.posix.dirname(d)) made.add(d);
     }
     const deepestFirst = [...made].sort((a, b) => b.length - a.length);
     const around = stubs.length
@@ -508,9 +517,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const moveBlocker = whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
 
   // A fetch before the source copy, everything else left where and as it is.
-  const fetchWords = buildFetch ?? (installer.repeatsQuickly ? [...argv.keys()] : null);
+  // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them.
+  const mustInsert = stubs.length > 0;
+  const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
-  const insertion = fetchWords && (buildFetch || moveBlocker) && !fetchedEarlier(doc, list, i, installer.ecosystem) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites) : null;
+  if (earlierFetch && (moveBlocker || mustInsert)) return null;
+  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
     const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
@@ -519,7 +531,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
       return { message: messageFor(`fetch dependencies with \`${fetchText}\``), edits: [{ start: copyLine.start, end: copyLine.start, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${script}${eol}` }] };
     }
   }
-  if (moveBlocker) return skip(insertion && 'blocker' in insertion && buildFetch ? insertion.blocker : moveBlocker);
+  if (moveBlocker || mustInsert) return skip(insertion && 'blocker' in insertion && (buildFetch || mustInsert) ? insertion.blocker : moveBlocker ?? 'the fetch cannot be written before the copy');
 
   // The source copy moves down to just after the install (or, for a build, to just before it, after a fetch).
   const copyText = movedCopyText(doc, ins, copy, dest, runDir);
@@ -529,8 +541,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text));
     if (prefetch === null) return skip('the fetch cannot be written in the form of the install');
     const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
+    // Put below a WORKDIR change, the manifests keep their destination by naming it in full, as the copy does.
+    const movedManifests = fromCopy.length && runDir !== workdir && !path.posix.isAbsolute(copy.dest) ? manifestCopies(doc, ins, copy, folder, fromCopy, dest) : manifestCopy;
     edits.push({ ...copyLine, text: '' });
-    edits.push({ start: runStart, end: runStart, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${prefetch}${eol}${copyText}${eol}` });
+    edits.push({ start: runStart, end: runStart, text: `${movedManifests ? `${movedManifests}${eol}` : ''}${runKeyword}${prefetch}${eol}${copyText}${eol}` });
     return { message: messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``), edits };
   }
   edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
