@@ -66,6 +66,7 @@ const FIXTURES = {
   'ignore-per-dockerfile': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['docker/app.Dockerfile'] },
   // The rewrite's fetch (inserted before the source copy) is the first match there; the original has only its own step.
   'go-tidy-between': { install: /RUN go mod (download|tidy)/, rerunsBefore: true },
+  'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
