@@ -67,6 +67,7 @@ const FIXTURES = {
   // The rewrite's fetch (inserted before the source copy) is the first match there; the original has only its own step.
   'go-tidy-between': { install: /RUN go mod (download|tidy)/, rerunsBefore: true },
   'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
+  'python-venv-between': { install: 'pip install', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
