@@ -68,6 +68,7 @@ const FIXTURES = {
   'go-tidy-between': { install: /RUN go mod (download|tidy)/, rerunsBefore: true },
   'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
   'python-venv-between': { install: 'pip install', rerunsBefore: true },
+  'composer-post-install': { install: 'composer install', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
