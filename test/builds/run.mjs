@@ -69,6 +69,7 @@ const FIXTURES = {
   'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
   'python-venv-between': { install: 'pip install', rerunsBefore: true },
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
+  'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
