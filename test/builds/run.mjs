@@ -70,6 +70,7 @@ const FIXTURES = {
   'python-venv-between': { install: 'pip install', rerunsBefore: true },
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
   'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
+  'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
