@@ -71,6 +71,7 @@ const FIXTURES = {
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
   'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
   'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
+  'yarn-berry-patch': { install: 'yarn install', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
