@@ -64,6 +64,14 @@ const FIXTURES = {
   'add-archive': { install: null, edit: 'notes.txt' },
   'apt-update-or-true': { install: null },
   'ignore-per-dockerfile': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['docker/app.Dockerfile'] },
+  // The rewrite's fetch (inserted before the source copy) is the first match there; the original has only its own step.
+  'go-tidy-between': { install: /RUN go mod (download|tidy)/, rerunsBefore: true },
+  'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
+  'python-venv-between': { install: 'pip install', rerunsBefore: true },
+  'composer-post-install': { install: 'composer install', rerunsBefore: true },
+  'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
+  'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
+  'yarn-berry-patch': { install: 'yarn install', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
