@@ -40,7 +40,9 @@ function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string
   const source = copy.sources[0]!;
   if (/^\.\/?$/.test(source)) return '';
   if (/[*?[$]/.test(source) || !context) return null;
-  const folder = path.posix.normalize(source).replace(/^\.\//, '').replace(/\/$/, '');
+  // Sources are relative to the context root, a leading `/` included (`COPY /src/Admin/ .`).
+  const folder = path.posix.normalize(source.replace(/^\/+/, '') || '.').replace(/^\.\//, '').replace(/\/$/, '');
+  if (folder === '.') return '';
   if (!isWithin(folder, '.')) return null;
   return context.listFiles().some((f) => f.startsWith(`${folder}/`)) ? folder : null;
 }
@@ -77,11 +79,11 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
   const commands = script.commands();
-  const index = commands.findIndex((c) => matchInstall([c.name, ...argValues(c)]));
-  if (index < 0) return wrappedInstall(run, commands);
-  const cmd = commands[index]!;
-  const match = matchInstall([cmd.name, ...argValues(cmd)])!;
-  const written = { prefix: script.text.slice(cmd.start, cmd.nameWord.start), words: wordTexts(cmd), json: false };
+  const located = locateInstall(commands, dest, workdir);
+  if (!located) return null;
+  if ('refuse' in located) return { run, ...located, cwd: null, prefix: [] };
+  const { cmd, match, written } = located;
+  if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
   const chain = chainEffects(script, workdir, doc.variablesAt(run));
   const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
   if (!chain || at < 0 || chain[at]!.step.type !== 'command') {
@@ -109,13 +111,28 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
 
 const wordTexts = (cmd: Command): string[] => [cmd.nameWord.text, ...cmd.args.map((w) => w.text)];
 
-/** An install run through an unknown wrapper (`entrypoint.sh mvn package`): found, but never split. */
-function wrappedInstall(run: Instruction, commands: Command[]): FoundInstall | null {
+/**
+ * The command of a RUN that installs, directly or through a wrapper program that runs its arguments
+ * (`/usr/local/bin/entrypoint-run.sh mvn package`): a fetch runs through the same wrapper, as the install does.
+ * A wrapper the copy brings (`./build.sh npm ci`), or one named through a variable, is not known to be there
+ * before the copy: found, but refused.
+ */
+function locateInstall(commands: Command[], dest: string, workdir: string | null): { cmd: Command; match: InstallMatch; written: WrittenCommand } | { match: InstallMatch; written: WrittenCommand; refuse: string } | null {
+  for (const cmd of commands) {
+    const direct = matchInstall([cmd.name, ...argValues(cmd)]);
+    if (direct) return { cmd, match: direct, written: { prefix: '', words: wordTexts(cmd), json: false } };
+  }
   for (const cmd of commands) {
     const argv = [cmd.name, ...argValues(cmd)];
     for (let k = 1; k < argv.length; k++) {
       const match = matchInstall(argv.slice(k));
-      if (match) return { run, match, written: { prefix: '', words: wordTexts(cmd).slice(k), json: false }, cwd: null, prefix: [], refuse: `the install runs through \`${cmd.name}\`, which dockmod does not know` };
+      if (!match) continue;
+      const words = wordTexts(cmd);
+      const written = { prefix: `${words.slice(0, k).join(' ')} `, words: words.slice(k), json: false };
+      const wrapper = cmd.nameWord.value;
+      const fromCopy = wrapper === null || argv.slice(1, k).includes(null) || (wrapper.includes('/') && (workdir === null || isWithin(path.posix.resolve(workdir, wrapper), dest)));
+      if (fromCopy) return { match, written, refuse: `the install runs through \`${cmd.name}\`, which may come with the copy` };
+      return { cmd, match: { ...match, argv: argv.slice(k) }, written };
     }
   }
   return null;
@@ -182,6 +199,27 @@ function manifestCopies(doc: Document, ins: Instruction, copy: CopyArgs, folder:
     .join(doc.eolAt(ins.getRange().start.line));
 }
 
+/**
+ * An earlier context COPY of the stage lands `file` at `at`, and nothing after it up to the source copy at
+ * `index` writes there: the install finds it without another copy.
+ */
+function alreadyCopied(doc: Document, list: Instruction[], index: number, file: string, at: string): boolean {
+  for (let k = index - 1; k >= 0; k--) {
+    const ins = list[k]!;
+    const kw = ins.getKeyword();
+    if (kw === 'COPY' || kw === 'ADD') {
+      const copy = readContextCopy(doc, ins);
+      if (copy && !('unknown' in copy) && landings(copy, file).some((l) => l.at === at && !('uncertain' in l))) return true;
+      const target = copyTarget(doc, ins);
+      if (target === null || overlaps([target], [at])) return false;
+    } else if (kw === 'RUN') {
+      const effect = runEffect(doc, ins);
+      if (!effect || effect.steps.some((s) => overlaps(s.effect.writes, [at]))) return false;
+    } else if (!['WORKDIR', 'USER', 'ENV', 'ARG', 'LABEL', 'EXPOSE'].includes(kw)) return false;
+  }
+  return false;
+}
+
 /** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, if any. */
 function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): Instruction | undefined {
   return list.slice(0, index).find((ins) => {
@@ -189,7 +227,12 @@ function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosy
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
     const script = doc.runScript(ins);
-    return !!script && !script.hasError && script.commands().some((c) => matchInstall([c.name, ...argValues(c)])?.installer.ecosystem === ecosystem);
+    if (!script || script.hasError) return false;
+    // Directly or through a wrapper (`entrypoint-run.sh mvn dependency:go-offline`).
+    return script.commands().some((c) => {
+      const argv = [c.name, ...argValues(c)];
+      return argv.some((_, k) => matchInstall(argv.slice(k))?.installer.ecosystem === ecosystem);
+    });
   });
 }
 
@@ -472,6 +515,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     return at !== null && isWithin(at, dest);
   });
   const manifestsAt = fromCopy.map((f) => readAt(f)!);
+  // Manifests an earlier COPY already put where the install reads them (`COPY package*.json ./`) need no copy.
+  const toCopy = fromCopy.filter((f) => !alreadyCopied(doc, list, i, f, readAt(f)!));
   const inCopy = (p: string) => isWithin(p, folder || '.');
   const copied = context.listFiles().filter((f) => inCopy(f) && !ignore.ignores(f) && !keptOut(f));
   if (fromCopy.length && copied.every((f) => fromCopy.includes(f))) {
@@ -482,7 +527,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const eol = doc.eolAt(ins.getRange().start.line);
   const copyStart = doc.offsetAt(ins.getRange().start);
   const copyEnd = doc.offsetAt(ins.getRange().end);
-  const manifestCopy = fromCopy.length ? manifestCopies(doc, ins, copy, folder, fromCopy) : '';
+  const manifestCopy = toCopy.length ? manifestCopies(doc, ins, copy, folder, toCopy) : '';
   const run = found.run;
   const runFlags = doc.flags(run).map((f) => doc.slice(f.getRange())).join(' ');
   const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
@@ -512,7 +557,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     const cd = into === null ? [] : [`cd ${into}`];
     return [...carried, ...cd, ...prefix, ...around].join(' && ');
   };
-  const messageFor = (how: string) => (fromCopy.length ? `copy ${fromCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`);
+  const messageFor = (how: string) => (toCopy.length ? `copy ${toCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`);
   const brings = copyLandings(context, brought, folder, dest);
   const moveBlocker = whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
 
@@ -542,7 +587,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (prefetch === null) return skip('the fetch cannot be written in the form of the install');
     const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
     // Put below a WORKDIR change, the manifests keep their destination by naming it in full, as the copy does.
-    const movedManifests = fromCopy.length && runDir !== workdir && !path.posix.isAbsolute(copy.dest) ? manifestCopies(doc, ins, copy, folder, fromCopy, dest) : manifestCopy;
+    const movedManifests = toCopy.length && runDir !== workdir && !path.posix.isAbsolute(copy.dest) ? manifestCopies(doc, ins, copy, folder, toCopy, dest) : manifestCopy;
     edits.push({ ...copyLine, text: '' });
     edits.push({ start: runStart, end: runStart, text: `${movedManifests ? `${movedManifests}${eol}` : ''}${runKeyword}${prefetch}${eol}${copyText}${eol}` });
     return { message: messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``), edits };
