@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { BuiltinTransform, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
-import type { Command, ShellNode, ShellScript } from '../src/engine/shell.js';
+import { POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
@@ -165,11 +165,12 @@ function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], ind
 }
 
 /** The first dependency install in a stage built FROM `stage` (directly), for a specific skip reason. */
-function installInChildStage(doc: Document, stage: Stage): { install: string; stage: string } | null {
+function installInChildStage(doc: Document, stage: Stage): { install: string; stage: string; ecosystem: string } | null {
   for (const child of doc.stages()) {
     if (doc.parentStage(child) !== stage) continue;
     for (const ins of child.instructions) {
-      if (ins.getKeyword() === 'RUN' && findInstall(doc, ins, IMAGE_WORKDIR)) return { install: doc.quote(ins), stage: child.name ?? String(child.index) };
+      const found = ins.getKeyword() === 'RUN' ? findInstall(doc, ins, IMAGE_WORKDIR) : null;
+      if (found) return { install: doc.quote(ins), stage: child.name ?? String(child.index), ecosystem: found.match.installer.ecosystem };
     }
   }
   return null;
@@ -256,14 +257,20 @@ export const splitCopyInstall: BuiltinTransform = {
       for (let i = list.length - 1; i >= 0; i--) {
         const ins = list[i]!;
         const copy = doc.copyArgs(ins);
-        if (!copy || doc.flag(ins, 'from') !== undefined) continue;
-        const folder = copiedFolder(copy, context);
-        if (folder === null) continue;
+        if (!copy) continue;
         const line = ins.getRange().start.line;
+        const folder = doc.flag(ins, 'from') === undefined ? copiedFolder(copy, context) : null;
+        if (folder === null) {
+          // Not a folder of sources: no split, but say why an install after it still re-runs when it changes.
+          const why = doc.flag(ins, 'from') === undefined ? whyFilesCopyReruns(doc, list, i, copy, context) : whyStageCopyReruns(doc, list, i, context);
+          if (why) skips.push({ line, reason: why });
+          continue;
+        }
         const result = planSplit(doc, list, i, copy, folder, context);
         if (result === null) {
           const child = installInChildStage(doc, stage);
-          if (child) skips.push({ line, reason: `the install ${child.install} runs in stage ${child.stage}, built from this one; dockmod does not move copies across stages` });
+          // A fetch of the same tool before the copy serves the child's install too.
+          if (child && !fetchedEarlier(doc, list, i, child.ecosystem)) skips.push({ line, reason: `the install ${child.install} runs in stage ${child.stage}, built from this one; dockmod does not move copies across stages` });
           continue;
         }
         if ('skip' in result) {
@@ -410,8 +417,8 @@ function copyLandings(context: BuildContext, brought: ContextCopy, folder: strin
   const ignore = contextIgnoreMatcher(context);
   return context
     .listFiles()
-    .filter((f) => isWithin(f, folder || '.') && !ignore.ignores(f) && landings(brought, f).length > 0)
-    .map((f) => path.posix.resolve(dest, path.posix.relative(folder || '.', f)));
+    .filter((f) => isWithin(f, folder || '.') && !ignore.ignores(f))
+    .flatMap((f) => landings(brought, f).map((l) => (path.posix.isAbsolute(l.at) ? l.at : path.posix.resolve(dest, l.at))));
 }
 
 /** The copy's text for a new place: in full where the WORKDIR there differs and its destination is relative. */
@@ -452,6 +459,58 @@ function planNamedInstall(doc: Document, ins: Instruction, copy: CopyArgs, folde
       { start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` },
     ],
   };
+}
+
+/** An install after `index` in the stage, quoted, if any (through a wrapper, or hidden in a word: `su -c "npm i"`). */
+function laterInstall(doc: Document, list: Instruction[], index: number): Instruction | undefined {
+  return list.slice(index + 1).find((next) => next.getKeyword() === 'RUN' && (findInstall(doc, next, IMAGE_WORKDIR) !== null || INSTALL_WORDS.test(doc.slice(next.getRange()))));
+}
+/** Words that say a RUN installs dependencies, even where dockmod cannot parse the command (inside `su -c "..."`). */
+const INSTALL_WORDS = /\b(npm|pnpm|yarn|bun|pip\d*|pipenv|poetry|uv|gem|bundle|composer|go|mvnw?|gradlew?|dotnet|cargo|mix)\b[^&|;\n]*?\s(ci|install|i|add|sync|restore|fetch|build|download|package|deps\.get|dependency:[\w-]+)\b/;
+
+/**
+ * Why an install after a COPY of single files or globs re-runs when they change, where that copy cannot go below
+ * it: a named-package install that a step between keeps below the copy, or a later RUN that runs the copied files.
+ */
+function whyFilesCopyReruns(doc: Document, list: Instruction[], i: number, copy: CopyArgs, context: BuildContext | undefined): string | null {
+  const ins = list[i]!;
+  const brought = readContextCopy(doc, ins);
+  if (!context || brought === null || 'unknown' in brought || !laterInstall(doc, list, i)) return null;
+  if (copy.sources.some((s) => /[*?[]/.test(s))) {
+    const named = planNamedInstall(doc, ins, copy, '', brought.dest, list.slice(i + 1), context);
+    if (named && 'skip' in named) return named.skip;
+  }
+  const landed = copyLandings(context, brought, '', brought.dest);
+  // A copied program that is the install itself (`./gradlew`, `./mvnw`) is one of its manifests: not this case.
+  const runsCopied = (c: Command | undefined, cwd: string | null) => !!c && !matchInstall([c.name, ...argValues(c)]) && runsFile(c, landed, cwd);
+  const runner = list.slice(i + 1).find((next) => next.getKeyword() === 'RUN' && runEffect(doc, next)?.steps.some((s) => runsCopied(s.command, doc.workdirAt(next))));
+  if (!runner || !laterInstall(doc, list, list.indexOf(runner) - 1)) return null;
+  return `${doc.quote(runner)} runs files this copy brings, so it and every step after it re-run when they change; what it installs cannot come before the copy`;
+}
+
+/** The command runs one of `files` (as its program, or as the script of a shell, `.` or `source`). */
+function runsFile(cmd: Command, files: readonly string[], cwd: string | null): boolean {
+  const named = POSIX_SHELLS.includes(basename(cmd.name)) || cmd.name === '.' || cmd.name === 'source' ? cmd.args.find((a) => !a.value?.startsWith('-'))?.value : cmd.name;
+  if (!named || cwd === null) return false;
+  return files.includes(path.posix.resolve(cwd, named));
+}
+
+/**
+ * Why an install after `COPY --from=<stage>` re-runs on a source edit: the copy is keyed by what it brings, and it
+ * brings a folder into which that stage copied a folder of the build context.
+ */
+function whyStageCopyReruns(doc: Document, list: Instruction[], i: number, context: BuildContext | undefined): string | null {
+  const ins = list[i]!;
+  const from = doc.flag(ins, 'from')?.toLowerCase();
+  const stage = doc.stages().find((s) => s.name?.toLowerCase() === from);
+  const brought = (doc.copyArgs(ins)?.sources ?? []).filter((s) => path.posix.isAbsolute(s) && !/[*?[$]/.test(s)).map((s) => path.posix.normalize(s));
+  const copiesSourcesInto = (c: Instruction) => {
+    const copy = doc.copyArgs(c);
+    const target = copyTarget(doc, c);
+    return !!copy && target !== null && doc.flag(c, 'from') === undefined && copiedFolder(copy, context) !== null && brought.some((s) => isWithin(target, s));
+  };
+  if (!stage || !stage.instructions.some(copiesSourcesInto) || !laterInstall(doc, list, i)) return null;
+  return `the files come from stage ${stage.name}, which copies a folder of the build context into them, so an install after this copy re-runs with them; dockmod does not split an install across stages`;
 }
 
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
