@@ -15,6 +15,7 @@ import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand
 import { isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
 import { chainEffects, commandEffect, overlaps, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
+import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
 import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
@@ -124,9 +125,9 @@ function locateInstall(commands: Command[], dest: string, workdir: string | null
   }
   for (const cmd of commands) {
     const argv = [cmd.name, ...argValues(cmd)];
-    for (let k = 1; k < argv.length; k++) {
-      const match = matchInstall(argv.slice(k));
-      if (!match) continue;
+    const wrapped = installThroughWrapper(cmd);
+    if (wrapped) {
+      const { k, match } = wrapped;
       const words = wordTexts(cmd);
       const written = { prefix: `${words.slice(0, k).join(' ')} `, words: words.slice(k), json: false };
       const wrapper = cmd.nameWord.value;
@@ -134,6 +135,20 @@ function locateInstall(commands: Command[], dest: string, workdir: string | null
       if (fromCopy) return { match, written, refuse: `the install runs through \`${cmd.name}\`, which may come with the copy` };
       return { cmd, match: { ...match, argv: argv.slice(k) }, written };
     }
+  }
+  return null;
+}
+
+/**
+ * An install that a program runs as its arguments (`entrypoint-run.sh mvn package`): the first install in the
+ * command's words after its name. A package tool is no wrapper (`apt-get install -y gradle` installs a package).
+ */
+function installThroughWrapper(cmd: Command): { k: number; match: InstallMatch } | null {
+  if (toolOf(cmd) !== null) return null;
+  const argv = [cmd.name, ...argValues(cmd)];
+  for (let k = 1; k < argv.length; k++) {
+    const match = matchInstall(argv.slice(k));
+    if (match) return { k, match };
   }
   return null;
 }
@@ -230,10 +245,7 @@ function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosy
     const script = doc.runScript(ins);
     if (!script || script.hasError) return false;
     // Directly or through a wrapper (`entrypoint-run.sh mvn dependency:go-offline`).
-    return script.commands().some((c) => {
-      const argv = [c.name, ...argValues(c)];
-      return argv.some((_, k) => matchInstall(argv.slice(k))?.installer.ecosystem === ecosystem);
-    });
+    return script.commands().some((c) => (matchInstall([c.name, ...argValues(c)]) ?? installThroughWrapper(c)?.match)?.installer.ecosystem === ecosystem);
   });
 }
 
