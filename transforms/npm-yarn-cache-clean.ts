@@ -1,19 +1,22 @@
 // npm-yarn-cache-clean: npm and yarn keep every downloaded tarball in their cache (~/.npm, yarn's cache folder),
 // inside the layer, where nothing uses it again. `npm cache clean --force` / `yarn cache clean` at the end of the
 // RUN that installs keeps the layer to what was installed.
-// Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans.
+// Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans, and
+// one whose cache the project install of a stage built from it reads (split-copy-install's fetch in a base stage).
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
 import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
 import type { Command } from '../src/engine/shell.js';
-import { cacheMountHolds, cleansNodeCache } from '../src/tools/packages.js';
+import { cacheMountHolds, cleansNodeCache, childStageReadsCache } from '../src/tools/packages.js';
 import { isNpmInstall, npm } from '../src/tools/vocabulary/npm.js';
 import { isYarnInstall, yarn } from '../src/tools/vocabulary/yarn.js';
 import { appendToRun } from '../src/engine/run-edits.js';
 import { eachReadableRun } from '../src/tools/commands.js';
 
 const installs = (cmd: Command): boolean => isNpmInstall(cmd) || isYarnInstall(cmd);
+/** `npm install -g x`, `yarn global add x`: a tool, not the project's dependencies. */
+const isGlobalInstall = (cmd: Command): boolean => cmd.args.some((a) => a.value === '-g' || a.value === '--global' || a.value === 'global');
 
 /** Why yarn's cache may be more than a cache here, or null when it is Yarn 1's plain download cache. */
 function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string | null {
@@ -37,6 +40,9 @@ export const npmYarnCacheClean: BuiltinTransform = {
     eachReadableRun(doc, installs, (run, script, findings) => {
       const commands = script.commands();
       if (commands.some(cleansNodeCache)) return;
+      // A project install (not `-g`) whose downloads a stage built from this one installs again.
+      const reader = commands.some((c) => installs(c) && !isGlobalInstall(c)) ? childStageReadsCache(doc, run, (c) => installs(c) && !isGlobalInstall(c)) : null;
+      if (reader) return findings.skip(`the package cache is left in place: ${doc.quote(reader)} installs again and finds its downloads there`);
       const cleanUps: string[] = [];
       if (commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push(npm.cleanup!);
       if (commands.some(isYarnInstall) && !cacheMountHolds(doc, run, 'yarn')) {

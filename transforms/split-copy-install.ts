@@ -179,16 +179,31 @@ function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], ind
   return null;
 }
 
-/** The first dependency install in a stage built FROM `stage` (directly), for a specific skip reason. */
-function installInChildStage(doc: Document, stage: Stage): { install: string; stage: string; ecosystem: string } | null {
-  for (const child of doc.stages()) {
-    if (doc.parentStage(child) !== stage) continue;
-    for (const ins of child.instructions) {
-      const found = ins.getKeyword() === 'RUN' ? findInstall(doc, ins, IMAGE_WORKDIR) : null;
-      if (found) return { install: doc.quote(ins), stage: child.name ?? String(child.index), ecosystem: found.match.installer.ecosystem };
-    }
-  }
-  return null;
+/**
+ * For a source copy in a stage that later stages build FROM, with the install in such a child stage: a fetch put
+ * before the copy in this stage, where it serves every child (the install stays where it is and finds the
+ * download cache warm). Not when this stage's own image is also used (copied from, or the last stage): the
+ * fetch would add files to it. Null when no child stage installs.
+ */
+function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
+  // A fetch of the child's tool before the copy already serves it (the author's, or dockmod's own).
+  const firstInstall = (child: Stage) => child.instructions.map((ins) => (ins.getKeyword() === 'RUN' ? findInstall(doc, ins, IMAGE_WORKDIR) : null)).find((f) => f !== null);
+  const children = doc.stages().filter((child) => doc.parentStage(child) === stage && firstInstall(child) && !fetchedEarlier(doc, stage.instructions, i, firstInstall(child)!.match.installer.ecosystem));
+  const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child) })).filter((p) => p.plan !== null);
+  if (!plans.length) return null;
+  const { child, plan } = plans[0]!;
+  const name = stage.name ?? String(stage.index);
+  // A copy out of this stage that takes in the folder the fetch writes in would bring what it adds.
+  const dest = copyTarget(doc, stage.instructions[i]!);
+  const writes = plan && 'fetchWrites' in plan ? plan.fetchWrites : [];
+  const takesFetched = (ins: Instruction) =>
+    doc.flag(ins, 'from')?.toLowerCase() === name.toLowerCase() && (dest === null || (doc.copyArgs(ins)?.sources ?? []).some((s) => !path.posix.isAbsolute(s) || overlaps([path.posix.normalize(s)], writes ?? [dest])));
+  const usedAt = doc.stages().flatMap((s) => s.instructions).find(takesFetched);
+  if (usedAt) return { skip: `the install in stage ${child.name ?? child.index} is built from this stage, but ${doc.quote(usedAt)} copies from where a fetch here would write, so it would bring what the fetch adds` };
+  if (doc.stages().at(-1) === stage) return { skip: `the install in stage ${child.name ?? child.index} is built from this stage, but this is the last stage, whose image a fetch here would add files to` };
+  if ('skip' in plan!) return { skip: `in stage ${child.name ?? child.index}, built from this one: ${plan.skip}` };
+  const { fetchWrites: _, ...change } = plan!;
+  return { ...change, message: `${plan!.message} (the install in stage ${child.name ?? child.index}, built from this one, finds them)` };
 }
 
 /** A COPY instruction in the style of `ins` (keyword case, flags, JSON or plain form). */
@@ -238,7 +253,10 @@ function alreadyCopied(doc: Document, list: Instruction[], index: number, file: 
 
 /** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, if any. */
 function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): Instruction | undefined {
-  return list.slice(0, index).find((ins) => {
+  // The stages this one builds on ran before it: their fetches count too.
+  const ancestors: Instruction[] = [];
+  for (let s = list[0] ? doc.parentStage(doc.stageOf(list[0])!) : null, depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) ancestors.unshift(...s.instructions);
+  return [...ancestors, ...list.slice(0, index)].find((ins) => {
     if (ins.getKeyword() !== 'RUN') return false;
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
@@ -280,10 +298,14 @@ export const splitCopyInstall: BuiltinTransform = {
         }
         const result = planSplit(doc, list, i, copy, folder, context);
         if (result === null) {
-          const child = installInChildStage(doc, stage);
-          // A fetch of the same tool before the copy serves the child's install too.
-          if (child && !fetchedEarlier(doc, list, i, child.ecosystem)) skips.push({ line, reason: `the install ${child.install} runs in stage ${child.stage}, built from this one; dockmod does not move copies across stages` });
-          continue;
+          const across = planForChildStage(doc, stage, i, copy, folder, context);
+          if (across === null) continue;
+          if ('skip' in across) {
+            skips.push({ line, reason: across.skip });
+            continue;
+          }
+          changes.push({ line, ...across });
+          break;
         }
         if ('skip' in result) {
           skips.push({ line, reason: result.skip });
@@ -526,19 +548,23 @@ function whyStageCopyReruns(doc: Document, list: Instruction[], i: number, conte
 }
 
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
-function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
+/** A planned change; an inserted fetch also tells where it writes (for a copy out of its stage to be checked). */
+type Plan = (Omit<Change, 'line'> & { fetchWrites?: string[] }) | { skip: string };
+
+function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage?: Stage): Plan | null {
   const ins = list[i]!;
   const workdir = doc.workdirAt(ins);
   const destValue = expand(copy.dest, doc.variablesAt(ins));
   const dest = workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue);
   let found: FoundInstall | null = null;
   const between: Instruction[] = [];
-  for (const next of list.slice(i + 1)) {
+  // The steps after the copy up to the install: in this stage, then (across stages) in the child built from it.
+  for (const next of [...list.slice(i + 1), ...(childStage?.instructions ?? [])]) {
     if (next.getKeyword() === 'RUN') found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
     if (found) break;
     between.push(next);
   }
-  if (!found) return planNamedInstall(doc, ins, copy, folder, dest, between, context);
+  if (!found) return childStage ? null : planNamedInstall(doc, ins, copy, folder, dest, between, context);
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
@@ -630,11 +656,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   };
   const messageFor = (how: string) => (toCopy.length ? `copy ${toCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`);
   const brings = copyLandings(context, brought, folder, dest);
-  const moveBlocker = whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
+  const moveBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
 
   // A fetch before the source copy, everything else left where and as it is.
-  // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them.
-  const mustInsert = stubs.length > 0;
+  // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them;
+  // so does one in a child stage: nothing moves across stages, and the install there finds the download cache warm.
+  const mustInsert = stubs.length > 0 || childStage !== undefined;
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
   if (earlierFetch && (moveBlocker || mustInsert)) return null;
@@ -644,7 +671,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
     if (script !== null) {
       const fetchText = renderCommand(fetchWords, found.written);
-      return { message: messageFor(`fetch dependencies with \`${fetchText}\``), edits: [{ start: copyLine.start, end: copyLine.start, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${script}${eol}` }] };
+      const edits = [{ start: copyLine.start, end: copyLine.start, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${script}${eol}` }];
+      return { message: messageFor(`fetch dependencies with \`${fetchText}\``), edits, ...(childStage ? { fetchWrites: [...manifestsAt, ...projectWrites] } : {}) };
     }
   }
   if (moveBlocker || mustInsert) return skip(insertion && 'blocker' in insertion && (buildFetch || mustInsert) ? insertion.blocker : moveBlocker ?? 'the fetch cannot be written before the copy');

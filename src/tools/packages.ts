@@ -93,6 +93,23 @@ export function laterRunNeedsAptLists(doc: Document, run: Instruction): Instruct
   return null;
 }
 
+/**
+ * A RUN in a stage built from `run`'s that runs an install `installs` matches: it reads the download cache `run`
+ * leaves (a fetch put in a base stage warms it for the installs of the stages built from it), so that cache is
+ * not waste. Within one stage a second install is the author's choice, and the cache is cleaned as usual.
+ */
+export function childStageReadsCache(doc: Document, run: Instruction, installs: (cmd: Command) => boolean): Instruction | null {
+  const stage = doc.stageOf(run);
+  for (const line of instructionLinesAfter(doc, run).slice(1)) {
+    for (const ins of line) {
+      if (ins.getKeyword() !== 'RUN' || doc.stageOf(ins) === stage) continue;
+      const script = doc.runScript(ins);
+      if (script && !script.hasError && script.commands().some(installs)) return ins;
+    }
+  }
+  return null;
+}
+
 /** The command cleans npm's or yarn's cache: `npm cache clean`, `yarn cache clean`, `rm -rf ~/.npm`. */
 export function cleansNodeCache(cmd: Command): boolean {
   const tool = basename(cmd.name);

@@ -671,7 +671,9 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     // Noise: the original's rebuild re-ran every step from the edited COPY on. The rewrite's first build took its
     // leading steps from the original's cache (the same layers) and ran the rest; when the rebuild did not re-run
     // all of those (the rewrite changed a step before the source copy), one more build without the cache does.
-    const sharedSteps = report.rewritten.first.stepLog.findIndex((step) => !step.cached);
+    // A changed step counts as run by the rewrite even when the builder had it cached from an earlier run.
+    const originalSteps = report.original.first.stepLog;
+    const sharedSteps = report.rewritten.first.stepLog.findIndex((step, k) => !step.cached || step.text !== originalSteps[k]?.text);
     const unmeasured = sharedSteps >= 0 && report.original.rebuild.stepLog.slice(sharedSteps).some((step) => step.cached);
     if (unmeasured) report.noiseBuild = await build(variants[0]!, 'noise', originalBuild.dir, originalBuild.dockerfile);
     log('reading the images\' file systems');

@@ -47,6 +47,7 @@ const setupScript = path.resolve(repo, '../shared/tools/buildah-local-images.sh'
  */
 const FIXTURES = {
   'node-npm': { install: 'npm ci', rerunsBefore: true },
+  'node-multi-stage': { install: 'npm ci', rerunsBefore: true },
   'node-pnpm': { install: 'pnpm install', rerunsBefore: true },
   'python-req': { install: 'pip install', rerunsBefore: true },
   go: { install: 'go mod download', rerunsBefore: true },
