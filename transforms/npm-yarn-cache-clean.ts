@@ -2,7 +2,7 @@
 // inside the layer, where nothing uses it again. `npm cache clean --force` / `yarn cache clean` at the end of the
 // RUN that installs keeps the layer to what was installed.
 // Leaves alone a RUN whose cache mount holds the tool's cache (the cache mount profile) or that already cleans, and
-// one whose cache the project install of a stage built from it reads (split-copy-install's fetch in a base stage).
+// one whose cache the project install of a stage built from it reads (after split-copy-install's fetch in a base stage).
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
 import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
@@ -40,8 +40,9 @@ export const npmYarnCacheClean: BuiltinTransform = {
     eachReadableRun(doc, installs, (run, script, findings) => {
       const commands = script.commands();
       if (commands.some(cleansNodeCache)) return;
-      // A project install (not `-g`) whose downloads a stage built from this one installs again.
-      const reader = commands.some((c) => installs(c) && !isGlobalInstall(c)) ? childStageReadsCache(doc, run, (c) => installs(c) && !isGlobalInstall(c)) : null;
+      // A stage built from this one installs the project (not `-g`) again: the cache holds its downloads, and a
+      // clean here would empty it of what an earlier install of this stage put there too.
+      const reader = childStageReadsCache(doc, run, (c) => installs(c) && !isGlobalInstall(c));
       if (reader) return findings.skip(`the package cache is left in place: ${doc.quote(reader)} installs again and finds its downloads there`);
       const cleanUps: string[] = [];
       if (commands.some(isNpmInstall) && !cacheMountHolds(doc, run, 'npm')) cleanUps.push(npm.cleanup!);
