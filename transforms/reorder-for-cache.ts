@@ -1,24 +1,25 @@
 // reorder-for-cache: Docker re-runs every step after the first one whose input changed. A COPY of the build
-// context changes with every edit, so OS package installs, ENV, ARG, LABEL and EXPOSE written after it re-run (or
-// re-key) on every build although they never read the context. Docker's documentation advises putting the steps
-// that change least first; this transform moves such steps above the stage's first COPY/ADD from the context.
-// Unsafe: the order of the Dockerfile changes, and the cache of every later step is rebuilt once.
-// It moves a step only when it can show that nothing it jumps over interacts with it:
+// context changes with every edit, so an OS package install or a global tool install written after it re-runs on
+// every build although it never reads the context. Docker's documentation advises putting the steps that change
+// least first; this transform moves such RUNs above the stage's first COPY/ADD from the context, with the ENV and
+// ARG they use. Safe: it moves a step only when the effect model shows that nothing it jumps over interacts with it:
 // - a RUN moves only when every command is an OS package manager (apt, apk, yum, dnf, zypper) with static words and
-//   no local files, or an `rm` of their caches; it may jump over COPY/ADD into application folders (not system
-//   paths, not an unknown WORKDIR), LABEL, EXPOSE, WORKDIR, CMD, ENTRYPOINT, HEALTHCHECK and STOPSIGNAL;
-// - an ENV or ARG moves only when no RUN lies between, no step between mentions its variables or sets them again;
-// - a LABEL or EXPOSE moves when no step between sets a variable its value uses.
+//   no local files, or a global install of named packages by a tool that reads no configuration from the working
+//   directory (npm -g, pip, gem), with `rm` of caches; it may jump over COPY/ADD whose destination is apart from
+//   what it writes (not system paths, not home folders for a tool install, not an unknown WORKDIR), LABEL, EXPOSE,
+//   WORKDIR, CMD, ENTRYPOINT, HEALTHCHECK and STOPSIGNAL;
+// - an ENV or ARG moves only along with a moved RUN that uses it, when no RUN lies between and no step between
+//   mentions its variables or sets them again; LABEL and EXPOSE are not moved (they cost nothing where they are).
 import path from 'node:path';
 import type { Edit, BuiltinTransform } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
-import { osPackageSubcommand } from '../src/tools/vocabulary/index.js';
+import { osPackageSubcommand, toolOf } from '../src/tools/vocabulary/index.js';
 import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
 import { isWithin } from '../src/tools/sources.js';
+import { runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect } from '../src/tools/effects.js';
+import type { Command } from '../src/engine/shell.js';
 
-/** An application copy to `target` could collide with a package's files: it is in (or holds) a folder OS packages write. */
-const mayHoldPackageFiles = (target: string): boolean => OS_PACKAGE_EFFECTS.writes.some((w) => isWithin(target, w) || isWithin(w, target));
 /** Application folders under the system paths that packages leave alone. */
 const APPLICATION_PATHS = /^\/usr\/(local\/)?src\/[^/]+/;
 /** Instructions an OS package RUN may jump over when their paths allow. */
@@ -28,6 +29,33 @@ const INERT = new Set(['LABEL', 'EXPOSE', 'WORKDIR', 'CMD', 'ENTRYPOINT', 'HEALT
 function copiesFromContext(doc: Document, ins: Instruction): boolean {
   const copy = doc.copyArgs(ins);
   return !!copy && doc.flag(ins, 'from') === undefined && copy.sources.some((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s));
+}
+
+/**
+ * Tools whose install of named packages reads no configuration from the working directory: npm ignores a
+ * project's .npmrc in global mode; pip reads pip.conf from /etc, the user's home and the virtualenv; gem reads
+ * ~/.gemrc. Yarn 1 and pnpm read .yarnrc / .npmrc from the working directory up, which a copy may bring.
+ */
+const CWD_FREE_TOOLS = new Set(['npm', 'pip', 'gem']);
+
+/**
+ * Every command of the RUN installs programs by name, reading no file of the build context or the image's
+ * application folders: OS packages (isOsPackageRun) or global tool installs (`npm i -g turbo`, `pip install
+ * flask`, with the effect model's GLOBAL writes); `rm` of caches, `set` and `true` may go along.
+ */
+function isInstallRun(doc: Document, run: Instruction): boolean {
+  if (isOsPackageRun(doc, run)) return true;
+  if (doc.hasHeredoc(run) || doc.flags(run).some((f) => f.getName().toLowerCase() === 'mount' && !/type=(cache|tmpfs|secret)/.test(f.getValue() ?? ''))) return false;
+  const effects = runEffects(doc, run);
+  const global = (s: { effect: Effect; command?: Command }) => !!s.effect.installsNamedPackages && !!s.command && CWD_FREE_TOOLS.has(toolOf(s.command)?.id ?? '');
+  return !!effects && effects.steps.some(global) && effects.steps.every((s) => global(s) || (s.effect !== UNKNOWN && s.effect.writes !== 'any' && s.effect.reads !== 'any' && s.effect.reads.length === 0 && s.effect.writes.every((w) => OS_PACKAGE_EFFECTS.writes.some((o) => isWithin(w, o)))));
+}
+
+/** What a moved install RUN writes: system folders, and for a global tool install the home folders too. */
+function installWrites(doc: Document, run: Instruction): readonly string[] {
+  if (isOsPackageRun(doc, run)) return OS_PACKAGE_EFFECTS.writes;
+  const effects = runEffects(doc, run)!;
+  return [...new Set(effects.steps.flatMap((s) => (s.effect.writes === 'any' ? [] : s.effect.writes)))];
 }
 
 /** Every command of the RUN manages OS packages by name (or removes their caches), reading no local file. */
@@ -67,15 +95,20 @@ function mentionedNames(doc: Document, ins: Instruction): Set<string> {
   return new Set([...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
 }
 
-/** A COPY/ADD whose destination is an application folder, provably apart from what OS packages write. */
-function copiesIntoApplicationFolder(doc: Document, ins: Instruction): boolean {
+/** Where a COPY/ADD lands, absolute, or null when unknown. */
+function copyTarget(doc: Document, ins: Instruction): string | null {
   const copy = doc.copyArgs(ins);
   const workdir = doc.workdirAt(ins);
   const dest = copy ? expand(copy.dest, doc.variablesAt(ins)) : null;
-  if (!copy || workdir === null || dest === null) return false;
-  const target = path.posix.resolve(workdir, dest);
-  if (target.startsWith(IMAGE_WORKDIR)) return false;
-  return !mayHoldPackageFiles(target) || APPLICATION_PATHS.test(target);
+  return !copy || workdir === null || dest === null || workdir.startsWith(IMAGE_WORKDIR) && !path.posix.isAbsolute(dest) ? null : path.posix.resolve(workdir, dest);
+}
+
+/** A COPY/ADD whose destination is an application folder, provably apart from what the install writes. */
+function copiesIntoApplicationFolder(doc: Document, ins: Instruction, writes: readonly string[]): boolean {
+  const target = copyTarget(doc, ins);
+  if (target === null) return false;
+  const mayCollide = writes.some((w) => isWithin(target, w) || isWithin(w, target));
+  return !mayCollide || (APPLICATION_PATHS.test(target) && !writes.some((w) => isWithin(w, target)));
 }
 
 /** The first step between that `ins` may depend on (or that may depend on it), with why; null when none. */
@@ -88,7 +121,11 @@ function blocker(doc: Document, ins: Instruction, between: Instruction[]): { ins
     if (redefined) return { ins: other, why: `sets ${redefined}, which it uses` };
     if (kw === 'RUN') {
       if (okw === 'COPY' || okw === 'ADD') {
-        if (!copiesIntoApplicationFolder(doc, other)) return { ins: other, why: 'may copy into folders that packages use' };
+        if (!copiesIntoApplicationFolder(doc, other, installWrites(doc, ins))) return { ins: other, why: 'may copy into folders that the install writes' };
+        // A tool's variable naming a path the copy brings (`PIP_CONFIG_FILE=/app/pip.conf`) may be read by the install.
+        const target = copyTarget(doc, other);
+        const pointing = [...doc.variablesAt(ins)].find(([name, v]) => TOOL_ENVIRONMENT.test(name) && v !== null && v.split(':').some((p) => path.posix.isAbsolute(p) && (target === null || isWithin(p, target))));
+        if (pointing) return { ins: other, why: `copies into ${target ?? 'a folder'}, where ${pointing[0]} points, which the install may read` };
       } else if (!INERT.has(okw)) return { ins: other, why: 'may change what the install sees' };
     } else if (kw === 'ENV' || kw === 'ARG') {
       const names = definedNames(ins);
@@ -108,14 +145,15 @@ function blockStart(doc: Document, ins: Instruction): number {
   return doc.lineStarts[line]!;
 }
 
-const MOVABLE = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'RUN']);
+/** ENV and ARG move only along with a moved RUN that uses them; LABEL and EXPOSE cost nothing where they are. */
+const MOVABLE = new Set(['ENV', 'ARG', 'RUN']);
 
 export const reorderForCache: BuiltinTransform = {
   id: 'reorder-for-cache',
-  summary: 'move OS package installs, ENV, ARG, LABEL and EXPOSE above the first source COPY (unsafe: reorders)',
-  safety: 'unsafe',
+  summary: 'move OS package and global tool installs (with the ENV and ARG they use) above the first source COPY',
+  safety: 'safe',
   docs: 'docs/transforms/reorder-for-cache.md',
-  trigger: { instructions: ['COPY', 'ADD', 'RUN', 'ENV', 'ARG', 'LABEL', 'EXPOSE'], tools: ['apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper'] },
+  trigger: { instructions: ['COPY', 'ADD', 'RUN', 'ENV', 'ARG'], tools: ['apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper', 'npm', 'pip', 'gem', 'yarn', 'pnpm'] },
   apply: (doc) =>
     eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
@@ -129,15 +167,21 @@ export const reorderForCache: BuiltinTransform = {
           findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved`, ins.getRange().start.line);
           continue;
         }
-        if (!MOVABLE.has(ins.getKeyword()) || (ins.getKeyword() === 'RUN' && !isOsPackageRun(doc, ins))) continue;
+        if (!MOVABLE.has(ins.getKeyword()) || (ins.getKeyword() === 'RUN' && !isInstallRun(doc, ins))) continue;
         const between = list.slice(first, k).filter((i) => !moved.includes(i));
         const stop = blocker(doc, ins, between);
+        // An ENV or ARG only moves along with a RUN, which says so itself when it stays.
+        if (stop && ins.getKeyword() !== 'RUN') continue;
         if (stop) {
           findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: ${doc.quote(stop.ins)} ${stop.why}`, ins.getRange().start.line);
           continue;
         }
         moved.push(ins);
       }
+      // An ENV or ARG moves only for a moved RUN that uses what it sets: on its own it has no cache to save.
+      const runs = moved.filter((i) => i.getKeyword() === 'RUN');
+      const needed = (i: Instruction) => i.getKeyword() === 'RUN' || runs.some((r) => definedNames(i).some((n) => mentionedNames(doc, r).has(n)));
+      for (let k = moved.length - 1; k >= 0; k--) if (!needed(moved[k]!)) moved.splice(k, 1);
       if (!moved.length) return;
       const at = blockStart(doc, copy);
       const eol = doc.eolAt(copy.getRange().start.line);

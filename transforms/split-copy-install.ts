@@ -13,7 +13,7 @@ import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
 import { isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
-import { chainEffects, commandEffect, overlaps, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
+import { chainEffects, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
@@ -25,12 +25,6 @@ import picomatch from 'picomatch';
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER', 'USER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'SHELL', 'WORKDIR']);
 /** Instructions that change nothing a fetch run before them would see. */
 const INERT_FOR_FETCH = new Set(['LABEL', 'EXPOSE', 'MAINTAINER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'WORKDIR']);
-/**
- * Variables package tools read from the environment (documented prefixes: GOPROXY, MAVEN_OPTS, NUGET_PACKAGES,
- * PIP_INDEX_URL, ...), and those every program's behaviour depends on. An ENV or ARG of one of them between the
- * source copy and the install would not apply to a fetch put before the copy.
- */
-const TOOL_ENVIRONMENT = /^(GO|CGO_|MAVEN|MVN|GRADLE|JAVA|JDK|NUGET|DOTNET|MSBUILD|COMPOSER|PHP|PIP_|PYTHON|POETRY|UV_|VIRTUAL_ENV|PIPENV|BUNDLE|GEM|RUBY|MIX_|HEX_|ERL|ELIXIR|CARGO|RUST|NPM_|YARN|PNPM|NODE|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_|CURL_CA|REQUESTS_CA|PATH$|HOME$|LD_|TMPDIR$)/i;
 
 /**
  * The context folder a COPY brings in as sources (`''` for the whole context), or null for a copy of single
@@ -244,7 +238,7 @@ function alreadyCopied(doc: Document, list: Instruction[], index: number, file: 
       const target = copyTarget(doc, ins);
       if (target === null || overlaps([target], [at])) return false;
     } else if (kw === 'RUN') {
-      const effect = runEffect(doc, ins);
+      const effect = runEffects(doc, ins);
       if (!effect || effect.steps.some((s) => overlaps(s.effect.writes, [at]))) return false;
     } else if (!['WORKDIR', 'USER', 'ENV', 'ARG', 'LABEL', 'EXPOSE'].includes(kw)) return false;
   }
@@ -292,7 +286,7 @@ export const splitCopyInstall: BuiltinTransform = {
         const folder = doc.flag(ins, 'from') === undefined ? copiedFolder(copy, context) : null;
         if (folder === null) {
           // Not a folder of sources: no split, but say why an install after it still re-runs when it changes.
-          const why = doc.flag(ins, 'from') === undefined ? whyFilesCopyReruns(doc, list, i, copy, context) : whyStageCopyReruns(doc, list, i, context);
+          const why = doc.flag(ins, 'from') === undefined ? whyFilesCopyReruns(doc, list, i, context) : whyStageCopyReruns(doc, list, i, context);
           if (why) skips.push({ line, reason: why });
           continue;
         }
@@ -326,20 +320,6 @@ function copyTarget(doc: Document, ins: Instruction): string | null {
   const workdir = doc.workdirAt(ins);
   const dest = copy && expand(copy.dest, doc.variablesAt(ins));
   return copy && workdir !== null && dest ? path.posix.resolve(workdir, dest) : null;
-}
-
-/** The effect of a whole RUN: the union of its steps' (each simple command's when it is no `&&` chain). */
-function runEffect(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string }[] } | null {
-  const script = doc.runScript(run);
-  if (!script || script.hasError || doc.execForm(run)) return null;
-  const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run));
-  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text })) };
-  // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
-  const commands = script.commands();
-  if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
-  // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
-  const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
-  return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
 }
 
 /** A COPY between the source copy and the install that brings the same context files to the same places. */
@@ -383,7 +363,7 @@ function whyNotMove(doc: Document, source: Instruction, folder: string, dest: st
       continue;
     }
     if (kw !== 'RUN') return `${quoted} comes between the copy and the install and may use the copied files`;
-    const effect = runEffect(doc, ins);
+    const effect = runEffects(doc, ins);
     if (!effect) return `${quoted} comes between the copy and the install and may use the copied files`;
     for (const step of effect.steps) {
       if (step.effect === UNKNOWN || touches(step.effect.reads, sources)) return `${quoted} comes between the copy and the install and may use the copied files${step.effect === UNKNOWN ? '' : ` (\`${step.text}\` reads them)`}`;
@@ -426,7 +406,7 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
       continue;
     }
     if (kw !== 'RUN') return { blocker: `${quoted} comes between the copy and the install` };
-    const effect = runEffect(doc, ins);
+    const effect = runEffects(doc, ins);
     if (!effect) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what it does` };
     for (const step of effect.steps) {
       if (step.command && basename(step.command.name) === tool) continue; // the same tool: the fetch only fills its cache
@@ -462,39 +442,6 @@ function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: st
   return copyInstruction(ins, copy, copy.sources, `${dest}/`);
 }
 
-/**
- * No install of the context's manifests follows the copy, but a RUN installs named packages (`pip install flask
- * gunicorn`, `npm i -g turbo`), reading nothing the copy brings: the copy moves below it when nothing between
- * depends on the order. Null when no such RUN follows.
- */
-function planNamedInstall(doc: Document, ins: Instruction, copy: CopyArgs, folder: string, dest: string | null, after: Instruction[], context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
-  const k = after.findIndex((next) => next.getKeyword() === 'RUN' && !!runEffect(doc, next)?.steps.some((s) => s.effect.installsNamedPackages));
-  if (k < 0) return null;
-  const run = after[k]!;
-  const what = `\`${doc.runScript(run)!.text.trim()}\``;
-  const skip = (reason: string) => ({ skip: `${what} installs named packages: ${reason}` });
-  if (!context) return skip('the build context is unknown, so what the copy brings cannot be listed');
-  if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
-  const brought = readContextCopy(doc, ins);
-  if (brought === null || 'unknown' in brought || brought.sources.some((s) => s.base !== undefined)) return skip('what the copy brings cannot be read');
-  const blocker = whyNotMove(doc, ins, folder, dest, after.slice(0, k + 1), copyLandings(context, brought, folder, dest), [], context);
-  if (blocker) return skip(blocker);
-  if (doc.endsInContinuation(run)) return skip(`${doc.quote(run)} ends in a line continuation, which would join the source copy put after it`);
-  const copyText = movedCopyText(doc, ins, copy, dest, doc.workdirAt(run));
-  if (typeof copyText !== 'string') return copyText;
-  const eol = doc.eolAt(ins.getRange().start.line);
-  const start = doc.lineStartOf(doc.offsetAt(ins.getRange().start));
-  const end = doc.endOfLineAfter(run);
-  const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
-  return {
-    message: `run ${what} before copying ${folder || 'the sources'}, which it does not read`,
-    edits: [
-      { start, end: doc.endOfLineAfter(ins), text: '' },
-      { start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` },
-    ],
-  };
-}
-
 /** An install after `index` in the stage, quoted, if any (through a wrapper, or hidden in a word: `su -c "npm i"`). */
 function laterInstall(doc: Document, list: Instruction[], index: number): Instruction | undefined {
   return list.slice(index + 1).find((next) => next.getKeyword() === 'RUN' && (findInstall(doc, next, IMAGE_WORKDIR) !== null || INSTALL_WORDS.test(doc.slice(next.getRange()))));
@@ -503,21 +450,16 @@ function laterInstall(doc: Document, list: Instruction[], index: number): Instru
 const INSTALL_WORDS = /\b(npm|pnpm|yarn|bun|pip\d*|pipenv|poetry|uv|gem|bundle|composer|go|mvnw?|gradlew?|dotnet|cargo|mix)\b[^&|;\n]*?\s(ci|install|i|add|sync|restore|fetch|build|download|package|deps\.get|dependency:[\w-]+)\b/;
 
 /**
- * Why an install after a COPY of single files or globs re-runs when they change, where that copy cannot go below
- * it: a named-package install that a step between keeps below the copy, or a later RUN that runs the copied files.
+ * Why an install after a COPY of single files or globs re-runs when they change: a later RUN runs the copied files.
  */
-function whyFilesCopyReruns(doc: Document, list: Instruction[], i: number, copy: CopyArgs, context: BuildContext | undefined): string | null {
+function whyFilesCopyReruns(doc: Document, list: Instruction[], i: number, context: BuildContext | undefined): string | null {
   const ins = list[i]!;
   const brought = readContextCopy(doc, ins);
   if (!context || brought === null || 'unknown' in brought || !laterInstall(doc, list, i)) return null;
-  if (copy.sources.some((s) => /[*?[]/.test(s))) {
-    const named = planNamedInstall(doc, ins, copy, '', brought.dest, list.slice(i + 1), context);
-    if (named && 'skip' in named) return named.skip;
-  }
   const landed = copyLandings(context, brought, '', brought.dest);
   // A copied program that is the install itself (`./gradlew`, `./mvnw`) is one of its manifests: not this case.
   const runsCopied = (c: Command | undefined, cwd: string | null) => !!c && !matchInstall([c.name, ...argValues(c)]) && runsFile(c, landed, cwd);
-  const runner = list.slice(i + 1).find((next) => next.getKeyword() === 'RUN' && runEffect(doc, next)?.steps.some((s) => runsCopied(s.command, doc.workdirAt(next))));
+  const runner = list.slice(i + 1).find((next) => next.getKeyword() === 'RUN' && runEffects(doc, next)?.steps.some((s) => runsCopied(s.command, doc.workdirAt(next))));
   if (!runner || !laterInstall(doc, list, list.indexOf(runner) - 1)) return null;
   return `${doc.quote(runner)} runs files this copy brings, so it and every step after it re-run when they change; what it installs cannot come before the copy`;
 }
@@ -564,7 +506,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (found) break;
     between.push(next);
   }
-  if (!found) return childStage ? null : planNamedInstall(doc, ins, copy, folder, dest, between, context);
+  // An install of named packages alone (`pip install flask`) reads no manifest: reorder-for-cache moves it.
+  if (!found) return null;
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);

@@ -3,10 +3,17 @@
 // effects; anything not known reads and writes everything, may install programs and may set any variable.
 import path from 'node:path';
 import type { Command, ShellNode, ShellScript, Word } from '../engine/shell.js';
-import { expand, unquote } from '../engine/document.js';
+import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { commandLeavesSourcesAlone, isWithin } from './sources.js';
+
+/**
+ * Variables package tools read from the environment (documented prefixes: GOPROXY, MAVEN_OPTS, NUGET_PACKAGES,
+ * PIP_INDEX_URL, PIP_CONFIG_FILE, ...), and those every program's behaviour depends on: a step moved past where
+ * one of them is set, or to before a copy of a file one of them names, may not run as it did.
+ */
+export const TOOL_ENVIRONMENT = /^(GO|CGO_|MAVEN|MVN|GRADLE|JAVA|JDK|NUGET|DOTNET|MSBUILD|COMPOSER|PHP|PIP_|PYTHON|POETRY|UV_|VIRTUAL_ENV|PIPENV|BUNDLE|GEM|RUBY|MIX_|HEX_|ERL|ELIXIR|CARGO|RUST|NPM_|YARN|PNPM|NODE|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_|CURL_CA|REQUESTS_CA|PATH$|HOME$|LD_|TMPDIR$)/i;
 
 /** Absolute image paths (folders stand for everything below them), or every path. */
 export type Paths = readonly string[] | 'any';
@@ -160,7 +167,16 @@ export function overlaps(a: Paths, b: Paths): boolean {
   return a.some((x) => b.some((y) => isWithin(x, y) || isWithin(y, x)));
 }
 
-/** Every path of `paths` is within one of `within`. */
-export function allWithin(paths: Paths, within: readonly string[]): boolean {
-  return paths !== 'any' && paths.every((p) => within.some((w) => isWithin(p, w)));
+/** The effects of a RUN's steps (each simple command's when it is no `&&` chain). */
+export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string }[] } | null {
+  const script = doc.runScript(run);
+  if (!script || script.hasError || doc.execForm(run)) return null;
+  const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run));
+  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text })) };
+  // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
+  const commands = script.commands();
+  if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
+  // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
+  const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
+  return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
 }
