@@ -85,6 +85,12 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   return run(options, { stdout: process.stdout, stderr: process.stderr });
 }
 
+/** explain's and verify's Dockerfile with the build context and settings the default command gives it. */
+const setupOf = (argv: { dockerfile: string; context?: string; only?: string; skip?: string; unsafe: boolean }) => async () => {
+  const { planDockerfile } = await import('./cli/plan.js');
+  return planDockerfile(argv.dockerfile, { cwd: process.cwd(), contextDir: argv.context, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe });
+};
+
 /** Words yargs reads as commands, not paths. */
 const COMMAND_WORDS = new Set(['explain', 'verify', 'help']);
 
@@ -145,7 +151,7 @@ async function main(): Promise<number> {
         y
           .positional('dockerfile', { type: 'string', demandOption: true })
           .option('changed', { type: 'string', array: true, describe: 'changed file or folder, relative to the context (repeatable; default: one source file no manifest list names)' })
-          .option('context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+          .option('context', { type: 'string', describe: "build context folder (default: from compose and bake files, as for paths, else the Dockerfile's folder)" })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
           .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
@@ -153,7 +159,7 @@ async function main(): Promise<number> {
       async (argv) => {
         const { runExplain } = await import('./explain/explain-command.js');
         exitCode = await runExplain(
-          { dockerfile: argv.dockerfile, contextDir: argv.context, changed: repeated(argv.changed), format: argv.format, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe },
+          { dockerfile: argv.dockerfile, setup: setupOf(argv), changed: repeated(argv.changed), format: argv.format },
           { stdout: process.stdout, stderr: process.stderr },
         );
       },
@@ -165,7 +171,7 @@ async function main(): Promise<number> {
         y
           .positional('dockerfile', { type: 'string', demandOption: true })
           .option('builder', { choices: ['buildah', 'docker', 'podman'] as const, describe: 'default: docker if its daemon answers, else podman, else buildah' })
-          .option('context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+          .option('context', { type: 'string', describe: "build context folder (default: from compose and bake files, as for paths, else the Dockerfile's folder)" })
           .option('edit', { type: 'string', describe: 'context-relative source file to edit (default: one no manifest list names)' })
           .option('base-image', { type: 'string', array: true, describe: 'substitute a FROM image: from=to (repeatable)' })
           .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
@@ -176,13 +182,10 @@ async function main(): Promise<number> {
         exitCode = await runVerify(
           {
             dockerfile: argv.dockerfile,
-            contextDir: argv.context,
+            setup: setupOf(argv),
             builder: argv.builder,
             editFile: argv.edit,
             baseImages: argv['base-image'],
-            only: list(argv.only),
-            skip: list(argv.skip),
-            unsafe: argv.unsafe,
           },
           { stdout: process.stdout, stderr: process.stderr },
         );
