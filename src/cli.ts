@@ -14,8 +14,8 @@ function timeoutMs(seconds: number | undefined): number | undefined {
   return seconds * 1000;
 }
 
-/** A repeatable option taken one value at a time (an array option would swallow the paths after it). */
-const modules = (v: string | string[] | undefined): string[] => (v === undefined ? [] : [v].flat());
+/** The values of a repeatable (array) option, none when it is not given. */
+const repeated = (v: string[] | undefined): string[] => v ?? [];
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -33,7 +33,7 @@ interface PathsArgs {
   skip?: string;
   unsafe: boolean;
   context?: string;
-  transform?: string | string[];
+  transform?: string[];
   'transform-timeout'?: number;
   stdin: boolean;
   'stdin-filepath'?: string;
@@ -53,7 +53,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   if (argv['list-transforms']) {
     const { resolveModule } = await import('./cli/config.js');
     const { transformsWith } = await import('./cli/custom-transforms.js');
-    const all = await transformsWith(modules(argv.transform).map((m) => resolveModule(m, process.cwd())), timeoutMs(argv['transform-timeout']));
+    const all = await transformsWith(repeated(argv.transform).map((m) => resolveModule(m, process.cwd())), timeoutMs(argv['transform-timeout']));
     const width = Math.max(...all.map((t) => t.id.length));
     for (const t of all) process.stdout.write(`${t.id.padEnd(width)}  ${t.safety.padEnd(6)}  ${t.summary}\n`);
     return 0;
@@ -68,7 +68,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   const options: RunOptions = {
     paths: paths.length || argv.stdin ? paths : ['.'],
     stdin: fromStdin ? { text: await readStdin(), filepath: argv['stdin-filepath'] } : undefined,
-    transformModules: modules(argv.transform),
+    transformModules: repeated(argv.transform),
     transformTimeoutMs: timeoutMs(argv['transform-timeout']),
     gitignore: !argv['no-gitignore'],
     workers: argv.workers,
@@ -84,6 +84,12 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
   const { run } = await import('./cli/run.js');
   return run(options, { stdout: process.stdout, stderr: process.stderr });
 }
+
+/** explain's and verify's Dockerfile with the build context and settings the default command gives it. */
+const setupOf = (argv: { dockerfile: string; context?: string; only?: string; skip?: string; unsafe: boolean }) => async () => {
+  const { planDockerfile } = await import('./cli/plan.js');
+  return planDockerfile(argv.dockerfile, { cwd: process.cwd(), contextDir: argv.context, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe });
+};
 
 /** Words yargs reads as commands, not paths. */
 const COMMAND_WORDS = new Set(['explain', 'verify', 'help']);
@@ -123,7 +129,7 @@ async function main(): Promise<number> {
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
           .option('unsafe', { type: 'boolean', default: DEFAULTS.unsafe, describe: 'also apply unsafe transforms' })
           .option('context', { type: 'string', describe: 'build context folder for every Dockerfile (default: from compose and bake files, else each Dockerfile\'s folder)' })
-          .option('transform', { type: 'string', describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
+          .option('transform', { type: 'string', array: true, describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
           .option('transform-timeout', { type: 'number', describe: 'seconds one call of a custom transform may take before it is stopped (default 10)' })
           .option('stdin', { type: 'boolean', default: DEFAULTS.stdin, describe: 'read the paths to process from standard input, one a line' })
           .option('stdin-filepath', { type: 'string', describe: "with '-': the path of the Dockerfile read from standard input, for its context and config" })
@@ -144,8 +150,8 @@ async function main(): Promise<number> {
       (y) =>
         y
           .positional('dockerfile', { type: 'string', demandOption: true })
-          .option('changed', { type: 'string', describe: 'changed file or folder, relative to the context (repeatable; default: one source file no manifest list names)' })
-          .option('context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+          .option('changed', { type: 'string', array: true, describe: 'changed file or folder, relative to the context (repeatable; default: one source file no manifest list names)' })
+          .option('context', { type: 'string', describe: "build context folder (default: from compose and bake files, as for paths, else the Dockerfile's folder)" })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
           .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
           .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
@@ -153,7 +159,7 @@ async function main(): Promise<number> {
       async (argv) => {
         const { runExplain } = await import('./explain/explain-command.js');
         exitCode = await runExplain(
-          { dockerfile: argv.dockerfile, contextDir: argv.context, changed: modules(argv.changed), format: argv.format, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe },
+          { dockerfile: argv.dockerfile, setup: setupOf(argv), changed: repeated(argv.changed), format: argv.format },
           { stdout: process.stdout, stderr: process.stderr },
         );
       },
@@ -165,7 +171,7 @@ async function main(): Promise<number> {
         y
           .positional('dockerfile', { type: 'string', demandOption: true })
           .option('builder', { choices: ['buildah', 'docker', 'podman'] as const, describe: 'default: docker if its daemon answers, else podman, else buildah' })
-          .option('context', { type: 'string', describe: "build context folder (default: the Dockerfile's folder)" })
+          .option('context', { type: 'string', describe: "build context folder (default: from compose and bake files, as for paths, else the Dockerfile's folder)" })
           .option('edit', { type: 'string', describe: 'context-relative source file to edit (default: one no manifest list names)' })
           .option('base-image', { type: 'string', array: true, describe: 'substitute a FROM image: from=to (repeatable)' })
           .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
@@ -176,21 +182,19 @@ async function main(): Promise<number> {
         exitCode = await runVerify(
           {
             dockerfile: argv.dockerfile,
-            contextDir: argv.context,
+            setup: setupOf(argv),
             builder: argv.builder,
             editFile: argv.edit,
             baseImages: argv['base-image'],
-            only: list(argv.only),
-            skip: list(argv.skip),
-            unsafe: argv.unsafe,
           },
           { stdout: process.stdout, stderr: process.stderr },
         );
       },
     )
     .strict()
-    // Without this, `--no-context` would read as context=false: now it is an unknown argument, as it should be.
-    .parserConfiguration({ 'boolean-negation': false })
+    // Without boolean-negation, `--no-context` would read as context=false: now it is an unknown argument, as it
+    // should be. Without greedy-arrays, a repeatable (array) option would take the paths after it as its values.
+    .parserConfiguration({ 'boolean-negation': false, 'greedy-arrays': false })
     .help()
     .version()
     .fail((message, error) => {

@@ -111,6 +111,25 @@ describe('discover', () => {
     expect(relative(dir, found.files)).toEqual(['tools/Containerfile']);
   });
 
+  it('finds every name a Dockerfile goes by, and no backup, editor, patch or merge leftover of one', async () => {
+    const names = {
+      found: [
+        'Dockerfile', 'Dockerfile.prod', 'Dockerfile.expected', 'Dockerfile-build', 'Dockerfile-alpine', 'Dockerfile_dev',
+        'api.Dockerfile', 'web.dockerfile', 'Containerfile', 'Containerfile.web', 'Containerfile-build', 'worker.containerfile', 'db.Containerfile',
+      ],
+      left: [
+        'Dockerfile~', 'api.Dockerfile~', '#Dockerfile#', '.#Dockerfile', '.#api.Dockerfile', 'Dockerfile.swp', 'Dockerfile-build.swo',
+        'Dockerfile.orig', 'Dockerfile.rej', 'Dockerfile.bak', 'Dockerfile_dev.BAK', 'Dockerfile.tmp', 'Containerfile.orig',
+        'Dockerfile_BACKUP_4242', 'Dockerfile_LOCAL_4242.prod', 'Dockerfile_REMOTE_4242', 'Dockerfile_BASE_4242',
+        'Dockerfile.dockerignore', 'Dockerfile-build.dockerignore', 'Containerfile.containerignore', '.Dockerfile.dockmod-tmp-1',
+        'dockerfile-notes.md', 'Dockerfiles', 'Makefile',
+      ],
+    };
+    const dir = tree(Object.fromEntries([...names.found, ...names.left].map((n) => [`images/${n}`, 'FROM a\n'])));
+    const found = await discover(['.'], { cwd: dir, gitignore: false });
+    expect(relative(dir, found.files)).toEqual(names.found.map((n) => `images/${n}`).sort());
+  });
+
   it('names Dockerfiles and build files', () => {
     expect(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'x.dockerfile', 'Containerfile'].every(isDockerfileName)).toBe(true);
     expect(['Dockerfile.dockerignore', 'dockerfile', 'Makefile', '.Dockerfile.dockmod-tmp-1'].some(isDockerfileName)).toBe(false);

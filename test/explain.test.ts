@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Document } from '../src/engine/document.js';
 import { memoryContext } from '../src/contexts/context.js';
 import { simulateCache, type CacheSimulation } from '../src/explain/explain.js';
-import { dockmod } from './support/cli.js';
+import { dockmod, tempTree } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const snapshots = path.join(root, 'snapshots', 'explain');
@@ -186,6 +186,70 @@ describe('dockmod explain', () => {
         expect({ command, signal: r.signal, status: r.status, stderr: r.stderr }).toEqual({ command, signal: null, status: 2, stderr: `dockmod: ${shown}: ${expected}\n` });
       }
     });
+  });
+});
+
+// From a repository root, explain and verify build a Dockerfile with the context `dockmod .` gives it (here from
+// compose.yaml: the root, not the Dockerfile's folder), and --context still overrides it.
+describe('explain and verify use the build context of the default command', () => {
+  const temps: string[] = [];
+  afterAll(() => temps.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  const REPO = {
+    '.git/HEAD': 'ref: refs/heads/main\n',
+    'compose.yaml': 'services:\n  api:\n    build:\n      context: .\n      dockerfile: services/api/Dockerfile\n',
+    'package.json': '{"name":"api","version":"1.0.0","dependencies":{"express":"^4.19.0"}}\n',
+    'package-lock.json': '{"name":"api","lockfileVersion":3,"requires":true,"packages":{}}\n',
+    'src/index.js': 'console.log(1)\n',
+    'services/api/Dockerfile': 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "src/index.js"]\n',
+    'services/api/health.js': 'console.log(2)\n',
+  };
+  const statuses = (sim: CacheSimulation) => sim.stages[0]!.steps.map((s) => `${s.line}:${s.status}`).join(' ');
+
+  // The one transform whose rewrite depends on the context here (npm-yarn-cache-clean changes the RUN in both).
+  const only = ['--only', 'split-copy-install'];
+
+  it('explain: the compose context, whose rewrite caches npm ci; with --context the folder, where nothing changes', () => {
+    const dir = tempTree('dockmod-explain-compose-', REPO, temps);
+    expect(dockmod(['--check', ...only, '.'], dir).stdout).toBe('services/api/Dockerfile\n');
+    const r = dockmod(['explain', ...only, '--format', 'json', 'services/api/Dockerfile'], dir);
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const json = JSON.parse(r.stdout);
+    expect({ unchanged: json.unchanged, changed: json.changed, before: statuses(json.before), after: statuses(json.after) }).toEqual({
+      unchanged: false,
+      changed: ['src/index.js'],
+      before: '2:cached 3:reruns 4:reruns 5:config',
+      after: '2:cached 3:cached 4:cached 5:reruns 6:config',
+    });
+
+    expect(dockmod(['--check', ...only, '--context', 'services/api', 'services/api/Dockerfile'], dir).stdout).toBe('');
+    const own = JSON.parse(dockmod(['explain', ...only, '--format', 'json', '--context', 'services/api', 'services/api/Dockerfile'], dir).stdout);
+    expect({ unchanged: own.unchanged, changed: own.changed }).toEqual({ unchanged: true, changed: ['health.js'] });
+  });
+
+  it('explain: the nearest config applies, as in a run', () => {
+    const dir = tempTree('dockmod-explain-config-', { ...REPO, 'dockmod.config.json': '{ "rules": { "split-copy-install": "off", "npm-yarn-cache-clean": "off" } }\n' }, temps);
+    expect(dockmod(['--check', '.'], dir).stdout).toBe('');
+    expect(JSON.parse(dockmod(['explain', '--format', 'json', 'services/api/Dockerfile'], dir).stdout).unchanged).toBe(true);
+  });
+
+  it('explain and verify: a Dockerfile built with two contexts needs --context, as each gives its own simulation', () => {
+    const twice = 'services:\n  api:\n    build: { context: ., dockerfile: services/api/Dockerfile }\n  api-alone:\n    build: services/api\n';
+    const dir = tempTree('dockmod-explain-contexts-', { ...REPO, 'compose.yaml': twice }, temps);
+    const message = 'services/api/Dockerfile is built with 2 build contexts (., services/api): name one with --context';
+    expect(dockmod(['explain', 'services/api/Dockerfile'], dir).stderr).toBe(`dockmod explain: ${message}\n`);
+    expect(dockmod(['verify', 'services/api/Dockerfile'], dir).stderr).toBe(`dockmod: services/api/Dockerfile: ${message}\n`);
+    expect(dockmod(['explain', ...only, '--context', '.', '--format', 'json', 'services/api/Dockerfile'], dir).stdout).toMatch(/"unchanged": false/);
+  });
+
+  it('verify: the compose context gives a rewrite to build; --context the folder, nothing to rewrite', () => {
+    const dir = tempTree('dockmod-verify-compose-', { ...REPO, 'bin/.keep': '' }, temps);
+    // No builder on PATH: verify stops right after the rewrite, having said whether there was one.
+    const env = { PATH: path.join(dir, 'bin') };
+    const noBuilder = 'dockmod: verify failed: builder "buildah" cannot be run: not found on PATH\n';
+    expect(dockmod(['verify', ...only, '--builder', 'buildah', 'services/api/Dockerfile'], dir, { env }).stderr).toBe(noBuilder);
+    expect(dockmod(['verify', ...only, '--builder', 'buildah', '--context', 'services/api', 'services/api/Dockerfile'], dir, { env }).stderr).toBe(
+      `dockmod: nothing to rewrite; building the file as it is, twice\n${noBuilder}`,
+    );
   });
 });
 

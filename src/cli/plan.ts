@@ -7,6 +7,7 @@ import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import { hasUnsafeCharacter, quoteName } from '../engine/escape.js';
 import type { FileJob } from './jobs.js';
 import type { RefusedFile } from '../contexts/tree-files.js';
+import type { DockerfileSetup } from '../input/process.js';
 
 export interface PlanOptions {
   paths: string[];
@@ -24,6 +25,8 @@ export interface PlanOptions {
   gitignore?: boolean;
   /** One Dockerfile from standard input; `filepath` names it for its context and settings. */
   stdin?: { text: string; filepath?: string };
+  /** One Dockerfile named as such (explain, verify): read from disk, never searched for, whatever its name. */
+  dockerfile?: string;
   /** Told how many Dockerfiles were found as soon as they are, before their contexts and settings are read. */
   onDiscovered?: (files: number) => void;
 }
@@ -73,12 +76,13 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   };
 
   let plan: Plan;
-  if (options.stdin) {
-    const named = options.stdin.filepath;
+  const single = options.stdin ? { named: options.stdin.filepath, text: options.stdin.text } : options.dockerfile === undefined ? undefined : { named: options.dockerfile };
+  if (single) {
+    const { named } = single;
     const file = path.resolve(cwd, named ?? STDIN_NAME);
     const resolution = !contextDir && named ? await resolveContexts([file], []) : undefined;
     const contexts = contextDir ? [contextDir] : named ? resolution!.contexts.get(file) : [];
-    plan = { jobs: [{ ...jobFor(file, contexts, resolution), text: options.stdin.text }], errors: [], warnings: [], notes: notRead(resolution?.refused ?? []) };
+    plan = { jobs: [{ ...jobFor(file, contexts, resolution), text: single.text }], errors: [], warnings: [], notes: notRead(resolution?.refused ?? []) };
   } else {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
     options.onDiscovered?.(found.files.length);
@@ -90,6 +94,26 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   plan = withoutUnsafeNames(plan, cwd);
   await checkTransformIds(plan.jobs, configs, options.transformTimeoutMs);
   return plan;
+}
+
+/**
+ * `explain` and `verify`: the one Dockerfile they are given, with the build context and settings a run over the
+ * tree gives it (compose and bake files, the nearest config, --context over both) and its custom transforms loaded.
+ * A Dockerfile the build files build with several contexts needs --context: each would be explained differently.
+ */
+export async function planDockerfile(dockerfile: string, options: Omit<PlanOptions, 'paths' | 'stdin' | 'dockerfile' | 'onDiscovered'>): Promise<DockerfileSetup> {
+  const plan = await planRun({ ...options, paths: [], dockerfile });
+  const job = plan.jobs[0];
+  if (!job) throw new Error(plan.errors[0]!.reason);
+  const contexts = job.contexts ?? [path.dirname(job.file)];
+  if (contexts.length > 1) {
+    const shown = contexts.map((c) => quoteName(path.relative(options.cwd, c) || '.')).join(', ');
+    throw new Error(`${quoteName(path.relative(options.cwd, job.file))} is built with ${contexts.length} build contexts (${shown}): name one with --context`);
+  }
+  const contextDir = contexts[0]!;
+  const { transformsWith } = await import('./custom-transforms.js');
+  const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
+  return { contextDir, options: { transforms, only: job.only, skip: job.skip, unsafe: job.unsafe, builtWith: job.builtWith?.[contextDir] }, notes: plan.notes };
 }
 
 const UNSAFE_NAME = 'holds a control character (shown quoted, as git quotes names); not processed';

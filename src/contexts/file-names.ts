@@ -1,13 +1,24 @@
 // Which file names are Dockerfiles, and which are the compose and bake files that name their build contexts:
 // discovery finds files by them, and a build context's Dockerfiles are told apart by them.
 
-/** `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`, `*.dockerfile`, `Containerfile` (and `Containerfile.*`). */
-const DOCKERFILE_NAME = /^(Dockerfile(\..+)?|.+\.[Dd]ockerfile|Containerfile(\..+)?)$/;
-/** Ignore files share the Dockerfile's name: `Dockerfile.dockerignore` is not a Dockerfile. */
-const NOT_DOCKERFILE = /\.dockerignore$/;
+/**
+ * `Dockerfile` or `Containerfile`, alone or with a variant after a `.`, `-` or `_` (`Dockerfile.prod`,
+ * `Dockerfile-alpine`, `Dockerfile_dev`, `Containerfile.web`), and `<name>.Dockerfile` or `<name>.Containerfile`
+ * (either with a lower-case first letter too). Renovate's and GitHub Linguist's Dockerfile names, told apart below.
+ */
+const DOCKERFILE_NAME = /^(?:(?:Dockerfile|Containerfile)(?:[._-].+)?|.+\.(?:[Dd]ockerfile|[Cc]ontainerfile))$/;
+/**
+ * Names of that shape that are no Dockerfile a build uses: ignore files (`Dockerfile.dockerignore`, Podman's
+ * `.containerignore`); what editors leave (`Dockerfile~`, Emacs' `#Dockerfile#` and `.#Dockerfile`, Vim's swap
+ * files `.swp`, `.swo`, ...); what patch and git leave (`.orig`, `.rej`); backups and temp files by their usual
+ * suffixes (`.bak`, `.tmp`, a --write's `.dockmod-tmp-…`). A suffix a person chose (`Dockerfile.expected`,
+ * `Dockerfile.old`) is a variant: `docker build -f` builds it.
+ */
+const LEFTOVER = /\.(?:docker|container)ignore$|~$|^\.?#|#$|\.(?:orig|rej|bak|tmp|sw[a-p])$|\.dockmod-tmp-/i;
+/** git mergetool's copies beside the file in conflict: `Dockerfile_LOCAL_<pid>`, and BASE, REMOTE, BACKUP. */
+const MERGETOOL_COPY = /_(?:BACKUP|BASE|LOCAL|REMOTE)_\d+/;
 /** Files that name build contexts: Compose files and Buildx bake files. */
 const BUILD_FILE_NAME = /^(compose(\.[\w-]+)?\.ya?ml|docker-compose([.-][\w.-]+)?\.ya?ml|docker-bake(\.[\w-]+)?\.(hcl|json))$/;
 
-/** A temp file of a --write (`.Dockerfile.dockmod-tmp-…`) is not a Dockerfile either. */
-export const isDockerfileName = (name: string): boolean => DOCKERFILE_NAME.test(name) && !NOT_DOCKERFILE.test(name) && !name.includes('.dockmod-tmp-');
+export const isDockerfileName = (name: string): boolean => DOCKERFILE_NAME.test(name) && !LEFTOVER.test(name) && !MERGETOOL_COPY.test(name);
 export const isBuildFileName = (name: string): boolean => BUILD_FILE_NAME.test(name);

@@ -2,26 +2,22 @@
 // cache simulation of both versions (src/explain/explain.ts) for a change to the context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { builtinTransforms } from '../../transforms/index.js';
 import { withWrites } from '../contexts/context.js';
 import { Document } from '../engine/document.js';
 import { isChanged } from '../engine/report.js';
 import { isInside } from '../contexts/tree-files.js';
-import { optimizeParsed, parseDockerfile } from '../input/process.js';
+import { optimizeParsed, parseDockerfile, type DockerfileSetup } from '../input/process.js';
 import { InputError, readDockerfile, shownPath } from '../input/read.js';
 import { chooseEditFile } from '../verify/verify.js';
 import { renderExplanation, simulateCache, type Explanation } from './explain.js';
 
 export interface ExplainOptions {
   dockerfile: string;
-  /** Build context folder; default: the Dockerfile's folder. */
-  contextDir?: string;
+  /** Its build context and options, as a run over the tree gives them (--context over the build files'). */
+  setup: () => Promise<DockerfileSetup>;
   /** Changed paths (relative to the context, or to the working folder when inside the context). Default: one source file. */
   changed?: string[];
   format: 'text' | 'json';
-  only?: string[];
-  skip?: string[];
-  unsafe?: boolean;
   cwd?: string;
 }
 
@@ -38,12 +34,13 @@ export async function runExplain(o: ExplainOptions, io: { stdout: NodeJS.Writabl
   const cwd = o.cwd ?? process.cwd();
   try {
     const file = path.resolve(cwd, o.dockerfile);
-    const contextDir = path.resolve(cwd, o.contextDir ?? path.dirname(file));
     // As the main command reads it: a pipe, a device or a folder is refused at once, not read forever.
     const parsed = parseDockerfile(readDockerfile(file));
     const { doc, bom } = parsed;
+    const { contextDir, options, notes } = await o.setup();
+    for (const n of notes) io.stderr.write(`dockmod explain: ${path.relative(cwd, n.file)}: ${n.message}\n`);
     const changed = o.changed?.length ? o.changed.map((p) => contextPath(p, contextDir, cwd)) : [chooseEditFile(contextDir, [doc.text])];
-    const { result, context, rewrite } = optimizeParsed(parsed, contextDir, { transforms: builtinTransforms, only: o.only, skip: o.skip, unsafe: o.unsafe });
+    const { result, context, rewrite } = optimizeParsed(parsed, contextDir, options);
     const explanation: Explanation = {
       file: path.relative(cwd, file).split(path.sep).join('/') || o.dockerfile,
       changed,

@@ -35,6 +35,14 @@ export interface ProcessOptions extends Omit<EngineOptions, 'context'> {
   builtWith?: readonly string[];
 }
 
+/** One Dockerfile as a run over the tree builds it: its build context and options (explain and verify get it from the CLI's plan). */
+export interface DockerfileSetup {
+  contextDir: string;
+  options: ProcessOptions;
+  /** Files met on the way and left alone (a link out of the tree, a folder), with the line that says why. */
+  notes: { file: string; message: string }[];
+}
+
 /** What optimizing a parsed Dockerfile gives: the result, and the context and the engine's output behind it. */
 export interface Optimized {
   result: FileResult;

@@ -2,22 +2,19 @@
 // user's builder, edit one source file, rebuild both and report what the cache did, and whether the two images
 // hold the same files (apart from what the applied transforms declare they change).
 import path from 'node:path';
-import { builtinTransforms } from '../../transforms/index.js';
-import { processDockerfile } from '../input/process.js';
+import { processDockerfile, type DockerfileSetup } from '../input/process.js';
 import { readDockerfile, shownPath } from '../input/read.js';
 import { declarationsOf } from './image-diff.js';
 import { verify, type BuilderName, type BuildRun } from './verify.js';
 
 export interface VerifyCommandOptions {
   dockerfile: string;
-  contextDir?: string;
+  /** Its build context and options, as a run over the tree gives them (--context over the build files'). */
+  setup: () => Promise<DockerfileSetup>;
   builder?: BuilderName;
   editFile?: string;
   /** `from=to` pairs. */
   baseImages?: string[];
-  only?: string[];
-  skip?: string[];
-  unsafe?: boolean;
 }
 
 interface Streams {
@@ -31,10 +28,13 @@ const rerun = (r: BuildRun) => r.stepLog.filter((s) => !s.cached).map((s) => s.t
 
 /** Returns the exit code: 0 when both variants built into the same files (but for declared differences), 1 when the images differ otherwise, 2 on errors. */
 export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<number> {
-  const contextDir = path.resolve(o.contextDir ?? path.dirname(o.dockerfile));
-  let result;
+  let result, contextDir, transforms;
   try {
-    result = processDockerfile(readDockerfile(o.dockerfile), contextDir, { transforms: builtinTransforms, only: o.only, skip: o.skip, unsafe: o.unsafe });
+    const source = readDockerfile(o.dockerfile);
+    const setup = await o.setup();
+    for (const n of setup.notes) io.stderr.write(`dockmod: ${path.relative(process.cwd(), n.file)}: ${n.message}\n`);
+    ({ contextDir, options: { transforms } } = setup);
+    result = processDockerfile(source, contextDir, setup.options);
   } catch (error) {
     io.stderr.write(`dockmod: ${shownPath(o.dockerfile, process.cwd())}: ${(error as Error).message}\n`);
     return 2;
@@ -58,7 +58,7 @@ export async function runVerify(o: VerifyCommandOptions, io: Streams): Promise<n
       rewritten: result.after,
       rewrittenFiles,
       dockerfile: path.resolve(o.dockerfile),
-      declared: declarationsOf(result.changes.map((c) => c.transform), builtinTransforms),
+      declared: declarationsOf(result.changes.map((c) => c.transform), transforms),
       builder: o.builder,
       editFile: o.editFile,
       baseImages,

@@ -31,6 +31,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isInside, LINK_OUT_OF_CONTEXT, readInside, readTreeFile, realFolder } from '../contexts/tree-files.js';
+import { isDockerfileName } from '../contexts/file-names.js';
 import { manifestFromDir, manifestFromTar, type ImageManifest } from './image-manifest.js';
 import { compareImages, measureNoise, type Declaration, type ImageComparison } from './image-diff.js';
 
@@ -382,7 +383,7 @@ const MANIFESTS = new Set([
   'mix.lock', 'packages.lock.json', 'Directory.Packages.props', 'deno.json', 'deno.lock',
 ]);
 const isManifest = (base: string) => MANIFESTS.has(base) || /^(requirements|constraints)[\w.-]*\.(txt|in)$/i.test(base) || /\.(csproj|fsproj|vbproj)$/.test(base);
-const isDockerFile = (base: string) => /(^|\.)dockerfile(\.|$)|^containerfile/i.test(base) || /\.?dockerignore$/i.test(base);
+const isDockerFile = (base: string) => isDockerfileName(base) || /(^|\.)dockerfile(\.|$)|^containerfile/i.test(base) || /\.?dockerignore$/i.test(base);
 
 const SOURCE_EXTENSIONS = new Set([
   '.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx', '.vue', '.svelte', '.py', '.go', '.rb', '.java',

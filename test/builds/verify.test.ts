@@ -144,8 +144,8 @@ describe('chooseEditFile', () => {
     expect(chooseEditFile(dir, ['FROM python\nCOPY *.py ./\nCOPY app ./app\n'])).toBe('app/server.py');
   });
 
-  it('throws when there is nothing to edit', () => {
-    make({ 'go.mod': 'module x', 'Dockerfile': 'FROM golang\n' });
+  it('throws when there is nothing to edit (a Dockerfile by any of its names is not a source)', () => {
+    make({ 'go.mod': 'module x', 'Dockerfile': 'FROM golang\n', 'Dockerfile-build': 'FROM golang\n', 'Containerfile_dev': 'FROM golang\n' });
     expect(() => chooseEditFile(dir, ['FROM golang\nCOPY . .\n'])).toThrow(/no source file to edit/);
   });
 });
