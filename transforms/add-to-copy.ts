@@ -5,7 +5,7 @@
 // Refuses URLs and git sources, files that are or may be archives (by their bytes; see src/contexts/archives.ts), sources
 // missing from the context or unreadable, every file source when the context is unknown, sources with variables,
 // heredocs, and ADD-only flags (--checksum, --keep-git-dir, --unpack).
-import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransformModule, BuildContext } from '../src/engine/types.js';
 import { eachInstruction } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { archiveRisk } from '../src/contexts/archives.js';
@@ -55,11 +55,10 @@ function refusal(doc: Document, ins: Instruction, context: BuildContext | undefi
   return null;
 }
 
-export const addToCopy: BuiltinTransform = {
+export const addToCopy: BuiltinTransformModule = {
   id: 'add-to-copy',
   summary: 'use COPY instead of ADD for local files and folders (not URLs, not archives)',
   safety: 'safe',
-  docs: 'docs/transforms/add-to-copy.md',
   trigger: { instructions: ['ADD'] },
   apply: (doc, ctx) =>
     eachInstruction(doc, 'ADD', (ins, findings) => {

@@ -3,7 +3,7 @@
 // `rm -rf /var/cache/apk/*` after it pointless: both steps are dropped from the RUN's `&&` chain.
 // Leaves alone a RUN whose cache mount holds apk's cache. Keeps the `apk update` when something else in the RUN
 // (`apk upgrade`) or a later RUN needs its index, or when it is not a step of a plain `&&` chain (reported).
-import type { Edit, Skip, BuiltinTransform } from '../src/engine/types.js';
+import type { Edit, Skip, BuiltinTransformModule } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { ShellScript } from '../src/engine/shell.js';
 import { cacheMountHolds, laterRunNeedsApkIndex } from '../src/tools/packages.js';
@@ -35,12 +35,11 @@ function dropUselessSteps(doc: Document, run: Instruction, script: ShellScript, 
   return edits;
 }
 
-export const apkNoCache: BuiltinTransform = {
+export const apkNoCache: BuiltinTransformModule = {
   id: 'apk-no-cache',
   summary: 'use apk add --no-cache and drop the apk update / rm -rf /var/cache/apk/* it makes useless',
   safety: 'safe',
   imageDifferences: { paths: ['/var/cache/apk/**'] },
-  docs: 'docs/transforms/apk-no-cache.md',
   trigger: { instructions: ['RUN'], tools: ['apk'] },
   apply: (doc) =>
     eachReadableRun(

@@ -5,19 +5,18 @@
 // RUN that refreshes or removes the lists itself) installs with apt without updating first and so needs these
 // lists; when the RUN cannot take one more step (exec form, `RUN cat <<EOF`, a shell other than sh). A RUN that
 // already removes the lists is left alone.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import { eachInstruction } from '../src/engine/iterate.js';
 import { readableScript } from '../src/tools/commands.js';
 import { apt, cleansAptLists, isAptFetch } from '../src/tools/vocabulary/apt.js';
 import { cacheMountHolds, laterRunNeedsAptLists } from '../src/tools/packages.js';
 import { appendToRun } from '../src/engine/run-edits.js';
 
-export const aptListsCleanup: BuiltinTransform = {
+export const aptListsCleanup: BuiltinTransformModule = {
   id: 'apt-lists-cleanup',
   summary: 'remove /var/lib/apt/lists/* in the RUN that installs with apt, so the package lists stay out of the image',
   safety: 'safe',
   imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
-  docs: 'docs/transforms/apt-lists-cleanup.md',
   trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply: (doc) =>
     eachInstruction(doc, 'RUN', (run, findings) => {

@@ -3,7 +3,7 @@
 // on a recommended package (a font, a CA bundle, a helper), so the image's contents change.
 // Leaves alone an install that already decides (`--no-install-recommends`, `--install-recommends`,
 // `-o APT::Install-Recommends=...`) and Dockerfiles that set `APT::Install-Recommends` in apt's configuration.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import type { Command } from '../src/engine/shell.js';
 import { aptDecidesRecommends, aptInstallWord } from '../src/tools/vocabulary/apt.js';
 import { eachReadableRun } from '../src/tools/commands.js';
@@ -12,12 +12,11 @@ import { insertAfter } from '../src/engine/run-edits.js';
 const FLAG = '--no-install-recommends';
 const installs = (cmd: Command): boolean => aptInstallWord(cmd) !== null;
 
-export const aptNoInstallRecommends: BuiltinTransform = {
+export const aptNoInstallRecommends: BuiltinTransformModule = {
   id: 'apt-no-install-recommends',
   summary: 'add --no-install-recommends to apt-get install (changes what gets installed)',
   safety: 'unsafe',
   imageDifferences: { dpkgPackages: true },
-  docs: 'docs/transforms/apt-no-install-recommends.md',
   trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply(doc) {
     // apt.conf syntax (`APT::Install-Recommends "0";`), as written into /etc/apt/apt.conf.d by an earlier step.

@@ -12,7 +12,7 @@
 // gets the mount and no other stage reads them; a RUN after a `USER` that is not root (the targets are root's).
 // No second mount where one serves the tool's cache folder (pip's and npm's worked out as they do). apt only on a
 // base known to be Debian or Ubuntu, with Docker's recipe before it: their docker-clean would keep the mount empty.
-import type { BuiltinTransform, Change, Edit, Skip } from '../src/engine/types.js';
+import type { BuiltinTransformModule, Change, Edit, Skip } from '../src/engine/types.js';
 import type { Document, Instruction, Stage } from '../src/engine/document.js';
 import type { ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
@@ -111,12 +111,11 @@ function sharedCacheRefusal(doc: Document, runs: Instruction[], tool: ToolId): s
   return null;
 }
 
-export const buildkitCacheMounts: BuiltinTransform = {
+export const buildkitCacheMounts: BuiltinTransformModule = {
   id: 'buildkit-cache-mounts',
   summary: 'keep package caches in BuildKit cache mounts instead of the image (unsafe: needs BuildKit)',
   safety: 'unsafe',
   imageDifferences: { paths: Object.values(TOOL_CACHES).flatMap((c) => c.targets.map((t) => `${t}/**`)) },
-  docs: 'docs/transforms/buildkit-cache-mounts.md',
   trigger: { instructions: ['RUN'], tools: ['apt', 'pip', 'npm', 'yarn', 'pnpm', 'go', 'maven', 'gradle', 'bundler', 'composer'] },
   apply(doc) {
     const changes: Change[] = [];

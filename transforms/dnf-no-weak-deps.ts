@@ -7,7 +7,7 @@
 // is dnf cannot be told from it) and dnf5 (not read yet). Refuses an install after a step that writes dnf's
 // configuration (`install_weak_deps`, `/etc/dnf/`, `/etc/yum.conf`), which may decide instead, and a command with
 // a word known only at build time (`$DNF_OPTS`), which may set the option or hide the subcommand.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { Command, ShellScript } from '../src/engine/shell.js';
 import { rpmDecidesWeakDeps, rpmInstall, rpmSubcommand } from '../src/tools/vocabulary/rpm.js';
@@ -38,11 +38,10 @@ function writesDnfConfig(doc: Document, ins: Instruction): boolean {
   return script ? configCommands(script).length > 0 : DNF_CONFIG.test(ins.getTextContent());
 }
 
-export const dnfNoWeakDeps: BuiltinTransform = {
+export const dnfNoWeakDeps: BuiltinTransformModule = {
   id: 'dnf-no-weak-deps',
   summary: 'add --setopt=install_weak_deps=False to dnf/microdnf installs (changes what gets installed)',
   safety: 'unsafe',
-  docs: 'docs/transforms/dnf-no-weak-deps.md',
   trigger: { instructions: ['RUN'], tools: ['dnf', 'microdnf'] },
   apply(doc) {
     const instructions = doc.instructions();

@@ -4,7 +4,7 @@
 // whole, is put in double quotes.
 // Refuses a value of several words that holds quotes or the escape character (quoting would change it), and a
 // legacy ENV continued over several lines.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import { eachInstruction } from '../src/engine/iterate.js';
 
 type Property = { getName(): string; getAssignmentOperator(): string | null; getNameRange(): Range; getValueRange(): Range | null };
@@ -24,11 +24,10 @@ function isOneWord(raw: string, escapeChar: string): boolean {
   return quote === null;
 }
 
-export const envKeyEqualsValue: BuiltinTransform = {
+export const envKeyEqualsValue: BuiltinTransformModule = {
   id: 'env-key-equals-value',
   summary: 'rewrite the legacy `ENV key value` as `ENV key=value`',
   safety: 'safe',
-  docs: 'docs/transforms/env-key-equals-value.md',
   trigger: { instructions: ['ENV'] },
   apply: (doc) =>
     eachInstruction(doc, 'ENV', (ins, findings) => {

@@ -7,7 +7,7 @@
 // words rather than as `sh -c` and a string. Refuses an ENTRYPOINT in a stage that sets CMD (a shell-form
 // ENTRYPOINT ignores CMD, an exec-form one appends it), a CMD in a stage with an ENTRYPOINT, a shell other than sh,
 // and instructions continued over several lines.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import { eachInstruction } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { ShellScript, wordValue } from '../src/engine/shell.js';
@@ -38,11 +38,10 @@ function partner(doc: Document, ins: Instruction): Instruction | undefined {
   return stages.flatMap((s) => s.instructions).find((i) => i.getKeyword() === other);
 }
 
-export const execFormCmd: BuiltinTransform = {
+export const execFormCmd: BuiltinTransformModule = {
   id: 'exec-form-cmd',
   summary: 'write shell-form CMD/ENTRYPOINT without shell syntax in JSON form, so the program gets signals',
   safety: 'unsafe',
-  docs: 'docs/transforms/exec-form-cmd.md',
   trigger: { instructions: ['CMD', 'ENTRYPOINT'] },
   apply: (doc) =>
     eachInstruction(doc, ['CMD', 'ENTRYPOINT'], (ins, findings) => {

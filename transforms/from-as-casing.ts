@@ -1,14 +1,13 @@
 // from-as-casing: `FROM image as name` mixes cases (BuildKit's FromAsCasing check): the `AS` keyword takes the case
 // of its FROM, so `FROM x as y` becomes `FROM x AS y` and `from x AS y` becomes `from x as y`. Nothing changes in
 // the build. A FROM keyword in mixed case (`From`) is left alone.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 
-export const fromAsCasing: BuiltinTransform = {
+export const fromAsCasing: BuiltinTransformModule = {
   id: 'from-as-casing',
   summary: 'write the AS of `FROM image AS name` in the case of its FROM',
   safety: 'safe',
-  docs: 'docs/transforms/from-as-casing.md',
   trigger: { instructions: ['FROM'] },
   apply: (doc) =>
     eachStage(doc, (stage, findings) => {

@@ -3,7 +3,7 @@
 // Leaves alone a `gem install` that already decides about documentation (`--no-document`, `-N`, `--document`,
 // `--no-rdoc`, `--no-ri`, ...), and reports a RUN that mentions gem but cannot be read (it does not parse, or
 // feeds gem's command line in a heredoc to a command that is not a shell).
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import type { Command } from '../src/engine/shell.js';
 import { gemDecidesDocs, gemInstallWord } from '../src/tools/vocabulary/gem.js';
 import { eachReadableRun } from '../src/tools/commands.js';
@@ -12,11 +12,11 @@ import { insertAfter } from '../src/engine/run-edits.js';
 const FLAG = '--no-document';
 const installs = (cmd: Command): boolean => gemInstallWord(cmd) !== null;
 
-export const gemNoDocument: BuiltinTransform = {
+export const gemNoDocument: BuiltinTransformModule = {
   id: 'gem-no-document',
   summary: 'add --no-document to gem install, so no rdoc/ri pages are built into the image',
   safety: 'safe',
-  docs: 'docs/transforms/gem-no-document.md',
+  imageDifferences: { paths: ['/**/gems/*/doc/**', '/usr/local/bundle/doc/**'] },
   trigger: { instructions: ['RUN'], tools: ['gem'] },
   apply: (doc) =>
     eachReadableRun(doc, installs, (_run, script, findings) => {

@@ -1,6 +1,6 @@
 // The registry: every built-in transform, in the order the engine runs them. Each one's id names its docs page,
 // fixtures and snapshots, and its row of the README's table; test/registry.test.ts holds them together.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransform, BuiltinTransformModule } from '../src/engine/types.js';
 import { splitCopyInstall } from './split-copy-install.js';
 import { mergeAptUpdate } from './merge-apt-update.js';
 import { pipNoCacheDir } from './pip-no-cache-dir.js';
@@ -25,7 +25,7 @@ import { buildkitCacheMounts } from './buildkit-cache-mounts.js';
 // Order matters for what a pass sees: instructions are modernised first (ADD -> COPY lets split-copy-install read
 // plain copies), layers are re-cut next (split, merged updates), then each RUN's contents are fixed. The cache
 // mount profile must come before the transforms that clean caches, which skip a RUN whose mount holds the cache.
-export const builtinTransforms: readonly BuiltinTransform[] = [
+const modules: readonly BuiltinTransformModule[] = [
   addToCopy,
   maintainerToLabel,
   envKeyEqualsValue,
@@ -47,3 +47,6 @@ export const builtinTransforms: readonly BuiltinTransform[] = [
   gemNoDocument,
   execFormCmd,
 ];
+
+/** Each transform's docs page is named by its id. */
+export const builtinTransforms: readonly BuiltinTransform[] = modules.map((t) => ({ ...t, docs: `docs/transforms/${t.id}.md` }));

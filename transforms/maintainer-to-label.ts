@@ -3,14 +3,13 @@
 // `LABEL maintainer="Jane <jane@x.org>"`, with `"`, `$` and the escape character escaped, since LABEL expands
 // variables and MAINTAINER does not. The image's `Author` field is no longer set; the label says the same.
 // Refuses a MAINTAINER continued over several lines.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import { eachInstruction } from '../src/engine/iterate.js';
 
-export const maintainerToLabel: BuiltinTransform = {
+export const maintainerToLabel: BuiltinTransformModule = {
   id: 'maintainer-to-label',
   summary: 'replace the deprecated MAINTAINER with LABEL maintainer="..."',
   safety: 'safe',
-  docs: 'docs/transforms/maintainer-to-label.md',
   trigger: { instructions: ['MAINTAINER'] },
   apply: (doc) =>
     eachInstruction(doc, 'MAINTAINER', (ins, findings) => {

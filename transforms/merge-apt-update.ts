@@ -3,7 +3,7 @@
 // (or fails on vanished versions). Running the update in the same RUN as the install keeps them together.
 // Refuses when the two RUNs have different flags, when a RUN or COPY/ADD stands between them, or when the
 // update or the install RUN is a heredoc (or the install is exec form).
-import type { Edit, BuiltinTransform } from '../src/engine/types.js';
+import type { Edit, BuiltinTransformModule } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { isAptFetch, isAptUpdate } from '../src/tools/vocabulary/apt.js';
@@ -29,12 +29,11 @@ function loneUpdate(doc: Document, run: Instruction): { text: string; comments: 
   return { text, comments: runComments(doc, run, script) };
 }
 
-export const mergeAptUpdate: BuiltinTransform = {
+export const mergeAptUpdate: BuiltinTransformModule = {
   id: 'merge-apt-update',
   summary: 'merge a lone `RUN apt-get update` into the RUN that installs, so the package lists are never stale',
   safety: 'safe',
   imageDifferences: { paths: ['/var/lib/apt/lists/**'] },
-  docs: 'docs/transforms/merge-apt-update.md',
   trigger: { instructions: ['RUN'], tools: ['apt'] },
   apply: (doc) =>
     eachStage(doc, (stage, findings) => {

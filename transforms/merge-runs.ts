@@ -9,7 +9,7 @@
 // --security), exec form, heredocs, scripts that do not parse, a shell other than sh, a dependency install from
 // manifests (`npm ci`, `pip install -r`, whose layer must stay apart to stay cached), a comment between the two (or
 // in the second, before its first command).
-import type { Edit, BuiltinTransform } from '../src/engine/types.js';
+import type { Edit, BuiltinTransformModule } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import { argValues } from '../src/tools/commands.js';
@@ -54,11 +54,10 @@ function join(doc: Document, a: Instruction, b: Instruction): Edit | { refuse: s
   return { start, end, text };
 }
 
-export const mergeRuns: BuiltinTransform = {
+export const mergeRuns: BuiltinTransformModule = {
   id: 'merge-runs',
   summary: 'merge consecutive RUNs into one layer (unsafe: changes what re-runs on an edit)',
   safety: 'unsafe',
-  docs: 'docs/transforms/merge-runs.md',
   trigger: { instructions: ['RUN'] },
   apply: (doc) =>
     eachStage(doc, (stage, findings) => {

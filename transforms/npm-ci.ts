@@ -5,7 +5,7 @@
 // both package.json and package-lock.json (or npm-shrinkwrap.json) from the build context. Refuses when the
 // context is unknown, the working directory cannot be resolved, or the install asks for no lockfile.
 import path from 'node:path';
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import type { Command } from '../src/engine/shell.js';
 import { argValues, eachReadableRun } from '../src/tools/commands.js';
 import { npmProjectInstallWord } from '../src/tools/vocabulary/npm.js';
@@ -15,12 +15,11 @@ import { runWorkingDirectory } from '../src/engine/run-edits.js';
 const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
 const projectInstall = (cmd: Command): boolean => npmProjectInstallWord(cmd) !== null;
 
-export const npmCi: BuiltinTransform = {
+export const npmCi: BuiltinTransformModule = {
   id: 'npm-ci',
   summary: 'use npm ci instead of npm install where a lockfile is copied in (unsafe: fails on a stale lockfile)',
   safety: 'unsafe',
   imageDifferences: { paths: ['/**/package-lock.json'] },
-  docs: 'docs/transforms/npm-ci.md',
   trigger: { instructions: ['RUN'], tools: ['npm'] },
   apply: (doc, ctx) =>
     eachReadableRun(doc, projectInstall, (run, script, findings) => {

@@ -5,7 +5,7 @@
 // one whose cache the project install of a stage built from it reads (after split-copy-install's fetch in a base stage).
 // Refuses yarn cache cleaning for Yarn 2+ (Berry), whose cache can be the installed packages themselves (Plug'n'Play),
 // and when the build context is unknown, since then Berry cannot be ruled out.
-import type { BuiltinTransform, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransformModule, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
 import type { Command } from '../src/engine/shell.js';
 import { cacheMountHolds, cleansNodeCache, childStageReadsCache } from '../src/tools/packages.js';
@@ -29,12 +29,11 @@ function yarnBerryRisk(doc: Document, context: BuildContext | undefined): string
   return null;
 }
 
-export const npmYarnCacheClean: BuiltinTransform = {
+export const npmYarnCacheClean: BuiltinTransformModule = {
   id: 'npm-yarn-cache-clean',
   summary: 'clean the npm/yarn cache after installs',
   safety: 'safe',
-  imageDifferences: { paths: ['/**/.npm/_cacache/**', '/**/.cache/yarn/**', '/**/gems/*/doc/**', '/usr/local/bundle/doc/**'] },
-  docs: 'docs/transforms/npm-yarn-cache-clean.md',
+  imageDifferences: { paths: ['/**/.npm/_cacache/**', '/**/.cache/yarn/**'] },
   trigger: { instructions: ['RUN'], tools: ['npm', 'yarn'] },
   apply: (doc, ctx) =>
     eachReadableRun(doc, installs, (run, script, findings) => {

@@ -7,7 +7,7 @@
 // `--cache-dir`, PIP_CACHE_DIR, XDG_CACHE_HOME or the home folder) is on a cache mount of the RUN. Reports a skip
 // when the folder cannot be known and the RUN has a cache mount, and for a RUN that mentions pip but does not
 // parse as shell or feeds it in a heredoc.
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { Command } from '../src/engine/shell.js';
 import { eachInstruction } from '../src/engine/iterate.js';
@@ -28,12 +28,11 @@ function cacheKept(doc: Document, run: Instruction, folder: string | null): stri
   return cacheMountCovers(doc, run, folder) ? 'held' : null;
 }
 
-export const pipNoCacheDir: BuiltinTransform = {
+export const pipNoCacheDir: BuiltinTransformModule = {
   id: 'pip-no-cache-dir',
   summary: 'add --no-cache-dir to pip install so the download cache stays out of the image',
   safety: 'safe',
   imageDifferences: { paths: ['/**/.cache/pip/**'] },
-  docs: 'docs/transforms/pip-no-cache-dir.md',
   trigger: { instructions: ['RUN'], tools: ['pip'] },
   apply: (doc) =>
     eachInstruction(doc, 'RUN', (run, findings) => {

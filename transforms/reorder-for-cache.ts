@@ -11,7 +11,7 @@
 // - an ENV or ARG moves only along with a moved RUN that uses it, when no RUN lies between and no step between
 //   mentions its variables or sets them again; LABEL and EXPOSE are not moved (they cost nothing where they are).
 import path from 'node:path';
-import type { Edit, BuiltinTransform } from '../src/engine/types.js';
+import type { Edit, BuiltinTransformModule } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
 import { osPackageSubcommand, toolOf } from '../src/tools/vocabulary/index.js';
@@ -148,11 +148,10 @@ function blockStart(doc: Document, ins: Instruction): number {
 /** ENV and ARG move only along with a moved RUN that uses them; LABEL and EXPOSE cost nothing where they are. */
 const MOVABLE = new Set(['ENV', 'ARG', 'RUN']);
 
-export const reorderForCache: BuiltinTransform = {
+export const reorderForCache: BuiltinTransformModule = {
   id: 'reorder-for-cache',
   summary: 'move OS package and global tool installs (with the ENV and ARG they use) above the first source COPY',
   safety: 'safe',
-  docs: 'docs/transforms/reorder-for-cache.md',
   trigger: { instructions: ['COPY', 'ADD', 'RUN', 'ENV', 'ARG'], tools: ['apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper', 'npm', 'pip', 'gem', 'yarn', 'pnpm'] },
   apply: (doc) =>
     eachStage(doc, (stage, findings) => {

@@ -6,7 +6,7 @@
 // install might read or write the copied files, or the ignore file must leave out a folder the install writes
 // but cannot be edited (src/contexts/ignore-edits.ts).
 import path from 'node:path';
-import type { BuiltinTransform, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
+import type { BuiltinTransformModule, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
 import { POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
@@ -261,7 +261,7 @@ function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosy
   });
 }
 
-export const splitCopyInstall: BuiltinTransform = {
+export const splitCopyInstall: BuiltinTransformModule = {
   id: 'split-copy-install',
   summary: 'copy dependency manifests and install before copying the sources, so source edits keep the install cached',
   safety: 'safe',
@@ -270,7 +270,6 @@ export const splitCopyInstall: BuiltinTransform = {
   imageDifferences: {
     paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**', '/go/pkg/mod/**', '/root/go/pkg/mod/**', '/root/.m2/**', '/root/.nuget/**', '/usr/local/cargo/registry/**', '/usr/local/cargo/git/**', '/root/.cargo/registry/**', '/root/.cargo/git/**'],
   },
-  docs: 'docs/transforms/split-copy-install.md',
   trigger: { instructions: ['COPY', 'ADD', 'RUN'], tools: ['npm', 'yarn', 'pnpm', 'bun', 'pip', 'pipenv', 'poetry', 'uv', 'go', 'maven', 'gradle', 'dotnet', 'bundler', 'composer', 'mix', 'cargo'] },
   apply(doc, { context }) {
     const changes: Change[] = [];

@@ -5,7 +5,7 @@
 // Leaves alone a RUN that already cleans or whose cache mount holds the cache; refuses a RUN that cannot take
 // one more step (exec form, a shell other than sh) and reports a RUN whose install it cannot read (`RUN cat <<EOF`,
 // a script that does not parse).
-import type { BuiltinTransform } from '../src/engine/types.js';
+import type { BuiltinTransformModule } from '../src/engine/types.js';
 import type { Command } from '../src/engine/shell.js';
 import { RPM_TOOLS, cleansRpmCache, rpmSubcommand } from '../src/tools/vocabulary/rpm.js';
 import { eachReadableRun } from '../src/tools/commands.js';
@@ -21,12 +21,11 @@ function installingTool(cmd: Command) {
 }
 const installs = (cmd: Command): boolean => installingTool(cmd) !== undefined;
 
-export const yumDnfZypperClean: BuiltinTransform = {
+export const yumDnfZypperClean: BuiltinTransformModule = {
   id: 'yum-dnf-zypper-clean',
   summary: "clean yum/dnf/microdnf/zypper caches in the RUN that installs, so they stay out of the image",
   safety: 'safe',
   imageDifferences: { paths: ['/var/cache/yum/**', '/var/cache/dnf/**', '/var/cache/libdnf5/**', '/var/cache/zypp/**'] },
-  docs: 'docs/transforms/yum-dnf-zypper-clean.md',
   trigger: { instructions: ['RUN'], tools: ['yum', 'dnf', 'microdnf', 'zypper'] },
   apply: (doc) =>
     eachReadableRun(

@@ -140,6 +140,9 @@ export interface Transform {
 /** A transform of dockmod's registry: its docs page and trigger are required (test/registry.test.ts holds it to them). */
 export type BuiltinTransform = Transform & Required<Pick<Transform, 'docs' | 'trigger'>>;
 
+/** A built-in transform as its module writes it: the registry gives it its docs page, `docs/transforms/<id>.md`. */
+export type BuiltinTransformModule = Omit<BuiltinTransform, 'docs'>;
+
 export interface OptimizeOptions {
   context?: BuildContext;
   /** Run only these transform ids. */
