@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm run install-size: what a user gets from the packed package. Packs dockmod (`npm pack`, which builds it),
-// installs the tarball into an empty folder as a user would, and prints the size of node_modules (disk usage,
-// as du counts it) with its largest packages. Fails (exit 1) above 15 MB, or when the install has an install
+// installs the tarball into an empty folder as a user would, and prints the size of node_modules (its files'
+// contents, as npm's "unpacked size" counts them; disk usage, which depends on the file system's block size, is
+// printed beside it) with its largest packages. Fails (exit 1) above 15 MB, or when the install has an install
 // script: npm's warning about one, a package with a preinstall/install/postinstall script or a binding.gyp
 // (npm's default install script is `node-gyp rebuild` then), or dockmod's own `prepare`, which npm counts as an
 // install script of a package from a tarball.
@@ -22,7 +23,7 @@ function npm(args, cwd) {
   return { stdout: run.stdout, stderr: run.stderr };
 }
 
-/** Disk usage of a folder as du counts it (allocated blocks), and its apparent size. */
+/** The size of a folder's files' contents, and its disk usage as du counts it (allocated blocks). */
 function usage(dir) {
   let disk = 0;
   let apparent = 0;
@@ -71,7 +72,7 @@ try {
   const total = usage(modules);
   const packages = packageDirs(modules).map((dir) => ({ name: path.relative(modules, dir), ...usage(dir) }));
   const problems = [];
-  if (total.disk > LIMIT_BYTES) problems.push(`node_modules is ${megabytes(total.disk)}, over ${megabytes(LIMIT_BYTES)}`);
+  if (total.apparent > LIMIT_BYTES) problems.push(`node_modules holds ${megabytes(total.apparent)}, over ${megabytes(LIMIT_BYTES)}`);
   // npm 11 warns (`npm warn install-scripts ...`) and skips them; earlier versions run them silently.
   for (const line of `${stdout}\n${stderr}`.split('\n')) if (/install.?scripts?\s+\S/i.test(line)) problems.push(`npm: ${line.trim()}`);
   for (const dir of packageDirs(modules)) {
@@ -80,8 +81,8 @@ try {
   }
 
   console.log(`${packed.filename}: ${megabytes(packed.size)} packed, ${packed.entryCount} files`);
-  console.log(`node_modules after npm install of it: ${megabytes(total.disk)} on disk (${megabytes(total.apparent)} of file contents), ${packages.length} packages; largest:`);
-  for (const p of packages.sort((a, b) => b.disk - a.disk).slice(0, 6)) console.log(`  ${megabytes(p.disk).padStart(8)}  ${p.name}`);
+  console.log(`node_modules after npm install of it: ${megabytes(total.apparent)} (${megabytes(total.disk)} on disk), ${packages.length} packages; largest:`);
+  for (const p of packages.sort((a, b) => b.apparent - a.apparent).slice(0, 6)) console.log(`  ${megabytes(p.apparent).padStart(8)}  ${p.name}`);
   for (const problem of problems) console.error(`install-size: ${problem}`);
   process.exitCode = problems.length ? 1 : 0;
 } finally {
