@@ -12,7 +12,7 @@ type Node = import('web-tree-sitter').Node;
 
 await Parser.init();
 // tree-sitter-bash's own prebuilt .wasm, shipped brotli-compressed in dockmod's grammar/ (scripts/vendor-grammar.mjs;
-// a tenth of the size, unpacked in ~2 ms) and found through dockmod's package name, from src/ and dist/src/ alike.
+// a tenth of the size, unpacked in a few ms) and found through dockmod's package name, from src/ and dist/src/ alike.
 const grammarFile = createRequire(import.meta.url).resolve('dockmod/grammar/tree-sitter-bash.wasm.br');
 const bash = await Language.load(brotliDecompressSync(readFileSync(grammarFile)));
 const parser = new Parser();
