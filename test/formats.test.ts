@@ -12,7 +12,7 @@ import type { FileReport } from '../src/engine/report.js';
 import { builtinTransforms } from '../transforms/index.js';
 import { renderReport, FORMAT_NAMES, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
-import { docsBaseFor } from '../src/formats/docs-links.js';
+import { docsBaseFor, dockmodDocsBase } from '../src/formats/docs-links.js';
 import { CATEGORIES } from '../src/formats/codeclimate.js';
 import { optimize } from '../src/index.js';
 import { memoryContext } from '../src/contexts/context.js';
@@ -327,7 +327,8 @@ describe('--format in the CLI', async () => {
     try {
       const r = dockmod(['--check', '--format', 'github', 'examples'], dir);
       expect(r.status).toBe(1);
-      expect(r.stdout).toBe(fs.readFileSync(path.join(snapshots, 'examples.github.txt'), 'utf8'));
+      // The CLI links dockmod's own docs; the snapshot was made with the tests' base.
+      expect(r.stdout.replaceAll(dockmodDocsBase()!, DOCS_BASE)).toBe(fs.readFileSync(path.join(snapshots, 'examples.github.txt'), 'utf8'));
       expect(r.stderr).toMatch(/^dockmod: 2 would change, 0 unchanged, 1 with skips, 0 errors, 1 unsafe fix held back \(--unsafe to apply\) \(\d+\.\d\ds\)\n$/);
       // The default dry run with a report format: the same report, exit 0, nothing written.
       const json = dockmod(['--format', 'json', 'examples'], dir);
@@ -425,8 +426,35 @@ describe('codeclimate fingerprints (GitLab: equal fingerprints are one issue; ne
   });
 });
 
-describe('docs links: every finding of a built-in transform links its docs page; a custom transform has no page and no link', () => {
+describe('docs links: every finding of a built-in transform links its docs page, in every format; a custom transform has no page and no link', () => {
   const url = (id: string) => `${DOCS_BASE}docs/transforms/${id}.md`;
+
+  it('github: the message of each annotation ends with the link', () => {
+    const lines = renderReport('github', cases.edges!()).trimEnd().split('\n');
+    expect(lines.map((l) => [/title=([^:]*)::/.exec(l)![1], / \(docs: (\S+)\)$/.exec(l)?.[1]])).toEqual([
+      ['dockmod add-syntax-directive', undefined],
+      ['dockmod split-copy-install', url('split-copy-install')],
+      ['dockmod', undefined],
+      ['dockmod add-syntax-directive (unsafe)', undefined],
+      ['dockmod', undefined],
+    ]);
+  });
+
+  it('markdown: the transform\'s name links its page, in the table, the findings, and the held-back and skip lists', () => {
+    const html = new MarkdownIt({ html: true, linkify: true }).render(renderReport('markdown', cases.edges!()));
+    const links = [...html.matchAll(/<a href="([^"]*)">(.*?)<\/a>/g)].map((m) => [m[1], m[2]]);
+    const split = [url('split-copy-install'), '<code>split-copy-install</code>'];
+    // Table row, finding, skip; add-syntax-directive (custom) is named three times without a link.
+    expect(links).toEqual([split, split, split]);
+    expect(html.match(/<code>add-syntax-directive<\/code>/g)).toHaveLength(3);
+    const examples = new MarkdownIt().render(renderReport('markdown', cases.examples!()));
+    expect([...examples.matchAll(/<a href="([^"]*)">/g)].map((m) => m[1])).toEqual([
+      // The table: one row per change; then each finding's changes; then the held-back change and the skips.
+      url('split-copy-install'), url('merge-apt-update'), url('apt-lists-cleanup'), url('pip-no-cache-dir'),
+      url('split-copy-install'), url('merge-apt-update'), url('apt-lists-cleanup'), url('pip-no-cache-dir'),
+      url('apt-no-install-recommends'), url('buildkit-cache-mounts'), url('buildkit-cache-mounts'),
+    ]);
+  });
 
   it('codeclimate: the description ends with the link (GitLab shows only the description), and content.body links the page (Code Climate\'s place for it)', () => {
     const issues = JSON.parse(renderReport('codeclimate', cases.edges!()));
