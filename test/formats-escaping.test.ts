@@ -8,6 +8,7 @@ import { optimize } from '../src/index.js';
 import { memoryContext } from '../src/contexts/context.js';
 import { renderReport, type FormatInput } from '../src/formats/index.js';
 import type { FileReport } from '../src/engine/report.js';
+import { hasUnsafeCharacter } from '../src/engine/escape.js';
 
 const cwd = '/repo';
 /** Markup that would be live if it escaped its field. */
@@ -117,5 +118,28 @@ describe('sarif', () => {
     const uris = new Set<string>(JSON.stringify(log).match(/"uri":"[^"]*"/g)!.map((m: string) => m.slice(7, -1)));
     expect([...uris].sort()).toEqual(['a%3A%3Ab/Dockerfile', 'c%3Ad/Dockerfile', 'x%23y%3Fz/Dockerfile']);
     for (const uri of uris) expect(new URL(uri, 'file:///repo/').pathname).toMatch(/^\/repo\//);
+  });
+});
+
+describe('codeclimate', () => {
+  it('keeps each description on one line, writes control characters of paths and messages as git does, and gives no path that climbs out of the folder dockmod ran in', () => {
+    const input = hostileInput();
+    input.files.push(hostileFile('../outside'), hostileFile('a..b'));
+    input.errors.push({ file: path.join(cwd, 'e\u2028x\u202e', 'Dockerfile'), message: 'a\u2028forged\x1b[2J' });
+    const issues = JSON.parse(renderReport('codeclimate', input)) as { description: string; location: { path: string } }[];
+    for (const issue of issues) {
+      expect(hasUnsafeCharacter(issue.description), issue.description).toBe(false);
+      expect(hasUnsafeCharacter(issue.location.path), issue.location.path).toBe(false);
+    }
+    expect([...new Set(issues.map((i) => i.location.path))]).toEqual([
+      // path.join folds the name's `//`.
+      'we`ird | </details> [x](http:/evil.example) <img src=y>/Dockerfile',
+      '%2E%2E/outside/Dockerfile',
+      'a..b/Dockerfile',
+      'bad\\n</details>\\n<img src=z>/Dockerfile',
+      'e\\342\\200\\250x\\342\\200\\256/Dockerfile',
+    ]);
+    expect(issues.at(-1)!.description).toBe('a\\342\\200\\250forged\\033[2J');
+    expect(issues.at(-2)!.description).toBe(`unknown instruction '${LONG_HOSTILE}'\\n- forged item`);
   });
 });

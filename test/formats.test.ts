@@ -12,7 +12,11 @@ import type { FileReport } from '../src/engine/report.js';
 import { builtinTransforms } from '../transforms/index.js';
 import { renderReport, FORMAT_NAMES, type FormatInput, type ReportFormat } from '../src/formats/index.js';
 import { findings, splitLines, withoutEol } from '../src/formats/findings.js';
-import { docsBaseFor } from '../src/formats/docs-links.js';
+import { docsBaseFor, dockmodDocsBase } from '../src/formats/docs-links.js';
+import { CATEGORIES } from '../src/formats/codeclimate.js';
+import { optimize } from '../src/index.js';
+import { memoryContext } from '../src/contexts/context.js';
+import MarkdownIt from 'markdown-it';
 import { fixtureUnsafe, listFixtures, writeVariant } from './support/fixtures.js';
 import { VARIANTS } from './support/variants.js';
 import type { Transform } from '../src/engine/types.js';
@@ -23,6 +27,12 @@ const AjvDraft04 = require('ajv-draft-04').default as typeof import('ajv-draft-0
 const addFormats = require('ajv-formats').default as typeof import('ajv-formats').default;
 
 const root = path.resolve(import.meta.dirname, '..');
+
+/** The Code Climate issue schema written from GitLab's and Code Climate's docs (test/schemas/README.md). */
+function codeclimateValidator() {
+  const ajv = new Ajv({ allErrors: true, strict: true });
+  return ajv.compile(JSON.parse(fs.readFileSync(path.join(root, 'test/schemas/codeclimate-issues.schema.json'), 'utf8')));
+}
 const snapshots = path.join(root, 'snapshots', 'formats');
 const fixtures = path.join(root, 'test', 'fixtures');
 const VERSION = '1.2.3';
@@ -80,7 +90,7 @@ const cases: Record<string, () => FormatInput> = {
   }),
 };
 
-const EXTENSIONS: Record<ReportFormat, string> = { json: 'json', sarif: 'sarif', rdjson: 'rdjson', github: 'github.txt', markdown: 'md' };
+const EXTENSIONS: Record<ReportFormat, string> = { json: 'json', sarif: 'sarif', rdjson: 'rdjson', codeclimate: 'codeclimate.json', github: 'github.txt', markdown: 'md' };
 
 describe('report formats', () => {
   it('are every format but diff', () => {
@@ -153,6 +163,44 @@ describe('report formats', () => {
     extra.files[0].surprise = true;
     expect(validate(extra)).toBe(false);
   });
+
+  it('codeclimate is valid against the documented shape (test/schemas/codeclimate-issues.schema.json)', () => {
+    const validate = codeclimateValidator();
+    for (const input of Object.values(cases)) {
+      expect(validate(JSON.parse(renderReport('codeclimate', input()))), JSON.stringify(validate.errors, null, 2)).toBe(true);
+    }
+    expect(renderReport('codeclimate', { files: [], errors: [], cwd: root, version: VERSION })).toBe('[]\n');
+    // The validator is not vacuous: an issue without its last line, or with a description of two lines, is refused.
+    const noEnd = JSON.parse(renderReport('codeclimate', cases.examples!()));
+    delete noEnd[0].location.lines.end;
+    expect(validate(noEnd)).toBe(false);
+    const twoLines = JSON.parse(renderReport('codeclimate', cases.examples!()));
+    twoLines[0].description += '\nsecond line';
+    expect(validate(twoLines)).toBe(false);
+  });
+
+  it('codeclimate: a severity per kind (change minor, held back and skip info, error major) and a category per transform', () => {
+    const issues = JSON.parse(renderReport('codeclimate', cases.edges!()));
+    expect(issues.map((i: { check_name: string; severity: string; categories: string[]; location: { path: string; lines: unknown } }) => [i.check_name, i.severity, i.categories, i.location.path, i.location.lines])).toEqual([
+      ['add-syntax-directive', 'minor', ['Performance'], 'test/fixtures/split-copy-install/pnpm-crlf/Dockerfile', { begin: 1, end: 1 }],
+      ['split-copy-install', 'minor', ['Performance'], 'test/fixtures/split-copy-install/pnpm-crlf/Dockerfile', { begin: 2, end: 4 }],
+      ['split-copy-install', 'info', ['Performance'], 'test/fixtures/split-copy-install/refuse-postinstall/Dockerfile', { begin: 3, end: 3 }],
+      ['add-syntax-directive', 'info', ['Performance'], 'test/fixtures/pip-no-cache-dir/already-set/Dockerfile', { begin: 1, end: 1 }],
+      ['dockmod/error', 'major', ['Bug Risk'], 'services/broken/Dockerfile', { begin: 1, end: 1 }],
+    ]);
+    expect(issues.map((i: { description: string }) => i.description)).toEqual([
+      'add `# syntax=docker/dockerfile:1` (the rewrite also creates test/fixtures/split-copy-install/pnpm-crlf/.dockerignore)',
+      `copy package.json, pnpm-lock.yaml and run \`pnpm install --frozen-lockfile\` before copying the sources (docs: ${DOCS_BASE}docs/transforms/split-copy-install.md)`,
+      `left as it is: \`npm ci\`: package.json's "postinstall" script runs scripts/patch.js, which is not in the build context (docs: ${DOCS_BASE}docs/transforms/split-copy-install.md)`,
+      'add `# syntax=docker/dockerfile:1` (unsafe, held back: --unsafe applies it)',
+      'not a Dockerfile: no FROM before the first instruction',
+    ]);
+  });
+
+  it('codeclimate names a category for every built-in transform', () => {
+    expect(builtinTransforms.filter((t) => !Object.hasOwn(CATEGORIES, t.id)).map((t) => t.id)).toEqual([]);
+    expect(Object.keys(CATEGORIES).sort()).toEqual(builtinTransforms.map((t) => t.id).sort());
+  });
 });
 
 /** Every transform fixture and its CRLF and backtick-escape variants, plus the examples, as the CLI would process them. */
@@ -185,7 +233,18 @@ function replaceLines(text: string, edits: { start: number; end: number; lines: 
 const lf = (s: string) => s.replace(/\r\n/g, '\n');
 
 describe('fixes in every format rebuild dockmod\'s output exactly, over all fixtures', () => {
-  const files = allResults().filter((f) => f.after !== f.before);
+  const all = allResults();
+  const files = all.filter((f) => f.after !== f.before);
+
+  it('codeclimate: every report is of the documented shape, and no two issues of a report share a fingerprint', () => {
+    const validate = codeclimateValidator();
+    for (const f of all) {
+      const issues = JSON.parse(renderReport('codeclimate', { files: [f], errors: [], cwd: root, version: VERSION }));
+      expect(validate(issues), `${f.file}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(issues).toHaveLength(f.changes.length + f.heldBack.length + f.skips.length);
+      expect(new Set(issues.map((i: { fingerprint: string }) => i.fingerprint)).size, f.file).toBe(issues.length);
+    }
+  });
 
   it('covers changed files', () => {
     expect(files.length).toBeGreaterThan(30);
@@ -268,7 +327,8 @@ describe('--format in the CLI', async () => {
     try {
       const r = dockmod(['--check', '--format', 'github', 'examples'], dir);
       expect(r.status).toBe(1);
-      expect(r.stdout).toBe(fs.readFileSync(path.join(snapshots, 'examples.github.txt'), 'utf8'));
+      // The CLI links dockmod's own docs; the snapshot was made with the tests' base.
+      expect(r.stdout.replaceAll(dockmodDocsBase()!, DOCS_BASE)).toBe(fs.readFileSync(path.join(snapshots, 'examples.github.txt'), 'utf8'));
       expect(r.stderr).toMatch(/^dockmod: 2 would change, 0 unchanged, 1 with skips, 0 errors, 1 unsafe fix held back \(--unsafe to apply\) \(\d+\.\d\ds\)\n$/);
       // The default dry run with a report format: the same report, exit 0, nothing written.
       const json = dockmod(['--format', 'json', 'examples'], dir);
@@ -312,5 +372,98 @@ describe('docs links', () => {
   it('point at the installed package (its docs/ ship with it) when package.json names no repository', () => {
     expect(docsBaseFor({ version: '2.0.0' }, dir)).toBe(`${pathToFileURL(dir).href}/`);
     expect(docsBaseFor({ version: '2.0.0', repository: 'not a repository' }, dir)).toBe(`${pathToFileURL(dir).href}/`);
+  });
+});
+
+/** A Dockerfile's report as the CLI makes it (built-in transforms, no files around it), filed as app/Dockerfile. */
+function fromText(text: string, unsafe = false): FileReport {
+  const r = optimize(text, { context: memoryContext({}), unsafe });
+  const docs = Object.fromEntries(builtinTransforms.map((t) => [t.id, t.docs]));
+  return { file: path.join(root, 'app', 'Dockerfile'), before: text, after: r.text, extra: [], changes: r.changes, skips: r.skips, heldBack: r.heldBack, refused: [], summaries: {}, docs };
+}
+
+interface Issue {
+  check_name: string;
+  fingerprint: string;
+  severity: string;
+  location: { lines: { begin: number; end: number } };
+}
+const codeclimate = (f: FileReport): Issue[] => JSON.parse(renderReport('codeclimate', { files: [f], errors: [], cwd: root, version: VERSION, docsBase: DOCS_BASE }));
+const identities = (issues: Issue[]) => issues.map((i) => `${i.check_name} ${i.severity} ${i.fingerprint}`).sort();
+
+describe('codeclimate fingerprints (GitLab: equal fingerprints are one issue; new and resolved are the fingerprints head and base do not share)', () => {
+  const base = 'FROM python:3.12\nRUN pip install flask\nRUN apt-get update\nRUN apt-get install -y curl\n';
+
+  it('stay the same when the lines move, and in a second run', () => {
+    const moved = '# syntax=docker/dockerfile:1\n\nFROM python:3.12\nLABEL team=web\n\nRUN pip install flask\nRUN apt-get update\nRUN apt-get install -y curl\n';
+    const before = codeclimate(fromText(base));
+    const after = codeclimate(fromText(moved));
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(after.map((i) => i.location.lines.begin)).toEqual(before.map((i) => i.location.lines.begin + 4));
+    expect(identities(after)).toEqual(identities(before));
+    expect(codeclimate(fromText(base))).toEqual(before);
+  });
+
+  it('ignore whitespace and line endings, as Code Climate\'s default fingerprint does', () => {
+    const reindented = base.replace('RUN pip install flask', 'RUN   pip install    flask').replace(/\n/g, '\r\n');
+    expect(identities(codeclimate(fromText(reindented)))).toEqual(identities(codeclimate(fromText(base))));
+  });
+
+  it('tell equal lines apart, and a change from the same change held back', () => {
+    const twice = 'FROM python:3.12 AS build\nRUN pip install flask\nFROM python:3.12\nRUN pip install flask\n';
+    const issues = codeclimate(fromText(twice));
+    expect(issues.filter((i) => i.check_name === 'pip-no-cache-dir').map((i) => i.location.lines.begin)).toEqual([2, 4]);
+    expect(new Set(issues.map((i) => i.fingerprint)).size).toBe(issues.length);
+    const applied = codeclimate(fromText(base, true)).find((i) => i.check_name === 'apt-no-install-recommends')!;
+    const heldBack = codeclimate(fromText(base)).find((i) => i.check_name === 'apt-no-install-recommends')!;
+    expect([applied.severity, heldBack.severity]).toEqual(['minor', 'info']);
+    expect(applied.fingerprint).not.toBe(heldBack.fingerprint);
+  });
+
+  it('change when the lines an issue concerns change', () => {
+    const pip = (text: string) => codeclimate(fromText(text)).find((i) => i.check_name === 'pip-no-cache-dir')!.fingerprint;
+    expect(pip(base.replace('flask', 'django'))).not.toBe(pip(base));
+  });
+});
+
+describe('docs links: every finding of a built-in transform links its docs page, in every format; a custom transform has no page and no link', () => {
+  const url = (id: string) => `${DOCS_BASE}docs/transforms/${id}.md`;
+
+  it('github: the message of each annotation ends with the link', () => {
+    const lines = renderReport('github', cases.edges!()).trimEnd().split('\n');
+    expect(lines.map((l) => [/title=([^:]*)::/.exec(l)![1], / \(docs: (\S+)\)$/.exec(l)?.[1]])).toEqual([
+      ['dockmod add-syntax-directive', undefined],
+      ['dockmod split-copy-install', url('split-copy-install')],
+      ['dockmod', undefined],
+      ['dockmod add-syntax-directive (unsafe)', undefined],
+      ['dockmod', undefined],
+    ]);
+  });
+
+  it('markdown: the transform\'s name links its page, in the table, the findings, and the held-back and skip lists', () => {
+    const html = new MarkdownIt({ html: true, linkify: true }).render(renderReport('markdown', cases.edges!()));
+    const links = [...html.matchAll(/<a href="([^"]*)">(.*?)<\/a>/g)].map((m) => [m[1], m[2]]);
+    const split = [url('split-copy-install'), '<code>split-copy-install</code>'];
+    // Table row, finding, skip; add-syntax-directive (custom) is named three times without a link.
+    expect(links).toEqual([split, split, split]);
+    expect(html.match(/<code>add-syntax-directive<\/code>/g)).toHaveLength(3);
+    const examples = new MarkdownIt().render(renderReport('markdown', cases.examples!()));
+    expect([...examples.matchAll(/<a href="([^"]*)">/g)].map((m) => m[1])).toEqual([
+      // The table: one row per change; then each finding's changes; then the held-back change and the skips.
+      url('split-copy-install'), url('merge-apt-update'), url('apt-lists-cleanup'), url('pip-no-cache-dir'),
+      url('split-copy-install'), url('merge-apt-update'), url('apt-lists-cleanup'), url('pip-no-cache-dir'),
+      url('apt-no-install-recommends'), url('buildkit-cache-mounts'), url('buildkit-cache-mounts'),
+    ]);
+  });
+
+  it('codeclimate: the description ends with the link (GitLab shows only the description), and content.body links the page (Code Climate\'s place for it)', () => {
+    const issues = JSON.parse(renderReport('codeclimate', cases.edges!()));
+    expect(issues.map((i: { content?: unknown }) => i.content)).toEqual([
+      undefined,
+      { body: `[docs/transforms/split-copy-install.md](${url('split-copy-install')}): what it changes, why, and when it refuses` },
+      { body: `[docs/transforms/split-copy-install.md](${url('split-copy-install')}): what it changes, why, and when it refuses` },
+      undefined,
+      undefined,
+    ]);
   });
 });

@@ -184,12 +184,31 @@ export function locate(file: Pick<FileReport, 'before' | 'after' | 'changes'>): 
   return out.sort((a, b) => (a.finding?.start ?? a.change.line) - (b.finding?.start ?? b.change.line) || a.change.line - b.change.line);
 }
 
+export interface DocsPage {
+  /** The page as a path in dockmod's repository. */
+  path: string;
+  /** Its absolute URL (src/formats/docs-links.ts). */
+  url: string;
+}
+
 /** A transform's docs page, as the results name it: its repository path and its URL for reports; undefined when none. */
-export function transformDocs(id: string, input: Pick<FormatInput, 'docsBase' | 'files'>): { path: string; url: string } | undefined {
+export function transformDocs(id: string, input: Pick<FormatInput, 'docsBase' | 'files'>): DocsPage | undefined {
   const docs = input.files.find((f) => Object.hasOwn(f.docs, id))?.docs[id];
   const base = input.docsBase ?? dockmodDocsBase();
   return docs === undefined || base === undefined ? undefined : { path: docs, url: docsUrl(docs, base) };
 }
+
+/** What every transform's docs page tells. */
+const DOCS_SAY = 'what it changes, why, and when it refuses';
+
+/** A docs page with what it tells, as text and as Markdown (a link), for the formats that describe a check apart from its findings. */
+export const docsHelp = (docs: DocsPage): { text: string; markdown: string } => ({
+  text: `${docs.path}: ${DOCS_SAY}`,
+  markdown: `[${docs.path}](${docs.url}): ${DOCS_SAY}`,
+});
+
+/** A finding's one-line text with its transform's docs link at the end, for formats whose findings are plain text only. */
+export const withDocsLink = (text: string, docs: DocsPage | undefined): string => (docs ? `${text} (docs: ${docs.url})` : text);
 
 /** "creates a/.dockerignore, modifies b/.dockerignore": the other files of the build context a file's rewrite writes. */
 export function otherFilesNote(f: FileReport, cwd: string): string | undefined {

@@ -1,7 +1,8 @@
 // `--format github`: GitHub Actions workflow commands, one annotation per change (`::warning`), held-back unsafe
-// change (`::notice`), other file the rewrite writes (`::notice`) and error (`::error`).
+// change (`::notice`), other file the rewrite writes (`::notice`) and error (`::error`). A workflow command has no
+// field for a link, so the message of a built-in transform's annotation ends with its docs page.
 import { escapeUnsafe } from '../engine/escape.js';
-import { locate, otherFilesNote, relativePath, type FormatInput } from './findings.js';
+import { locate, otherFilesNote, relativePath, transformDocs, withDocsLink, type FormatInput } from './findings.js';
 
 /**
  * Escaping of workflow command data and property values (as @actions/core does), so that nothing can end the
@@ -24,10 +25,12 @@ export function formatGithub(input: FormatInput): string {
     const file = relativePath(f.file, input.cwd);
     for (const { change, finding } of locate(f)) {
       const endLine = finding && finding.end !== finding.start ? finding.end : undefined;
-      out += command('warning', { file, line: finding?.start ?? change.line, endLine, title: `dockmod ${change.transform}` }, change.message);
+      const message = withDocsLink(change.message, transformDocs(change.transform, input));
+      out += command('warning', { file, line: finding?.start ?? change.line, endLine, title: `dockmod ${change.transform}` }, message);
     }
     for (const h of f.heldBack) {
-      out += command('notice', { file, line: h.line, title: `dockmod ${h.transform} (unsafe)` }, `${h.message} (held back: --unsafe applies it)`);
+      const message = withDocsLink(`${h.message} (held back: --unsafe applies it)`, transformDocs(h.transform, input));
+      out += command('notice', { file, line: h.line, title: `dockmod ${h.transform} (unsafe)` }, message);
     }
     const note = otherFilesNote(f, input.cwd);
     if (note) out += command('notice', { file, title: 'dockmod' }, `the rewrite of this file also ${note}`);

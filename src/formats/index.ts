@@ -1,5 +1,6 @@
 // The output formats. `diff` streams file by file from run.ts; every other format is a report over all results,
 // printed once at the end.
+import { formatCodeclimate } from './codeclimate.js';
 import { dockmodPackage } from './docs-links.js';
 import { formatGithub } from './github.js';
 import { formatJson } from './json.js';
@@ -14,6 +15,7 @@ const REPORTS = {
   json: formatJson,
   sarif: formatSarif,
   rdjson: formatRdjson,
+  codeclimate: formatCodeclimate,
   github: formatGithub,
   markdown: formatMarkdown,
 } satisfies Record<string, Formatter>;

@@ -1,11 +1,12 @@
 // `--format markdown`: a pull-request comment. A summary table, then per finding (the lines one or more changes
 // rewrite) the changes with why they help, and a ```suggestion block holding exactly the new text of those lines:
 // posted as a review comment on those lines, GitHub offers to apply it. Files the rewrite also writes are shown
-// as diffs; held-back unsafe changes, skips and errors follow in short lists.
+// as diffs; held-back unsafe changes, skips and errors follow in short lists. A built-in transform's name links
+// its docs page wherever it appears.
 import { unifiedDiff } from './output.js';
 import { codeSpan, escapeUnsafe } from '../engine/escape.js';
 import { isChanged } from '../engine/report.js';
-import { findings, locate, relativePath, withoutEol, type FormatInput } from './findings.js';
+import { findings, locate, relativePath, transformDocs, withoutEol, type FormatInput } from './findings.js';
 
 /** A code fence longer than any run of backticks in the text, so the text cannot close it. */
 function fenced(info: string, text: string): string {
@@ -50,6 +51,12 @@ function inline(message: string): string {
   return out + escapeText(message.slice(at));
 }
 
+/**
+ * A link around rendered text. The URL is dockmod's own (src/formats/docs-links.ts), whose serialisation
+ * percent-encodes spaces and `<` `>`, so it holds as a `<...>` destination whatever parentheses it has.
+ */
+const link = (text: string, url: string | undefined) => (url === undefined ? text : `[${text}](<${url}>)`);
+
 /** A table cell: a `|` would end it, even inside a code span (GFM), and a line break would end the row. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const lines = (start: number, end: number) => (start === end ? `line ${start}` : `lines ${start}–${end}`);
@@ -57,6 +64,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export function formatMarkdown(input: FormatInput): string {
   const { cwd } = input;
+  const transform = (id: string) => link(code(id), transformDocs(id, input)?.url);
   const changed = input.files.filter(isChanged);
   const changeCount = changed.reduce((n, f) => n + f.changes.length, 0);
   const out: string[] = ['## dockmod', ''];
@@ -70,7 +78,7 @@ export function formatMarkdown(input: FormatInput): string {
     out.push('| File | Lines | Transform | Safety | Change |', '| --- | --- | --- | --- | --- |');
     for (const f of changed) {
       for (const { change: c, finding: at } of locate(f)) {
-        out.push(`| ${cell(code(relativePath(f.file, cwd)))} | ${at ? `${at.start}${at.end > at.start ? `–${at.end}` : ''}` : c.line} | ${cell(code(c.transform))} | ${c.safety} | ${cell(inline(c.message))} |`);
+        out.push(`| ${cell(code(relativePath(f.file, cwd)))} | ${at ? `${at.start}${at.end > at.start ? `–${at.end}` : ''}` : c.line} | ${cell(transform(c.transform))} | ${c.safety} | ${cell(inline(c.message))} |`);
       }
     }
     out.push('');
@@ -82,7 +90,7 @@ export function formatMarkdown(input: FormatInput): string {
       for (const c of finding.changes) {
         // A summary is a transform's text, as its messages are, and a custom transform's comes from the tree.
         const why = Object.hasOwn(f.summaries, c.transform) ? f.summaries[c.transform] : undefined;
-        out.push(`- **${code(c.transform)}** (${c.safety}): ${inline(c.message)}${why ? `  \n  Why: ${inline(why)}.` : ''}`);
+        out.push(`- **${transform(c.transform)}** (${c.safety}): ${inline(c.message)}${why ? `  \n  Why: ${inline(why)}.` : ''}`);
       }
       if (!finding.changes.length) out.push('- dockmod rewrites these lines as part of the changes above.');
       out.push('', fenced('suggestion', finding.replacement.map((l) => `${withoutEol(l)}\n`).join('')), '');
@@ -96,9 +104,9 @@ export function formatMarkdown(input: FormatInput): string {
   const section = (title: string, items: string[]) => {
     if (items.length) out.push('<details>', `<summary>${title}</summary>`, '', ...items.map((i) => `- ${i}`), '', '</details>', '');
   };
-  const heldBack = input.files.flatMap((f) => f.heldBack.map((h) => `${code(relativePath(f.file, cwd))} line ${h.line}, ${code(h.transform)}: ${inline(h.message)}`));
+  const heldBack = input.files.flatMap((f) => f.heldBack.map((h) => `${code(relativePath(f.file, cwd))} line ${h.line}, ${transform(h.transform)}: ${inline(h.message)}`));
   section(`${plural(heldBack.length, 'unsafe change')} held back (<code>--unsafe</code> applies ${heldBack.length === 1 ? 'it' : 'them'})`, heldBack);
-  const skips = input.files.flatMap((f) => f.skips.map((s) => `${code(relativePath(f.file, cwd))} line ${s.line}, ${code(s.transform)}: ${inline(s.reason)}`));
+  const skips = input.files.flatMap((f) => f.skips.map((s) => `${code(relativePath(f.file, cwd))} line ${s.line}, ${transform(s.transform)}: ${inline(s.reason)}`));
   section(`${plural(skips.length, 'skip')}: where dockmod chose to leave a file alone, and why`, skips);
   if (input.errors.length) {
     out.push('**Errors**', '', ...input.errors.map((e) => `- ${code(relativePath(e.file, cwd))}: ${inline(e.message)}`), '');

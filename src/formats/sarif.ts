@@ -6,11 +6,9 @@
 import type * as Sarif from 'sarif';
 import type { AppliedChange } from '../engine/types.js';
 import type { FileReport } from '../engine/report.js';
-import { locate, relativePath, transformDocs, type FormatInput } from './findings.js';
+import { docsHelp, locate, relativePath, transformDocs, type FormatInput } from './findings.js';
 
 const SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-/** What every transform's docs page tells, for a rule's `help`. */
-const DOCS_SAY = 'what it changes, why, and when it refuses';
 
 /**
  * A relative URI reference (RFC 3986) for the file: each segment percent-encoded, so that `a:b/Dockerfile` cannot
@@ -67,10 +65,7 @@ export function formatSarif(input: FormatInput): string {
     return {
       id,
       ...(summary && { shortDescription: { text: summary } }),
-      ...(docs && {
-        helpUri: docs.url,
-        help: { text: `${docs.path}: ${DOCS_SAY}`, markdown: `[${docs.path}](${docs.url}): ${DOCS_SAY}` },
-      }),
+      ...(docs && { helpUri: docs.url, help: docsHelp(docs) }),
     };
   });
   const log: Sarif.Log = {
