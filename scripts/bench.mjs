@@ -4,7 +4,9 @@
 //       dockerfile-ast parse of the same files in one node process;
 //   (b) one file, cold: `dockmod <file>` against a bare node start that imports dockerfile-ast and parses it;
 //   (c) a synthetic monorepo of 10,000 Dockerfiles (corpus cases replicated with their contexts): wall, peak RSS;
-//   (d) wall time at 1k, 2k, 5k and 10k files.
+//   (d) wall time at 1k, 2k, 5k and 10k files;
+//   (e) the same 10,000 files with --cache: a first run (no cache file yet) and a second one (nothing changed),
+//       against the uncached run of (c).
 // Needs `npm run build` first (the script runs dist/). BENCH_RUNS sets the runs per figure (default 5; 3 for c/d).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -113,3 +115,15 @@ console.log(`(d) scaling`);
 for (const p of perSize) console.log(`    ${String(p.files).padStart(6)} files  ${p.wall.toFixed(2)} s  ${((p.wall / p.files) * 1e6).toFixed(0)} µs/file  peak RSS ${p.rss.toFixed(0)} MB`);
 const slope = (perSize.at(-1).wall - perSize[0].wall) / 9000;
 console.log(`    marginal cost ${(slope * 1e6).toFixed(0)} µs/file; 10k/1k time ratio ${(perSize.at(-1).wall / perSize[0].wall).toFixed(2)} (linear with fixed start-up cost: < 10)`);
+
+const cacheFile = path.join(work, 'bench-cache.json');
+const withCache = [cli, '--cache', '--cache-location', cacheFile, ...parts];
+const firstRuns = [];
+for (let i = 0; i < bigRuns; i++) {
+  fs.rmSync(cacheFile, { force: true });
+  firstRuns.push(measure(withCache, 1, mono).wall);
+}
+const first = median(firstRuns);
+const second = measure(withCache, bigRuns, mono).wall;
+console.log(`(e) results cache, 10,000 Dockerfiles (--cache; the cache file ${(fs.statSync(cacheFile).size / 1e6).toFixed(0)} MB)`);
+console.log(`    first run ${first.toFixed(2)} s, ${ratio(first, c.wall)} of uncached (target <= 1.10x)   second run ${second.toFixed(2)} s, ${((second / c.wall) * 100).toFixed(0)}% of uncached (target <= 1 s and <= 10%)`);

@@ -43,6 +43,8 @@ interface PathsArgs {
   color?: boolean;
   'list-transforms': boolean;
   format: FormatName;
+  cache?: boolean;
+  'cache-location'?: string;
 }
 
 /** The defaults of the default command's options, for yargs and for plainRun alike. */
@@ -80,6 +82,8 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
     verbose: argv.verbose,
     color: argv.color ?? Boolean(process.stdout.isTTY),
     format: argv.format,
+    cache: argv.cache,
+    cacheLocation: argv['cache-location'],
   };
   const { run } = await import('./cli/run.js');
   return run(options, { stdout: process.stdout, stderr: process.stderr });
@@ -139,6 +143,8 @@ async function main(): Promise<number> {
           .option('color', { type: 'boolean', describe: 'colour the diff (default: when stdout is a terminal)' })
           .option('list-transforms', { type: 'boolean', default: DEFAULTS['list-transforms'], describe: 'list the transforms and exit' })
           .option('format', { alias: 'f', choices: FORMAT_NAMES, default: DEFAULTS.format as FormatName, describe: 'output: a unified diff, or one report over all files (see docs/formats.md)' })
+          .option('cache', { type: 'boolean', describe: "reuse each file's result from an earlier run when nothing it depends on has changed (default: the config's \"cache\")" })
+          .option('cache-location', { type: 'string', describe: 'the cache file (default: node_modules/.cache/dockmod/results.json up the tree, else the user cache folder)' })
           .conflicts('write', 'check'),
       async (argv) => {
         exitCode = await runPaths(argv, hideBin(process.argv));

@@ -17,7 +17,7 @@ const PIP = 'FROM python:3.12\nRUN pip install flask\n';
 
 describe('validateConfig', () => {
   it.each([
-    [{ rule: {} }, "f.json: unknown key 'rule' (known: rules, unsafe, transforms, overrides)"],
+    [{ rule: {} }, "f.json: unknown key 'rule' (known: rules, unsafe, transforms, overrides, cache, cacheLocation)"],
     [{ rules: { 'pip-no-cache-dir': 'disabled' } }, `f.json: 'rules.pip-no-cache-dir' must be "on" or "off", not "disabled"`],
     [{ rules: [] }, "f.json: 'rules' must be an object of transform id → \"on\" | \"off\", not an array"],
     [{ unsafe: 'yes' }, "f.json: 'unsafe' must be true or false, not string"],
@@ -84,7 +84,7 @@ describe('dockmod with a config', () => {
   it('exits 2 naming the file and the unknown key or transform, before touching anything', () => {
     const dir = tree({ 'dockmod.config.json': '{"rulez": {}}', 'Dockerfile': PIP });
     const r = dockmod(['--write', '.'], dir);
-    expect(r).toMatchObject({ status: 2, stdout: '', stderr: `dockmod: ${path.join(dir, 'dockmod.config.json')}: unknown key 'rulez' (known: rules, unsafe, transforms, overrides)\n` });
+    expect(r).toMatchObject({ status: 2, stdout: '', stderr: `dockmod: ${path.join(dir, 'dockmod.config.json')}: unknown key 'rulez' (known: rules, unsafe, transforms, overrides, cache, cacheLocation)\n` });
     expect(fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8')).toBe(PIP);
     fs.writeFileSync(path.join(dir, 'dockmod.config.json'), '{"rules": {"pip-no-cache": "off"}}');
     expect(dockmod(['.'], dir).stderr).toBe(

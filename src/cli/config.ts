@@ -24,6 +24,10 @@ export interface DockmodConfig {
   /** Modules of custom transforms (paths relative to the config file, or package names). */
   transforms?: string[];
   overrides?: Override[];
+  /** Keep results for the next run (--cache); read from the config of the working folder only, as the run has one cache. */
+  cache?: boolean;
+  /** The cache file (--cache-location), relative to the config's folder. */
+  cacheLocation?: string;
 }
 
 /** The settings that apply to one Dockerfile. */
@@ -44,7 +48,7 @@ export class ConfigError extends Error {
   }
 }
 
-const TOP_KEYS = ['$schema', 'rules', 'unsafe', 'transforms', 'overrides'];
+const TOP_KEYS = ['$schema', 'rules', 'unsafe', 'transforms', 'overrides', 'cache', 'cacheLocation'];
 const OVERRIDE_KEYS = ['files', 'rules', 'unsafe'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -88,6 +92,11 @@ export function validateConfig(value: unknown, file: string): DockmodConfig {
   if (value.rules !== undefined) config.rules = checkRules(value.rules, 'rules', file);
   if (value.unsafe !== undefined) config.unsafe = checkBoolean(value.unsafe, 'unsafe', file);
   if (value.transforms !== undefined) config.transforms = checkStrings(value.transforms, 'transforms', file);
+  if (value.cache !== undefined) config.cache = checkBoolean(value.cache, 'cache', file);
+  if (value.cacheLocation !== undefined) {
+    if (typeof value.cacheLocation !== 'string' || !value.cacheLocation) throw new ConfigError(file, `'cacheLocation' must be a non-empty string, not ${describe(value.cacheLocation)}`);
+    config.cacheLocation = value.cacheLocation;
+  }
   if (value.overrides !== undefined) {
     if (!Array.isArray(value.overrides)) throw new ConfigError(file, `'overrides' must be a list, not ${describe(value.overrides)}`);
     config.overrides = value.overrides.map((o: unknown, i) => {
@@ -139,6 +148,13 @@ export class ConfigResolver {
     }
     const off = Object.entries(rules).filter(([, s]) => s === 'off').map(([id]) => id);
     return { source: loaded.file, off, unsafe, transforms: loaded.transforms };
+  }
+
+  /** The cache settings of the config that applies in the folder `cwd`, its location made absolute. */
+  cacheSettings(cwd: string): { cache?: boolean; cacheLocation?: string } {
+    const loaded = this.configOf(path.resolve(cwd));
+    const location = loaded?.config.cacheLocation;
+    return { cache: loaded?.config.cache, cacheLocation: location === undefined ? undefined : path.resolve(loaded!.dir, location) };
   }
 
   /** Every transform id that a loaded config names in its rules, with the file naming it. */

@@ -31,6 +31,9 @@ timeoutNews.onmessage = (event) => {
   timedOut.set(key, limitMs);
 };
 
+/** Whether a custom transform has been stopped for its time in this thread: later files then skip it. */
+export const anyCustomTimedOut = (): boolean => timedOut.size > 0;
+
 /** One module's worker thread, started again after a transform of it had to be stopped. */
 class ModuleWorker {
   private worker: Worker | undefined;

@@ -1,9 +1,10 @@
 // The work for one Dockerfile, as the CLI hands it to the engine in-process or to a worker thread: its build
 // contexts and settings in, a structured-clonable outcome out.
 import path from 'node:path';
-import { optimizeParsed, parseDockerfile, type FileResult } from '../input/process.js';
-import { InputError, readDockerfile, textSource } from '../input/read.js';
-import { transformsWith } from './custom-transforms.js';
+import { optimizeParsed, parseDockerfile, type FileResult, type ProcessOptions } from '../input/process.js';
+import { InputError, readDockerfile, textSource, type DockerfileSource } from '../input/read.js';
+import { digest, ReadLog, type ReadRecord } from '../contexts/reads.js';
+import { anyCustomTimedOut, transformsWith } from './custom-transforms.js';
 
 export interface FileJob {
   file: string;
@@ -20,23 +21,36 @@ export interface FileJob {
   transformTimeoutMs?: number;
   /** The Dockerfile's text when it does not come from disk (standard input). */
   text?: string;
+  /** Say what the result was made of, for the results cache (`reads` in the outcome). */
+  recordReads?: boolean;
 }
 
-export type JobOutcome = { file: string; result: FileResult } | { file: string; error: { file: string; message: string } };
+/** What a result was made of: a digest of the Dockerfile's bytes, and what its build contexts read from disk. */
+export interface JobReads {
+  source: string;
+  records: ReadRecord[];
+}
+
+/** `reads`: when the job asked for them and the result is one the same inputs give again. */
+export type JobOutcome = { file: string; result: FileResult; reads?: JobReads } | { file: string; error: { file: string; message: string } };
 
 /** Runs one job; never throws: a problem with the file is an outcome. */
 export async function processJob(job: FileJob): Promise<JobOutcome> {
   try {
-    return { file: job.file, result: await optimizeJob(job) };
+    const log = job.recordReads ? new ReadLog() : undefined;
+    const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
+    const source = job.text === undefined ? readDockerfile(job.file) : textSource(job.file, job.text);
+    const result = optimizeJob(job, source, { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms, disk: log?.disk });
+    // A custom transform stopped for its time gives a different result on the next run: such a result is not kept.
+    const repeatable = !job.transforms.length || !anyCustomTimedOut();
+    return { file: job.file, result, ...(log && repeatable && { reads: { source: digest(source.bytes), records: log.records() } }) };
   } catch (error) {
     return { file: job.file, error: { file: error instanceof InputError ? error.file : job.file, message: (error as Error).message } };
   }
 }
 
-async function optimizeJob(job: FileJob): Promise<FileResult> {
-  const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
-  const options = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms };
-  const parsed = parseDockerfile(job.text === undefined ? readDockerfile(job.file) : textSource(job.file, job.text));
+function optimizeJob(job: FileJob, source: DockerfileSource, options: ProcessOptions): FileResult {
+  const parsed = parseDockerfile(source);
   const contexts = job.contexts ?? [path.dirname(job.file)];
   const once = (contextDir: string | undefined): FileResult =>
     optimizeParsed(parsed, contextDir, { ...options, builtWith: contextDir === undefined ? undefined : job.builtWith?.[contextDir] }).result;

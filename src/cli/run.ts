@@ -6,11 +6,14 @@ import { isChanged } from '../engine/report.js';
 import type { FileResult } from '../input/process.js';
 import { planRun, type Plan, type PlanOptions } from './plan.js';
 import { processAll, startWorkers, stopWorkers, workerCount, type StartedWorker } from './pool.js';
+import type { FileJob } from './jobs.js';
 import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from '../formats/output.js';
 import { removeStaleTempsNear, writeContextFile, writeFileAtomic } from './write.js';
 import { escapeUnsafe, quoteName } from '../engine/escape.js';
 import type { FormatName, ReportFormat } from '../formats/index.js';
+import { ConfigResolver } from './config.js';
+import { defaultCacheLocation, ResultCache, withCache } from './cache.js';
 
 export type Mode = 'diff' | 'write' | 'check' | 'list-different';
 
@@ -24,6 +27,10 @@ export interface RunOptions extends Omit<PlanOptions, 'cwd' | 'onDiscovered'> {
   cwd?: string;
   /** Output format; every format but `diff` prints one report over all files at the end. */
   format?: FormatName;
+  /** Reuse the results of an earlier run whose inputs are unchanged (default: the working folder's config says). */
+  cache?: boolean;
+  /** The cache file (default: defaultCacheLocation). */
+  cacheLocation?: string;
 }
 
 interface Streams {
@@ -87,8 +94,10 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const progress = progressBar(planned.plan.jobs.length, io.stderr);
   out.io = { stdout: progress.guard(io.stdout), stderr: progress.guard(io.stderr) };
   const stop = options.mode === 'write' ? stopOnSignals() : undefined;
+  const cache = planned.cacheLocation === undefined ? undefined : ResultCache.open(planned.cacheLocation);
+  const compute = (jobs: FileJob[]) => processAll(jobs, { workers: options.workers, onDone: progress.tick, started: planned.aheadWorkers });
   try {
-    for await (const outcome of processAll(planned.plan.jobs, { workers: options.workers, onDone: progress.tick, started: planned.aheadWorkers })) {
+    for await (const outcome of cache ? withCache(planned.plan.jobs, cache, compute, progress.tick) : compute(planned.plan.jobs)) {
       // In-process, the jobs' promises are already settled: without a turn of the event loop, no signal is seen.
       if (stop) await new Promise((resolve) => setImmediate(resolve));
       if (stop?.signal) break;
@@ -99,23 +108,47 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
     stop?.release();
   }
   progress.clear();
+  if (cache) saveCache(cache, out);
   if (out.report) await printReport(out);
   out.tally.seconds = (performance.now() - started) / 1000;
   return finish(out, stop?.signal);
 }
 
-/** The plan, with the pool's workers started as soon as the number of files is known; undefined when it failed (said why). */
-async function plan(out: RunOutput): Promise<{ plan: Plan; aheadWorkers: StartedWorker[] } | undefined> {
-  // The pool's workers start loading the engine while the contexts and settings are still being read.
+/**
+ * The plan, with the pool's workers started as soon as the number of files is known, and the cache file when the
+ * cache is on; undefined when it failed (said why).
+ */
+async function plan(out: RunOutput): Promise<{ plan: Plan; aheadWorkers: StartedWorker[]; cacheLocation: string | undefined } | undefined> {
   let aheadWorkers: StartedWorker[] = [];
   try {
-    const plan = await planRun({ ...out.options, cwd: out.cwd, onDiscovered: (files) => (aheadWorkers = startWorkers(workerCount(files, out.options.workers))) });
-    return { plan, aheadWorkers };
+    const cacheLocation = cacheLocationOf(out);
+    // The pool's workers start loading the engine while the contexts and settings are still being read, unless
+    // the cache may give the results: then the pool is started for the files it does not give.
+    const startAhead = cacheLocation === undefined || !ResultCache.mayHoldResults(cacheLocation);
+    const onDiscovered = (files: number) => startAhead && (aheadWorkers = startWorkers(workerCount(files, out.options.workers)));
+    const plan = await planRun({ ...out.options, cwd: out.cwd, onDiscovered });
+    return { plan, aheadWorkers, cacheLocation };
   } catch (e) {
     await stopWorkers(aheadWorkers);
     out.io.stderr.write(`dockmod: ${oneLine((e as Error).message)}\n`);
     return undefined;
   }
+}
+
+/** The cache file when the cache is on (--cache, else the working folder's config); throws ConfigError. */
+function cacheLocationOf(out: RunOutput): string | undefined {
+  const { cache, cacheLocation } = out.options;
+  if (cache === false) return undefined;
+  const configured = new ConfigResolver().cacheSettings(out.cwd);
+  if (!(cache ?? configured.cache)) return undefined;
+  return cacheLocation === undefined ? (configured.cacheLocation ?? defaultCacheLocation(out.cwd)) : path.resolve(out.cwd, cacheLocation);
+}
+
+/** Writes the cache; a cache that cannot be written is said in one line and changes nothing else. */
+function saveCache(cache: ResultCache, out: RunOutput): void {
+  const failure = cache.save();
+  if (failure !== undefined) out.io.stderr.write(`dockmod: ${out.rel(cache.location)}: cannot write the cache: ${oneLine(failure)}\n`);
+  if (out.options.verbose) out.io.stderr.write(`dockmod: cache: ${cache.reused} of ${cache.looked} results reused (${out.rel(cache.location)})\n`);
 }
 
 function reportPlan(plan: Plan, out: RunOutput): void {

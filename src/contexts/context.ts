@@ -23,13 +23,39 @@ export function memoryContext(files: Record<string, string>, ignoreFileName = '.
 }
 
 /**
+ * Every question a directory context asks the disk. Each answer depends on its arguments and the disk alone, so a
+ * ReadLog (reads.ts) can record the questions a run asked and a later run can ask them again to see if a result
+ * still holds.
+ */
+export const DISK = {
+  realFolder,
+  realPath(file: string): string | undefined {
+    try {
+      return fs.realpathSync.native(file);
+    } catch {
+      return undefined;
+    }
+  },
+  isFile: (file: string): boolean => fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false,
+  readInside,
+  /** readTreeFile's text, or why the file was refused. */
+  readTreeFile(file: string): { text?: string; refused?: RefusedFile } {
+    const refused: RefusedFile[] = [];
+    const text = readTreeFile(file, refused);
+    return refused.length ? { refused: refused[0] } : { text };
+  },
+  listDirectory,
+};
+export type Disk = typeof DISK;
+
+/**
  * The ignore file a build of `dockerfile` with the context folder `root` applies, as an absolute path: BuildKit
  * reads `<Dockerfile name>.dockerignore` from the Dockerfile's folder (inside the context or not) before the
  * context's `.dockerignore`.
  */
-export function ignoreFilePath(root: string, dockerfile: string | undefined): string {
+export function ignoreFilePath(root: string, dockerfile: string | undefined, disk: Disk = DISK): string {
   const specific = dockerfile === undefined ? undefined : path.resolve(`${dockerfile}.dockerignore`);
-  return specific && fs.statSync(specific, { throwIfNoEntry: false })?.isFile() ? specific : path.resolve(root, '.dockerignore');
+  return specific && disk.isFile(specific) ? specific : path.resolve(root, '.dockerignore');
 }
 
 const slashed = (p: string) => p.split(path.sep).join('/');
@@ -39,14 +65,18 @@ const slashed = (p: string) => p.split(path.sep).join('/');
  * every Dockerfile known to be built with this context; those that apply the same ignore file share it.
  * `refused()`: the files met that were not read (context-relative), with why.
  */
-export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[]): BuildContext & { refused(): RefusedFile[] } {
-  const ignorePath = ignoreFilePath(root, dockerfile);
+export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[], disk: Disk = DISK): BuildContext & { refused(): RefusedFile[] } {
+  const ignorePath = ignoreFilePath(root, dockerfile, disk);
   const ignoreRel = slashed(path.relative(path.resolve(root), ignorePath));
   const fromRoot = (file: string) => slashed(path.relative(path.resolve(root), file));
   // Files outside the context (an ignore file beside a Dockerfile elsewhere, the other Dockerfiles) are read as
   // the files of the searched tree are: not through a link out of their repository.
   const treeRefusals: RefusedFile[] = [];
-  const readOutside = (file: string) => readTreeFile(file, treeRefusals)?.replace(/^\uFEFF/, '');
+  const readOutside = (file: string) => {
+    const { text, refused } = disk.readTreeFile(file);
+    if (refused) treeRefusals.push(refused);
+    return text?.replace(/^\uFEFF/, '');
+  };
   const ignoreFile = ignoreRel.startsWith('../') || path.isAbsolute(ignoreRel) ? { outside: ignoreRel, text: readOutside(ignorePath) ?? '' } : { path: ignoreRel };
   const self = dockerfile === undefined ? undefined : path.resolve(dockerfile);
   let sharers: { name: string; text: string | undefined }[] | undefined;
@@ -57,11 +87,11 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
   };
   // A file whose real path leaves the context is not read (BuildKit resolves such a link inside the context,
   // so it does not see that file either); neither is a folder or a special file where a file is expected.
-  const realRoot = realFolder(root);
+  const realRoot = disk.realFolder(root);
   const refusals = new Map<string, string>();
   const read = (p: string, limit?: number): Buffer | undefined => {
     const full = resolve(p);
-    const bytes = full ? readInside(full, realRoot, LINK_OUT_OF_CONTEXT, limit) : undefined;
+    const bytes = full ? disk.readInside(full, realRoot, LINK_OUT_OF_CONTEXT, limit) : undefined;
     if (bytes === undefined || Buffer.isBuffer(bytes)) return bytes;
     // readBytes only probes for an archive: a folder there is an answer, not a refusal.
     if (limit === undefined || bytes.refused !== FOLDER) refusals.set(normalize(p), bytes.refused);
@@ -72,7 +102,7 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
     ...(builtWith && {
       ignoreFileSharers: () =>
         (sharers ??= [...new Set(builtWith.map((f) => path.resolve(f)))]
-          .filter((f) => f !== self && ignoreFilePath(root, f) === ignorePath)
+          .filter((f) => f !== self && ignoreFilePath(root, f, disk) === ignorePath)
           .map((f) => ({ name: fromRoot(f), text: readOutside(f) }))),
     }),
     readFile: (p) => read(p)?.toString('utf8'),
@@ -80,12 +110,8 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
     exists(p) {
       const full = resolve(p);
       if (!full) return false;
-      let real: string;
-      try {
-        real = fs.realpathSync.native(full);
-      } catch {
-        return false;
-      }
+      const real = disk.realPath(full);
+      if (real === undefined) return false;
       if (isInside(real, realRoot)) return true;
       refusals.set(normalize(p), LINK_OUT_OF_CONTEXT);
       return false;
@@ -96,7 +122,7 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
     },
     refused: () => [...[...refusals].map(([file, reason]) => ({ file, reason })), ...treeRefusals.map((r) => ({ file: fromRoot(r.file), reason: r.reason }))],
     listFiles() {
-      listing ??= listDirectory(root);
+      listing ??= disk.listDirectory(root);
       return listing;
     },
   };

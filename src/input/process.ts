@@ -1,7 +1,7 @@
 // One Dockerfile's way through dockmod, the same for a file on disk and for standard input: its bytes decoded,
 // parsed and validated once, then optimized with a build context (or none) into a FileResult.
 import path from 'node:path';
-import { directoryContext } from '../contexts/context.js';
+import { directoryContext, type Disk } from '../contexts/context.js';
 import { Document } from '../engine/document.js';
 import { optimizeDocument, type EngineOptions } from '../engine/engine.js';
 import type { FileReport } from '../engine/report.js';
@@ -33,6 +33,8 @@ export interface FileResult extends FileReport {
 export interface ProcessOptions extends Omit<EngineOptions, 'context'> {
   /** Every Dockerfile known to be built with the context (see directoryContext). */
   builtWith?: readonly string[];
+  /** How the build context reads the disk (default: directly; a ReadLog's, to record what it read). */
+  disk?: Disk;
 }
 
 /** One Dockerfile as a run over the tree builds it: its build context and options (explain and verify get it from the CLI's plan). */
@@ -53,7 +55,7 @@ export interface Optimized {
 /** Optimizes a parsed Dockerfile with the build context in `contextDir` (undefined: none; transforms that need one skip). */
 export function optimizeParsed(parsed: ParsedDockerfile, contextDir: string | undefined, options: ProcessOptions): Optimized {
   const { source, text: before, bom, doc } = parsed;
-  const context = contextDir === undefined ? undefined : directoryContext(contextDir, source.file, options.builtWith);
+  const context = contextDir === undefined ? undefined : directoryContext(contextDir, source.file, options.builtWith, options.disk);
   const rewrite = optimizeDocument(doc, { ...options, context }, bom);
   const extra = rewrite.files.map((f) => ({ file: path.join(contextDir!, f.path), context: contextDir!, before: context!.readFile(f.path), after: f.text }));
   const refused = (context?.refused() ?? []).map((r) => ({ file: path.join(contextDir!, r.file), reason: r.reason }));
