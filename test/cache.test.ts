@@ -121,7 +121,8 @@ describe('--cache', () => {
   it("recomputes every result when dockmod's own code changes", () => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-cache-build-'));
     temps.push(copy);
-    fs.cpSync(path.join(root, 'dist'), path.join(copy, 'dist'), { recursive: true });
+    // What the package ships and runs: its code and the bash grammar it loads.
+    for (const folder of ['dist', 'grammar']) fs.cpSync(path.join(root, folder), path.join(copy, folder), { recursive: true });
     fs.copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
     const dir = tempTree('dockmod-cache-', NODE_APP, temps);

@@ -395,7 +395,9 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
     if (kw === 'USER' || kw === 'SHELL') return { blocker: `${quoted} comes between the copy and the install, so a fetch before the copy would not run as the install does` };
     if (kw === 'ENV' || kw === 'ARG') {
       const props = (ins as Instruction & { getProperties(): { getName(): string }[] }).getProperties();
-      const name = props.map((p) => p.getName()).find((n) => TOOL_ENVIRONMENT.test(n) || new RegExp(`\\$\\{?${n}\\b`).test(runText));
+      // A name from the Dockerfile is no pattern: it is looked for as written (`$X`, `${X}`, `${X:-y}`).
+      const mentions = (n: string) => [`$${n}`, `\${${n}`].some((form) => runText.split(form).slice(1).some((after) => !/^[A-Za-z0-9_]/.test(after)));
+      const name = props.map((p) => p.getName()).find((n) => TOOL_ENVIRONMENT.test(n) || mentions(n));
       if (name) return { blocker: `${quoted} sets ${name}, which a fetch before the copy would not see` };
       continue;
     }
