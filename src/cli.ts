@@ -197,6 +197,13 @@ async function main(): Promise<number> {
         );
       },
     )
+    // yargs collects a single-value option given twice into a list, which its command would then misread.
+    .check((argv) => {
+      // Each option once, by its dashed name (yargs adds a camelCase alias beside it).
+      const twice = Object.keys(argv).find((key) => !/[A-Z]/.test(key) && Array.isArray(argv[key]) && !REPEATABLE.has(key));
+      if (twice) throw new Error(`--${twice} is given more than once; it takes one value`);
+      return true;
+    }, true)
     .strict()
     // Without boolean-negation, `--no-context` would read as context=false: now it is an unknown argument, as it
     // should be. Without greedy-arrays, a repeatable (array) option would take the paths after it as its values.
@@ -210,5 +217,8 @@ async function main(): Promise<number> {
     .parseAsync();
   return exitCode;
 }
+
+/** The options (and positional) that take several values, one per flag. */
+const REPEATABLE = new Set(['_', 'paths', 'transform', 'changed', 'base-image']);
 
 process.exitCode = await main();

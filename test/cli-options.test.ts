@@ -108,6 +108,17 @@ describe('options that take a value', () => {
   });
 });
 
+describe('options that take one value', () => {
+  it('given twice are refused, naming the option (yargs would hand the command a list)', async () => {
+    const single = [...declared].flatMap(([word, { options }]) => [...options].filter(([, d]) => takesValue(d) && !d.array).map(([name, d]) => ({ word, name, definition: d })));
+    expect(single.length).toBeGreaterThan(0);
+    for (const { word, name, definition } of single) {
+      const args = [...(word ? [word] : []), `--${name}`, sampleValue(definition, 0), `--${name}`, sampleValue(definition, 1), 'Dockerfile'];
+      await expect(parse(args), `${word} --${name}`).rejects.toThrow(`dockmod: --${name} is given more than once; it takes one value`);
+    }
+  });
+});
+
 describe('as the built command runs them', () => {
   const temps: string[] = [];
   afterEach(() => {
