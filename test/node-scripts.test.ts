@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryContext } from '../src/contexts/context.js';
 import { matchInstall } from '../src/tools/installs.js';
+import { optimize } from '../src/index.js';
 
 /** The manifests (or the refusal) of the install `command` run in `dir` of a context holding `files`. */
 function manifestsOf(command: string, files: Record<string, string>, dir = '') {
@@ -34,9 +35,14 @@ describe('lifecycle scripts that need no project file', () => {
     expect(manifestsOf('npm ci', { 'package.json': pkg({ prepare: 'is-ci || husky install' }) })).toEqual(['package.json']);
   });
 
-  it('husky with .git in the context writes hooks into it, which the image would lose', () => {
-    expect(manifestsOf('npm ci', { 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' })).toEqual({
-      refuse: 'package.json\'s "prepare" script runs `husky`, which sets up git hooks in the .git folder of the build context: after the split it would run before .git is copied and set up none',
+  it('husky with .git in the context writes hooks into it: refused only where the source copy brings .git', () => {
+    const argv = ['npm', 'ci'];
+    const result = matchInstall(argv)!.installer.manifests(argv, '', memoryContext({ 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' }), (p) => p);
+    expect(result).toEqual({
+      files: ['package.json'],
+      optional: [],
+      shadowed: [{ entry: 'node_modules', paths: ['node_modules'] }],
+      unlessLeftOut: [{ path: '.git', refuse: 'package.json\'s "prepare" script runs `husky`, which sets up git hooks in the .git folder the source copy brings: after the split it would run before .git is copied and set up none' }],
     });
   });
 
@@ -171,5 +177,23 @@ describe('scripts that do not run', () => {
     expect(manifestsOf('npm ci', files)).toEqual(['package.json', '.npmrc']);
     expect(manifestsOf('pnpm install', files)).toEqual(['package.json', '.npmrc']);
     expect(manifestsOf('npm ci', { ...files, '.npmrc': 'ignore-scripts=false\n' })).toEqual({ refuse: 'package.json\'s "postinstall" script runs `ngcc`, which may need the sources' });
+  });
+});
+
+describe('split-copy-install with husky and a .git in the context', () => {
+  const dockerfile = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n';
+  const tree = (ignore: string) => ({ 'package.json': pkg({ prepare: 'husky' }), 'package-lock.json': '{}', '.git/HEAD': 'ref: refs/heads/main\n', '.dockerignore': ignore });
+  const split = (ignore: string) => optimize(dockerfile, { context: memoryContext(tree(ignore)), only: ['split-copy-install'] });
+
+  it('splits when the ignore file leaves .git out: husky finds no .git before or after', () => {
+    expect(split('node_modules\n.git\n').text).toBe('FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\n');
+  });
+
+  it('refuses when the source copy brings .git, naming the script', () => {
+    const result = split('node_modules\n');
+    expect(result.text).toBe(dockerfile);
+    expect(result.skips.map((s) => s.reason)).toEqual([
+      '`npm ci`: package.json\'s "prepare" script runs `husky`, which sets up git hooks in the .git folder the source copy brings: after the split it would run before .git is copied and set up none',
+    ]);
   });
 });

@@ -548,6 +548,9 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const excludedByCopy = manifests.files.find((f) => !ignore.ignores(f) && keptOut(f) && !manifests.optional.includes(f));
   if (excludedByCopy) return skip(`${excludedByCopy} is kept out by the --exclude of ${doc.quote(ins)}`);
   const files = manifests.files.filter((f) => !ignore.ignores(f) && !keptOut(f));
+  // What the install must not meet before the sources: a refusal only when the source copy brings it.
+  const leftIn = manifests.unlessLeftOut?.find((u) => isWithin(u.path, folder || '.') && !ignore.ignores(u.path) && !keptOut(u.path));
+  if (leftIn) return skip(leftIn.refuse);
   // Where the install reads each manifest, to know which ones this copy brings.
   const readAt = (f: string): string | null =>
     installer.readsNamedPaths || inside ? (isWithin(f, folder || '.') ? path.posix.resolve(dest, path.posix.relative(folder || '.', f)) : null) : path.posix.resolve(cwd, path.posix.relative(dir!, f));

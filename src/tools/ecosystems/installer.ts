@@ -27,6 +27,11 @@ export interface Manifests {
    * with no build script has nothing to resolve: the wrapper's download is the fetch). Same words as prefetch.
    */
   fetch?: CommandWord[];
+  /**
+   * Context paths the install must not find in place before the sources, with the refusal to give when the source
+   * copy does bring them (husky sets up hooks in a `.git` that the copy brings; left out, it finds none either way).
+   */
+  unlessLeftOut?: { path: string; refuse: string }[];
 }
 
 /** A folder an install writes inside the project, and the ignore-file entry that leaves it out of a copy. */

@@ -63,6 +63,7 @@ interface Reading {
   folder: string;
   pkg: PackageJson;
   files: string[];
+  unlessLeftOut: { path: string; refuse: string }[];
 }
 
 /** True when `--ignore-scripts` or the project's `.npmrc` (npm, pnpm: `ignore-scripts=true`) keeps every script from running. */
@@ -76,9 +77,9 @@ export function scriptsIgnored(tool: NodeTool, args: readonly (string | null)[],
 }
 
 /** The files the install scripts of one package.json read, in the order met, or why they may need the sources. */
-export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJson, context: BuildContext, isRoot: boolean): string[] | Refusal {
+export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJson, context: BuildContext, isRoot: boolean): Pick<Reading, 'files' | 'unlessLeftOut'> | Refusal {
   const scripts = isRecord(pkg.scripts) ? pkg.scripts : {};
-  const reading: Reading = { context, folder: path.posix.dirname(file), pkg, files: [] };
+  const reading: Reading = { context, folder: path.posix.dirname(file), pkg, files: [], unlessLeftOut: [] };
   const folderPath = (name: string) => path.posix.join(reading.folder, name);
   if (typeof scripts.install !== 'string' && typeof scripts.preinstall !== 'string' && context.exists(folderPath('binding.gyp'))) {
     // npm (and pnpm, Yarn) default the install script of a package with a binding.gyp to `node-gyp rebuild`.
@@ -90,7 +91,7 @@ export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJ
     const problem = readShellText(text, `${file}'s "${name}" script`, `${file}'s "${name}" script (\`${text}\`)`, reading);
     if (problem) return problem;
   }
-  return reading.files;
+  return { files: reading.files, unlessLeftOut: reading.unlessLeftOut };
 }
 
 /**
@@ -176,14 +177,16 @@ function runCommand(argv: (string | null)[]): (string | null)[] {
 /**
  * husky (v9 `husky [dir]`, v5-8 `husky install [dir]`) sets `core.hooksPath` in the `.git` of its working folder
  * and writes `<dir>/_/`; without a `.git` it prints a message and writes nothing (v8: `git rev-parse` fails and it
- * skips). With a `.git` in the context, the split would run it before the source copy brings `.git`.
+ * skips). With a `.git` in the context that the source copy brings, the split would run it before `.git` is there.
  */
 function huskyNeeds(args: string[], who: string, reading: Reading): Refusal | null {
   const dirArgs = args[0] === 'install' ? args.slice(1) : args;
   if (dirArgs.length > 1 || dirArgs.some((a) => a.startsWith('-'))) return { refuse: `${who} runs \`husky ${args.join(' ')}\`, which may need the sources` };
   for (let folder = reading.folder; ; folder = path.posix.dirname(folder)) {
-    if (reading.context.exists(path.posix.join(folder, '.git'))) {
-      return { refuse: `${who} runs \`husky\`, which sets up git hooks in the .git folder of the build context: after the split it would run before .git is copied and set up none` };
+    const git = path.posix.join(folder, '.git');
+    if (reading.context.exists(git)) {
+      reading.unlessLeftOut.push({ path: git, refuse: `${who} runs \`husky\`, which sets up git hooks in the .git folder the source copy brings: after the split it would run before .git is copied and set up none` });
+      return null;
     }
     if (folder === '.' || folder === '') return null;
   }

@@ -154,11 +154,13 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   if (rootProblem) return { refuse: rootProblem };
   /** The files the install scripts of a package.json read, to copy with the manifests. */
   const scriptFiles: string[] = [];
+  const unlessLeftOut: { path: string; refuse: string }[] = [];
   const readScripts = (member: PackageJson, file: string): Refusal | null => {
     if (ignoresScripts) return null;
     const read = lifecycleScriptFiles(tool, file, member, context, file === at('package.json'));
     if ('refuse' in read) return read;
-    scriptFiles.push(...read);
+    scriptFiles.push(...read.files);
+    unlessLeftOut.push(...read.unlessLeftOut);
     return null;
   };
   const rootScripts = readScripts(pkg, at('package.json'));
@@ -198,7 +200,7 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
     files.push(file);
   }
   const folders = [dir, ...workspaces.map((w) => path.posix.dirname(w))];
-  return { files, optional, shadowed: folders.map((f) => shadowedAt(path.posix.join(f, 'node_modules'))) };
+  return { files, optional, shadowed: folders.map((f) => shadowedAt(path.posix.join(f, 'node_modules'))), ...(unlessLeftOut.length ? { unlessLeftOut } : {}) };
 }
 
 function nodeInstaller(tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Installer {
