@@ -58,7 +58,6 @@ const FIXTURES = {
   'python-poetry': { install: 'poetry install', rerunsBefore: true },
   'python-pipenv': { install: 'pipenv install', rerunsBefore: true },
   'ruby-bundler': { install: 'bundle install', rerunsBefore: true },
-  'php-composer': { install: 'composer install', rerunsBefore: true },
   'elixir-mix': { install: 'mix deps.get', rerunsBefore: true },
   'java-maven': { install: 'RUN mvn', rerunsBefore: true },
   'java-gradle': { install: 'RUN gradle', rerunsBefore: true },
