@@ -29,8 +29,8 @@ interface PathsArgs {
   write?: boolean;
   check?: boolean;
   'list-different': boolean;
-  only?: string;
-  skip?: string;
+  only?: string[];
+  skip?: string[];
   unsafe: boolean;
   context?: string;
   transform?: string[];
@@ -90,7 +90,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
 }
 
 /** explain's and verify's Dockerfile with the build context and settings the default command gives it. */
-const setupOf = (argv: { dockerfile: string; context?: string; only?: string; skip?: string; unsafe: boolean }) => async () => {
+const setupOf = (argv: { dockerfile: string; context?: string; only?: string[]; skip?: string[]; unsafe: boolean }) => async () => {
   const { planDockerfile } = await import('./cli/plan.js');
   return planDockerfile(argv.dockerfile, { cwd: process.cwd(), contextDir: argv.context, only: list(argv.only), skip: list(argv.skip), unsafe: argv.unsafe });
 };
@@ -129,8 +129,8 @@ async function main(): Promise<number> {
           .option('write', { alias: 'w', type: 'boolean', describe: 'rewrite files in place' })
           .option('check', { type: 'boolean', describe: 'exit 1 and name the files when something would change' })
           .option('list-different', { alias: 'l', type: 'boolean', default: DEFAULTS['list-different'], describe: 'print only the names of files that would change' })
-          .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
-          .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
+          .option('only', { type: 'string', array: true, describe: 'comma-separated transform ids to run (repeatable)' })
+          .option('skip', { type: 'string', array: true, describe: 'comma-separated transform ids not to run (repeatable)' })
           .option('unsafe', { type: 'boolean', default: DEFAULTS.unsafe, describe: 'also apply unsafe transforms' })
           .option('context', { type: 'string', describe: 'build context folder for every Dockerfile (default: from compose and bake files, else each Dockerfile\'s folder)' })
           .option('transform', { type: 'string', array: true, describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
@@ -159,8 +159,8 @@ async function main(): Promise<number> {
           .option('changed', { type: 'string', array: true, describe: 'changed file or folder, relative to the context (repeatable; default: one source file no manifest list names)' })
           .option('context', { type: 'string', describe: "build context folder (default: from compose and bake files, as for paths, else the Dockerfile's folder)" })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
-          .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
-          .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
+          .option('only', { type: 'string', array: true, describe: 'comma-separated transform ids to run (repeatable)' })
+          .option('skip', { type: 'string', array: true, describe: 'comma-separated transform ids not to run (repeatable)' })
           .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' }),
       async (argv) => {
         const { runExplain } = await import('./explain/explain-command.js');
@@ -180,8 +180,8 @@ async function main(): Promise<number> {
           .option('context', { type: 'string', describe: "build context folder (default: from compose and bake files, as for paths, else the Dockerfile's folder)" })
           .option('edit', { type: 'string', describe: 'context-relative source file to edit (default: one no manifest list names)' })
           .option('base-image', { type: 'string', array: true, describe: 'substitute a FROM image: from=to (repeatable)' })
-          .option('only', { type: 'string', describe: 'comma-separated transform ids to run' })
-          .option('skip', { type: 'string', describe: 'comma-separated transform ids not to run' })
+          .option('only', { type: 'string', array: true, describe: 'comma-separated transform ids to run (repeatable)' })
+          .option('skip', { type: 'string', array: true, describe: 'comma-separated transform ids not to run (repeatable)' })
           .option('unsafe', { type: 'boolean', default: false, describe: 'also apply unsafe transforms' }),
       async (argv) => {
         const { runVerify } = await import('./verify/verify-command.js');
@@ -219,6 +219,6 @@ async function main(): Promise<number> {
 }
 
 /** The options (and positional) that take several values, one per flag. */
-const REPEATABLE = new Set(['_', 'paths', 'transform', 'changed', 'base-image']);
+const REPEATABLE = new Set(['_', 'paths', 'transform', 'changed', 'base-image', 'only', 'skip']);
 
 process.exitCode = await main();
