@@ -45,6 +45,7 @@ interface PathsArgs {
   format: FormatName;
   cache?: boolean;
   'cache-location'?: string;
+  'summary-file'?: string;
 }
 
 /** The defaults of the default command's options, for yargs and for plainRun alike. */
@@ -84,6 +85,7 @@ async function runPaths(argv: PathsArgs, raw: string[]): Promise<number> {
     format: argv.format,
     cache: argv.cache,
     cacheLocation: argv['cache-location'],
+    summaryFile: argv['summary-file'],
   };
   const { run } = await import('./cli/run.js');
   return run(options, { stdout: process.stdout, stderr: process.stderr });
@@ -145,6 +147,7 @@ async function main(): Promise<number> {
           .option('format', { alias: 'f', choices: FORMAT_NAMES, default: DEFAULTS.format as FormatName, describe: 'output: a unified diff, or one report over all files (see docs/formats.md)' })
           .option('cache', { type: 'boolean', describe: "reuse each file's result from an earlier run when nothing it depends on has changed (default: the config's \"cache\")" })
           .option('cache-location', { type: 'string', describe: 'the cache file (default: node_modules/.cache/dockmod/results.json up the tree, else the user cache folder)' })
+          .option('summary-file', { type: 'string', describe: "also write a pull request's title (first line) and markdown body on what changed to this file (see docs/campaigns.md)" })
           .conflicts('write', 'check'),
       async (argv) => {
         exitCode = await runPaths(argv, hideBin(process.argv));

@@ -1,5 +1,6 @@
 // One dockmod run over many files: the plan, each file's result reported and shown in the run's mode (a diff, a
 // write, a name), the report of the other formats, and the summary and exit code.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isChanged } from '../engine/report.js';
@@ -11,7 +12,7 @@ import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from '../formats/output.js';
 import { removeStaleTempsNear, writeContextFile, writeFileAtomic } from './write.js';
 import { escapeUnsafe, quoteName } from '../engine/escape.js';
-import type { FormatName, ReportFormat } from '../formats/index.js';
+import type { FormatInput, FormatName, ReportFormat } from '../formats/index.js';
 import { ConfigResolver } from './config.js';
 import { defaultCacheLocation, ResultCache, withCache } from './cache.js';
 
@@ -31,6 +32,8 @@ export interface RunOptions extends Omit<PlanOptions, 'cwd' | 'onDiscovered'> {
   cache?: boolean;
   /** The cache file (default: defaultCacheLocation). */
   cacheLocation?: string;
+  /** Where to write a pull request's title and body on what the run changed (--summary-file), besides the output. */
+  summaryFile?: string;
 }
 
 interface Streams {
@@ -52,14 +55,16 @@ type Problem = { file: string; message: string };
 /** What a run has counted and printed so far, and what its report (any format but diff) collects. */
 class RunOutput {
   readonly tally: Tally = { changed: 0, unchanged: 0, skipped: 0, errors: 0, heldBack: 0, seconds: 0 };
-  readonly report: { format: ReportFormat; files: FileResult[]; errors: Problem[]; warnings: Problem[] } | undefined;
+  /** Collected for a report format, or for the summary file (then with no format: the output stays a diff). */
+  readonly report: { format: ReportFormat | undefined; files: FileResult[]; errors: Problem[]; warnings: Problem[] } | undefined;
   /** Files of the tree named in a note: each once, however many files met it. */
   private readonly noted = new Set<string>();
   /** A context file (.dockerignore) that several Dockerfiles' changes write is shown once. */
   readonly shownContextFiles = new Set<string>();
 
   constructor(readonly options: RunOptions, public io: Streams, readonly cwd: string) {
-    this.report = options.format && options.format !== 'diff' ? { format: options.format, files: [], errors: [], warnings: [] } : undefined;
+    const format = options.format && options.format !== 'diff' ? options.format : undefined;
+    this.report = format || options.summaryFile !== undefined ? { format, files: [], errors: [], warnings: [] } : undefined;
   }
 
   /** Every name printed goes through quoteName: a control character in it cannot start a line of its own. */
@@ -109,7 +114,8 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   }
   progress.clear();
   if (cache) saveCache(cache, out);
-  if (out.report) await printReport(out);
+  if (out.report?.format) await printReport(out);
+  if (options.summaryFile !== undefined) await writeSummary(options.summaryFile, out);
   out.tally.seconds = (performance.now() - started) / 1000;
   return finish(out, stop?.signal);
 }
@@ -186,14 +192,14 @@ function reportResult(result: FileResult, out: RunOutput): boolean {
 function showChange(result: FileResult, out: RunOutput): void {
   switch (out.options.mode) {
     case 'diff':
-      if (!out.report) showDiff(result, out);
+      if (!out.report?.format) showDiff(result, out);
       return;
     case 'write':
       writeResult(result, out);
       return;
     case 'check':
     case 'list-different':
-      if (!out.report) out.io.stdout.write(`${out.rel(result.file)}\n`);
+      if (!out.report?.format) out.io.stdout.write(`${out.rel(result.file)}\n`);
   }
 }
 
@@ -243,10 +249,27 @@ function stopOnSignals(): { readonly signal: NodeJS.Signals | undefined; release
   };
 }
 
+/** What the report formats read: the results so far; under --write, what was written. */
+async function reportInput(out: RunOutput): Promise<FormatInput> {
+  const { dockmodVersion } = await import('../formats/index.js');
+  const { files, errors, warnings } = out.report!;
+  return { files, errors, warnings, cwd: out.cwd, version: dockmodVersion(), written: out.options.mode === 'write' };
+}
+
 async function printReport(out: RunOutput): Promise<void> {
-  const { dockmodVersion, renderReport } = await import('../formats/index.js');
-  const { format, files, errors, warnings } = out.report!;
-  out.io.stdout.write(renderReport(format, { files, errors, warnings, cwd: out.cwd, version: dockmodVersion() }));
+  const { renderReport } = await import('../formats/index.js');
+  out.io.stdout.write(renderReport(out.report!.format!, await reportInput(out)));
+}
+
+/** --summary-file: a file that cannot be written is an error (exit 2), as a Dockerfile that cannot be is. */
+async function writeSummary(file: string, out: RunOutput): Promise<void> {
+  const { formatPullRequest } = await import('../formats/markdown.js');
+  const text = formatPullRequest(await reportInput(out));
+  try {
+    fs.writeFileSync(path.resolve(out.cwd, file), text);
+  } catch (e) {
+    out.error(file, `cannot write the summary file: ${(e as Error).message}`);
+  }
 }
 
 /** The summary line (not for --list-different without errors) and the exit code. */

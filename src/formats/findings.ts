@@ -20,6 +20,8 @@ export interface FormatInput {
   version: string;
   /** The absolute URL that docs pages (repository paths) resolve against; default: dockmod's own (src/formats/docs-links.ts). */
   docsBase?: string;
+  /** The changes were written (--write): a report says what was changed, not what would be. */
+  written?: boolean;
 }
 
 export type Formatter = (input: FormatInput) => string;

@@ -62,16 +62,24 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 const lines = (start: number, end: number) => (start === end ? `line ${start}` : `lines ${start}–${end}`);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** The files a run changes (or would), and their changes' count. */
+function changedFiles(input: FormatInput) {
+  const changed = input.files.filter(isChanged);
+  return { changed, changeCount: changed.reduce((n, f) => n + f.changes.length, 0) };
+}
+
 export function formatMarkdown(input: FormatInput): string {
   const { cwd } = input;
   const transform = (id: string) => link(code(id), transformDocs(id, input)?.url);
-  const changed = input.files.filter(isChanged);
-  const changeCount = changed.reduce((n, f) => n + f.changes.length, 0);
+  const { changed, changeCount } = changedFiles(input);
   const out: string[] = ['## dockmod', ''];
+  const tally = `${changed.length} of ${plural(input.files.length, 'Dockerfile')} (${plural(changeCount, 'change')})`;
   out.push(
-    changed.length
-      ? `dockmod would change ${changed.length} of ${plural(input.files.length, 'Dockerfile')} (${plural(changeCount, 'change')}). Run \`dockmod --write\` to apply them all.`
-      : `dockmod has nothing to change in ${plural(input.files.length, 'Dockerfile')}.`,
+    !changed.length
+      ? `dockmod has nothing to change in ${plural(input.files.length, 'Dockerfile')}.`
+      : input.written
+        ? `dockmod changed ${tally}.`
+        : `dockmod would change ${tally}. Run \`dockmod --write\` to apply them all.`,
     '',
   );
   if (changeCount) {
@@ -112,4 +120,17 @@ export function formatMarkdown(input: FormatInput): string {
     out.push('**Errors**', '', ...input.errors.map((e) => `- ${code(relativePath(e.file, cwd))}: ${inline(e.message)}`), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
+}
+
+/**
+ * `--summary-file`: a pull request's title on the first line, a blank line, then the markdown report as its body;
+ * the shape of a commit message (multi-gitter --manual-commit takes a PR from it) and of turbolift's description
+ * file. The title is plain text: names from the tree stay out of it.
+ */
+export function formatPullRequest(input: FormatInput): string {
+  const { changed, changeCount } = changedFiles(input);
+  const title = changed.length
+    ? `dockmod: ${plural(changeCount, 'change')} in ${plural(changed.length, 'Dockerfile')}`
+    : `dockmod: nothing to change in ${plural(input.files.length, 'Dockerfile')}`;
+  return `${title}\n\n${formatMarkdown(input)}`;
 }
