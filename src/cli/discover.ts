@@ -167,6 +167,8 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
       continue;
     }
     if (stat.isDirectory() && !isDockerfileName(path.basename(full))) searchFolder(full);
+    // A compose or bake file named is read for the inline Dockerfiles it holds, not as a Dockerfile.
+    else if (stat.isFile() && isBuildFileName(path.basename(full))) buildFiles.add(full);
     else files.add(full);
   }
   for (const r of gitignore?.refused ?? []) notes.push({ file: r.file, message: `${r.reason}; not read` });

@@ -5,6 +5,7 @@ import { optimizeParsed, parseDockerfile, type FileResult, type ProcessOptions }
 import { InputError, readDockerfile, textSource, type DockerfileSource } from '../input/read.js';
 import { digest, ReadLog, type ReadRecord } from '../contexts/reads.js';
 import { anyCustomTimedOut, transformsWith } from './custom-transforms.js';
+import type { InlineBuild } from '../contexts/compose.js';
 
 export interface FileJob {
   file: string;
@@ -21,6 +22,8 @@ export interface FileJob {
   transformTimeoutMs?: number;
   /** The Dockerfile's text when it does not come from disk (standard input). */
   text?: string;
+  /** The file is a compose or bake file: these are the inline Dockerfiles it holds, each with its context (src/input/inline.ts). */
+  inline?: InlineBuild[];
   /** Say what the result was made of, for the results cache (`reads` in the outcome). */
   recordReads?: boolean;
 }
@@ -40,7 +43,8 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
     const log = job.recordReads ? new ReadLog() : undefined;
     const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
     const source = job.text === undefined ? readDockerfile(job.file) : textSource(job.file, job.text);
-    const result = optimizeJob(job, source, { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms, disk: log?.disk });
+    const options: ProcessOptions = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms, disk: log?.disk };
+    const result = job.inline ? await (await import('../input/inline.js')).optimizeInline(source, job.inline, options, job.builtWith) : optimizeJob(job, source, options);
     // A custom transform stopped for its time gives a different result on the next run: such a result is not kept.
     const repeatable = !job.transforms.length || !anyCustomTimedOut();
     return { file: job.file, result, ...(log && repeatable && { reads: { source: digest(source.bytes), records: log.records() } }) };

@@ -2,7 +2,7 @@
 // files, or --context) and its settings (the nearest config, then the command line).
 import path from 'node:path';
 import { discover } from './discover.js';
-import { dockerfilesBuiltWith, resolveContexts, type ContextResolution } from '../contexts/build-contexts.js';
+import { dockerfilesBuiltWith, inlineBuildsIn, resolveContexts, type ContextResolution } from '../contexts/build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import { hasUnsafeCharacter, quoteName } from '../engine/escape.js';
 import type { FileJob } from './jobs.js';
@@ -88,6 +88,13 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file), resolution));
+    // Compose and bake files found (not those above) that hold inline Dockerfiles are rewritten too.
+    for (const [file, builds] of await inlineBuildsIn(found.buildFiles)) {
+      const inline = contextDir ? builds.map((b) => ({ key: b.key, origin: b.origin, context: contextDir })) : builds;
+      const contexts = [...new Set(inline.flatMap((b) => (b.context === undefined ? [] : [b.context])))].sort();
+      jobs.push({ ...jobFor(file, contexts, resolution), inline });
+    }
+    jobs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     plan = { jobs, errors: found.errors, warnings: resolution?.warnings ?? [], notes: [...found.notes, ...notRead(resolution?.refused ?? [])] };
   }
   plan.notes.push(...notRead(configs.refused));

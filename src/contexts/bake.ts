@@ -3,7 +3,7 @@
 // context), possibly through `inherits`. HCL is converted to JSON by @cdktf/hcl2json (HashiCorp's own parser
 // compiled to wasm), loaded only when a .hcl bake file is met.
 import path from 'node:path';
-import { resolveBuild, type BuildEntry, type BuildFileReading } from './compose.js';
+import { inlineBuild, resolveBuild, type BuildEntry, type BuildFileReading, type InlineBuild } from './compose.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -21,8 +21,9 @@ export async function bakeBuilds(file: string, text: string): Promise<BuildFileR
   }
   const builds: BuildEntry[] = [];
   const notes: string[] = [];
+  const inline: InlineBuild[] = [];
   const targets = isRecord(doc) ? body(doc.target) : undefined;
-  if (!targets) return { builds, notes };
+  if (!targets) return { builds, notes, inline };
   const name = path.basename(file);
   /** A target's attribute, looked up through `inherits` (the target's own value wins). */
   const attribute = (target: string, key: string, seen = new Set<string>()): unknown => {
@@ -39,8 +40,11 @@ export async function bakeBuilds(file: string, text: string): Promise<BuildFileR
   };
   for (const target of Object.keys(targets)) {
     const origin = `${name}: target ${target}`;
-    if (attribute(target, 'dockerfile-inline') !== undefined) continue;
     const context = attribute(target, 'context') ?? '.';
+    if (attribute(target, 'dockerfile-inline') !== undefined) {
+      inline.push(inlineBuild(path.dirname(file), context, target, origin));
+      continue;
+    }
     const dockerfile = attribute(target, 'dockerfile') ?? 'Dockerfile';
     if (typeof context !== 'string' || typeof dockerfile !== 'string') {
       notes.push(`${origin}: context or dockerfile is not a string`);
@@ -50,5 +54,5 @@ export async function bakeBuilds(file: string, text: string): Promise<BuildFileR
     if (typeof entry === 'string') notes.push(entry);
     else builds.push(entry);
   }
-  return { builds, notes };
+  return { builds, notes, inline };
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isBuildFileName, isDockerfileName } from './file-names.js';
-import type { BuildEntry } from './compose.js';
+import type { BuildEntry, InlineBuild } from './compose.js';
 import { readTreeFile, type RefusedFile } from './tree-files.js';
 
 export interface ContextResolution {
@@ -106,3 +106,22 @@ const realPath = (file: string): string => {
     return file;
   }
 };
+
+/**
+ * The inline Dockerfiles of each of `files` (compose and bake files), for a run to rewrite in place; a file that
+ * cannot be read or parsed gives none (resolveContexts reports it).
+ */
+export async function inlineBuildsIn(files: readonly string[]): Promise<Map<string, InlineBuild[]>> {
+  const found = new Map<string, InlineBuild[]>();
+  for (const file of files) {
+    const text = readTreeFile(file, []);
+    if (text === undefined || !/dockerfile[_-]inline/.test(text)) continue;
+    try {
+      const reading = /docker-bake/.test(path.basename(file)) ? await (await import('./bake.js')).bakeBuilds(file, text) : await (await import('./compose.js')).composeBuilds(file, text);
+      if (reading.inline.length) found.set(file, reading.inline);
+    } catch {
+      // not YAML, or no services mapping: resolveContexts says so
+    }
+  }
+  return found;
+}

@@ -10,10 +10,23 @@ export interface BuildEntry {
   origin: string;
 }
 
+/** A Dockerfile held in the build file itself (compose `dockerfile_inline`, bake `dockerfile-inline`). */
+export interface InlineBuild {
+  /** The compose service or bake target that holds it. */
+  key: string;
+  /** Where it was declared, for messages: `compose.yaml: service api`. */
+  origin: string;
+  /** The build context folder (absolute); undefined when `refusal` says why there is none. */
+  context?: string;
+  refusal?: string;
+}
+
 export interface BuildFileReading {
   builds: BuildEntry[];
   /** Builds left out, with why (a remote context, an unresolved variable, ...). */
   notes: string[];
+  /** Builds of an inline Dockerfile, which the build file holds and a run rewrites in place. */
+  inline: InlineBuild[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -38,9 +51,10 @@ export async function composeBuilds(file: string, text: string): Promise<BuildFi
   const doc: unknown = parse(text, { merge: true, maxAliasCount: 1000 });
   const builds: BuildEntry[] = [];
   const notes: string[] = [];
-  if (!isRecord(doc)) return { builds, notes };
+  const inline: InlineBuild[] = [];
+  if (!isRecord(doc)) return { builds, notes, inline };
   const services = doc.services;
-  if (services === undefined) return { builds, notes };
+  if (services === undefined) return { builds, notes, inline };
   if (!isRecord(services)) throw new Error('`services` is not a mapping');
   const name = path.basename(file);
   for (const [service, spec] of Object.entries(services)) {
@@ -51,8 +65,11 @@ export async function composeBuilds(file: string, text: string): Promise<BuildFi
     let dockerfile: unknown = 'Dockerfile';
     if (typeof build === 'string') context = build;
     else if (isRecord(build)) {
-      if (build.dockerfile_inline !== undefined) continue;
       context = build.context ?? '.';
+      if (build.dockerfile_inline !== undefined) {
+        inline.push(inlineBuild(path.dirname(file), context, service, origin));
+        continue;
+      }
       dockerfile = build.dockerfile ?? 'Dockerfile';
     } else continue;
     if (typeof context !== 'string' || typeof dockerfile !== 'string') {
@@ -63,5 +80,13 @@ export async function composeBuilds(file: string, text: string): Promise<BuildFi
     if (typeof entry === 'string') notes.push(entry);
     else builds.push(entry);
   }
-  return { builds, notes };
+  return { builds, notes, inline };
 }
+
+/** An inline Dockerfile's build, with its context resolved as resolveBuild resolves one (the Dockerfile is no path). */
+export function inlineBuild(baseDir: string, context: unknown, key: string, origin: string): InlineBuild {
+  if (typeof context !== 'string') return { key, origin, refusal: 'the build context is not a string' };
+  const entry = resolveBuild(baseDir, context, '', origin);
+  return typeof entry === 'string' ? { key, origin, refusal: entry.slice(origin.length + 2) } : { key, origin, context: entry.context };
+}
+

@@ -15,6 +15,8 @@ export interface ParsedDockerfile {
   text: string;
   bom: string;
   doc: Document;
+  /** Held inline in a compose file: no file of its own, so only the context's .dockerignore applies. */
+  inline?: boolean;
 }
 
 /** Throws an InputError when the bytes are not a Dockerfile dockmod can rewrite. */
@@ -55,7 +57,7 @@ export interface Optimized {
 /** Optimizes a parsed Dockerfile with the build context in `contextDir` (undefined: none; transforms that need one skip). */
 export function optimizeParsed(parsed: ParsedDockerfile, contextDir: string | undefined, options: ProcessOptions): Optimized {
   const { source, text: before, bom, doc } = parsed;
-  const context = contextDir === undefined ? undefined : directoryContext(contextDir, source.file, options.builtWith, options.disk);
+  const context = contextDir === undefined ? undefined : directoryContext(contextDir, parsed.inline ? undefined : source.file, options.builtWith, options.disk);
   const rewrite = optimizeDocument(doc, { ...options, context }, bom);
   const extra = rewrite.files.map((f) => ({ file: path.join(contextDir!, f.path), context: contextDir!, before: context!.readFile(f.path), after: f.text }));
   const refused = (context?.refused() ?? []).map((r) => ({ file: path.join(contextDir!, r.file), reason: r.reason }));
