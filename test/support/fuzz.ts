@@ -120,7 +120,9 @@ export interface Inventory {
 }
 
 const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
-const HEREDOC = /<<-?\s*(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1/g;
+// BuildKit takes a heredoc only from a shell word that starts with `<<` (its ParseHeredoc on each word of the
+// line): `'x'<<EOF` or `cat<<EOF` glued to what comes before open none.
+const HEREDOC = /(?<=^|\s)<<-?\s*(["']?)([A-Za-z_][A-Za-z0-9_.-]*)\1/g;
 const SHELL_SPLIT = /\s+|&&|\|\||;|\||&|\(|\)/;
 
 /**
