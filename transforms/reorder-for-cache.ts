@@ -138,6 +138,11 @@ function blocker(doc: Document, ins: Instruction, between: Instruction[]): { ins
   return null;
 }
 
+/** The line starting at `offset` is blank. */
+const blankAt = (doc: Document, offset: number): boolean => /^[ \t]*(\r?\n|$)/.test(doc.text.slice(offset, doc.text.indexOf('\n', offset) + 1 || undefined));
+/** The line before the one starting at `offset` is blank. */
+const blankBefore = (doc: Document, offset: number): boolean => offset > 0 && blankAt(doc, doc.lineStartOf(offset - 1));
+
 /** Where an instruction's text starts, with the comment lines right above it (they describe it). */
 function blockStart(doc: Document, ins: Instruction): number {
   let line = ins.getRange().start.line;
@@ -186,6 +191,8 @@ export const reorderForCache: BuiltinTransformModule = {
       const eol = doc.eolAt(copy.getRange().start.line);
       const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
       const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
+      // A block set off by blank lines on both sides leaves one of them behind, not two in a row.
+      for (const e of edits) if (blankBefore(doc, e.start) && (e.end >= doc.text.length || blankAt(doc, e.end))) e.start = doc.lineStartOf(e.start - 1);
       edits.unshift({ start: at, end: at, text });
       findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line, moved.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })));
     }),
