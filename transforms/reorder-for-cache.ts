@@ -13,11 +13,11 @@
 import path from 'node:path';
 import type { Edit, BuiltinTransformModule } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
-import { IMAGE_WORKDIR, expand, type Document, type Instruction } from '../src/engine/document.js';
+import { IMAGE_WORKDIR, type Document, type Instruction } from '../src/engine/document.js';
 import { osPackageSubcommand, toolOf } from '../src/tools/vocabulary/index.js';
 import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
 import { isWithin } from '../src/tools/sources.js';
-import { runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect } from '../src/tools/effects.js';
+import { copyTarget, definedNames, mentionedNames, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect } from '../src/tools/effects.js';
 import type { Command } from '../src/engine/shell.js';
 
 /** Application folders under the system paths that packages leave alone. */
@@ -82,31 +82,10 @@ function managesOsPackages(doc: Document, run: Instruction): boolean {
   return !!script && !script.hasError && script.commands().some((c) => osPackageSubcommand(c) !== null);
 }
 
-/** Names an ENV or ARG sets. */
-function definedNames(ins: Instruction): string[] {
-  const kw = ins.getKeyword();
-  if (kw !== 'ENV' && kw !== 'ARG') return [];
-  return (ins as unknown as { getProperties(): { getName(): string }[] }).getProperties().map((p) => p.getName());
-}
-
-/** Variable names an instruction's text mentions (`$X`, `${X...}`). */
-function mentionedNames(doc: Document, ins: Instruction): Set<string> {
-  const text = doc.slice(ins.getRange());
-  return new Set([...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
-}
-
-/** Where a COPY/ADD lands, absolute, or null when unknown. */
-function copyTarget(doc: Document, ins: Instruction): string | null {
-  const copy = doc.copyArgs(ins);
-  const workdir = doc.workdirAt(ins);
-  const dest = copy ? expand(copy.dest, doc.variablesAt(ins)) : null;
-  return !copy || workdir === null || dest === null || workdir.startsWith(IMAGE_WORKDIR) && !path.posix.isAbsolute(dest) ? null : path.posix.resolve(workdir, dest);
-}
-
 /** A COPY/ADD whose destination is an application folder, provably apart from what the install writes. */
 function copiesIntoApplicationFolder(doc: Document, ins: Instruction, writes: readonly string[]): boolean {
   const target = copyTarget(doc, ins);
-  if (target === null) return false;
+  if (target === null || target.startsWith(IMAGE_WORKDIR)) return false;
   const mayCollide = writes.some((w) => isWithin(target, w) || isWithin(w, target));
   return !mayCollide || (APPLICATION_PATHS.test(target) && !writes.some((w) => isWithin(w, target)));
 }
@@ -115,13 +94,14 @@ function copiesIntoApplicationFolder(doc: Document, ins: Instruction, writes: re
 function blocker(doc: Document, ins: Instruction, between: Instruction[]): { ins: Instruction; why: string } | null {
   const kw = ins.getKeyword();
   const uses = mentionedNames(doc, ins);
+  const writes = kw === 'RUN' ? installWrites(doc, ins) : [];
   for (const other of between) {
     const okw = other.getKeyword();
     const redefined = definedNames(other).find((n) => uses.has(n));
     if (redefined) return { ins: other, why: `sets ${redefined}, which it uses` };
     if (kw === 'RUN') {
       if (okw === 'COPY' || okw === 'ADD') {
-        if (!copiesIntoApplicationFolder(doc, other, installWrites(doc, ins))) return { ins: other, why: 'may copy into folders that the install writes' };
+        if (!copiesIntoApplicationFolder(doc, other, writes)) return { ins: other, why: 'may copy into folders that the install writes' };
         // A tool's variable naming a path the copy brings (`PIP_CONFIG_FILE=/app/pip.conf`) may be read by the install.
         const target = copyTarget(doc, other);
         const pointing = [...doc.variablesAt(ins)].find(([name, v]) => TOOL_ENVIRONMENT.test(name) && v !== null && v.split(':').some((p) => path.posix.isAbsolute(p) && (target === null || isWithin(p, target))));

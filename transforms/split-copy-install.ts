@@ -13,7 +13,7 @@ import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
 import { isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
-import { chainEffects, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
+import { chainEffects, copyTarget, definedNames, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
@@ -181,8 +181,17 @@ function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], ind
  */
 function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
   // A fetch of the child's tool before the copy already serves it (the author's, or dockmod's own).
-  const firstInstall = (child: Stage) => child.instructions.map((ins) => (ins.getKeyword() === 'RUN' ? findInstall(doc, ins, IMAGE_WORKDIR) : null)).find((f) => f !== null);
-  const children = doc.stages().filter((child) => doc.parentStage(child) === stage && firstInstall(child) && !fetchedEarlier(doc, stage.instructions, i, firstInstall(child)!.match.installer.ecosystem));
+  const firstInstall = (child: Stage): FoundInstall | null => {
+    for (const ins of child.instructions) {
+      const found = ins.getKeyword() === 'RUN' ? findInstall(doc, ins, IMAGE_WORKDIR) : null;
+      if (found) return found;
+    }
+    return null;
+  };
+  const children = doc.stages().filter((child) => {
+    const install = doc.parentStage(child) === stage ? firstInstall(child) : null;
+    return install !== null && !fetchedEarlier(doc, stage.instructions, i, install.match.installer.ecosystem);
+  });
   const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child) })).filter((p) => p.plan !== null);
   if (!plans.length) return null;
   const { child, plan } = plans[0]!;
@@ -313,14 +322,6 @@ export const splitCopyInstall: BuiltinTransformModule = {
   },
 };
 
-/** Absolute image paths of the instruction's COPY/ADD destination, or null when it cannot be resolved. */
-function copyTarget(doc: Document, ins: Instruction): string | null {
-  const copy = doc.copyArgs(ins);
-  const workdir = doc.workdirAt(ins);
-  const dest = copy && expand(copy.dest, doc.variablesAt(ins));
-  return copy && workdir !== null && dest ? path.posix.resolve(workdir, dest) : null;
-}
-
 /** A COPY between the source copy and the install that brings the same context files to the same places. */
 function landsAsSourceCopy(doc: Document, between: Instruction, source: Instruction, folder: string, dest: string, context: BuildContext): boolean {
   const copy = doc.copyArgs(between);
@@ -387,17 +388,14 @@ interface Insertion {
 function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, manifestsAt: readonly string[], projectWrites: readonly string[]): Insertion | { blocker: string } {
   const carried: string[] = [];
   const tool = basename(found.match.argv[0]);
-  const runText = doc.slice(found.run.getRange());
+  const installMentions = mentionedNames(doc, found.run);
   for (const ins of between) {
     const kw = ins.getKeyword();
     const quoted = doc.quote(ins);
     if (INERT_FOR_FETCH.has(kw)) continue;
     if (kw === 'USER' || kw === 'SHELL') return { blocker: `${quoted} comes between the copy and the install, so a fetch before the copy would not run as the install does` };
     if (kw === 'ENV' || kw === 'ARG') {
-      const props = (ins as Instruction & { getProperties(): { getName(): string }[] }).getProperties();
-      // A name from the Dockerfile is no pattern: it is looked for as written (`$X`, `${X}`, `${X:-y}`).
-      const mentions = (n: string) => [`$${n}`, `\${${n}`].some((form) => runText.split(form).slice(1).some((after) => !/^[A-Za-z0-9_]/.test(after)));
-      const name = props.map((p) => p.getName()).find((n) => TOOL_ENVIRONMENT.test(n) || mentions(n));
+      const name = definedNames(ins).find((n) => TOOL_ENVIRONMENT.test(n) || installMentions.has(n));
       if (name) return { blocker: `${quoted} sets ${name}, which a fetch before the copy would not see` };
       continue;
     }

@@ -180,3 +180,23 @@ export function runEffects(doc: Document, run: Instruction): { steps: { effect: 
   const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
   return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
 }
+
+/** Where a COPY/ADD lands, absolute (under IMAGE_WORKDIR when relative to the base image's), or null when unknown. */
+export function copyTarget(doc: Document, ins: Instruction): string | null {
+  const copy = doc.copyArgs(ins);
+  const workdir = doc.workdirAt(ins);
+  const dest = copy && expand(copy.dest, doc.variablesAt(ins));
+  return copy && workdir !== null && dest ? path.posix.resolve(workdir, dest) : null;
+}
+
+/** The names an ENV or ARG sets. */
+export function definedNames(ins: Instruction): string[] {
+  const kw = ins.getKeyword();
+  if (kw !== 'ENV' && kw !== 'ARG') return [];
+  return (ins as unknown as { getProperties(): { getName(): string }[] }).getProperties().map((p) => p.getName());
+}
+
+/** Variable names an instruction's text mentions (`$X`, `${X...}`). */
+export function mentionedNames(doc: Document, ins: Instruction): Set<string> {
+  return new Set([...doc.slice(ins.getRange()).matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
+}
