@@ -148,12 +148,15 @@ function installThroughWrapper(cmd: Command): { k: number; match: InstallMatch }
 }
 
 /**
- * The context folder of an install that runs outside the copied folder: where an earlier single-file COPY of
- * one of its manifests came from (`COPY package*.json ./`, `COPY app/go.mod .`). Null when none did.
+ * The context folder of an install that runs outside the copied folder: where a single-file COPY of one of its
+ * manifests before the install came from (`COPY package*.json ./`, `COPY app/go.mod .`), the source copy at
+ * `index` aside. Null when none did.
  */
-function manifestFolderFromEarlierCopies(doc: Document, list: Instruction[], index: number, cwd: string, manifests: string[]): string | null {
+function manifestFolderFromOtherCopies(doc: Document, list: Instruction[], index: number, install: Instruction, cwd: string, manifests: string[]): string | null {
   if (!manifests.length) return null;
-  for (const ins of list.slice(0, index).reverse()) {
+  const end = list.indexOf(install);
+  const before = [...list.slice(0, index).reverse(), ...list.slice(index + 1, end < 0 ? list.length : end).reverse()];
+  for (const ins of before) {
     const copy = doc.copyArgs(ins);
     if (!copy || doc.flag(ins, 'from') !== undefined) continue;
     const workdir = doc.workdirAt(ins);
@@ -252,6 +255,11 @@ function alreadyCopied(doc: Document, list: Instruction[], index: number, file: 
     } else if (!['WORKDIR', 'USER', 'ENV', 'ARG', 'LABEL', 'EXPOSE'].includes(kw)) return false;
   }
   return false;
+}
+
+/** The install is one an earlier fetch warms, and a RUN before `index` already fetches for its ecosystem. */
+function installerFetchedEarlier(doc: Document, list: Instruction[], index: number, match: InstallMatch): boolean {
+  return Boolean(match.installer.prefetch?.(match.argv)) && fetchedEarlier(doc, list, index, match.installer.ecosystem) !== undefined;
 }
 
 /** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, if any. */
@@ -358,8 +366,8 @@ function whyNotMove(doc: Document, source: Instruction, folder: string, dest: st
     }
     if (kw === 'COPY' || kw === 'ADD') {
       if (landsAsSourceCopy(doc, ins, source, folder, dest, context)) continue;
-      const target = copyTarget(doc, ins);
-      if (target === null || overlaps([target], [dest])) return `${quoted} comes between the copy and the install and writes where the copy lands`;
+      const writes = copyWrites(doc, ins, context);
+      if (writes === null || overlaps(writes, brings.length ? brings : [dest])) return `${quoted} comes between the copy and the install and writes where the copy lands`;
       continue;
     }
     if (kw !== 'RUN') return `${quoted} comes between the copy and the install and may use the copied files`;
@@ -434,9 +442,22 @@ function copyLandings(context: BuildContext, brought: ContextCopy, folder: strin
     .flatMap((f) => landings(brought, f).map((l) => (path.posix.isAbsolute(l.at) ? l.at : path.posix.resolve(dest, l.at))));
 }
 
+/**
+ * Where a COPY or ADD writes: where each context file it brings lands, when it can be read and sets no owner or
+ * mode (the folders it creates are then the same whichever copy comes first); else its whole destination; null
+ * when even that is unknown.
+ */
+function copyWrites(doc: Document, ins: Instruction, context: BuildContext): string[] | null {
+  const brought = readContextCopy(doc, ins);
+  if (brought && !('unknown' in brought) && !brought.downloads && !doc.copyArgs(ins)!.flags.length) return copyLandings(context, brought, '', brought.dest);
+  const target = copyTarget(doc, ins);
+  return target === null ? null : [target];
+}
+
 /** The copy's text for a new place: in full where the WORKDIR there differs and its destination is relative. */
 function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: string, workdirThere: string | null): string | { skip: string } {
-  if (workdirThere === doc.workdirAt(ins) || path.posix.isAbsolute(copy.dest)) return doc.text.slice(doc.offsetAt(ins.getRange().start), doc.offsetAt(ins.getRange().end));
+  const written = expand(copy.dest, doc.variablesAt(ins));
+  if (workdirThere === doc.workdirAt(ins) || (written !== null && path.posix.isAbsolute(written))) return doc.text.slice(doc.offsetAt(ins.getRange().start), doc.offsetAt(ins.getRange().end));
   if (dest.startsWith(IMAGE_WORKDIR)) return { skip: "WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR" };
   return copyInstruction(ins, copy, copy.sources, `${dest}/`);
 }
@@ -510,6 +531,9 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
   const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
+  // Already split (often by dockmod's own fetch step): what runs after the copy only builds the project, whatever
+  // runs beside it.
+  if (installerFetchedEarlier(doc, list, i, found.match)) return null;
   if (found.refuse) return skip(found.refuse);
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
   if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
@@ -519,18 +543,16 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (found.cwd === null) return skip("the install's working directory cannot be resolved");
   if (doc.endsInContinuation(found.run)) return skip(`${doc.quote(found.run)} ends in a line continuation, which would join the source copy put after it`);
   const { installer, argv } = found.match;
-  // Already split (often by dockmod's own fetch step): what runs after the copy only builds the project.
   const earlierFetch = fetchedEarlier(doc, list, i, installer.ecosystem);
-  if (earlierFetch && installer.prefetch?.(argv)) return null;
 
   // Inside the copied folder, the install reads its manifests from the copy: those are copied first. Outside
   // it, an earlier COPY of its main manifest shows which context folder its working directory holds.
   const cwd = found.cwd;
   const inside = isWithin(cwd, dest);
   const fromFolder = (target: string) => path.posix.join(folder, path.posix.relative(dest, target));
-  const earlier = inside ? null : manifestFolderFromEarlierCopies(doc, list, i, cwd, [...PRIMARY_MANIFESTS[installer.ecosystem]]);
+  const earlier = inside ? null : manifestFolderFromOtherCopies(doc, list, i, found.run, cwd, [...PRIMARY_MANIFESTS[installer.ecosystem]]);
   const dir = inside ? fromFolder(cwd) : earlier;
-  if (dir === null && !installer.readsNamedPaths) return skip(`the install runs in ${cwd}, outside the copied folder, and no earlier COPY shows where its manifests come from`);
+  if (dir === null && !installer.readsNamedPaths) return skip(`the install runs in ${cwd}, outside the copied folder, and no COPY before it shows where its manifests come from`);
   const toContext = (named: string): string | null => {
     const target = path.posix.resolve(cwd, named);
     if (isWithin(target, dest)) return fromFolder(target);
@@ -627,7 +649,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (typeof copyText !== 'string') return skip(copyText.skip);
   const edits: Edit[] = [];
   if (buildFetch) {
-    const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text));
+    // The install's own steps before it (`. venv/bin/activate`, `cd`) run before the fetch too, when they write nothing.
+    const writing = found.prefix.find((p) => p.effect === UNKNOWN || (p.effect.writes !== 'any' && p.effect.writes.length > 0));
+    if (writing) return skip(`\`${writing.text}\` runs before the install in the same RUN, and a fetch before the copy would run it twice`);
+    const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.map((p) => p.text));
     if (prefetch === null) return skip('the fetch cannot be written in the form of the install');
     const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
     // Put below a WORKDIR change, the manifests keep their destination by naming it in full, as the copy does.

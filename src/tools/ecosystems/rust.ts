@@ -105,8 +105,9 @@ export const rustInstallers: readonly Installer[] = [
       const manifest = installPath ? path.posix.join(installPath, 'Cargo.toml') : 'Cargo.toml';
       if (manifest !== 'Cargo.toml') words.push('--manifest-path', manifest);
       for (let i = 1; i < argv.length && argv[i] !== '--'; ) {
-        const a = argv[i]!;
-        if (i === sub || !a.startsWith('-') || a.startsWith('+')) {
+        const a = argv[i];
+        // A word through a variable is not carried: without it, `cargo fetch` fetches for every target (a superset).
+        if (a === null || a === undefined || i === sub || !a.startsWith('-') || a.startsWith('+')) {
           i++;
           continue;
         }
