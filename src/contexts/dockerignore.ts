@@ -15,6 +15,33 @@ export interface IgnoreMatcher {
  * does not compile (`a)b`) fails the build: such a pattern is an InputRefusal, not a crash.
  */
 export function dockerignoreMatcher(text: string): IgnoreMatcher {
+  let known = matchers.get(text);
+  if (!known) {
+    if (matchers.size >= 100) matchers.clear();
+    matchers.set(text, (known = remembering(compile(text))));
+  }
+  return known;
+}
+
+// The same rules are asked about the same paths many times over (each transform filters the context's listing):
+// the matcher of each text is kept, and so is each answer.
+const matchers = new Map<string, IgnoreMatcher>();
+const MAX_ANSWERS = 500_000;
+function remembering(matcher: IgnoreMatcher): IgnoreMatcher {
+  const answers = new Map<string, boolean>();
+  return {
+    ignores(p) {
+      let answer = answers.get(p);
+      if (answer === undefined) {
+        if (answers.size >= MAX_ANSWERS) answers.clear();
+        answers.set(p, (answer = matcher.ignores(p)));
+      }
+      return answer;
+    },
+  };
+}
+
+function compile(text: string): IgnoreMatcher {
   const rules = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   const matcher = dockerignore().add(rules);
   try {

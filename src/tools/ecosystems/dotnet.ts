@@ -56,7 +56,14 @@ function solutionProjects(text: string, file: string): string[] {
  */
 function restoreClosure(argv: readonly (string | null)[], dir: string, context: BuildContext, toContext: ToContext): { files: string[] } | Refusal {
   const listed = context.listFiles();
-  const inFolder = (folder: string, name: RegExp) => listed.filter((f) => folderOf(f) === folder && name.test(path.posix.basename(f)));
+  const byFolder = new Map<string, string[]>();
+  for (const f of listed) {
+    const folder = folderOf(f);
+    const files = byFolder.get(folder);
+    if (files) files.push(f);
+    else byFolder.set(folder, [f]);
+  }
+  const inFolder = (folder: string, name: RegExp) => (byFolder.get(folder) ?? []).filter((f) => name.test(path.posix.basename(f)));
   const found = new Set<string>();
   const [argument] = positionals(argv.slice(2), VALUE_OPTIONS);
   let entry: string;
