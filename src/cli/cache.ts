@@ -165,7 +165,7 @@ export class ResultCache {
       }
       return [m, d];
     });
-    return digest([job.file, job.contexts ?? null, job.builtWith ?? null, job.only ?? null, job.skip ?? null, Boolean(job.unsafe), modules, job.transformTimeoutMs ?? null, job.inline ?? null]);
+    return digest([job.file, job.contexts ?? null, job.runFolder ?? null, job.builtWith ?? null, job.only ?? null, job.skip ?? null, Boolean(job.unsafe), modules, job.transformTimeoutMs ?? null, job.inline ?? null]);
   }
 
   /** The kept result of `job` when its Dockerfile, its job and every answer its contexts got are as they were; undefined otherwise. */

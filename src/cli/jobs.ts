@@ -6,11 +6,14 @@ import { InputError, readDockerfile, textSource, type DockerfileSource } from '.
 import { digest, ReadLog, type ReadRecord } from '../contexts/reads.js';
 import { anyCustomTimedOut, transformsWith } from './custom-transforms.js';
 import type { InlineBuild } from '../contexts/compose.js';
+import { contextFromSources } from '../contexts/context-from-sources.js';
 
 export interface FileJob {
   file: string;
   /** Build context folders; undefined: the Dockerfile's own folder; none: no context (standard input without a path). Several: each must give the same rewrite. */
   contexts?: string[];
+  /** Where dockmod runs: with contexts undefined, a context the Dockerfile's sources prove is looked for up to here. */
+  runFolder?: string;
   /** Context folder → every Dockerfile known to be built with it (those sharing its ignore file are among them). */
   builtWith?: Record<string, string[]>;
   only?: string[];
@@ -55,9 +58,11 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
 
 function optimizeJob(job: FileJob, source: DockerfileSource, options: ProcessOptions): FileResult {
   const parsed = parseDockerfile(source);
-  const contexts = job.contexts ?? [path.dirname(job.file)];
+  const proven = job.contexts === undefined && job.runFolder !== undefined ? contextFromSources(parsed.doc, job.file, job.runFolder, options.disk) : null;
+  const contexts = job.contexts ?? [proven?.dir ?? path.dirname(job.file)];
   const once = (contextDir: string | undefined): FileResult =>
-    optimizeParsed(parsed, contextDir, { ...options, builtWith: contextDir === undefined ? undefined : job.builtWith?.[contextDir] }).result;
+    optimizeParsed(parsed, contextDir, { ...options, builtWith: contextDir === undefined ? undefined : proven?.builtWith ?? job.builtWith?.[contextDir] }).result;
+  if (proven) return { ...once(proven.dir), provenContext: { dir: proven.dir, missing: proven.missing } };
   if (contexts.length <= 1) return once(contexts[0]);
   const results = contexts.map(once);
   const first = results[0]!;

@@ -7,7 +7,9 @@ import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import { hasUnsafeCharacter, quoteName } from '../engine/escape.js';
 import type { FileJob } from './jobs.js';
 import type { RefusedFile } from '../contexts/tree-files.js';
-import type { DockerfileSetup } from '../input/process.js';
+import { parseDockerfile, type DockerfileSetup } from '../input/process.js';
+import { InputError, readDockerfile } from '../input/read.js';
+import { contextFromSources, provenContextMessage, type SourcesContext } from '../contexts/context-from-sources.js';
 
 export interface PlanOptions {
   paths: string[];
@@ -72,7 +74,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const only = options.only;
     const skip = [...new Set([...(options.skip ?? []), ...settings.off])].filter((id) => !only?.includes(id));
     const transforms = [...new Set([...cliModules, ...settings.transforms])];
-    return { file, contexts, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms, transformTimeoutMs: options.transformTimeoutMs };
+    return { file, contexts, runFolder: cwd, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms, transformTimeoutMs: options.transformTimeoutMs };
   };
 
   let plan: Plan;
@@ -117,10 +119,23 @@ export async function planDockerfile(dockerfile: string, options: Omit<PlanOptio
     const shown = contexts.map((c) => quoteName(path.relative(options.cwd, c) || '.')).join(', ');
     throw new Error(`${quoteName(path.relative(options.cwd, job.file))} is built with ${contexts.length} build contexts (${shown}): name one with --context`);
   }
-  const contextDir = contexts[0]!;
+  // As a run over the tree does (jobs.ts): a context the Dockerfile's sources prove, where nothing names one.
+  const proven = job.contexts === undefined ? provenContextOf(job.file, options.cwd) : null;
+  const contextDir = proven?.dir ?? contexts[0]!;
+  const notes = proven ? [...plan.notes, { file: job.file, message: provenContextMessage(proven, options.cwd) }] : plan.notes;
   const { transformsWith } = await import('./custom-transforms.js');
   const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
-  return { contextDir, options: { transforms, only: job.only, skip: job.skip, unsafe: job.unsafe, builtWith: job.builtWith?.[contextDir] }, notes: plan.notes };
+  return { contextDir, options: { transforms, only: job.only, skip: job.skip, unsafe: job.unsafe, builtWith: proven?.builtWith ?? job.builtWith?.[contextDir] }, notes };
+}
+
+/** The context the Dockerfile's sources prove (context-from-sources.ts); null for one that cannot be read as a Dockerfile here. */
+function provenContextOf(file: string, cwd: string): SourcesContext | null {
+  try {
+    return contextFromSources(parseDockerfile(readDockerfile(file)).doc, file, cwd);
+  } catch (error) {
+    if (error instanceof InputError) return null;
+    throw error;
+  }
 }
 
 const UNSAFE_NAME = 'holds a control character (shown quoted, as git quotes names); not processed';

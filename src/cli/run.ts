@@ -12,6 +12,7 @@ import { progressBar } from './progress.js';
 import { colorDiff, summaryLine, unifiedDiff, type Tally } from '../formats/output.js';
 import { removeStaleTempsNear, writeContextFile, writeFileAtomic } from './write.js';
 import { escapeUnsafe, quoteName } from '../engine/escape.js';
+import { provenContextMessage } from '../contexts/context-from-sources.js';
 import type { FormatInput, FormatName, ReportFormat } from '../formats/index.js';
 import { ConfigResolver } from './config.js';
 import { defaultCacheLocation, ResultCache, withCache } from './cache.js';
@@ -171,6 +172,7 @@ function reportResult(result: FileResult, out: RunOutput): boolean {
   const { options, tally, io } = out;
   out.report?.files.push(result);
   for (const r of result.refused) out.note(r.file, `${r.reason}; not read`);
+  if (result.provenContext) out.note(result.file, provenContextMessage(result.provenContext, out.cwd));
   // From standard input, --write prints the whole new text, changed or not, as editors expect.
   if (result.stat === undefined && options.mode === 'write') io.stdout.write(result.after);
   tally.heldBack += result.heldBack.length;

@@ -13,6 +13,11 @@ export interface FileReport {
   heldBack: AppliedChange[];
   /** Files of the build context that were not read (absolute paths), with why: a link out of it, a folder. */
   refused: { file: string; reason: string }[];
+  /**
+   * The build context taken where no build file or --context names one and the Dockerfile's own folder lacks a
+   * source it copies (`missing`): the nearest folder above that has them all.
+   */
+  provenContext?: { dir: string; missing: string };
   /** The one-line summary of each transform that changes and held-back changes name, custom transforms' too. */
   summaries: Record<string, string>;
   /** The docs page (a repository path) of each transform the changes, held-back changes and skips name, where it has one. */
