@@ -56,6 +56,7 @@ export class Document {
   /** A line that ends in the escape character (then blanks), which continues the instruction on the next line. */
   readonly continuation: RegExp;
   private stagesCache: Stage[] | undefined;
+  private globalArgsCache: Map<string, string | null> | undefined;
   /** Parsed once per document: every transform asks for the same RUNs. */
   private readonly scripts = new Map<Instruction, ShellScript | null>();
   /** The ShellParses generation the scripts were read in: once their trees are freed, they are read again. */
@@ -376,19 +377,35 @@ export class Document {
   }
 
   private computeVariablesAt(ins: Instruction): Map<string, string | null> {
+    const globals = this.globalArgs();
     const vars = new Map<string, string | null>();
     for (const i of this.stageChain(ins)) {
       if (i === ins) break;
       const kw = i.getKeyword();
       if (kw !== 'ENV' && kw !== 'ARG') continue;
-      const props = (i as Instruction & { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties();
-      for (const p of props) {
+      for (const p of variableProperties(i)) {
         const raw = p.getValue();
-        // An ARG without a default takes its value from --build-arg: unknown.
-        vars.set(p.getName(), raw === null ? (kw === 'ARG' ? null : '') : expand(unquote(raw), vars));
+        // An ARG without a default takes the default of the ARG of that name before the first FROM, if any (as
+        // Docker documents), else its value from --build-arg: unknown.
+        vars.set(p.getName(), raw === null ? (kw === 'ARG' ? (globals.get(p.getName()) ?? null) : '') : expand(unquote(raw), vars));
       }
     }
     return vars;
+  }
+
+  /** The ARGs declared before the first FROM, with their defaults (null: none). */
+  private globalArgs(): Map<string, string | null> {
+    if (this.globalArgsCache) return this.globalArgsCache;
+    const globals = new Map<string, string | null>();
+    for (const i of this.ast.getInstructions()) {
+      if (i.getKeyword() === 'FROM') break;
+      if (i.getKeyword() !== 'ARG') continue;
+      for (const p of variableProperties(i)) {
+        const raw = p.getValue();
+        globals.set(p.getName(), raw === null ? null : expand(unquote(raw), globals));
+      }
+    }
+    return (this.globalArgsCache = globals);
   }
 
   /** The WORKDIR in effect at `ins`, absolute; IMAGE_WORKDIR stands for the base image's. Null if unresolvable. */
@@ -421,6 +438,8 @@ export class Document {
     return this.stages().findLast((s) => s.from.getRange().start.line <= line);
   }
 }
+
+const variableProperties = (ins: Instruction) => (ins as Instruction & { getProperties(): { getName(): string; getValue(): string | null }[] }).getProperties();
 
 /** Expand `$X` and `${X}` from known variables; null when any is unknown or uses a modifier. */
 export function expand(value: string, vars: Map<string, string | null>): string | null {
