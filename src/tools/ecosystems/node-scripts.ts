@@ -64,6 +64,8 @@ interface Reading {
   pkg: PackageJson;
   files: string[];
   unlessLeftOut: { path: string; refuse: string }[];
+  /** The scripts being read, outermost first (a script that runs one of these runs itself). */
+  running: string[];
 }
 
 /** True when `--ignore-scripts` or the project's `.npmrc` (npm, pnpm: `ignore-scripts=true`) keeps every script from running. */
@@ -79,7 +81,7 @@ export function scriptsIgnored(tool: NodeTool, args: readonly (string | null)[],
 /** The files the install scripts of one package.json read, in the order met, or why they may need the sources. */
 export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJson, context: BuildContext, isRoot: boolean): Pick<Reading, 'files' | 'unlessLeftOut'> | Refusal {
   const scripts = isRecord(pkg.scripts) ? pkg.scripts : {};
-  const reading: Reading = { context, folder: path.posix.dirname(file), pkg, files: [], unlessLeftOut: [] };
+  const reading: Reading = { context, folder: path.posix.dirname(file), pkg, files: [], unlessLeftOut: [], running: [] };
   const folderPath = (name: string) => path.posix.join(reading.folder, name);
   if (typeof scripts.install !== 'string' && typeof scripts.preinstall !== 'string' && context.exists(folderPath('binding.gyp'))) {
     // npm (and pnpm, Yarn) default the install script of a package with a binding.gyp to `node-gyp rebuild`.
@@ -132,9 +134,19 @@ function simpleCommands(script: ShellScript): Command[] | null {
 }
 
 function readCommand(command: Command, who: string, reading: Reading): Refusal | null {
-  const argv = runCommand([command.name, ...command.args.map((a) => a.value)]);
+  return readArgv([command.name, ...command.args.map((a) => a.value)], who, reading);
+}
+
+function readArgv(written: (string | null)[], who: string, reading: Reading): Refusal | null {
+  const argv = runCommand(written);
   const [name, ...args] = argv;
-  if (name === null || name === undefined) return { refuse: `${who} runs \`${command.name}\` with a command that depends on variables or options dockmod does not read` };
+  if (name === null || name === undefined) return { refuse: `${who} runs \`${written[0]}\` with a command that depends on variables or options dockmod does not read` };
+  const script = scriptRun(argv, reading);
+  if (script) {
+    if ('refuse' in script) return { refuse: `${who} runs \`${argv.join(' ')}\`, ${script.refuse}` };
+    if (!('bin' in script)) return readShellText(script.text, `${who} (through script "${script.name}")`, `the "${script.name}" script that ${who} runs`, { ...reading, running: [...reading.running, script.name] });
+    return readArgv(script.bin, who, reading);
+  }
   if (READS_NOTHING.has(name)) return null;
   if (args.some((a) => a === null)) return { refuse: `${who} runs \`${name}\` with arguments that depend on variables` };
   const words = args as string[];
@@ -172,6 +184,30 @@ function runCommand(argv: (string | null)[]): (string | null)[] {
   while (rest[0] !== undefined && rest[0] !== null && RUNNER_OPTIONS.has(rest[0])) rest = rest.slice(1);
   if (rest[0] === '--') rest = rest.slice(1);
   return rest[0] === null || rest[0]?.startsWith('-') ? [null] : runCommand(rest);
+}
+
+/** Yarn's own commands (classic and Berry): any other first word runs a script of that name, else a package's bin. */
+const YARN_COMMANDS = new Set(['add', 'audit', 'autoclean', 'bin', 'cache', 'check', 'config', 'constraints', 'create', 'dedupe', 'dlx', 'exec', 'explain', 'generate-lock-entry', 'global', 'help', 'import', 'info', 'init', 'install', 'licenses', 'link', 'list', 'login', 'logout', 'node', 'npm', 'outdated', 'owner', 'pack', 'patch', 'patch-commit', 'plugin', 'policies', 'publish', 'rebuild', 'remove', 'run', 'set', 'stage', 'tag', 'team', 'test', 'unlink', 'unplug', 'up', 'upgrade', 'upgrade-interactive', 'version', 'versions', 'why', 'workspace', 'workspaces']);
+
+/**
+ * What a package manager runs for `npm run x`, `pnpm run x`, `yarn run x` or `yarn x` in a script: the package's
+ * script `x` (the text, to read in turn), or with Yarn a bin `x` of the installed packages when there is no such
+ * script (yarnpkg.com/cli/run); null when the command is none of these. Extra words after a script's name are
+ * passed to it, which dockmod does not follow: a refusal.
+ */
+function scriptRun(argv: (string | null)[], reading: Reading): { name: string; text: string } | { bin: (string | null)[] } | Refusal | null {
+  const [tool, first, ...rest] = argv;
+  const viaRun = (tool === 'npm' && (first === 'run' || first === 'run-script')) || ((tool === 'pnpm' || tool === 'yarn') && first === 'run');
+  const yarnShort = tool === 'yarn' && typeof first === 'string' && !first.startsWith('-') && !YARN_COMMANDS.has(first);
+  if (!viaRun && !yarnShort) return null;
+  const [name, ...extra] = viaRun ? rest : [first, ...rest];
+  if (typeof name !== 'string' || name.startsWith('-')) return { refuse: 'whose script name dockmod does not read' };
+  const scripts = isRecord(reading.pkg.scripts) ? reading.pkg.scripts : {};
+  const text = scripts[name];
+  if (typeof text !== 'string') return tool === 'yarn' ? { bin: [name, ...extra] } : { refuse: `and ${reading.folder === '.' ? '' : `${reading.folder}/`}package.json has no script "${name}"` };
+  if (reading.running.includes(name)) return { refuse: `and the script "${name}" runs itself` };
+  if (extra.length) return { refuse: 'passing words to the script, which dockmod does not follow' };
+  return { name, text };
 }
 
 /**
