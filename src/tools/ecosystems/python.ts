@@ -7,6 +7,9 @@ import { basename } from '../vocabulary/tool.js';
 
 const PIP_VALUE_OPTIONS = new Set(['-r', '--requirement', '-c', '--constraint', '-e', '--editable', '-i', '--index-url', '--extra-index-url', '-f', '--find-links', '-t', '--target', '--prefix', '--root', '--upgrade-strategy', '--trusted-host', '--cache-dir', '--src', '--global-option', '--install-option', '--no-binary', '--only-binary', '--platform', '--python-version', '--implementation', '--abi', '--progress-bar', '--log', '--timeout', '--retries', '--proxy', '--exists-action', '--cert', '--client-cert', '--config-settings', '-C', '--root-user-action', '--report', '-p', '--python']);
 const REQUIREMENT_OPTIONS = ['-r', '--requirement', '-c', '--constraint'];
+/** `uv pip install` spells them in the plural, with the singular as an alias, and adds overrides and build constraints (docs.astral.sh/uv/reference/cli/#uv-pip-install). */
+const UV_REQUIREMENT_OPTIONS = [...REQUIREMENT_OPTIONS, '--requirements', '--constraints', '--override', '--overrides', '-b', '--build-constraint', '--build-constraints'];
+const UV_PIP_VALUE_OPTIONS = new Set([...PIP_VALUE_OPTIONS, ...UV_REQUIREMENT_OPTIONS, '--index', '--default-index', '--index-strategy', '--keyring-provider', '--resolution', '--prerelease', '--exclude-newer', '--link-mode', '--python-platform', '--torch-backend']);
 
 /** A requirement or a pip argument that points at local files, which are not copied before the install. */
 function isLocalPath(spec: string): boolean {
@@ -14,15 +17,17 @@ function isLocalPath(spec: string): boolean {
   return /^(\.|\/|~|file:)/.test(spec) || /@\s*file:/.test(spec) || /\.(whl|tar\.gz|zip|tgz)$/.test(spec);
 }
 
-/** `-r file`, `-rfile`, `--requirement=file`, and the same for constraints. */
-function requirementFiles(args: Argv): string[] {
+/** `-r file`, `-rfile`, `--requirement=file`, and the same for constraints (`uv`: with uv's spellings too). */
+function requirementFiles(args: Argv, uv = false): string[] {
+  const options = uv ? UV_REQUIREMENT_OPTIONS : REQUIREMENT_OPTIONS;
   const files: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a) continue;
-    if (REQUIREMENT_OPTIONS.includes(a) && args[i + 1]) files.push(args[++i]!);
-    else if (/^--(requirement|constraint)=/.test(a)) files.push(a.slice(a.indexOf('=') + 1));
-    else if (/^-[rc]./.test(a)) files.push(a.slice(2));
+    const inline = /^(--[a-z-]+)=(.*)$/.exec(a);
+    if (options.includes(a) && args[i + 1]) files.push(args[++i]!);
+    else if (inline && options.includes(inline[1]!)) files.push(inline[2]!);
+    else if ((uv ? /^-[rcb]./ : /^-[rc]./).test(a)) files.push(a.slice(2));
   }
   return files;
 }
@@ -37,16 +42,16 @@ function requirementLines(text: string): string[] {
 }
 
 /** Requirements files (and those they include) that a pip install reads, or why it needs the sources. */
-function pipManifests(options: Argv, context: BuildContext, toContext: ToContext): Manifests | Refusal {
+function pipManifests({ options, uv }: PipOptions, context: BuildContext, toContext: ToContext): Manifests | Refusal {
   if (options.some((a) => a === null)) return { refuse: '`pip install` has arguments that depend on variables' };
-  const local = positionals(options, PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
+  const local = positionals(options, uv ? UV_PIP_VALUE_OPTIONS : PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
   if (local) return { refuse: `\`pip install ${local}\` installs local files, which need the sources` };
   if (options.some((a) => a === '-e' || a === '--editable' || a?.startsWith('--editable='))) {
     return { refuse: '`pip install -e` installs the project itself, which needs the sources' };
   }
   const files: string[] = [];
   const pending: string[] = [];
-  for (const named of requirementFiles(options)) {
+  for (const named of requirementFiles(options, uv)) {
     const file = toContext(named);
     if (file === null) return { refuse: `requirements file ${named} does not come from the build context` };
     pending.push(file);
@@ -76,10 +81,16 @@ function pipManifests(options: Argv, context: BuildContext, toContext: ToContext
 }
 
 /** pip (`pip install -r ...`, `python -m pip install ...`, `uv pip install ...`) reading files of the context. */
-function pipOptions(argv: Argv): Argv | null {
-  if (basename(argv[0]) === 'uv' && argv[1] === 'pip' && argv[2] === 'install') return argv.slice(3);
+interface PipOptions {
+  options: Argv;
+  /** Read by `uv pip install`, which takes more options. */
+  uv: boolean;
+}
+
+function pipOptions(argv: Argv): PipOptions | null {
+  if (basename(argv[0]) === 'uv' && argv[1] === 'pip' && argv[2] === 'install') return { options: argv.slice(3), uv: true };
   const index = pipInstallIndex(argv);
-  return index < 0 ? null : argv.slice(index + 1);
+  return index < 0 ? null : { options: argv.slice(index + 1), uv: false };
 }
 
 const pip: Installer = {
@@ -87,9 +98,10 @@ const pip: Installer = {
   ecosystem: 'python',
   // `pip install flask` reads nothing from the context; only requirements files and local paths count.
   matches(argv) {
-    const options = pipOptions(argv);
-    if (!options) return false;
-    return requirementFiles(options).length > 0 || options.some((a) => a === '-e' || a === '--editable') || positionals(options, PIP_VALUE_OPTIONS).some((a) => a !== null && isLocalPath(a));
+    const found = pipOptions(argv);
+    if (!found) return false;
+    const { options, uv } = found;
+    return requirementFiles(options, uv).length > 0 || options.some((a) => a === '-e' || a === '--editable') || positionals(options, uv ? UV_PIP_VALUE_OPTIONS : PIP_VALUE_OPTIONS).some((a) => a !== null && isLocalPath(a));
   },
   manifests: (argv, _dir, context, toContext) => pipManifests(pipOptions(argv)!, context, toContext),
   readsNamedPaths: true,
