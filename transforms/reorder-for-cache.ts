@@ -16,8 +16,7 @@ import { eachStage } from '../src/engine/iterate.js';
 import { IMAGE_WORKDIR, type Document, type Instruction } from '../src/engine/document.js';
 import { osPackageSubcommand, toolOf } from '../src/tools/vocabulary/index.js';
 import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
-import { isWithin } from '../src/tools/sources.js';
-import { copyTarget, definedNames, mentionedNames, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect } from '../src/tools/effects.js';
+import { copyTarget, definedNames, isWithin, mentionedNames, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect } from '../src/tools/effects.js';
 import type { Command } from '../src/engine/shell.js';
 
 /** Application folders under the system paths that packages leave alone. */

@@ -12,8 +12,7 @@ import { POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from '..
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
-import { isWithin, stepLeavesSourcesAlone } from '../src/tools/sources.js';
-import { chainEffects, copyTarget, definedNames, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect, type Paths } from '../src/tools/effects.js';
+import { chainEffects, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
@@ -89,10 +88,11 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   const found: FoundInstall = { run, match, written, cwd, prefix };
   const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
   if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
-  // Clean-up right after the install (cache cleaning, rm of caches) stays with it.
+  // Clean-up right after the install (cache cleaning, rm of caches) stays with it: steps that touch no copied file.
   const steps = chain.map((c) => c.step);
+  const leavesSourcesAlone = ({ effect }: ChainStep) => effect !== UNKNOWN && !overlaps(effect.reads, [dest]) && !overlaps(effect.writes, [dest]);
   let last = at;
-  while (last + 1 < steps.length && stepLeavesSourcesAlone(script, steps[last + 1]!, dest)) last++;
+  while (last + 1 < steps.length && leavesSourcesAlone(chain[last + 1]!)) last++;
   if (last + 1 < steps.length) {
     const cds = prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text);
     // The moved steps start a RUN of their own, whose leading `--word` Docker would read as a flag of that RUN.

@@ -8,7 +8,7 @@ import { Document, expand, type Instruction } from '../engine/document.js';
 import { contextIgnoreMatcher, dockerignoreMatcher, ignoreFileName } from './dockerignore.js';
 import { contextPath, isRemoteSource } from './context-files.js';
 import type { ShadowedFolder } from '../tools/ecosystems/installer.js';
-import { isWithin } from '../tools/sources.js';
+import { isWithin } from '../tools/effects.js';
 import type { BuildContext, FileWrite } from '../engine/types.js';
 
 export type IgnoreFileEdit =

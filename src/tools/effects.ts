@@ -6,7 +6,14 @@ import type { Command, ShellNode, ShellScript, Word } from '../engine/shell.js';
 import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
-import { commandLeavesSourcesAlone, isWithin } from './sources.js';
+import { matchInstall } from './installs.js';
+
+/** `target` is `dir` or below it (both absolute, or both relative). */
+export function isWithin(target: string, dir: string): boolean {
+  const rel = path.posix.relative(dir, target);
+  // `..name` is below `dir`; only `..` itself or a path through it leaves.
+  return rel !== '..' && !rel.startsWith('../') && !path.posix.isAbsolute(rel);
+}
 
 /**
  * Variables package tools read from the environment (documented prefixes: GOPROXY, MAVEN_OPTS, NUGET_PACKAGES,
@@ -45,8 +52,14 @@ const ACCOUNT_COMMANDS = new Set(['useradd', 'groupadd', 'adduser', 'addgroup', 
 /** System configuration commands: system paths only. */
 const SYSTEM_COMMANDS = new Set(['dpkg-reconfigure', 'update-ca-certificates', 'ldconfig', 'locale-gen', 'update-alternatives']);
 
-/** Where global installs and tool configuration write: system folders and home folders. */
+/** Where global installs write: system folders and home folders. */
 const GLOBAL_WRITES: readonly string[] = [...OS_PACKAGE_EFFECTS.writes, '/root', '/home', '/tmp'];
+/**
+ * Where the tools keep their caches and configuration by default: the home folder (`~/.npm`, `~/.cache/pip`,
+ * `~/.local/share/pnpm/store`, `~/.npmrc`), the temporary folder, Yarn 1's cache in the official Node images
+ * (`/usr/local/share/.cache/yarn`), and the global configuration files (`/usr/local/etc/npmrc`, `/etc`).
+ */
+const CACHE_AND_CONFIG_WRITES: readonly string[] = ['/root', '/home', '/tmp', '/usr/local/share/.cache', '/usr/local/etc', '/etc'];
 
 const absolute = (cwd: string | null, p: string): string | null => (path.posix.isAbsolute(p) ? path.posix.normalize(p) : cwd === null || p.startsWith('~') ? null : path.posix.resolve(cwd, p));
 
@@ -114,13 +127,40 @@ export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVaria
     return target === null ? UNKNOWN : { ...NOTHING, writes: [target] };
   }
   if (osPackageSubcommand(cmd)) return { ...NOTHING, writes: OS_PACKAGE_EFFECTS.writes, installsPrograms: true };
-  // Global tool installs and tool configuration (`npm i -g turbo`, `pip install flask`, `npm config set`).
-  if (commandLeavesSourcesAlone(cmd, '/')) {
+  const outsideProjects = toolOutsideProjects(cmd, name, argv);
+  if (outsideProjects === 'caches') return { ...NOTHING, writes: CACHE_AND_CONFIG_WRITES };
+  if (outsideProjects === 'programs') {
     const tool = toolOf(cmd);
     const sub = tool?.kind === 'language' ? subcommandFor(tool, cmd) : null;
     return { ...NOTHING, writes: GLOBAL_WRITES, installsPrograms: true, ...(sub && tool!.installs.has(sub.name) ? { installsNamedPackages: true } : {}) };
   }
   return UNKNOWN;
+}
+
+/**
+ * A language tool's command that reads and writes no project: its caches and configuration (`npm cache clean`,
+ * `yarn config set`, `pnpm store prune`, `pip cache purge`), or programs and packages installed for the whole
+ * system (`npm i -g turbo`, `yarn global add`, `pnpm add -g`, `corepack enable`, `pip install flask`); null for any
+ * other command.
+ */
+function toolOutsideProjects(cmd: Command, name: string, argv: readonly string[]): 'caches' | 'programs' | null {
+  if (name === 'corepack') return 'programs';
+  const sub = argv.find((a) => !a.startsWith('-'));
+  const global = argv.includes('-g') || argv.includes('--global');
+  switch (name) {
+    case 'npm':
+      return sub === 'config' || sub === 'cache' || sub === 'set' ? 'caches' : global && (sub === 'install' || sub === 'i') ? 'programs' : null;
+    case 'yarn':
+      return sub === 'config' || sub === 'cache' || sub === 'set' ? 'caches' : sub === 'global' ? 'programs' : null;
+    case 'pnpm':
+      return sub === 'config' || sub === 'store' ? 'caches' : sub === 'setup' || (global && (sub === 'add' || sub === 'install' || sub === 'i')) ? 'programs' : null;
+  }
+  // pip's own cache, and pip installing named packages from an index (no requirements file or local path).
+  if (/^(pip\d*(\.\d+)*|python\d*(\.\d+)*)$/.test(name)) {
+    if (argv.includes('cache')) return 'caches';
+    return matchInstall([cmd.name, ...argv]) === null && argv.includes('install') ? 'programs' : null;
+  }
+  return null;
 }
 
 /** A top-level step of a RUN's `&&` chain: its node, its effect, the directory it runs in and its command. */
