@@ -183,6 +183,17 @@ describe('bake dockerfile-inline (HCL)', () => {
     expect(read(dir, 'docker-bake.hcl')).toBe(hcl);
   });
 
+  it('refuses a rewrite that the heredoc would not read back: a new line that is its closing marker', () => {
+    // A house transform that appends a line `EOT` to the Dockerfile.
+    const house = "export default [{ id: 'house-eot', summary: 'eot', safety: 'safe', apply: (doc) => doc.text.includes('EOT') ? { changes: [], skips: [] } : { changes: [{ message: 'eot', line: 1, edits: [{ start: doc.text.length, end: doc.text.length, text: 'EOT\\n' }] }], skips: [] } }];\n";
+    const hcl = ['target "a" {', '  dockerfile-inline = <<EOT', 'FROM debian:12', 'RUN true', 'EOT', '}', ''].join('\n');
+    const dir = tree({ 'docker-bake.hcl': hcl, 'house.mjs': house });
+    const r = dockmod(['-v', '--write', '--transform', './house.mjs', '--only', 'house-eot', '.'], dir);
+    expect([r.status, r.stdout]).toEqual([0, '']);
+    expect(skipLines(r.stderr)).toEqual(['docker-bake.hcl:4: skipped house-eot: target a: the heredoc would not read the new text as written; not rewritten: eot']);
+    expect(read(dir, 'docker-bake.hcl')).toBe(hcl);
+  });
+
   it('refuses a target that inherits its dockerfile-inline, and the parent when a child builds it with another context', () => {
     const hcl = [
       'target "base" {', // 1
@@ -223,7 +234,8 @@ describe('bake dockerfile-inline (JSON)', () => {
     '      "dockerfile-inline": "FROM debian:12\\nRUN echo $${HOME} \\u0026\\u0026 apt-get update && apt-get install -y curl\\nCMD [\\"bash\\"]\\n",',
     '      "tags": ["example/app:1"]',
     '    },',
-    '    "interpolated": { "dockerfile-inline": "FROM debian:12\\nRUN apt-get update && apt-get install -y ${PKG}\\n" }',
+    '    "interpolated": { "dockerfile-inline": "FROM debian:12\\nRUN apt-get update && apt-get install -y ${PKG}\\n" },',
+    '    "listed": { "dockerfile-inline": ["FROM debian:12"] }',
     '  }',
     '}',
     '',
@@ -235,6 +247,7 @@ describe('bake dockerfile-inline (JSON)', () => {
     expect(r.status).toBe(0);
     expect(skipLines(r.stderr)).toEqual([
       'docker-bake.json:9: skipped dockerfile-inline: target interpolated: the inline Dockerfile uses `${PKG}`, which bake evaluates as an HCL template when it reads the file: dockmod cannot know the Dockerfile it builds (write `$${` or `%%{` where the Dockerfile itself means `${` or `%{`)',
+      'docker-bake.json:10: skipped dockerfile-inline: target listed: dockerfile-inline is not a string: dockmod rewrites only a Dockerfile written out in the file',
     ]);
     // The changed line keeps its escapes (\u0026\u0026) where its text did not change.
     expect(read(dir, 'docker-bake.json')).toBe(json.replace('install -y curl\\nCMD', 'install -y curl && rm -rf /var/lib/apt/lists/*\\nCMD'));

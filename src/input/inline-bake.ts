@@ -79,6 +79,9 @@ function unitLines(units: Unit[]): Decoded {
   return { lines: out, template: units.map((u) => u.template).join(''), indent: '' };
 }
 
+/** The Dockerfile a decoded value holds: its lines, each with the line break it has in the value. */
+const dockerfileOf = (decoded: Decoded): string => decoded.lines.map((l) => l.dockerfile + (l.source.eol ? '\n' : '')).join('');
+
 /** An HCL quoted template's content: escapes (spec: \n \r \t \" \\ \uNNNN \UNNNNNNNN) decoded, template marks read in the source. */
 function readHclQuoted(inner: string): Decoded | Unread {
   const units: Unit[] = [];
@@ -237,7 +240,7 @@ export async function bakeFormat(file: string, text: string): Promise<InlineForm
       if (definitions.length > 1) return { line: place.target === undefined ? line : lineOf(place.target), reason: `dockerfile-inline is set in more than one target "${build.key}" block (lines ${definitions.map((d) => lineOf(d.at)).join(' and ')}): dockmod cannot tell which one bake builds` };
       if (build.refusal !== undefined || build.context === undefined) return { line, reason: build.refusal ?? 'no build context' };
       const literal = definitions[0]!.literal;
-      if (!literal) return { line, reason: 'dockerfile-inline is an expression, not a quoted string or heredoc: dockmod rewrites only a Dockerfile written out in the file' };
+      if (!literal) return { line, reason: `dockerfile-inline is ${hcl ? 'an expression, not a quoted string or heredoc' : 'not a string'}: dockmod rewrites only a Dockerfile written out in the file` };
       const valueLine = lineOf(literal.start);
       const decoded = decode(text, literal);
       if ('interpolation' in decoded) {
@@ -248,7 +251,7 @@ export async function bakeFormat(file: string, text: string): Promise<InlineForm
       const { values } = splitInline(original, build.key);
       if (values.length !== 1 || values[0] !== decoded.template) return { line, reason: 'dockerfile-inline could not be matched with what bake reads from the file' };
       const oldLines = decoded.lines.map((l) => l.dockerfile);
-      const dockerfile = literal.kind === 'heredoc' ? oldLines.map((l) => l + '\n').join('') : decoded.lines.map((l) => l.dockerfile + (l.source.eol ? '\n' : '')).join('');
+      const dockerfile = dockerfileOf(decoded);
       const what = literal.kind === 'heredoc' ? 'the heredoc' : 'the string';
       const encodeChar = literal.kind === 'json' ? (c: string) => JSON.stringify(c).slice(1, -1) : (c: string) => ({ '\\': '\\\\', '"': '\\"', '\r': '\\r', '\n': '\\n' })[c] ?? c;
       const encode = (units: readonly string[]) => units.map((u) => (u.length === 2 && u[1] === '{' && (u[0] === '$' || u[0] === '%') ? escapeTemplate(u) : encodeChar(u))).join('');
@@ -284,8 +287,7 @@ export async function bakeFormat(file: string, text: string): Promise<InlineForm
           // Read back by this decoder and by bake's own reading: the new Dockerfile there, everything else unchanged.
           const again = await locate(candidate, build.key);
           const back = typeof again === 'string' || again.definitions.length !== 1 || !again.definitions[0]!.literal ? undefined : decode(candidate, again.definitions[0]!.literal);
-          const backText = back && 'lines' in back ? (literal.kind === 'heredoc' ? back.lines.map((l) => l.dockerfile + '\n').join('') : back.lines.map((l) => l.dockerfile + (l.source.eol ? '\n' : '')).join('')) : undefined;
-          if (!back || !('lines' in back) || backText !== next) return { refusal: `${what} would not read the new text as written` };
+          if (!back || !('lines' in back) || dockerfileOf(back) !== next) return { refusal: `${what} would not read the new text as written` };
           let reread: unknown;
           try {
             reread = await readDoc(candidate);
