@@ -194,6 +194,18 @@ describe('bake dockerfile-inline (HCL)', () => {
     expect(read(dir, 'docker-bake.hcl')).toBe(hcl);
   });
 
+  it('--write leaves a bake file that changed on disk since it was read, and says so', () => {
+    const hcl = ['target "a" {', '  dockerfile-inline = <<EOT', 'FROM debian:12', 'RUN apt-get update && apt-get install -y curl', 'EOT', '}', ''].join('\n');
+    const newer = `${hcl}# edited by someone else meanwhile\n`;
+    // A transform that stands for another program: it saves the bake file while dockmod works on its Dockerfile.
+    const house = `import fs from 'node:fs';\nexport default [{ id: 'edit-behind', summary: 'saves the bake file', safety: 'safe', apply() { fs.writeFileSync('docker-bake.hcl', ${JSON.stringify(newer)}); return { changes: [], skips: [] }; } }];\n`;
+    const dir = tree({ 'docker-bake.hcl': hcl, 'house.mjs': house });
+    const r = dockmod(['--write', '--transform', './house.mjs', '--only', 'apt-lists-cleanup,edit-behind', '.'], dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('dockmod: docker-bake.hcl: changed on disk since it was read; not overwritten');
+    expect(read(dir, 'docker-bake.hcl')).toBe(newer);
+  });
+
   it('refuses a target that inherits its dockerfile-inline, and the parent when a child builds it with another context', () => {
     const hcl = [
       'target "base" {', // 1
