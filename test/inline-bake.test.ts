@@ -233,6 +233,14 @@ describe('bake dockerfile-inline (HCL)', () => {
     // base and same build the same Dockerfile with the same context: base's heredoc is rewritten for both.
     expect(read(dir, 'docker-bake.hcl')).toBe(hcl.replace('install -y curl\n', 'install -y curl && rm -rf /var/lib/apt/lists/*\n'));
     expect(read(dir, 'two/docker-bake.hcl')).toBe(other);
+    // --context gives every target one context: the parent is rewritten, and its heirs still say where.
+    const one = dockmod(['-v', '--write', '--context', 'two', 'two'], dir);
+    expect(one.status).toBe(0);
+    expect(skipLines(one.stderr)).toEqual([
+      'two/docker-bake.hcl:7: skipped dockerfile-inline: target same: inherits dockerfile-inline from target base, which is rewritten where it is written',
+      'two/docker-bake.hcl:11: skipped dockerfile-inline: target elsewhere: inherits dockerfile-inline from target base, which is rewritten where it is written',
+    ]);
+    expect(read(dir, 'two/docker-bake.hcl')).toBe(other.replace('install -y curl\n', 'install -y curl && rm -rf /var/lib/apt/lists/*\n'));
   });
 });
 

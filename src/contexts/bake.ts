@@ -48,7 +48,7 @@ export async function bakeBuilds(file: string, text: string): Promise<BuildFileR
       // One text, built by every target that inherits it: rewritten where it is written, for one context only.
       const build = inlineOf(target);
       const otherContext = Object.keys(targets).find((t) => t !== target && lookup(t, 'dockerfile-inline')?.from === target && inlineOf(t).context !== build.context);
-      if (inlineFrom !== target) inline.push({ key: target, origin, refusal: `inherits dockerfile-inline from target ${inlineFrom}, which is rewritten where it is written` });
+      if (inlineFrom !== target) inline.push({ ...build, inheritedFrom: inlineFrom });
       else if (otherContext !== undefined && build.refusal === undefined) {
         const where = inlineOf(otherContext).context;
         inline.push({ key: target, origin, refusal: `target ${otherContext} inherits this dockerfile-inline and builds it with another context (${where === undefined ? String(attribute(otherContext, 'context')) : path.relative(path.dirname(file), where) || '.'}): a rewrite for one context may not hold for the other` });

@@ -235,9 +235,11 @@ export async function bakeFormat(file: string, text: string): Promise<InlineForm
       const place = await locate(text, build.key);
       if (typeof place === 'string') return { line: 1, reason: place };
       const { definitions } = place;
-      if (definitions.length === 0) return { line: place.target === undefined ? 1 : lineOf(place.target), reason: build.refusal ?? 'dockerfile-inline was not found in the source' };
+      const targetLine = place.target === undefined ? 1 : lineOf(place.target);
+      if (build.inheritedFrom !== undefined) return { line: targetLine, reason: `inherits dockerfile-inline from target ${build.inheritedFrom}, which is rewritten where it is written` };
+      if (definitions.length === 0) return { line: targetLine, reason: 'dockerfile-inline was not found in the source' };
       const line = lineOf(definitions[0]!.at);
-      if (definitions.length > 1) return { line: place.target === undefined ? line : lineOf(place.target), reason: `dockerfile-inline is set in more than one target "${build.key}" block (lines ${definitions.map((d) => lineOf(d.at)).join(' and ')}): dockmod cannot tell which one bake builds` };
+      if (definitions.length > 1) return { line: targetLine, reason: `dockerfile-inline is set in more than one target "${build.key}" block (lines ${definitions.map((d) => lineOf(d.at)).join(' and ')}): dockmod cannot tell which one bake builds` };
       if (build.refusal !== undefined || build.context === undefined) return { line, reason: build.refusal ?? 'no build context' };
       const literal = definitions[0]!.literal;
       if (!literal) return { line, reason: `dockerfile-inline is ${hcl ? 'an expression, not a quoted string or heredoc' : 'not a string'}: dockmod rewrites only a Dockerfile written out in the file` };
