@@ -212,13 +212,3 @@ describe('compose dockerfile_inline', () => {
     expect([r.status, r.stdout]).toEqual([1, 'compose.yaml\n']);
   });
 });
-
-describe('bake dockerfile-inline', () => {
-  it('is refused with a reason naming its line', () => {
-    const hcl = ['target "app" {', '  context = "."', '  dockerfile-inline = <<EOT', 'FROM debian:12', 'RUN apt-get update && apt-get install -y curl', 'EOT', '}', ''].join('\n');
-    const dir = tree({ 'docker-bake.hcl': hcl });
-    const r = dockmod(['-v', '.'], dir);
-    expect([r.status, r.stdout]).toEqual([0, '']);
-    expect(skipLines(r.stderr)).toEqual(['docker-bake.hcl:3: skipped dockerfile_inline: target app: dockerfile-inline in a bake file is not optimized (dockmod rewrites inline Dockerfiles of compose files only)']);
-  });
-});

@@ -92,7 +92,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file), resolution));
     // Compose and bake files found (not those above) that hold inline Dockerfiles are rewritten too.
     for (const [file, builds] of await inlineBuildsIn(found.buildFiles)) {
-      const inline = contextDir ? builds.map((b) => ({ key: b.key, origin: b.origin, context: contextDir })) : builds;
+      const inline = contextDir ? builds.map((b) => ({ key: b.key, origin: b.origin, inheritedFrom: b.inheritedFrom, context: contextDir })) : builds;
       const contexts = [...new Set(inline.flatMap((b) => (b.context === undefined ? [] : [b.context])))].sort();
       jobs.push({ ...jobFor(file, contexts, resolution), inline });
     }

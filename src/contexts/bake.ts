@@ -25,24 +25,34 @@ export async function bakeBuilds(file: string, text: string): Promise<BuildFileR
   const targets = isRecord(doc) ? body(doc.target) : undefined;
   if (!targets) return { builds, notes, inline };
   const name = path.basename(file);
-  /** A target's attribute, looked up through `inherits` (the target's own value wins). */
-  const attribute = (target: string, key: string, seen = new Set<string>()): unknown => {
+  /** A target's attribute, looked up through `inherits` (the target's own value wins), and the target that sets it. */
+  const lookup = (target: string, key: string, seen = new Set<string>()): { value: unknown; from: string } | undefined => {
     const spec = body(targets[target]);
     if (!spec || seen.has(target)) return undefined;
     seen.add(target);
-    if (spec[key] !== undefined) return spec[key];
+    if (spec[key] !== undefined) return { value: spec[key], from: target };
     const parents = Array.isArray(spec.inherits) ? spec.inherits : [];
     for (const parent of [...parents].reverse()) {
-      const value = typeof parent === 'string' ? attribute(parent, key, seen) : undefined;
-      if (value !== undefined) return value;
+      const found = typeof parent === 'string' ? lookup(parent, key, seen) : undefined;
+      if (found !== undefined) return found;
     }
     return undefined;
   };
+  const attribute = (target: string, key: string): unknown => lookup(target, key)?.value;
+  const inlineOf = (target: string) => inlineBuild(path.dirname(file), attribute(target, 'context') ?? '.', target, `${name}: target ${target}`);
   for (const target of Object.keys(targets)) {
     const origin = `${name}: target ${target}`;
     const context = attribute(target, 'context') ?? '.';
-    if (attribute(target, 'dockerfile-inline') !== undefined) {
-      inline.push(inlineBuild(path.dirname(file), context, target, origin));
+    const inlineFrom = lookup(target, 'dockerfile-inline')?.from;
+    if (inlineFrom !== undefined) {
+      // One text, built by every target that inherits it: rewritten where it is written, for one context only.
+      const build = inlineOf(target);
+      const otherContext = Object.keys(targets).find((t) => t !== target && lookup(t, 'dockerfile-inline')?.from === target && inlineOf(t).context !== build.context);
+      if (inlineFrom !== target) inline.push({ ...build, inheritedFrom: inlineFrom });
+      else if (otherContext !== undefined && build.refusal === undefined) {
+        const where = inlineOf(otherContext).context;
+        inline.push({ key: target, origin, refusal: `target ${otherContext} inherits this dockerfile-inline and builds it with another context (${where === undefined ? String(attribute(otherContext, 'context')) : path.relative(path.dirname(file), where) || '.'}): a rewrite for one context may not hold for the other` });
+      } else inline.push(build);
       continue;
     }
     const dockerfile = attribute(target, 'dockerfile') ?? 'Dockerfile';

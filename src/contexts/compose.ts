@@ -19,6 +19,8 @@ export interface InlineBuild {
   /** The build context folder (absolute); undefined when `refusal` says why there is none. */
   context?: string;
   refusal?: string;
+  /** A bake target that inherits its dockerfile-inline: the target that writes it (and whose block a run rewrites). */
+  inheritedFrom?: string;
 }
 
 export interface BuildFileReading {

@@ -1,70 +1,35 @@
-// Dockerfiles held inline in a compose file (`services.<name>.build.dockerfile_inline`): each is optimized with its
-// service's build context, and only the lines it changes are written back into its YAML scalar, in the scalar's
-// own style and indentation; every other byte of the file stays as it was. Where the scalar cannot hold the new
-// text as written (a folded block, a plain scalar that would need quotes, chomping that would change the last
-// newline) or the text is not the Dockerfile compose builds (`${VAR}` interpolation), the block is left alone
-// and a skip names the line. Bake's `dockerfile-inline` is refused as a whole (not supported yet).
+// Dockerfiles held inline in a build file: a compose file's `services.<name>.build.dockerfile_inline` (here) and a
+// bake file's `target.<name>.dockerfile-inline` (inline-bake.ts). Each is optimized with its service's or target's
+// build context, and only the lines it changes are written back into the block, in the block's own style and
+// indentation; every other byte of the file stays as it was. Where the block cannot hold the new text as written
+// (a folded YAML block, a plain scalar that would need quotes, chomping that would change the last newline) or the
+// text is not the Dockerfile the tool builds (compose's `${VAR}` interpolation, an HCL template), the block is left
+// alone and a skip names the line.
 import path from 'node:path';
 import type { CST, Document as YamlDocument, Node as YamlNode, Scalar } from 'yaml';
-import { diffArrays } from 'diff/lib/diff/array.js';
 import { Document } from '../engine/document.js';
 import type { AppliedChange, ReportedSkip } from '../engine/types.js';
 import type { InlineBuild } from '../contexts/compose.js';
 import { optimizeParsed, type FileResult, type ProcessOptions } from './process.js';
 import { InputError, type DockerfileSource } from './read.js';
 import { decodeDockerfile, validateDockerfile } from './validate.js';
-
-/** The id skips about the inline block itself carry (no transform is to blame): the compose key. */
-export const INLINE_SKIP = 'dockerfile_inline';
-
-/** An inline Dockerfile found in the YAML: where its scalar's text is, and how to write a new Dockerfile into it. */
-interface InlineBlock {
-  /** [start, end) of the scalar's text that a rewrite replaces (a block scalar: its content lines, not the header). */
-  start: number;
-  end: number;
-  /** The Dockerfile compose builds: the scalar's value with `$$` read as `$`. */
-  dockerfile: string;
-  /** 1-based YAML line of the Dockerfile's 1-based line. */
-  yamlLine(line: number): number;
-  /** The scalar's new text for a new Dockerfile, or why its style cannot hold it. */
-  render(dockerfile: string): { text: string } | { refusal: string };
-}
+import { lines, rewriteLines, sourceLines, type InlineBlock, type InlineFormat } from './inline-block.js';
 
 type Yaml = typeof import('yaml');
 
-/** Optimizes the inline Dockerfiles of a compose file (bake files: refused) into one result for the YAML file. */
+/** Optimizes the inline Dockerfiles of a compose or bake file into one result for that file. */
 export async function optimizeInline(source: DockerfileSource, builds: readonly InlineBuild[], options: ProcessOptions, builtWith: Record<string, string[]> | undefined): Promise<FileResult> {
   const { text } = decodeDockerfile(source.file, source.bytes);
   const result: FileResult = { file: source.file, before: text, after: text, extra: [], changes: [], skips: [], heldBack: [], refused: [], summaries: {}, docs: {}, stat: source.stat };
-  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
-  if (/docker-bake/.test(path.basename(source.file))) {
-    for (const build of builds) result.skips.push({ transform: INLINE_SKIP, line: bakeInlineLine(text, build.key), reason: `target ${build.key}: dockerfile-inline in a bake file is not optimized (dockmod rewrites inline Dockerfiles of compose files only)` });
-    return result;
-  }
-  const yaml: Yaml = await import('yaml');
-  const doc = yaml.parseDocument(text, { keepSourceTokens: true, merge: true });
+  const format = /docker-bake/.test(path.basename(source.file)) ? await (await import('./inline-bake.js')).bakeFormat(source.file, text) : await composeFormat(text);
   const edits: { start: number; end: number; text: string }[] = [];
   for (const build of builds) {
-    // The finding names the file; the reason names the service.
-    const who = `service ${build.key}`;
-    const skip = (line: number, reason: string) => result.skips.push({ transform: INLINE_SKIP, line, reason: `${who}: ${reason}` });
-    const located = locateScalar(yaml, doc, build.key);
-    if (typeof located === 'string') {
-      skip(lineOf(serviceOffset(yaml, doc, build.key)), located);
-      continue;
-    }
-    const scalarLine = lineOf(located.range![0]);
-    if (build.refusal !== undefined || build.context === undefined) {
-      skip(scalarLine, build.refusal ?? 'no build context');
-      continue;
-    }
-    const block = readBlock(yaml, text, located, build.key, lineOf);
-    if (typeof block === 'string') {
-      skip(scalarLine, block);
-      continue;
-    }
-    if ('interpolation' in block) {
-      skip(block.line, `the inline Dockerfile uses \`${block.interpolation}\`, which compose replaces from the environment before the build: dockmod cannot know the Dockerfile it builds (write \`$$\` for a \`$\` the Dockerfile itself reads)`);
+    // The finding names the file; the reason names the service or target.
+    const who = `${format.noun} ${build.key}`;
+    const skip = (line: number, reason: string) => result.skips.push({ transform: format.key, line, reason: `${who}: ${reason}` });
+    const block = await format.locate(build);
+    if (!('dockerfile' in block)) {
+      skip(block.line, block.reason);
       continue;
     }
     const dockerfileDoc = new Document(block.dockerfile);
@@ -72,22 +37,22 @@ export async function optimizeInline(source: DockerfileSource, builds: readonly 
       validateDockerfile(source.file, dockerfileDoc);
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      skip(scalarLine, `the inline Dockerfile is not rewritten: ${error.message} (a line of the inline Dockerfile; it starts on line ${block.yamlLine(1)})`);
+      skip(block.line, `the inline Dockerfile is not rewritten: ${error.message} (a line of the inline Dockerfile; it starts on line ${block.fileLine(1)})`);
       continue;
     }
-    const contextDir = build.context;
+    const contextDir = build.context!;
     const { result: one } = optimizeParsed({ source, text: block.dockerfile, bom: '', doc: dockerfileDoc, inline: true }, contextDir, { ...options, builtWith: builtWith?.[contextDir] });
-    const mapChange = (c: AppliedChange): AppliedChange => ({ ...c, line: block.yamlLine(c.line), edited: c.edited.map((s) => ({ start: block.yamlLine(s.start), end: block.yamlLine(s.end) })) });
-    const mapSkip = (s: ReportedSkip): ReportedSkip => ({ ...s, line: block.yamlLine(s.line) });
+    const mapChange = (c: AppliedChange): AppliedChange => ({ ...c, line: block.fileLine(c.line), edited: c.edited.map((s) => ({ start: block.fileLine(s.start), end: block.fileLine(s.end) })) });
+    const mapSkip = (s: ReportedSkip): ReportedSkip => ({ ...s, line: block.fileLine(s.line) });
     result.skips.push(...one.skips.map(mapSkip));
     result.heldBack.push(...one.heldBack.map(mapChange));
     result.refused.push(...one.refused);
     Object.assign(result.summaries, one.summaries);
     Object.assign(result.docs, one.docs);
     if (one.after === block.dockerfile) continue;
-    const rendered = block.render(one.after);
+    const rendered = await block.render(one.after);
     if ('refusal' in rendered) {
-      for (const c of one.changes) result.skips.push({ transform: c.transform, line: block.yamlLine(c.line), reason: `${who}: ${rendered.refusal}; not rewritten: ${c.message}` });
+      for (const c of one.changes) result.skips.push({ transform: c.transform, line: block.fileLine(c.line), reason: `${who}: ${rendered.refusal}; not rewritten: ${c.message}` });
       continue;
     }
     edits.push({ start: block.start, end: block.end, text: rendered.text });
@@ -99,6 +64,29 @@ export async function optimizeInline(source: DockerfileSource, builds: readonly 
   result.changes.sort((a, b) => a.line - b.line);
   result.skips.sort((a, b) => a.line - b.line);
   return result;
+}
+
+/** Compose's `services.<name>.build.dockerfile_inline`: a YAML scalar, read with the yaml library's source tokens. */
+async function composeFormat(text: string): Promise<InlineFormat> {
+  const yaml: Yaml = await import('yaml');
+  const doc = yaml.parseDocument(text, { keepSourceTokens: true, merge: true });
+  const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
+  return {
+    key: 'dockerfile_inline',
+    noun: 'service',
+    locate(build) {
+      const located = locateScalar(yaml, doc, build.key);
+      if (typeof located === 'string') return { line: lineOf(serviceOffset(yaml, doc, build.key)), reason: located };
+      const line = lineOf(located.range![0]);
+      if (build.refusal !== undefined || build.context === undefined) return { line, reason: build.refusal ?? 'no build context' };
+      const block = readBlock(yaml, text, located, build.key, lineOf);
+      if (typeof block === 'string') return { line, reason: block };
+      if ('interpolation' in block) {
+        return { line: block.line, reason: `the inline Dockerfile uses \`${block.interpolation}\`, which compose replaces from the environment before the build: dockmod cannot know the Dockerfile it builds (write \`$$\` for a \`$\` the Dockerfile itself reads)` };
+      }
+      return block;
+    },
+  };
 }
 
 /** The `dockerfile_inline` scalar of a service, or why it cannot be edited in place. */
@@ -149,9 +137,6 @@ function readInterpolation(value: string): { dockerfile: string } | { interpolat
 /** A Dockerfile's text as compose must read it back: each `$` that would start an interpolation or an escape, doubled. */
 const escapeInterpolation = (dockerfile: string): string => dockerfile.replace(/\$(?=[$\{_A-Za-z])/g, '$$$$');
 
-/** Lines without their line endings; a final line break ends the last line rather than starting an empty one. */
-const lines = (text: string): string[] => (text === '' ? [] : text.replace(/\n$/, '').split('\n'));
-
 function readBlock(yaml: Yaml, text: string, node: Scalar, service: string, lineOf: (offset: number) => number): InlineBlock | { interpolation: string; line: number } | string {
   const value = node.value as string;
   const token = node.srcToken;
@@ -180,12 +165,12 @@ function readBlock(yaml: Yaml, text: string, node: Scalar, service: string, line
     const last = props[props.length - 1] as CST.SourceToken;
     const start = last.offset + last.source.length;
     const end = start + content.length;
-    const source = text.slice(start, end).match(/[^\n]*\n|[^\n]+$/g) ?? [];
+    const source = sourceLines(text.slice(start, end));
     const old = lines(value);
     // Each content line is the value's line after the block's indentation; blank lines may hold less.
     const firstText = old.findIndex((l) => l !== '');
-    const indent = firstText < 0 ? 0 : source[firstText]!.replace(/\r?\n$/, '').length - old[firstText]!.length;
-    const eol = source[0]?.endsWith('\r\n') ? '\r\n' : '\n';
+    const indent = firstText < 0 ? 0 : source[firstText]!.text.length - old[firstText]!.length;
+    const eol = source[0]?.eol === '\r\n' ? '\r\n' : '\n';
     const firstLine = lineOf(start);
     const read = readInterpolation(value);
     if ('interpolation' in read) return { interpolation: read.interpolation, line: firstLine + value.slice(0, read.index).split('\n').length - 1 };
@@ -194,20 +179,12 @@ function readBlock(yaml: Yaml, text: string, node: Scalar, service: string, line
       start,
       end,
       dockerfile: read.dockerfile,
-      yamlLine: (line) => firstLine + line - 1,
+      line: lineOf(node.range![0]),
+      fileLine: (line) => firstLine + line - 1,
       render(dockerfile) {
-        const out: string[] = [];
-        let from = 0;
-        for (const part of diffArrays(dockerfileLines, lines(dockerfile))) {
-          if (part.removed) from += part.value.length;
-          else if (part.added) out.push(...part.value.map((l) => (l === '' ? eol : ' '.repeat(indent) + escapeInterpolation(l) + eol)));
-          else {
-            out.push(...source.slice(from, from + part.value.length));
-            from += part.value.length;
-          }
-        }
+        const written = rewriteLines(dockerfileLines, lines(dockerfile), source, { write: (l) => (l === '' ? '' : ' '.repeat(indent) + escapeInterpolation(l)), eol });
         // Lines the value leaves out (blank lines that clipping drops) stay after the content.
-        const newText = out.map((l, i) => (i < out.length - 1 && !l.endsWith('\n') ? l + eol : l)).join('') + source.slice(old.length).join('');
+        const newText = written + source.slice(old.length).map((l) => l.text + l.eol).join('');
         const candidate = text.slice(0, start) + newText + text.slice(end);
         const reading = readsAs(candidate, dockerfile);
         if (reading === 'same') return { text: newText };
@@ -226,7 +203,8 @@ function readBlock(yaml: Yaml, text: string, node: Scalar, service: string, line
     start,
     end,
     dockerfile: read.dockerfile,
-    yamlLine: () => line,
+    line,
+    fileLine: () => line,
     render(dockerfile) {
       const scalar = new yaml.Scalar(escapeInterpolation(dockerfile));
       scalar.type = node.type;
@@ -237,13 +215,4 @@ function readBlock(yaml: Yaml, text: string, node: Scalar, service: string, line
       return { text: written };
     },
   };
-}
-
-/** The line of a bake target's `dockerfile-inline` (HCL or JSON), found after the target's name; 1 when not found. */
-function bakeInlineLine(text: string, target: string): number {
-  const name = target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const opening = new RegExp(`(?:target\\s+"${name}"\\s*\\{|"${name}"\\s*:\\s*\\{)`).exec(text);
-  const from = opening?.index ?? 0;
-  const at = /"?dockerfile-inline"?\s*[=:]/.exec(text.slice(from));
-  return at ? text.slice(0, from + at.index).split('\n').length : 1;
 }
