@@ -552,7 +552,11 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const fromFolder = (target: string) => path.posix.join(folder, path.posix.relative(dest, target));
   const earlier = inside ? null : manifestFolderFromOtherCopies(doc, list, i, found.run, cwd, [...PRIMARY_MANIFESTS[installer.ecosystem]]);
   const dir = inside ? fromFolder(cwd) : earlier;
-  if (dir === null && !installer.readsNamedPaths) return skip(`the install runs in ${cwd}, outside the copied folder, and no COPY before it shows where its manifests come from`);
+  if (dir === null && !installer.readsNamedPaths) {
+    // No WORKDIR of the stage: the base image's, which is not in the Dockerfile (and a wrapper may change it).
+    if (cwd.startsWith(IMAGE_WORKDIR)) return skip(`the install runs in the base image's working directory, which the Dockerfile does not set, so it is not known to be the copied folder ${dest}`);
+    return skip(`the install runs in ${cwd}, outside the copied folder ${dest}, and no COPY before it shows where its manifests come from`);
+  }
   const toContext = (named: string): string | null => {
     const target = path.posix.resolve(cwd, named);
     if (isWithin(target, dest)) return fromFolder(target);
