@@ -97,7 +97,8 @@ describe('dockmod lsp', () => {
       message: 'replace MAINTAINER with LABEL maintainer',
     });
 
-    // The quick fix on the COPY makes the split alone, and creates the .dockerignore it needs.
+    // The quick fix on the COPY makes the split alone, and creates the .dockerignore it needs (the edit of the new,
+    // empty file ends past its last line: the end of the text, for Neovim too: src/lsp/workspace-edits.ts).
     const onCopy = await client.codeActions(file, line(4));
     expect(onCopy.map((a) => [a.kind, a.title])).toEqual([
       ['quickfix', 'dockmod: copy package.json, package-lock.json and run `npm ci` before copying the sources'],
@@ -107,7 +108,7 @@ describe('dockmod lsp', () => {
     expect(split.diagnostics).toEqual([opened[3]]);
     expect(split.edit!.documentChanges!.slice(1)).toEqual([
       { kind: 'create', uri: uriOf(path.join(dir, '.dockerignore')) },
-      { textDocument: { uri: uriOf(path.join(dir, '.dockerignore')), version: null }, edits: [{ range: line(0), newText: 'node_modules\n' }] },
+      { textDocument: { uri: uriOf(path.join(dir, '.dockerignore')), version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } }, newText: 'node_modules\n' }] },
     ]);
     const texts = new Map([[uri, DOCKERFILE]]);
     applyWorkspaceEdit(split.edit!, texts);

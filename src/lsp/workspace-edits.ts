@@ -29,9 +29,18 @@ export function wholeLinesEdit(before: string, after: string): Edit | undefined 
   return { start, end, text: after.slice(start, after.length - (before.length - end)) };
 }
 
-/** Edits by string offset (shifted by `shift`, a BOM the offsets do not count) as TextEdits on `document`. */
-export const textEdits = (document: TextDocument, edits: readonly Edit[], shift = 0): TextEdit[] =>
-  edits.map((e) => ({ range: { start: document.positionAt(e.start + shift), end: document.positionAt(e.end + shift) }, newText: e.text }));
+/**
+ * Edits by string offset (shifted by `shift`, a BOM the offsets do not count) as TextEdits on `document`. An edit
+ * that reaches the end of a text with no line break at its end (or of an empty one) ends past its last line,
+ * which a client takes for the end of the text (the specification's clients clamp it): Neovim's client otherwise
+ * keeps the empty line such an edit's last line break leaves, and writes a line break too many.
+ */
+export function textEdits(document: TextDocument, edits: readonly Edit[], shift = 0): TextEdit[] {
+  const text = document.getText();
+  const openEnd = !text.endsWith('\n');
+  const position = (offset: number) => (openEnd && offset === text.length ? { line: document.lineCount, character: 0 } : document.positionAt(offset));
+  return edits.map((e) => ({ range: { start: document.positionAt(e.start + shift), end: position(e.end + shift) }, newText: e.text }));
+}
 
 /** Another file of the build context: absolute path, the text read (undefined: none) and the text to give it. */
 export interface OtherFile {
