@@ -222,6 +222,43 @@ CMD ["node", "index.js"]
     expect((await client.diagnostics(uriOf(file), { after })).map((d) => d.message)[0]).toBe('left alone: `npm ci`: package.json is not in the build context');
   });
 
+  it("serves a compose file's inline Dockerfiles: diagnostics on the YAML lines, fix-all as --write, no quick fix of one change", async () => {
+    const compose = `services:
+  api:
+    build:
+      context: ./api
+      dockerfile_inline: |
+        FROM debian:12
+        MAINTAINER jane@example.com
+        RUN apt-get update && apt-get install -y curl
+  db:
+    image: postgres:16
+`;
+    const dir = tempDir({ 'compose.yaml': compose, 'api/main.sh': 'echo hi\n', 'other/compose.yaml': 'services:\n  db:\n    image: postgres:16\n' });
+    const file = path.join(dir, 'compose.yaml');
+    const client = await started({});
+    // Unsaved: the inline Dockerfile as the editor holds it (the services come from the file on disk).
+    const unsaved = compose.replace('curl', 'curl git');
+    await client.open(file, unsaved);
+    expect((await client.diagnostics(uriOf(file))).map(brief)).toEqual([
+      [6, 6, 2, 'maintainer-to-label', 'replace MAINTAINER with LABEL maintainer'],
+      [7, 7, 2, 'apt-lists-cleanup', 'remove the apt package lists at the end of `RUN apt-get update && apt-get install -y curl git` (line 3)'],
+    ]);
+    expect((await client.codeActions(file, line(7))).map((a) => a.kind)).toEqual(['source.fixAll.dockmod']);
+    const [fixAll] = (await client.codeActions(file, line(0), ['source.fixAll.dockmod'])) as [CodeAction];
+    const texts = new Map([[uriOf(file), unsaved]]);
+    applyWorkspaceEdit(fixAll.edit!, texts);
+    fs.writeFileSync(file, unsaved);
+    const r = spawnSync(process.execPath, [CLI, '--write', 'compose.yaml'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(texts.get(uriOf(file))).toBe(fs.readFileSync(file, 'utf8'));
+    expect(texts.get(uriOf(file))).toContain('        LABEL maintainer="jane@example.com"\n        RUN apt-get update && apt-get install -y curl git && rm -rf /var/lib/apt/lists/*\n');
+
+    // A compose file with no inline Dockerfile has nothing for dockmod: no diagnostic at all.
+    await client.open(path.join(dir, 'other', 'compose.yaml'), 'services:\n  db:\n    image: postgres:16\n');
+    expect(await client.diagnostics(uriOf(path.join(dir, 'other', 'compose.yaml')))).toEqual([]);
+  });
+
   it('keeps serving after a document that does not parse, a 5 MB document and contexts it cannot read, and says nothing untrue of them', async () => {
     const dir = tempDir({ 'fifo/package-lock.json': '{}\n', 'b/compose.yaml': 'services:\n  web:\n    build:\n      context: ../missing\n      dockerfile: ../b/Dockerfile\n', ...Object.fromEntries(Object.entries(APP).map(([n, t]) => [`good/${n}`, t])) });
     spawnSync('mkfifo', [path.join(dir, 'fifo', 'package.json')]);

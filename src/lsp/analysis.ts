@@ -1,12 +1,15 @@
 // What dockmod makes of one open Dockerfile: the CLI's own per-file path, with the editor's unsaved text read as
 // `dockmod - --stdin-filepath <file>` reads standard input (planRun for the build contexts, compose/bake files and
-// config; processJob for the rest), so the result is the one `dockmod --write <file>` writes. One change alone, for
-// a quick fix, is the transform's own change on the current text.
+// config; processJob for the rest), so the result is the one `dockmod --write <file>` writes. A compose file is
+// planned as `dockmod <compose file>` plans it (its inline Dockerfiles, each with its service's context), then
+// read from the editor's text the same way. One change alone, for a quick fix, is the transform's own change on
+// the current text.
 import path from 'node:path';
 import { planRun } from '../cli/plan.js';
 import { processJob, type FileJob } from '../cli/jobs.js';
 import { transformsWith } from '../cli/custom-transforms.js';
 import { directoryContext } from '../contexts/context.js';
+import { isBuildFileName } from '../contexts/file-names.js';
 import { selectTransforms } from '../engine/engine.js';
 import { applyPragmas } from '../engine/pragmas.js';
 import { checkTransformResult } from '../engine/transform-result.js';
@@ -14,8 +17,15 @@ import type { AppliedChange, Edit, FileWrite } from '../engine/types.js';
 import { parseDockerfile, type FileResult } from '../input/process.js';
 import { textSource } from '../input/read.js';
 
-/** A Dockerfile dockmod read (its result), or one it leaves alone, with why and the 1-based line it names. */
-export type Analysis = { result: FileResult } | { refusal: string; line: number | undefined };
+/**
+ * A Dockerfile (or a compose file's inline Dockerfiles: `inline`) dockmod read, with its result; one it leaves
+ * alone, with why and the 1-based line it names; or a file with nothing for dockmod (a compose file that holds no
+ * inline Dockerfile), with why, which is no diagnostic.
+ */
+export type Analysis = { result: FileResult; inline: boolean } | { refusal: string; line: number | undefined } | { nothing: string };
+
+/** Thrown by the planner for a build file that holds no inline Dockerfile. */
+class NothingToServe extends Error {}
 
 /** The job for a file (its build contexts and settings), planned once until something it was planned from changes. */
 export class JobPlanner {
@@ -41,8 +51,15 @@ export class JobPlanner {
   }
 
   private async plan(file: string | undefined, cwd: string): Promise<FileJob> {
-    const plan = await planRun({ paths: [], cwd, stdin: { text: '', filepath: file } });
+    const buildFile = file !== undefined && isBuildFileName(path.basename(file));
+    // A build file is read as one when it is named (as `dockmod compose.yaml` reads it): it must be on disk.
+    const plan = await planRun(buildFile ? { paths: [file], cwd } : { paths: [], cwd, stdin: { text: '', filepath: file } });
     for (const note of [...plan.notes.map((n) => `${n.file}: ${n.message}`), ...plan.warnings]) this.log(note);
+    if (buildFile) {
+      const job = plan.jobs.find((j) => j.file === file && j.inline);
+      if (!job) throw new NothingToServe(plan.errors[0]?.reason ?? 'no inline Dockerfile');
+      return job;
+    }
     const job = plan.jobs[0];
     if (!job) throw new Error(plan.errors[0]?.reason ?? 'no job planned');
     return job;
@@ -60,11 +77,12 @@ export async function analyze(planner: JobPlanner, file: string | undefined, cwd
   try {
     job = await planner.job(file, cwd);
   } catch (error) {
+    if (error instanceof NothingToServe) return { nothing: error.message };
     return { refusal: (error as Error).message, line: undefined };
   }
   const outcome = await processJob({ ...job, text });
   if ('error' in outcome) return { refusal: outcome.error.message, line: namedLine(outcome.error.message) };
-  return { result: outcome.result };
+  return { result: outcome.result, inline: job.inline !== undefined };
 }
 
 /** One change as its transform makes it on the current text: the edits (offsets in the text after any BOM) and the other files it writes. */
@@ -77,12 +95,13 @@ export interface SingleChange {
 
 /**
  * `wanted` (a change or held-back change of the file's result) as its transform alone makes it on `text`, found by
- * its line and message. Undefined when the transform finds it only after other changes (a later pass), or when
- * the file is built with several contexts: then only the fix of the whole file makes it.
+ * its line and message. Undefined when the transform finds it only after other changes (a later pass), when the
+ * file is built with several contexts, or for a compose file's inline Dockerfile (its text is the YAML scalar's,
+ * written back in the scalar's style): then only the fix of the whole file makes it.
  */
 export async function singleChange(job: FileJob, text: string, wanted: AppliedChange): Promise<SingleChange | undefined> {
   const contexts = job.contexts ?? [path.dirname(job.file)];
-  if (contexts.length > 1) return undefined;
+  if (contexts.length > 1 || job.inline) return undefined;
   const contextDir = contexts[0];
   const all = await transformsWith(job.transforms, job.transformTimeoutMs);
   const transform = selectTransforms(all, job.only, job.skip).find((t) => t.id === wanted.transform);

@@ -29,17 +29,19 @@ function lineRange(document: TextDocument, first: number, last: number) {
 }
 
 export function findingsOf(analysis: Analysis, document: TextDocument, settings: DiagnosticSettings): Finding[] {
+  if ('nothing' in analysis) return [];
   if ('refusal' in analysis) {
     if (analysis.refusal === 'empty file') return [];
     const line = Math.min((analysis.line ?? 1) - 1, document.lineCount - 1);
     const diagnostic: Diagnostic = { range: lineRange(document, line, line), severity: DiagnosticSeverity.Information, source: SOURCE, message: `dockmod leaves this file alone: ${analysis.refusal}` };
     return [{ diagnostic }];
   }
-  const { result } = analysis;
-  const doc = new Document(result.before.replace(/^\uFEFF/, ''));
-  // The instruction that starts on a 1-based line, as 0-based first and last lines (the line alone when none starts there).
+  const { result, inline } = analysis;
+  const doc = inline ? undefined : new Document(result.before.replace(/^\uFEFF/, ''));
+  // The instruction that starts on a 1-based line, as 0-based first and last lines (the line alone when none
+  // starts there, and in a compose file, whose lines are YAML).
   const instructionLines = (line: number): [number, number] => {
-    const ins = doc.instructions().find((i) => i.getRange().start.line === line - 1);
+    const ins = doc?.instructions().find((i) => i.getRange().start.line === line - 1);
     return [line - 1, ins?.getRange().end.line ?? line - 1];
   };
   const base = dockmodDocsBase();

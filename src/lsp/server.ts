@@ -70,6 +70,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       connection.console.error(`dockmod: ${document.uri}: ${(error as Error).stack ?? error}`);
       analysis = { refusal: `internal error: ${(error as Error).message}`, line: undefined };
     }
+    if ('nothing' in analysis) connection.console.info(`dockmod: ${document.uri}: nothing to optimize: ${analysis.nothing}`);
     return { version: document.version, analysis, findings: findingsOf(analysis, document, settings) };
   }
 
