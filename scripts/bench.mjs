@@ -7,8 +7,9 @@
 //   (d) wall time at 1k, 2k, 5k and 10k files;
 //   (e) the same 10,000 files with --cache: a first run (no cache file yet) and a second one (nothing changed),
 //       against the uncached run of (c);
-//   (f) the language server (`dockmod lsp --stdio`, warm after initialize): diagnostics latency from didOpen of a
-//       corpus file to its publishDiagnostics, and from a didChange (typing, debounced) to the new version's.
+//   (f) the language server (`dockmod lsp --stdio`): diagnostics latency from didOpen of a corpus file to its
+//       publishDiagnostics (warm, and for a first file opened with initialize), and from a didChange (typing,
+//       debounced) to the new version's.
 // `node scripts/bench.mjs lsp` prints (f) alone.
 // Needs `npm run build` first (the script runs dist/). BENCH_RUNS sets the runs per figure (default 5; 3 for c/d).
 import fs from 'node:fs';
@@ -101,7 +102,6 @@ async function lspLatency(cases, opens = 20, edits = 20) {
   const published = (uri, version) => new Promise((resolve) => waiting.set(`${uri} ${version}`, resolve));
   await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
   await connection.sendNotification('initialized', {});
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // the server warms its engine after initialized
   const timed = async (uri, version, send) => {
     const t = performance.now();
     const done = published(uri, version);
@@ -109,13 +109,18 @@ async function lspLatency(cases, opens = 20, edits = 20) {
     await done;
     return performance.now() - t;
   };
-  const picked = dockerfilesUnder(cases).slice(0, opens);
-  const openTimes = [];
-  for (const file of picked) {
+  const open = (file) => {
     const uri = pathToFileURL(file).href;
     const text = fs.readFileSync(file, 'utf8');
-    openTimes.push(await timed(uri, 1, () => connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } })));
-  }
+    return timed(uri, 1, () => connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } }));
+  };
+  const all = dockerfilesUnder(cases);
+  // An editor opening a file as it starts the server: the engine still warming up.
+  const cold = await open(all.at(-1));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const picked = all.slice(0, opens);
+  const openTimes = [];
+  for (const file of picked) openTimes.push(await open(file));
   const edited = picked[0];
   const uri = pathToFileURL(edited).href;
   const original = fs.readFileSync(edited, 'utf8');
@@ -127,12 +132,13 @@ async function lspLatency(cases, opens = 20, edits = 20) {
   await connection.sendRequest('shutdown');
   await connection.sendNotification('exit');
   connection.dispose();
-  return { open: median(openTimes), edit: median(editTimes), opens: openTimes.length, edits: editTimes.length };
+  return { cold, open: median(openTimes), edit: median(editTimes), opens: openTimes.length, edits: editTimes.length };
 }
 
 const printLsp = (f) => {
-  console.log(`(f) language server, warm (dockmod lsp --stdio)`);
-  console.log(`    diagnostics after didOpen ${f.open.toFixed(0)} ms (median of ${f.opens} files; target <= 500 ms)   after a didChange ${f.edit.toFixed(0)} ms (median of ${f.edits}, debounce included; target <= 200 ms)`);
+  console.log(`(f) language server (dockmod lsp --stdio), diagnostics latency`);
+  console.log(`    after didOpen ${f.open.toFixed(0)} ms (median of ${f.opens} files, warm; target <= 500 ms)   first file, opened with initialize ${f.cold.toFixed(0)} ms`);
+  console.log(`    after a didChange ${f.edit.toFixed(0)} ms (median of ${f.edits}, debounce included; target <= 200 ms)`);
 };
 
 if (process.argv[2] === 'lsp') {

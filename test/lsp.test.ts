@@ -196,6 +196,10 @@ CMD ["node", "index.js"]
     const after = client.published.length;
     await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { dockmod: { showSkips: false } } });
     expect((await client.diagnostics(uriOf(file), { after })).map((d) => d.code)).toEqual(['maintainer-to-label', 'apt-lists-cleanup', 'split-copy-install', 'npm-yarn-cache-clean']);
+    // Helix sends its `config` table as the settings themselves, not under `dockmod`.
+    const again = client.published.length;
+    await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: { showUnsafe: true } });
+    expect((await client.diagnostics(uriOf(file), { after: again })).map((d) => d.code)).toEqual(['maintainer-to-label', 'apt-lists-cleanup', 'apt-no-install-recommends', 'split-copy-install', 'npm-yarn-cache-clean']);
   });
 
   it('re-diagnoses open files when the manifests next to them change (watched files) and on save', async () => {

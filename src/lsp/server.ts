@@ -123,7 +123,9 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   });
 
   connection.onDidChangeConfiguration((change) => {
-    const next = readSettings((change.settings as { dockmod?: unknown } | undefined)?.dockmod, settings);
+    // Under `dockmod` (VS Code, eglot's workspace configuration), or the server's own settings alone (Helix's `config`).
+    const given = change.settings as { dockmod?: unknown } | undefined;
+    const next = readSettings(given?.dockmod ?? given, settings);
     if (next.showSkips === settings.showSkips && next.showUnsafe === settings.showUnsafe) return;
     settings = next;
     diagnosed.clear();
