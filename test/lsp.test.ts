@@ -226,6 +226,23 @@ CMD ["node", "index.js"]
     expect((await client.diagnostics(uriOf(file), { after })).map((d) => d.message)[0]).toBe('left alone: `npm ci`: package.json is not in the build context');
   });
 
+  it('re-diagnoses a Dockerfile when a file of its build context beside it changes (compose context ../app)', async () => {
+    const dir = tempDir({
+      'compose.yaml': 'services:\n  app:\n    build:\n      context: ./app\n      dockerfile: ../docker/Dockerfile\n',
+      'app/package.json': '{\n',
+      'app/package-lock.json': '{}\n',
+      'app/index.js': 'console.log("hi");\n',
+    });
+    const file = path.join(dir, 'docker', 'Dockerfile');
+    const client = await started({ showSkips: true });
+    await client.open(file, 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n');
+    expect((await client.diagnostics(uriOf(file))).map((d) => d.message)[0]).toBe('left alone: `npm ci`: package.json is not valid JSON');
+    fs.writeFileSync(path.join(dir, 'app', 'package.json'), APP['package.json']);
+    const after = client.published.length;
+    await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(dir, 'app', 'package.json')), type: 2 }] });
+    expect((await client.diagnostics(uriOf(file), { after })).map((d) => d.message)[0]).toBe('copy package.json, package-lock.json and run `npm ci` before copying the sources');
+  });
+
   it("serves a compose file's inline Dockerfiles: diagnostics on the YAML lines, fix-all as --write, no quick fix of one change", async () => {
     const compose = `services:
   api:

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import {
   CodeActionKind,
   createConnection,
-  FileChangeType,
   TextDocumentSyncKind,
   TextDocuments,
   DidChangeWatchedFilesNotification,
@@ -17,7 +16,6 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { isInside } from '../contexts/tree-files.js';
 import { analyze, JobPlanner, singleChange, type Analysis } from './analysis.js';
 import { findingsOf, SOURCE, type DiagnosticSettings, type Finding } from './diagnostics.js';
 import { textEdits, wholeLinesEdit, workspaceEdit, type EditSupport } from './workspace-edits.js';
@@ -142,15 +140,9 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
-  connection.onDidChangeWatchedFiles(({ changes }) => {
-    const changed = changes.map((c) => filePath(c.uri)).filter((f): f is string => f !== undefined);
-    // A file in a Dockerfile's folder tree or above it (its context, compose and config files); a created or
-    // deleted one anywhere, since a new compose or config file may start to name a Dockerfile.
-    const concerns = (file: string) =>
-      changed.some((c) => isInside(c, path.dirname(file)) || isInside(path.dirname(file), path.dirname(c))) ||
-      changes.some((c) => c.type !== FileChangeType.Changed);
-    if (documents.all().some((d) => { const f = filePath(d.uri); return f !== undefined && concerns(f); })) rediagnoseAll();
-  });
+  // Any file may be one a Dockerfile's plan or context reads, its context may lie beside it (compose's `../app`), and a
+  // new compose or config file may start to name it: every change re-plans the open files (a burst, once: debounced).
+  connection.onDidChangeWatchedFiles(() => rediagnoseAll());
 
   connection.onCodeAction(async ({ textDocument, range, context }) => {
     const document = documents.get(textDocument.uri);
