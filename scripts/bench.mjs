@@ -6,12 +6,17 @@
 //   (c) a synthetic monorepo of 10,000 Dockerfiles (corpus cases replicated with their contexts): wall, peak RSS;
 //   (d) wall time at 1k, 2k, 5k and 10k files;
 //   (e) the same 10,000 files with --cache: a first run (no cache file yet) and a second one (nothing changed),
-//       against the uncached run of (c).
+//       against the uncached run of (c);
+//   (f) the language server (`dockmod lsp --stdio`): diagnostics latency from didOpen of a corpus file to its
+//       publishDiagnostics (warm, and for a first file opened with initialize), and from a didChange (typing,
+//       debounced) to the new version's.
+// `node scripts/bench.mjs lsp` prints (f) alone.
 // Needs `npm run build` first (the script runs dist/). BENCH_RUNS sets the runs per figure (default 5; 3 for c/d).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist', 'src', 'cli.js');
@@ -85,6 +90,62 @@ for (const f of files) DockerfileParser.parse(fs.readFileSync(f, 'utf8'));
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 const s = (x) => `${(x * 1000).toFixed(0)} ms`;
 
+/** (f): the language server's diagnostics latency after didOpen and after a didChange, medians in ms. */
+async function lspLatency(cases, opens = 20, edits = 20) {
+  const { createMessageConnection, StreamMessageReader, StreamMessageWriter } = await import('vscode-jsonrpc/node');
+  const child = spawn(process.execPath, [cli, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const waiting = new Map();
+  connection.onNotification('textDocument/publishDiagnostics', ({ uri, version }) => waiting.get(`${uri} ${version}`)?.());
+  connection.onNotification('window/logMessage', () => undefined);
+  connection.listen();
+  const published = (uri, version) => new Promise((resolve) => waiting.set(`${uri} ${version}`, resolve));
+  await connection.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {} });
+  await connection.sendNotification('initialized', {});
+  const timed = async (uri, version, send) => {
+    const t = performance.now();
+    const done = published(uri, version);
+    await send();
+    await done;
+    return performance.now() - t;
+  };
+  const open = (file) => {
+    const uri = pathToFileURL(file).href;
+    const text = fs.readFileSync(file, 'utf8');
+    return timed(uri, 1, () => connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'dockerfile', version: 1, text } }));
+  };
+  const all = dockerfilesUnder(cases);
+  // An editor opening a file as it starts the server: the engine still warming up.
+  const cold = await open(all.at(-1));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const picked = all.slice(0, opens);
+  const openTimes = [];
+  for (const file of picked) openTimes.push(await open(file));
+  const edited = picked[0];
+  const uri = pathToFileURL(edited).href;
+  const original = fs.readFileSync(edited, 'utf8');
+  const editTimes = [];
+  for (let version = 2; version < edits + 2; version++) {
+    const text = `${original}# edit ${version}\n`;
+    editTimes.push(await timed(uri, version, () => connection.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] })));
+  }
+  await connection.sendRequest('shutdown');
+  await connection.sendNotification('exit');
+  connection.dispose();
+  return { cold, open: median(openTimes), edit: median(editTimes), opens: openTimes.length, edits: editTimes.length };
+}
+
+const printLsp = (f) => {
+  console.log(`(f) language server (dockmod lsp --stdio), diagnostics latency`);
+  console.log(`    after didOpen ${f.open.toFixed(0)} ms (median of ${f.opens} files, warm; target <= 500 ms)   first file, opened with initialize ${f.cold.toFixed(0)} ms`);
+  console.log(`    after a didChange ${f.edit.toFixed(0)} ms (median of ${f.edits}, debounce included; target <= 200 ms)`);
+};
+
+if (process.argv[2] === 'lsp') {
+  printLsp(await lspLatency(corpusTree()));
+  process.exit(0);
+}
+
 console.log(`dockmod bench: node ${process.version}, ${os.availableParallelism()} cores, medians of ${runs} runs (${bigRuns} for c and d)\n`);
 
 const cases = corpusTree();
@@ -127,3 +188,4 @@ const first = median(firstRuns);
 const second = measure(withCache, bigRuns, mono).wall;
 console.log(`(e) results cache, 10,000 Dockerfiles (--cache; the cache file ${(fs.statSync(cacheFile).size / 1e6).toFixed(0)} MB)`);
 console.log(`    first run ${first.toFixed(2)} s, ${ratio(first, c.wall)} of uncached (target <= 1.10x)   second run ${second.toFixed(2)} s, ${((second / c.wall) * 100).toFixed(0)}% of uncached (target <= 1 s and <= 10%)`);
+printLsp(await lspLatency(cases));

@@ -98,7 +98,7 @@ const setupOf = (argv: { dockerfile: string; context?: string; only?: string[]; 
 };
 
 /** Words yargs reads as commands, not paths. */
-const COMMAND_WORDS = new Set(['explain', 'verify', 'help']);
+const COMMAND_WORDS = new Set(['explain', 'verify', 'lsp', 'help']);
 
 /**
  * `dockmod <paths..>` with no option, the common case, skips loading yargs (a third of a one-file run's time):
@@ -198,6 +198,16 @@ async function main(): Promise<number> {
           },
           { stdout: process.stdout, stderr: process.stderr },
         );
+      },
+    )
+    .command(
+      'lsp',
+      'serve diagnostics and quick fixes to an editor: a Language Server Protocol server (see docs/editors.md)',
+      (y) => y.option('stdio', { type: 'boolean', default: true, describe: 'talk over standard input and output (the one transport)' }),
+      async () => {
+        // Loaded here only: the language server's libraries cost the other commands nothing.
+        const { startServer } = await import('./lsp/server.js');
+        startServer(process.stdin, process.stdout);
       },
     )
     // yargs collects a single-value option given twice into a list, which its command would then misread.
