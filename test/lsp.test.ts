@@ -280,6 +280,18 @@ CMD ["node", "index.js"]
     expect(await client.diagnostics(uriOf(path.join(dir, 'other', 'compose.yaml')))).toEqual([]);
   });
 
+  it('takes the build context the Dockerfile\'s sources prove up to the workspace root, as dockmod run there does', async () => {
+    // services/api/Dockerfile copies services/api/entrypoint.sh: it is built from the repository root.
+    const dir = tempDir({ '.git/HEAD': 'ref: refs/heads/main\n', 'services/api/entrypoint.sh': '#!/bin/sh\n', ...Object.fromEntries(Object.entries(APP).map(([f, t]) => [`services/api/${f}`, t])) });
+    const text = 'FROM node:20\nWORKDIR /repo\nCOPY . ./\nWORKDIR /repo/services/api\nRUN npm ci\nCOPY services/api/entrypoint.sh /entrypoint.sh\n';
+    const file = path.join(dir, 'services', 'api', 'Dockerfile');
+    fs.writeFileSync(file, text);
+    const client = await started({}, dir);
+    await client.open(file, text);
+    const split = (await client.diagnostics(uriOf(file), { version: 1 })).find((d) => d.code === 'split-copy-install');
+    expect(split?.message).toBe('copy services/api/package.json, services/api/package-lock.json and run `npm ci` before copying the sources');
+  });
+
   it('keeps serving after a document that does not parse, a 5 MB document and contexts it cannot read, and says nothing untrue of them', async () => {
     const dir = tempDir({ 'fifo/package-lock.json': '{}\n', 'b/compose.yaml': 'services:\n  web:\n    build:\n      context: ../missing\n      dockerfile: ../b/Dockerfile\n', ...Object.fromEntries(Object.entries(APP).map(([n, t]) => [`good/${n}`, t])) });
     spawnSync('mkfifo', [path.join(dir, 'fifo', 'package.json')]);

@@ -16,6 +16,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { isInside } from '../contexts/tree-files.js';
 import { analyze, JobPlanner, singleChange, type Analysis } from './analysis.js';
 import { findingsOf, SOURCE, type DiagnosticSettings, type Finding } from './diagnostics.js';
 import { textEdits, wholeLinesEdit, workspaceEdit, type EditSupport } from './workspace-edits.js';
@@ -53,8 +54,12 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   let watchFiles = false;
   let root = process.cwd();
 
-  /** Where a document's settings are looked for when it has no file: the workspace. */
-  const cwdOf = (file: string | undefined) => (file ? path.dirname(file) : root);
+  /**
+   * Where dockmod runs for a document, as a user at the workspace root would run it: there for a file inside it
+   * (so a build context the Dockerfile's sources prove may be up to there), else the file's folder; the workspace
+   * for a document with no file (its settings are looked for there).
+   */
+  const cwdOf = (file: string | undefined) => (file === undefined || isInside(file, root) ? root : path.dirname(file));
 
   async function analysisOf(document: TextDocument): Promise<Diagnosed> {
     const known = diagnosed.get(document.uri);
