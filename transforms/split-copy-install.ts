@@ -462,6 +462,12 @@ function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: st
   return copyInstruction(ins, copy, copy.sources, `${dest}/`);
 }
 
+/** A RUN whose script the parser reads only with errors, in which the commands it could still make out include an install. */
+function installsUnread(doc: Document, run: Instruction): boolean {
+  const script = doc.runScript(run);
+  return !!script?.hasError && script.commands().some((c) => matchInstall([c.name, ...argValues(c)]) !== null);
+}
+
 /** An install after `index` in the stage, quoted, if any (through a wrapper, or hidden in a word: `su -c "npm i"`). */
 function laterInstall(doc: Document, list: Instruction[], index: number): Instruction | undefined {
   return list.slice(index + 1).find((next) => next.getKeyword() === 'RUN' && (findInstall(doc, next, IMAGE_WORKDIR) !== null || INSTALL_WORDS.test(doc.slice(next.getRange()))));
@@ -522,7 +528,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const between: Instruction[] = [];
   // The steps after the copy up to the install: in this stage, then (across stages) in the child built from it.
   for (const next of [...list.slice(i + 1), ...(childStage?.instructions ?? [])]) {
-    if (next.getKeyword() === 'RUN') found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
+    if (next.getKeyword() === 'RUN') {
+      found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
+      if (!found && installsUnread(doc, next)) return { skip: `${doc.quote(next)} installs dependencies, but its script is one dockmod's shell parser cannot read, so it is left as it is` };
+    }
     if (found) break;
     between.push(next);
   }
