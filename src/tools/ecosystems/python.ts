@@ -1,5 +1,6 @@
 // pip (requirements files), pipenv, poetry and uv.
 import path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import type { BuildContext } from '../../engine/types.js';
 import { pipInstallIndex } from '../vocabulary/pip.js';
 import { positionals, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from './installer.js';
@@ -122,6 +123,37 @@ const pipenv: Installer = {
 };
 
 /** pyproject-based installers that also install the project itself unless told not to. */
+/**
+ * Why the project's dependencies read files of the image or the context besides the manifests, or null: a
+ * dependency or source with a `path` (Poetry's dependency tables, `[tool.uv.sources]`), relative or absolute, or
+ * a `file:` URL in a requirement (`name @ file:///wheels/x.whl`, PEP 508). Such a file may come with a copy the
+ * fetch would then run before.
+ */
+function localDependency(text: string): string | null {
+  let toml: Record<string, unknown>;
+  try {
+    toml = parseToml(text) as Record<string, unknown>;
+  } catch {
+    return 'does not parse as TOML, so its dependencies are not known';
+  }
+  const tool = isTable(toml.tool) ? toml.tool : {};
+  const found: string[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (isTable(value)) {
+      if (typeof value.path === 'string') found.push(`path = "${value.path}"`);
+      Object.values(value).forEach(walk);
+    } else if (typeof value === 'string' && /@\s*file:/.test(value)) found.push(value);
+  };
+  walk(tool.poetry);
+  walk(isTable(tool.uv) ? tool.uv.sources : undefined);
+  walk(toml.project);
+  walk(toml['dependency-groups']);
+  return found.length ? `has a local dependency (${found[0]}), which reads files the manifests do not hold` : null;
+}
+
+const isTable = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
 function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string, lockfile: string): Installer {
   return {
     tool,
@@ -132,7 +164,8 @@ function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string,
       const pyproject = context.readFile(path.posix.join(dir, 'pyproject.toml'));
       if (pyproject === undefined) return unreadable(context, path.posix.join(dir, 'pyproject.toml'));
       if (/^\[tool\.uv\.workspace\]/m.test(pyproject)) return { refuse: 'pyproject.toml declares a uv workspace, whose members would be missing' };
-      if (/path\s*=\s*["']\.{1,2}[/"']/.test(pyproject)) return { refuse: 'pyproject.toml has a local path dependency, which needs the sources' };
+      const local = localDependency(pyproject);
+      if (local) return { refuse: `pyproject.toml ${local}` };
       const files = present(context, dir, ['pyproject.toml', lockfile, 'poetry.toml', '.python-version']);
       return { files, optional: files.slice(1), shadowed: [shadowedAt(path.posix.join(dir, '.venv'))] };
     },
