@@ -68,6 +68,7 @@ const FIXTURES = {
   'go-tidy-between': { install: /RUN go mod (download|tidy)/, rerunsBefore: true },
   'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
   'python-venv-between': { install: 'pip install', rerunsBefore: true },
+  'python-poetry-manifests-after-sources': { install: 'poetry install', rerunsBefore: true },
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
   'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
   'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
