@@ -454,6 +454,16 @@ function copyWrites(doc: Document, ins: Instruction, context: BuildContext): str
   return target === null ? null : [target];
 }
 
+/** What an instruction may write in the image: a COPY where its files land, a RUN its steps' writes. */
+function stepWrites(doc: Document, ins: Instruction, context: BuildContext): Paths {
+  const kw = ins.getKeyword();
+  if (kw === 'COPY' || kw === 'ADD') return copyWrites(doc, ins, context) ?? 'any';
+  if (kw !== 'RUN') return [];
+  const effect = runEffects(doc, ins);
+  if (!effect || effect.steps.some((step) => step.effect.writes === 'any')) return 'any';
+  return effect.steps.flatMap((step) => step.effect.writes as readonly string[]);
+}
+
 /** The copy's text for a new place: in full where the WORKDIR there differs and its destination is relative. */
 function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: string, workdirThere: string | null): string | { skip: string } {
   const written = expand(copy.dest, doc.variablesAt(ins));
@@ -573,6 +583,13 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   };
   const manifests = installer.manifests(argv, dir === null || dir === '.' ? '' : dir, context, toContext);
   if ('refuse' in manifests) return skip(manifests.refuse);
+  // What the install reads in the image besides the manifests (a wheel a path dependency names) must be there,
+  // as it is, before the source copy: not brought by it, nor written by a step between.
+  const imageReads = (manifests.imageReads ?? []).map((p) => path.posix.resolve(cwd, p));
+  const readBrought = imageReads.find((p) => overlaps([p], [dest]));
+  if (readBrought) return skip(`the install reads ${readBrought}, which this copy brings, so nothing can run before the copy in its place`);
+  const writesRead = imageReads.length ? between.find((b) => overlaps(stepWrites(doc, b, context), imageReads)) : undefined;
+  if (writesRead) return skip(`the install reads ${imageReads.join(', ')}, which ${doc.quote(writesRead)} may write between the copy and the install`);
   const ignore = contextIgnoreMatcher(context);
   const excluded = manifests.files.find((f) => ignore.ignores(f) && !manifests.optional.includes(f));
   if (excluded) return skip(`${excluded} is excluded by ${ignoreFileName(context)}`);

@@ -32,6 +32,11 @@ export interface Manifests {
    * copy does bring them (husky sets up hooks in a `.git` that the copy brings; left out, it finds none either way).
    */
   unlessLeftOut?: { path: string; refuse: string }[];
+  /**
+   * Paths of the image the install reads besides the manifests (absolute, or relative to its working folder): a
+   * wheel a path dependency names. They must be there, as they were, wherever the install or its fetch runs.
+   */
+  imageReads?: string[];
 }
 
 /** A folder an install writes inside the project, and the ignore-file entry that leaves it out of a copy. */

@@ -124,32 +124,36 @@ const pipenv: Installer = {
 
 /** pyproject-based installers that also install the project itself unless told not to. */
 /**
- * Why the project's dependencies read files of the image or the context besides the manifests, or null: a
- * dependency or source with a `path` (Poetry's dependency tables, `[tool.uv.sources]`), relative or absolute, or
- * a `file:` URL in a requirement (`name @ file:///wheels/x.whl`, PEP 508). Such a file may come with a copy the
- * fetch would then run before.
+ * The paths the project's local dependencies name (relative to the project's folder, or absolute), or why they
+ * are not known: a dependency or source with a `path` (Poetry's dependency tables, `[tool.uv.sources]`), or a
+ * `file:` URL in a requirement (`name @ file:///wheels/x.whl`, PEP 508).
  */
-function localDependency(text: string): string | null {
+function localDependencies(text: string): string[] | Refusal {
   let toml: Record<string, unknown>;
   try {
     toml = parseToml(text) as Record<string, unknown>;
   } catch {
-    return 'does not parse as TOML, so its dependencies are not known';
+    return { refuse: 'pyproject.toml does not parse as TOML, so its dependencies are not known' };
   }
   const tool = isTable(toml.tool) ? toml.tool : {};
   const found: string[] = [];
+  let unknown: string | undefined;
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(walk);
     else if (isTable(value)) {
-      if (typeof value.path === 'string') found.push(`path = "${value.path}"`);
+      if (typeof value.path === 'string') found.push(value.path);
       Object.values(value).forEach(walk);
-    } else if (typeof value === 'string' && /@\s*file:/.test(value)) found.push(value);
+    } else if (typeof value === 'string' && /@\s*file:/.test(value)) {
+      const url = /@\s*file:(?:\/\/)?(\/[^\s;]*)/.exec(value);
+      if (url) found.push(decodeURIComponent(url[1]!));
+      else unknown ??= value;
+    }
   };
   walk(tool.poetry);
   walk(isTable(tool.uv) ? tool.uv.sources : undefined);
   walk(toml.project);
   walk(toml['dependency-groups']);
-  return found.length ? `has a local dependency (${found[0]}), which reads files the manifests do not hold` : null;
+  return unknown ? { refuse: `pyproject.toml has a local dependency (${unknown}) whose path dockmod does not read` } : found;
 }
 
 const isTable = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
@@ -164,10 +168,10 @@ function projectInstaller(tool: 'poetry' | 'uv', sub: string, noProject: string,
       const pyproject = context.readFile(path.posix.join(dir, 'pyproject.toml'));
       if (pyproject === undefined) return unreadable(context, path.posix.join(dir, 'pyproject.toml'));
       if (/^\[tool\.uv\.workspace\]/m.test(pyproject)) return { refuse: 'pyproject.toml declares a uv workspace, whose members would be missing' };
-      const local = localDependency(pyproject);
-      if (local) return { refuse: `pyproject.toml ${local}` };
+      const local = localDependencies(pyproject);
+      if ('refuse' in local) return local;
       const files = present(context, dir, ['pyproject.toml', lockfile, 'poetry.toml', '.python-version']);
-      return { files, optional: files.slice(1), shadowed: [shadowedAt(path.posix.join(dir, '.venv'))] };
+      return { files, optional: files.slice(1), shadowed: [shadowedAt(path.posix.join(dir, '.venv'))], imageReads: local };
     },
     // The original command stays after the source copy, where it installs just the project.
     prefetch: (argv) => (argv.includes(noProject) ? null : [...argv.keys(), noProject]),
