@@ -198,15 +198,25 @@ function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArg
   const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child) })).filter((p) => p.plan !== null);
   if (!plans.length) return null;
   const { child, plan } = plans[0]!;
-  const name = stage.name ?? String(stage.index);
-  // A copy out of this stage that takes in the folder the fetch writes in would bring what it adds.
+  const ecosystem = firstInstall(child)!.match.installer.ecosystem;
+  // The stages whose images hold what a fetch here adds: this one, and those built from it (at any depth) that do
+  // not install with the same tool themselves.
+  const descends = (s: Stage): boolean => {
+    for (let p = doc.parentStage(s), depth = 0; p && depth < 100; p = doc.parentStage(p), depth++) if (p === stage) return true;
+    return false;
+  };
+  const holders = [stage, ...doc.stages().filter((s) => descends(s) && firstInstall(s)?.match.installer.ecosystem !== ecosystem)];
+  const names = new Set(holders.map((s) => (s.name ?? String(s.index)).toLowerCase()));
+  // A copy out of such a stage that takes in the folder the fetch writes in would bring what it adds.
   const dest = copyTarget(doc, stage.instructions[i]!);
   const writes = plan && 'fetchWrites' in plan ? plan.fetchWrites : [];
   const takesFetched = (ins: Instruction) =>
-    doc.flag(ins, 'from')?.toLowerCase() === name.toLowerCase() && (dest === null || (doc.copyArgs(ins)?.sources ?? []).some((s) => !path.posix.isAbsolute(s) || overlaps([path.posix.normalize(s)], writes ?? [dest])));
+    names.has(doc.flag(ins, 'from')?.toLowerCase() ?? '') && (dest === null || (doc.copyArgs(ins)?.sources ?? []).some((s) => !path.posix.isAbsolute(s) || overlaps([path.posix.normalize(s)], writes ?? [dest])));
   const usedAt = doc.stages().flatMap((s) => s.instructions).find(takesFetched);
   if (usedAt) return { skip: `the install in stage ${child.name ?? child.index} is built from this stage, but ${doc.quote(usedAt)} copies from where a fetch here would write, so it would bring what the fetch adds` };
-  if (doc.stages().at(-1) === stage) return { skip: `the install in stage ${child.name ?? child.index} is built from this stage, but this is the last stage, whose image a fetch here would add files to` };
+  const last = doc.stages().at(-1)!;
+  if (last === stage) return { skip: `the install in stage ${child.name ?? child.index} is built from this stage, but this is the last stage, whose image a fetch here would add files to` };
+  if (holders.includes(last)) return { skip: `the install in stage ${child.name ?? child.index} is built from this stage, but so is the last stage, which installs nothing itself, so its image would hold what a fetch here adds` };
   if ('skip' in plan!) return { skip: `in stage ${child.name ?? child.index}, built from this one: ${plan.skip}` };
   const { fetchWrites: _, ...change } = plan!;
   return { ...change, message: `${plan!.message} (the install in stage ${child.name ?? child.index}, built from this one, finds them)` };
@@ -393,7 +403,7 @@ interface Insertion {
  * programs), and nothing between may read or write what the fetch fills in the project. A step between that
  * only changes the manifests' modes (`chmod +x gradlew`) is carried into the fetch.
  */
-function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, manifestsAt: readonly string[], projectWrites: readonly string[]): Insertion | { blocker: string } {
+function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, manifestsAt: readonly string[], projectWrites: readonly string[], context: BuildContext): Insertion | { blocker: string } {
   const carried: string[] = [];
   const tool = basename(found.match.argv[0]);
   const installMentions = mentionedNames(doc, found.run);
@@ -408,8 +418,8 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
       continue;
     }
     if (kw === 'COPY' || kw === 'ADD') {
-      const target = copyTarget(doc, ins);
-      if (target === null || overlaps([target], projectWrites)) return { blocker: `${quoted} comes between the copy and the install and writes where the fetch installs` };
+      const writes = copyWrites(doc, ins, context);
+      if (writes === null || overlaps(writes, projectWrites)) return { blocker: `${quoted} comes between the copy and the install and writes where the fetch installs` };
       continue;
     }
     if (kw !== 'RUN') return { blocker: `${quoted} comes between the copy and the install` };
@@ -662,7 +672,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
   if (earlierFetch && (moveBlocker || mustInsert)) return null;
-  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites) : null;
+  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites, context) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
     const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
