@@ -1,8 +1,8 @@
 // Discovery: folders walked with .gitignore respected, node_modules/vendor/.git skipped, globs, build files.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempTree } from './support/cli.js';
 import { discover } from '../src/cli/discover.js';
 import { isBuildFileName, isDockerfileName } from '../src/contexts/file-names.js';
 
@@ -11,16 +11,7 @@ afterEach(() => {
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** A folder holding `files` (relative path → content). */
-function tree(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-discover-'));
-  temps.push(dir);
-  for (const [rel, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    fs.writeFileSync(path.join(dir, rel), text);
-  }
-  return dir;
-}
+const tree = (files: Record<string, string>): string => tempTree('dockmod-discover-', files, temps);
 
 const relative = (dir: string, files: string[]) => files.map((f) => path.relative(dir, f).split(path.sep).join('/'));
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver/node';
 import { docsUrl, dockmodDocsBase } from '../src/formats/docs-links.js';
 import { applyWorkspaceEdit, CLI, LspClient, uriOf } from './support/lsp.js';
+import { tempTree } from './support/cli.js';
 
 const temps: string[] = [];
 const clients: LspClient[] = [];
@@ -18,15 +19,7 @@ afterEach(() => {
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function tempDir(files: Record<string, string>): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-lsp-'));
-  temps.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
-  }
-  return dir;
-}
+const tempDir = (files: Record<string, string>): string => tempTree('dockmod-lsp-', files, temps);
 
 async function started(initializationOptions: unknown, rootDir?: string): Promise<LspClient> {
   const client = new LspClient();
