@@ -172,7 +172,7 @@ function readArgv(written: (string | null)[], who: string, reading: Reading): Re
 
 /**
  * The command a runner runs (`npx only-allow pnpm` -> `only-allow pnpm`: npx, pnpx, bunx, `bun x`, `pnpm dlx|exec`,
- * `yarn dlx|exec`, `npm exec`), or the argv itself. A runner option dockmod does not know leaves a null name.
+ * `yarn dlx|exec`, `npm exec`, and `cross-env`/`env` after their assignments), or the argv itself. A runner option dockmod does not know leaves a null name.
  */
 function runCommand(argv: (string | null)[]): (string | null)[] {
   const [name, sub] = argv;
@@ -180,7 +180,13 @@ function runCommand(argv: (string | null)[]): (string | null)[] {
   if (name === 'npx' || name === 'pnpx' || name === 'bunx') rest = argv.slice(1);
   else if ((name === 'pnpm' || name === 'yarn') && (sub === 'dlx' || sub === 'exec')) rest = argv.slice(2);
   else if ((name === 'npm' && sub === 'exec') || (name === 'bun' && sub === 'x')) rest = argv.slice(2);
-  else return argv;
+  else if (name === 'cross-env' || name === 'env') {
+    // `cross-env NAME=value ... command` (and `env`) run the command with those variables set, which change no file
+    // it reads here; an option of theirs is not read.
+    rest = argv.slice(1);
+    while (rest[0] !== undefined && rest[0] !== null && /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[0])) rest = rest.slice(1);
+    return rest[0] === undefined || rest[0] === null || rest[0].startsWith('-') ? [null] : runCommand(rest);
+  } else return argv;
   while (rest[0] !== undefined && rest[0] !== null && RUNNER_OPTIONS.has(rest[0])) rest = rest.slice(1);
   if (rest[0] === '--') rest = rest.slice(1);
   return rest[0] === null || rest[0]?.startsWith('-') ? [null] : runCommand(rest);
