@@ -74,8 +74,8 @@ function work({ caseDirs, seed, cases, first, step }) {
 }
 
 async function replay(caseDirs, seed, index) {
-  /** @type {typeof import('../src/engine/engine.js')} */
-  const { optimize } = await jiti.import(path.join(root, 'src/engine/engine.ts'));
+  /** @type {typeof import('../src/index.js')} */
+  const { optimize } = await jiti.import(path.join(root, 'src/index.ts'));
   const c = fuzz.makeCase(fuzz.loadSeeds(caseDirs), seed, index);
   const verdict = fuzz.checkInput(c.input, c.seed.context, { unsafe: c.unsafe });
   console.log(`case ${index} of seed ${seed}: seed file ${c.seed.id}, unsafe ${c.unsafe}`);
