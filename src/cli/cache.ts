@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { digest, stillAnswered, type ReadRecord } from '../contexts/reads.js';
+import { digest, Stamps, stillAnswered, type ReadRecord } from '../contexts/reads.js';
 import { readDockerfile } from '../input/read.js';
 import type { FileResult } from '../input/process.js';
 import type { FileJob, JobOutcome, JobReads } from './jobs.js';
@@ -116,6 +116,8 @@ export class ResultCache {
   private readonly made = new Map<string, Entry>();
   private readonly moduleDigests = new Map<string, string>();
   private loadedStamp: string | undefined;
+  /** The stamps of the paths earlier runs read, each taken once in this run. */
+  readonly stamps = new Stamps(true);
   reused = 0;
   looked = 0;
 
@@ -180,7 +182,7 @@ export class ResultCache {
     } catch {
       return undefined; // the job reports why it cannot be read
     }
-    if (digest(source.bytes) !== entry.source || !stillAnswered(entry.reads)) return undefined;
+    if (digest(source.bytes) !== entry.source || !stillAnswered(entry.reads, this.stamps)) return undefined;
     this.reused++;
     // Valid UTF-8 (a kept result had it) decodes the same, BOM kept, as decodeDockerfile decodes it.
     const before = source.bytes.toString('utf8');
