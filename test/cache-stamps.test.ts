@@ -53,7 +53,7 @@ describe('stamps of what a result read', () => {
       ['readInside', ['']],
       ['listDirectory', ['', 'sub']],
       // Missing: stamped by its folder.
-      ['isFile', ['-']],
+      ['isFile', ['\0']],
     ]);
     expect(records.every((r) => typeof r.stamp === 'string')).toBe(true);
     // Trusted by stamp: a record whose answer no longer matches what is asked still holds while the stamps do.

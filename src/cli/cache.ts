@@ -14,9 +14,11 @@ import { digest, Stamps, stillAnswered, type ReadRecord } from '../contexts/read
 import { readDockerfile } from '../input/read.js';
 import type { FileResult } from '../input/process.js';
 import type { FileJob, JobOutcome, JobReads } from './jobs.js';
+import type { Plan, PlanOptions } from './plan.js';
+import { recordingReads, stillRead, type PlanRead } from './plan-reads.js';
 
 /** Bumped when the file's layout changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 const CACHE_FILE = 'results.json';
 
 /**
@@ -53,6 +55,18 @@ interface Entry {
   source: string;
   reads: ReadRecord[];
   result: KeptResult;
+}
+
+/** A run's plan with what planning read (plan-reads.ts), kept under the digest of the options it was made with. */
+interface KeptPlan {
+  plan: Plan;
+  reads: PlanRead[];
+}
+
+/** The file's body: the plans kept, and the results by Dockerfile. */
+interface Body {
+  plans: Record<string, KeptPlan>;
+  results: Record<string, Entry>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -110,10 +124,18 @@ function installedVersion(name: string, dir: string): string | undefined {
   }
 }
 
+function isKeptPlan(v: unknown): v is KeptPlan {
+  return isRecord(v) && isRecord(v.plan) && Array.isArray(v.plan.jobs) && Array.isArray(v.reads) && v.reads.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => typeof x === 'string'));
+}
+
 /** The cache of one run: the entries read from the file, those this run made, and how many results it gave. */
 export class ResultCache {
   private readonly entries: Map<string, Entry>;
   private readonly made = new Map<string, Entry>();
+  private readonly plans: Map<string, KeptPlan>;
+  private madePlan: [string, KeptPlan] | undefined;
+  /** Whether the run's plan came from the cache. */
+  planReused = false;
   private readonly moduleDigests = new Map<string, string>();
   private loadedStamp: string | undefined;
   /** The stamps of the paths earlier runs read, each taken once in this run. */
@@ -124,6 +146,7 @@ export class ResultCache {
   private constructor(readonly location: string, private readonly code: string) {
     const loaded = this.read();
     this.entries = loaded.entries;
+    this.plans = loaded.plans;
     this.loadedStamp = loaded.stamp;
   }
 
@@ -137,24 +160,49 @@ export class ResultCache {
   }
 
   /** The file's entries when it is whole and made by this code; none otherwise. Layout: a header line, then the body it names the digest of. */
-  private read(): { entries: Map<string, Entry>; stamp: string | undefined } {
+  private read(): { entries: Map<string, Entry>; plans: Map<string, KeptPlan>; stamp: string | undefined } {
+    const none = (stamp: string | undefined) => ({ entries: new Map(), plans: new Map(), stamp });
     let text: string;
     try {
       text = fs.readFileSync(this.location, 'utf8');
     } catch {
-      return { entries: new Map(), stamp: undefined };
+      return none(undefined);
     }
     const stamp = fileStamp(this.location);
     const newline = text.indexOf('\n');
     try {
       const header = JSON.parse(text.slice(0, newline)) as unknown;
       const body = text.slice(newline + 1);
-      if (newline < 0 || !isRecord(header) || header.format !== FORMAT || header.code !== this.code || header.body !== digest(body)) return { entries: new Map(), stamp };
-      const entries = JSON.parse(body) as unknown;
-      return { entries: isRecord(entries) ? new Map(Object.entries(entries).filter((e): e is [string, Entry] => isEntry(e[1]))) : new Map(), stamp };
+      if (newline < 0 || !isRecord(header) || header.format !== FORMAT || header.code !== this.code || header.body !== digest(body)) return none(stamp);
+      const parsed = JSON.parse(body) as unknown;
+      if (!isRecord(parsed) || !isRecord(parsed.results) || !isRecord(parsed.plans)) return none(stamp);
+      return {
+        entries: new Map(Object.entries(parsed.results).filter((e): e is [string, Entry] => isEntry(e[1]))),
+        plans: new Map(Object.entries(parsed.plans).filter((e): e is [string, KeptPlan] => isKeptPlan(e[1]))),
+        stamp,
+      };
     } catch {
-      return { entries: new Map(), stamp };
+      return none(stamp);
     }
+  }
+
+  /**
+   * The plan of a run over the tree: the kept one when every read that made it gets the same answer now, else
+   * `compute`'s, recorded. A plan that loaded custom transform modules (resolved and checked by Node's loader, which
+   * the record does not see) is not kept; nor one for standard input or a named Dockerfile.
+   */
+  async plan(options: PlanOptions, compute: () => Promise<Plan>): Promise<Plan> {
+    if (options.stdin || options.dockerfile !== undefined) return compute();
+    const { paths, cwd, only, skip, unsafe, contextDir, transformModules, transformTimeoutMs, gitignore } = options;
+    const key = digest([paths, path.resolve(cwd), only ?? null, skip ?? null, Boolean(unsafe), contextDir ?? null, transformModules ?? [], transformTimeoutMs ?? null, gitignore ?? true]);
+    const kept = this.plans.get(key);
+    if (kept && stillRead(kept.reads, this.stamps)) {
+      this.planReused = true;
+      return kept.plan;
+    }
+    const { value, reads } = await recordingReads(compute);
+    if (reads && !value.jobs.some((job) => job.transforms.length)) this.madePlan = [key, { plan: value, reads }];
+    return value;
   }
 
   /** Digest of everything of the job that decides its result, but the files it reads. */
@@ -203,9 +251,12 @@ export class ResultCache {
    * Returns why it could not be written, or undefined.
    */
   save(): string | undefined {
-    if (!this.made.size) return undefined;
-    const base = fileStamp(this.location) === this.loadedStamp ? this.entries : this.read().entries;
-    const body = JSON.stringify(Object.fromEntries([...base, ...this.made]));
+    if (!this.made.size && !this.madePlan) return undefined;
+    const base = fileStamp(this.location) === this.loadedStamp ? { entries: this.entries, plans: this.plans } : this.read();
+    const plans = new Map(base.plans);
+    if (this.madePlan) plans.set(...this.madePlan);
+    const kept: Body = { plans: Object.fromEntries(plans), results: Object.fromEntries([...base.entries, ...this.made]) };
+    const body = JSON.stringify(kept);
     const header = JSON.stringify({ format: FORMAT, code: this.code, body: digest(body) });
     const temp = `${this.location}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {

@@ -22,7 +22,7 @@ export interface ReadRecord {
   question: DiskQuestion;
   args: (string | number | undefined)[];
   answer: string;
-  /** The paths the answer depends on, relative to the first argument ('' for itself); `-name`: a path that was missing. */
+  /** The paths the answer depends on, relative to the first argument ('' for itself); a NUL before the name: a path that was missing. */
   watched?: string[];
   /** Digest of the watched paths' stamps when the answer was given; absent when one was racy. */
   stamp?: string;
@@ -36,6 +36,8 @@ export interface ReadRecord {
 const RACY_WINDOW_NS = 100_000_000n;
 const COARSE_RACY_WINDOW_NS = 2_000_000_000n;
 const SECOND_NS = 1_000_000_000n;
+/** Marks a path that was missing: NUL, which no file name holds. */
+const MISSING = '\0';
 
 /** Path stamps: inode, size, mtime and ctime in nanoseconds; `racy` for a file changed too recently; `missing`. */
 export class Stamps {
@@ -59,15 +61,15 @@ export class Stamps {
 
   /** The stamp of a watched path: a missing one by its folder's, without asking for the path itself. */
   ofWatched(root: string, watched: string): string {
-    if (watched.startsWith('-')) return `-${this.of(path.dirname(path.join(root, watched.slice(1))))}`;
+    if (watched.startsWith(MISSING)) return `${MISSING}${this.of(path.dirname(path.join(root, watched.slice(1))))}`;
     return this.of(watched ? path.join(root, watched) : root);
   }
 
-  /** How a path is watched, and its stamp now: its name, or `-name` when it is missing (then its folder is stamped). */
+  /** How a path is watched, and its stamp now: its name, or NUL and its name when it is missing (then its folder is stamped). */
   watch(root: string, file: string): { watched: string; stamp: string } {
     const rel = file === root ? '' : path.relative(root, file);
     const stamp = this.of(file);
-    return stamp === 'missing' ? { watched: `-${rel}`, stamp: `-${this.of(path.dirname(file))}` } : { watched: rel, stamp };
+    return stamp === 'missing' ? { watched: `${MISSING}${rel}`, stamp: `${MISSING}${this.of(path.dirname(file))}` } : { watched: rel, stamp };
   }
 
   private take(file: string): string {
@@ -97,7 +99,7 @@ export class Stamps {
 
 /** Whether a file read is inside its context is decided on its real path (`real`): a link moved keeps the target's stamp. */
 function stampDigest(stamps: string[], real: string | undefined): string | undefined {
-  return stamps.includes('racy') || stamps.includes('-racy') ? undefined : digest([stamps, real ?? null]);
+  return stamps.includes('racy') || stamps.includes(`${MISSING}racy`) ? undefined : digest([stamps, real ?? null]);
 }
 
 /** A digest of a value: bytes as they are, anything else as its JSON. */
