@@ -15,7 +15,7 @@ import { readDockerfile } from '../input/read.js';
 import type { FileResult } from '../input/process.js';
 import type { FileJob, JobOutcome, JobReads } from './jobs.js';
 import type { Plan, PlanOptions } from './plan.js';
-import { recordingReads, stillRead, type PlanRead } from './plan-reads.js';
+import { isPackedRead, packReads, recordingReads, stillRead, unpackReads, type PackedRead } from './plan-reads.js';
 
 /** Bumped when the file's layout changes. */
 const FORMAT = 2;
@@ -45,8 +45,28 @@ function userCacheFolder(): string {
   return xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache');
 }
 
-/** A result as kept: without the Dockerfile's text and stamp, which come from the file as read now. */
-type KeptResult = Omit<FileResult, 'before' | 'after' | 'stat'> & { after: string | null };
+/**
+ * A result as kept: without the Dockerfile's text and stamp, which come from the file as read now; its new text as
+ * what it changes of the old (the lengths kept at the start and the end, and the text between), null when none.
+ */
+type KeptResult = Omit<FileResult, 'before' | 'after' | 'stat'> & { after: [head: number, tail: number, middle: string] | null };
+
+/** `after` as the change it makes to `before`. */
+function changeOf(before: string, after: string): KeptResult['after'] {
+  if (after === before) return null;
+  const most = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < most && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  let tail = 0;
+  while (tail < most - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  return [head, tail, after.slice(head, after.length - tail)];
+}
+
+function applyChange(before: string, change: KeptResult['after']): string {
+  if (!change) return before;
+  const [head, tail, middle] = change;
+  return before.slice(0, head) + middle + before.slice(before.length - tail);
+}
 
 interface Entry {
   /** Digest of the job: everything that decides its result but the files. */
@@ -60,7 +80,7 @@ interface Entry {
 /** A run's plan with what planning read (plan-reads.ts), kept under the digest of the options it was made with. */
 interface KeptPlan {
   plan: Plan;
-  reads: PlanRead[];
+  reads: PackedRead[];
 }
 
 /** The file's body: the plans kept, and the results by Dockerfile. */
@@ -78,7 +98,7 @@ function isEntry(v: unknown): v is Entry {
   const r = v.result;
   return (
     typeof r.file === 'string' &&
-    (r.after === null || typeof r.after === 'string') &&
+    (r.after === null || (Array.isArray(r.after) && typeof r.after[0] === 'number' && typeof r.after[1] === 'number' && typeof r.after[2] === 'string')) &&
     RESULT_LISTS.every((k) => Array.isArray(r[k])) &&
     isRecord(r.summaries) &&
     isRecord(r.docs) &&
@@ -125,7 +145,7 @@ function installedVersion(name: string, dir: string): string | undefined {
 }
 
 function isKeptPlan(v: unknown): v is KeptPlan {
-  return isRecord(v) && isRecord(v.plan) && Array.isArray(v.plan.jobs) && Array.isArray(v.reads) && v.reads.every((r) => Array.isArray(r) && r.length === 3 && r.every((x) => typeof x === 'string'));
+  return isRecord(v) && isRecord(v.plan) && Array.isArray(v.plan.jobs) && Array.isArray(v.reads) && v.reads.every(isPackedRead);
 }
 
 /** The cache of one run: the entries read from the file, those this run made, and how many results it gave. */
@@ -196,12 +216,12 @@ export class ResultCache {
     const { paths, cwd, only, skip, unsafe, contextDir, transformModules, transformTimeoutMs, gitignore } = options;
     const key = digest([paths, path.resolve(cwd), only ?? null, skip ?? null, Boolean(unsafe), contextDir ?? null, transformModules ?? [], transformTimeoutMs ?? null, gitignore ?? true]);
     const kept = this.plans.get(key);
-    if (kept && stillRead(kept.reads, this.stamps)) {
+    if (kept && stillRead(unpackReads(kept.reads), this.stamps)) {
       this.planReused = true;
       return kept.plan;
     }
     const { value, reads } = await recordingReads(compute);
-    if (reads && !value.jobs.some((job) => job.transforms.length)) this.madePlan = [key, { plan: value, reads }];
+    if (reads && !value.jobs.some((job) => job.transforms.length)) this.madePlan = [key, { plan: value, reads: packReads(reads) }];
     return value;
   }
 
@@ -234,7 +254,7 @@ export class ResultCache {
     this.reused++;
     // Valid UTF-8 (a kept result had it) decodes the same, BOM kept, as decodeDockerfile decodes it.
     const before = source.bytes.toString('utf8');
-    return { ...entry.result, before, after: entry.result.after ?? before, stat: source.stat };
+    return { ...entry.result, before, after: applyChange(before, entry.result.after), stat: source.stat };
   }
 
   /** Keeps an outcome that says what it read; an error, or a result that would not come again, is not kept. */
@@ -242,7 +262,7 @@ export class ResultCache {
     if (!('result' in outcome) || !outcome.reads || job.text !== undefined) return;
     const { before, after, stat: _stat, ...rest } = outcome.result;
     const reads: JobReads = outcome.reads;
-    this.made.set(job.file, { job: this.jobDigest(job), source: reads.source, reads: reads.records, result: { ...rest, after: after === before ? null : after } });
+    this.made.set(job.file, { job: this.jobDigest(job), source: reads.source, reads: reads.records, result: { ...rest, after: changeOf(before, after) } });
   }
 
   /**

@@ -42,12 +42,6 @@ function listedNow(folder: string, withTypes: boolean): string {
   }
 }
 
-/** A path's stamp, short (a plan holds many): the same path's stamp is compared with itself only. */
-function stampNow(stamps: Stamps, file: string): string {
-  const stamp = stamps.of(file);
-  return stamp === 'racy' || stamp === 'missing' ? stamp : digest(stamp).slice(0, 16);
-}
-
 /** What a path is, as existsSync, statSync or lstatSync tell it; a missing one by its folder's stamp (missingStamp). */
 function kindOf(file: string, follow: boolean, stamps: Stamps): string {
   const s = follow ? fs.statSync(file, { throwIfNoEntry: false }) : fs.lstatSync(file, { throwIfNoEntry: false });
@@ -55,7 +49,7 @@ function kindOf(file: string, follow: boolean, stamps: Stamps): string {
   return `${follow ? 's' : 'l'}${s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'o'}`;
 }
 
-/** Marks a missing path's stamp (a short stamp is base64url: never `!`). */
+/** Marks a missing path's stamp (a stamp is base-36 numbers and dots: never `!`). */
 const MISSING = '!';
 
 /**
@@ -63,14 +57,14 @@ const MISSING = '!';
  * the folder changed just now (a busy /tmp): then the path itself is looked at again.
  */
 function missingStamp(file: string, stamps: Stamps): string {
-  const folder = stampNow(stamps, path.dirname(file));
+  const folder = stamps.of(path.dirname(file));
   return folder === 'racy' ? MISSING : `${MISSING}${folder}`;
 }
 
 /** Whether a path still has the stamp `recorded`: a missing one is still missing when its folder's stamp holds, or when it is looked at. */
 function sameStamp(file: string, recorded: string, stamps: Stamps): boolean {
-  if (!recorded.startsWith(MISSING)) return stampNow(stamps, file) === recorded;
-  return recorded === `${MISSING}${stampNow(stamps, path.dirname(file))}` || stampNow(stamps, file) === 'missing';
+  if (!recorded.startsWith(MISSING)) return stamps.of(file) === recorded;
+  return recorded === `${MISSING}${stamps.of(path.dirname(file))}` || stamps.of(file) === 'missing';
 }
 
 const realOf = (file: string): string => {
@@ -89,14 +83,18 @@ const linkOf = (file: string): string => {
 };
 /** A path's stamp: its own, or its folder's when it is missing. */
 const stampOf = (file: string, stamps: Stamps): string => {
-  const own = stampNow(stamps, file);
+  const own = stamps.of(file);
   return own === 'missing' ? missingStamp(file, stamps) : own;
 };
-/** A file opened: its stamp, and its real path (whether it is inside the tree is decided on it). */
-const readAnswer = (file: string, stamps: Stamps): string => `${realOf(file)}\0${stampOf(file, stamps)}`;
+/** A file opened: its real path (whether it is inside the tree is decided on it; `=`: the path itself), and its stamp. */
+const readAnswer = (file: string, stamps: Stamps): string => {
+  const real = realOf(file);
+  return `${real === file ? '=' : real}\0${stampOf(file, stamps)}`;
+};
 const sameRead = (file: string, recorded: string, stamps: Stamps): boolean => {
   const cut = recorded.indexOf('\0');
-  return recorded.slice(0, cut) === realOf(file) && sameStamp(file, recorded.slice(cut + 1), stamps);
+  const real = recorded.slice(0, cut);
+  return (real === '=' ? file : real) === (stamps.real(file) ?? '') && sameStamp(file, recorded.slice(cut + 1), stamps);
 };
 
 /**
@@ -204,7 +202,7 @@ export function stillRead(reads: readonly PlanRead[], stamps: Stamps): boolean {
       case 'kind':
         return answer.startsWith(MISSING) ? sameStamp(file, answer, stamps) : kindOf(file, answer[0] === 's', stamps) === answer;
       case 'real':
-        return realOf(file) === answer;
+        return (stamps.real(file) ?? '') === answer;
       case 'link':
         return linkOf(file) === answer;
       default:
@@ -212,3 +210,30 @@ export function stillRead(reads: readonly PlanRead[], stamps: Stamps): boolean {
     }
   });
 }
+
+/** Reads as a cache file keeps them: by path, each path as the length it shares with the one before and the rest. */
+export type PackedRead = [kind: PlanRead[0], shared: number, rest: string, answer: string];
+
+export function packReads(reads: readonly PlanRead[]): PackedRead[] {
+  let previous = '';
+  return [...reads]
+    .sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([kind, file, answer]) => {
+      let shared = 0;
+      while (shared < previous.length && shared < file.length && previous.charCodeAt(shared) === file.charCodeAt(shared)) shared++;
+      previous = file;
+      return [kind, shared, file.slice(shared), answer];
+    });
+}
+
+export function unpackReads(packed: readonly PackedRead[]): PlanRead[] {
+  let previous = '';
+  return packed.map(([kind, shared, rest, answer]) => {
+    previous = previous.slice(0, shared) + rest;
+    return [kind, previous, answer];
+  });
+}
+
+const KINDS = new Set(['list', 'read', 'kind', 'real', 'link']);
+export const isPackedRead = (r: unknown): r is PackedRead =>
+  Array.isArray(r) && r.length === 4 && KINDS.has(r[0]) && Number.isInteger(r[1]) && typeof r[2] === 'string' && typeof r[3] === 'string';

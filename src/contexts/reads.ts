@@ -77,14 +77,21 @@ export class Stamps {
     if (!s) return 'missing';
     const window = s.ctimeNs % SECOND_NS === 0n && s.mtimeNs % SECOND_NS === 0n ? COARSE_RACY_WINDOW_NS : RACY_WINDOW_NS;
     if (s.ctimeNs > this.now - window || s.mtimeNs > this.now - window) return 'racy';
-    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].map((n) => n.toString(36)).join('.');
   }
 
-  /** The path with every link resolved (asked once per path when memoized); undefined when it cannot be. */
+  /**
+   * The path with every link resolved, as realpath(3) gives it; undefined when it cannot be. Memoized, a path that is
+   * not a link is its real folder's and its name: one lstat, not a readlink of each of its folders.
+   */
   real(file: string): string | undefined {
-    if (this.memo && this.reals.has(file)) return this.reals.get(file);
-    const real = DISK.realPath(file);
-    if (this.memo) this.reals.set(file, real);
+    if (!this.memo) return DISK.realPath(file);
+    if (this.reals.has(file)) return this.reals.get(file);
+    const parent = path.dirname(file);
+    const s = fs.lstatSync(file, { throwIfNoEntry: false });
+    const folder = s && !s.isSymbolicLink() && parent !== file ? this.real(parent) : undefined;
+    const real = folder === undefined ? DISK.realPath(file) : path.join(folder, path.basename(file));
+    this.reals.set(file, real);
     return real;
   }
 
@@ -162,6 +169,9 @@ export function stillAnswered(records: readonly ReadRecord[], stamps: Stamps): b
   const ask = (r: ReadRecord) => (DISK[r.question] as (...args: unknown[]) => unknown)(...r.args.map((a) => a ?? undefined));
   return records.every((r) => {
     if (!Object.hasOwn(DISK, r.question)) return false;
+    // Resolved through the run's memo of real paths: the same answer as DISK's, for one lstat.
+    if (r.question === 'realPath') return digest(stamps.real(r.args[0] as string)) === r.answer;
+    if (r.question === 'realFolder') return digest(stamps.real(r.args[0] as string) ?? path.resolve(r.args[0] as string)) === r.answer;
     const watch = WATCHED[r.question];
     if (watch && r.watched && r.stamp !== undefined && stamps.stampOf(r.args[0] as string, r.watched, watch.resolved) === r.stamp) return true;
     return digest(ask(r)) === r.answer;
