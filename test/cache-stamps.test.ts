@@ -102,3 +102,46 @@ describe('stamps of what a result read', () => {
     expect(after.stdout).toBe(plain.stdout);
   });
 });
+
+describe('the plan kept by the results cache', () => {
+  /** A repository (planning stops at its root) with the cache outside it, its files older than the racy window. */
+  const repository = () => {
+    const dir = tempTree('dockmod-plan-', { ...APP, '.git/HEAD': 'ref: refs/heads/main\n', 'py/Dockerfile': 'FROM python:3.12\nRUN pip install flask\n' }, temps);
+    const cacheDir = tempTree('dockmod-plan-cache-', {}, temps);
+    outlastRacyWindow();
+    const cached = () => dockmod(['--cache', '--cache-location', path.join(cacheDir, 'results.json'), '-v', '.'], dir);
+    return { dir, cached };
+  };
+  const planLine = (stderr: string) => /^dockmod: cache: \d+ of \d+ results reused, plan (\w+)/m.exec(stderr)?.[1];
+
+  it('is reused while the tree is as it was, and the output is what an uncached run prints', () => {
+    const { dir, cached } = repository();
+    const plain = dockmod(['-v', '.'], dir);
+    expect(planLine(cached().stderr)).toBe('made');
+    const second = cached();
+    expect(planLine(second.stderr)).toBe('reused');
+    expect(second.stdout).toBe(plain.stdout);
+  });
+
+  it('is made again when a Dockerfile appears, a .gitignore leaves one out, or a config turns a transform off', () => {
+    const changes: ((dir: string) => void)[] = [
+      (dir) => {
+        fs.mkdirSync(path.join(dir, 'new'));
+        fs.writeFileSync(path.join(dir, 'new', 'Dockerfile'), 'FROM ubuntu:22.04\nRUN apt-get install -y curl\n');
+      },
+      (dir) => fs.writeFileSync(path.join(dir, '.gitignore'), 'py/\n'),
+      (dir) => fs.writeFileSync(path.join(dir, 'dockmod.config.json'), '{ "rules": { "pip-no-cache-dir": "off" } }\n'),
+    ];
+    for (const change of changes) {
+      const { dir, cached } = repository();
+      const before = cached();
+      expect(planLine(cached().stderr)).toBe('reused');
+      change(dir);
+      const plain = dockmod(['-v', '.'], dir);
+      const after = cached();
+      expect(planLine(after.stderr)).toBe('made');
+      expect(after.stdout).toBe(plain.stdout);
+      expect(after.stdout).not.toBe(before.stdout);
+    }
+  });
+});
