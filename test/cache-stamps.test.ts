@@ -87,6 +87,17 @@ describe('stamps of what a result read', () => {
     }
   });
 
+  it('a link to nothing is not stamped by its folder: its target appearing is seen', () => {
+    const dir = tempTree('dockmod-stamps-', APP, temps);
+    fs.symlinkSync(path.join(dir, 'elsewhere', 'ignore'), path.join(dir, 'app', 'Dockerfile.dockerignore'));
+    outlastRacyWindow();
+    const records = askContextQuestions(dir);
+    expect(records.find((r) => r.question === 'isFile')?.stamp).toBeUndefined();
+    fs.mkdirSync(path.join(dir, 'elsewhere'));
+    fs.writeFileSync(path.join(dir, 'elsewhere', 'ignore'), '');
+    expect(stillAnswered(records, new Stamps(true))).toBe(false);
+  });
+
   it('a cached run after a same-size change with the mtime put back prints what an uncached run prints', () => {
     const dir = tempTree('dockmod-stamps-', APP, temps);
     fs.utimesSync(path.join(dir, 'app', 'package.json'), AN_HOUR_AGO, AN_HOUR_AGO);

@@ -45,6 +45,8 @@ function listedNow(folder: string, withTypes: boolean): string {
 /** What a path is, as existsSync, statSync or lstatSync tell it; a missing one by its folder's stamp (missingStamp). */
 function kindOf(file: string, follow: boolean, stamps: Stamps): string {
   const s = follow ? fs.statSync(file, { throwIfNoEntry: false }) : fs.lstatSync(file, { throwIfNoEntry: false });
+  // A link to nothing: asked again (its target can appear without its folder changing).
+  if (!s && follow && fs.lstatSync(file, { throwIfNoEntry: false })) return 'sm';
   if (!s) return missingStamp(file, stamps);
   return `${follow ? 's' : 'l'}${s.isFile() ? 'f' : s.isDirectory() ? 'd' : s.isSymbolicLink() ? 'l' : 'o'}`;
 }
@@ -116,11 +118,12 @@ export async function recordingReads<T>(plan: () => Promise<T>): Promise<{ value
       noting = false;
     }
   };
-  const note = (kind: PlanRead[0], file: unknown, answer: () => string) => {
+  /** `variant`: a read of the same kind that may answer differently (lstat beside stat). */
+  const note = (kind: PlanRead[0], file: unknown, answer: () => string, variant = '') => {
     if (!active || noting || (typeof file !== 'string' && !(file instanceof URL))) return; // a descriptor: its open was noted
     const full = path.resolve(file instanceof URL ? file.pathname : file);
     if (full.startsWith(OWN_PACKAGE)) return;
-    const key = `${kind}\0${full}`;
+    const key = `${kind}${variant}\0${full}`;
     if (!reads.has(key)) reads.set(key, [kind, full, quietly(answer)]);
   };
   const original: Readers = {
@@ -158,7 +161,7 @@ export async function recordingReads<T>(plan: () => Promise<T>): Promise<{ value
   wrap('readFileSync', (f) => note('read', f, () => readAnswer(String(f), stamps)));
   wrap('existsSync', (f) => note('kind', f, () => kindOf(String(f), true, stamps)));
   wrap('statSync', (f) => note('kind', f, () => kindOf(String(f), true, stamps)));
-  wrap('lstatSync', (f) => note('kind', f, () => kindOf(String(f), false, stamps)));
+  wrap('lstatSync', (f) => note('kind', f, () => kindOf(String(f), false, stamps), 'l'));
   // The links of /proc/self/fd/ name an opened descriptor: the open was noted.
   wrap('readlinkSync', (f) => !String(f).startsWith('/proc/self/fd/') && note('link', f, () => linkOf(String(f))));
   wrap('realpathSync', (f) => note('real', f, () => realOf(String(f))));

@@ -74,7 +74,8 @@ export class Stamps {
 
   private take(file: string): string {
     const s = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
-    if (!s) return 'missing';
+    // A link to nothing is not missing from its folder: its target can appear without the folder changing.
+    if (!s) return fs.lstatSync(file, { throwIfNoEntry: false }) ? 'racy' : 'missing';
     const window = s.ctimeNs % SECOND_NS === 0n && s.mtimeNs % SECOND_NS === 0n ? COARSE_RACY_WINDOW_NS : RACY_WINDOW_NS;
     if (s.ctimeNs > this.now - window || s.mtimeNs > this.now - window) return 'racy';
     return [s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs].map((n) => n.toString(36)).join('.');
