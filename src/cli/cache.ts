@@ -10,13 +10,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { digest, stillAnswered, type ReadRecord } from '../contexts/reads.js';
+import { digest, Stamps, stillAnswered, type ReadRecord } from '../contexts/reads.js';
 import { readDockerfile } from '../input/read.js';
 import type { FileResult } from '../input/process.js';
 import type { FileJob, JobOutcome, JobReads } from './jobs.js';
+import type { Plan, PlanOptions } from './plan.js';
+import { isPackedRead, packReads, recordingReads, stillRead, unpackReads, type PackedRead } from './plan-reads.js';
 
 /** Bumped when the file's layout changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 const CACHE_FILE = 'results.json';
 
 /**
@@ -43,8 +45,28 @@ function userCacheFolder(): string {
   return xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache');
 }
 
-/** A result as kept: without the Dockerfile's text and stamp, which come from the file as read now. */
-type KeptResult = Omit<FileResult, 'before' | 'after' | 'stat'> & { after: string | null };
+/**
+ * A result as kept: without the Dockerfile's text and stamp, which come from the file as read now; its new text as
+ * what it changes of the old (the lengths kept at the start and the end, and the text between), null when none.
+ */
+type KeptResult = Omit<FileResult, 'before' | 'after' | 'stat'> & { after: [head: number, tail: number, middle: string] | null };
+
+/** `after` as the change it makes to `before`. */
+function changeOf(before: string, after: string): KeptResult['after'] {
+  if (after === before) return null;
+  const most = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < most && before.charCodeAt(head) === after.charCodeAt(head)) head++;
+  let tail = 0;
+  while (tail < most - head && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++;
+  return [head, tail, after.slice(head, after.length - tail)];
+}
+
+function applyChange(before: string, change: KeptResult['after']): string {
+  if (!change) return before;
+  const [head, tail, middle] = change;
+  return before.slice(0, head) + middle + before.slice(before.length - tail);
+}
 
 interface Entry {
   /** Digest of the job: everything that decides its result but the files. */
@@ -53,6 +75,18 @@ interface Entry {
   source: string;
   reads: ReadRecord[];
   result: KeptResult;
+}
+
+/** A run's plan with what planning read (plan-reads.ts), kept under the digest of the options it was made with. */
+interface KeptPlan {
+  plan: Plan;
+  reads: PackedRead[];
+}
+
+/** The file's body: the plans kept, and the results by Dockerfile. */
+interface Body {
+  plans: Record<string, KeptPlan>;
+  results: Record<string, Entry>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,7 +98,7 @@ function isEntry(v: unknown): v is Entry {
   const r = v.result;
   return (
     typeof r.file === 'string' &&
-    (r.after === null || typeof r.after === 'string') &&
+    (r.after === null || (Array.isArray(r.after) && typeof r.after[0] === 'number' && typeof r.after[1] === 'number' && typeof r.after[2] === 'string')) &&
     RESULT_LISTS.every((k) => Array.isArray(r[k])) &&
     isRecord(r.summaries) &&
     isRecord(r.docs) &&
@@ -110,18 +144,29 @@ function installedVersion(name: string, dir: string): string | undefined {
   }
 }
 
+function isKeptPlan(v: unknown): v is KeptPlan {
+  return isRecord(v) && isRecord(v.plan) && Array.isArray(v.plan.jobs) && Array.isArray(v.reads) && v.reads.every(isPackedRead);
+}
+
 /** The cache of one run: the entries read from the file, those this run made, and how many results it gave. */
 export class ResultCache {
   private readonly entries: Map<string, Entry>;
   private readonly made = new Map<string, Entry>();
+  private readonly plans: Map<string, KeptPlan>;
+  private madePlan: [string, KeptPlan] | undefined;
+  /** Whether the run's plan came from the cache. */
+  planReused = false;
   private readonly moduleDigests = new Map<string, string>();
   private loadedStamp: string | undefined;
+  /** The stamps of the paths earlier runs read, each taken once in this run. */
+  readonly stamps = new Stamps(true);
   reused = 0;
   looked = 0;
 
   private constructor(readonly location: string, private readonly code: string) {
     const loaded = this.read();
     this.entries = loaded.entries;
+    this.plans = loaded.plans;
     this.loadedStamp = loaded.stamp;
   }
 
@@ -135,24 +180,49 @@ export class ResultCache {
   }
 
   /** The file's entries when it is whole and made by this code; none otherwise. Layout: a header line, then the body it names the digest of. */
-  private read(): { entries: Map<string, Entry>; stamp: string | undefined } {
+  private read(): { entries: Map<string, Entry>; plans: Map<string, KeptPlan>; stamp: string | undefined } {
+    const none = (stamp: string | undefined) => ({ entries: new Map(), plans: new Map(), stamp });
     let text: string;
     try {
       text = fs.readFileSync(this.location, 'utf8');
     } catch {
-      return { entries: new Map(), stamp: undefined };
+      return none(undefined);
     }
     const stamp = fileStamp(this.location);
     const newline = text.indexOf('\n');
     try {
       const header = JSON.parse(text.slice(0, newline)) as unknown;
       const body = text.slice(newline + 1);
-      if (newline < 0 || !isRecord(header) || header.format !== FORMAT || header.code !== this.code || header.body !== digest(body)) return { entries: new Map(), stamp };
-      const entries = JSON.parse(body) as unknown;
-      return { entries: isRecord(entries) ? new Map(Object.entries(entries).filter((e): e is [string, Entry] => isEntry(e[1]))) : new Map(), stamp };
+      if (newline < 0 || !isRecord(header) || header.format !== FORMAT || header.code !== this.code || header.body !== digest(body)) return none(stamp);
+      const parsed = JSON.parse(body) as unknown;
+      if (!isRecord(parsed) || !isRecord(parsed.results) || !isRecord(parsed.plans)) return none(stamp);
+      return {
+        entries: new Map(Object.entries(parsed.results).filter((e): e is [string, Entry] => isEntry(e[1]))),
+        plans: new Map(Object.entries(parsed.plans).filter((e): e is [string, KeptPlan] => isKeptPlan(e[1]))),
+        stamp,
+      };
     } catch {
-      return { entries: new Map(), stamp };
+      return none(stamp);
     }
+  }
+
+  /**
+   * The plan of a run over the tree: the kept one when every read that made it gets the same answer now, else
+   * `compute`'s, recorded. A plan that loaded custom transform modules (resolved and checked by Node's loader, which
+   * the record does not see) is not kept; nor one for standard input or a named Dockerfile.
+   */
+  async plan(options: PlanOptions, compute: () => Promise<Plan>): Promise<Plan> {
+    if (options.stdin || options.dockerfile !== undefined) return compute();
+    const { paths, cwd, only, skip, unsafe, contextDir, transformModules, transformTimeoutMs, gitignore } = options;
+    const key = digest([paths, path.resolve(cwd), only ?? null, skip ?? null, Boolean(unsafe), contextDir ?? null, transformModules ?? [], transformTimeoutMs ?? null, gitignore ?? true]);
+    const kept = this.plans.get(key);
+    if (kept && stillRead(unpackReads(kept.reads), this.stamps)) {
+      this.planReused = true;
+      return kept.plan;
+    }
+    const { value, reads } = await recordingReads(compute);
+    if (reads && !value.jobs.some((job) => job.transforms.length)) this.madePlan = [key, { plan: value, reads: packReads(reads) }];
+    return value;
   }
 
   /** Digest of everything of the job that decides its result, but the files it reads. */
@@ -180,11 +250,11 @@ export class ResultCache {
     } catch {
       return undefined; // the job reports why it cannot be read
     }
-    if (digest(source.bytes) !== entry.source || !stillAnswered(entry.reads)) return undefined;
+    if (digest(source.bytes) !== entry.source || !stillAnswered(entry.reads, this.stamps)) return undefined;
     this.reused++;
     // Valid UTF-8 (a kept result had it) decodes the same, BOM kept, as decodeDockerfile decodes it.
     const before = source.bytes.toString('utf8');
-    return { ...entry.result, before, after: entry.result.after ?? before, stat: source.stat };
+    return { ...entry.result, before, after: applyChange(before, entry.result.after), stat: source.stat };
   }
 
   /** Keeps an outcome that says what it read; an error, or a result that would not come again, is not kept. */
@@ -192,7 +262,7 @@ export class ResultCache {
     if (!('result' in outcome) || !outcome.reads || job.text !== undefined) return;
     const { before, after, stat: _stat, ...rest } = outcome.result;
     const reads: JobReads = outcome.reads;
-    this.made.set(job.file, { job: this.jobDigest(job), source: reads.source, reads: reads.records, result: { ...rest, after: after === before ? null : after } });
+    this.made.set(job.file, { job: this.jobDigest(job), source: reads.source, reads: reads.records, result: { ...rest, after: changeOf(before, after) } });
   }
 
   /**
@@ -201,9 +271,12 @@ export class ResultCache {
    * Returns why it could not be written, or undefined.
    */
   save(): string | undefined {
-    if (!this.made.size) return undefined;
-    const base = fileStamp(this.location) === this.loadedStamp ? this.entries : this.read().entries;
-    const body = JSON.stringify(Object.fromEntries([...base, ...this.made]));
+    if (!this.made.size && !this.madePlan) return undefined;
+    const base = fileStamp(this.location) === this.loadedStamp ? { entries: this.entries, plans: this.plans } : this.read();
+    const plans = new Map(base.plans);
+    if (this.madePlan) plans.set(...this.madePlan);
+    const kept: Body = { plans: Object.fromEntries(plans), results: Object.fromEntries([...base.entries, ...this.made]) };
+    const body = JSON.stringify(kept);
     const header = JSON.stringify({ format: FORMAT, code: this.code, body: digest(body) });
     const temp = `${this.location}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {

@@ -100,7 +100,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   const progress = progressBar(planned.plan.jobs.length, io.stderr);
   out.io = { stdout: progress.guard(io.stdout), stderr: progress.guard(io.stderr) };
   const stop = options.mode === 'write' ? stopOnSignals() : undefined;
-  const cache = planned.cacheLocation === undefined ? undefined : ResultCache.open(planned.cacheLocation);
+  const { cache } = planned;
   const compute = (jobs: FileJob[]) => processAll(jobs, { workers: options.workers, onDone: progress.tick, started: planned.aheadWorkers });
   try {
     for await (const outcome of cache ? withCache(planned.plan.jobs, cache, compute, progress.tick) : compute(planned.plan.jobs)) {
@@ -125,7 +125,7 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
  * The plan, with the pool's workers started as soon as the number of files is known, and the cache file when the
  * cache is on; undefined when it failed (said why).
  */
-async function plan(out: RunOutput): Promise<{ plan: Plan; aheadWorkers: StartedWorker[]; cacheLocation: string | undefined } | undefined> {
+async function plan(out: RunOutput): Promise<{ plan: Plan; aheadWorkers: StartedWorker[]; cache: ResultCache | undefined } | undefined> {
   let aheadWorkers: StartedWorker[] = [];
   try {
     const cacheLocation = cacheLocationOf(out);
@@ -133,8 +133,10 @@ async function plan(out: RunOutput): Promise<{ plan: Plan; aheadWorkers: Started
     // the cache may give the results: then the pool is started for the files it does not give.
     const startAhead = cacheLocation === undefined || !ResultCache.mayHoldResults(cacheLocation);
     const onDiscovered = (files: number) => startAhead && (aheadWorkers = startWorkers(workerCount(files, out.options.workers)));
-    const plan = await planRun({ ...out.options, cwd: out.cwd, onDiscovered });
-    return { plan, aheadWorkers, cacheLocation };
+    const cache = cacheLocation === undefined ? undefined : ResultCache.open(cacheLocation);
+    const options = { ...out.options, cwd: out.cwd, onDiscovered };
+    const plan = cache ? await cache.plan(options, () => planRun(options)) : await planRun(options);
+    return { plan, aheadWorkers, cache };
   } catch (e) {
     await stopWorkers(aheadWorkers);
     out.io.stderr.write(`dockmod: ${oneLine((e as Error).message)}\n`);
@@ -155,7 +157,7 @@ function cacheLocationOf(out: RunOutput): string | undefined {
 function saveCache(cache: ResultCache, out: RunOutput): void {
   const failure = cache.save();
   if (failure !== undefined) out.io.stderr.write(`dockmod: ${out.rel(cache.location)}: cannot write the cache: ${oneLine(failure)}\n`);
-  if (out.options.verbose) out.io.stderr.write(`dockmod: cache: ${cache.reused} of ${cache.looked} results reused (${out.rel(cache.location)})\n`);
+  if (out.options.verbose) out.io.stderr.write(`dockmod: cache: ${cache.reused} of ${cache.looked} results reused, plan ${cache.planReused ? 'reused' : 'made'} (${out.rel(cache.location)})\n`);
 }
 
 function reportPlan(plan: Plan, out: RunOutput): void {

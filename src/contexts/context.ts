@@ -44,7 +44,7 @@ export const DISK = {
     const text = readTreeFile(file, refused);
     return refused.length ? { refused: refused[0] } : { text };
   },
-  listDirectory,
+  listDirectory: (root: string): string[] => listDirectory(root),
 };
 export type Disk = typeof DISK;
 
@@ -133,11 +133,13 @@ const UNLISTED = new Set(['.git', 'node_modules']);
 const MAX_LISTED_FILES = 20_000;
 const MAX_LISTED_DEPTH = 8;
 
-function listDirectory(root: string): string[] {
+/** Every file under `root` (relative, sorted), to MAX_LISTED_DEPTH and MAX_LISTED_FILES; `onFolder` is told of each folder before it is read. */
+export function listDirectory(root: string, onFolder?: (folder: string) => void): string[] {
   const out: string[] = [];
   const walk = (dir: string, rel: string, depth: number) => {
     if (depth > MAX_LISTED_DEPTH || out.length >= MAX_LISTED_FILES) return;
     let entries: fs.Dirent[];
+    onFolder?.(dir);
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
