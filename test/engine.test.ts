@@ -195,6 +195,27 @@ describe('Document.quote', () => {
     expect(quoteOf('FROM a\nRUN echo ``x`` done\n')).toBe('```RUN echo ``x`` done``` (line 2)');
   });
 
+  it('does not make a change whose text Docker and dockmod\'s parser would read differently, and says so', () => {
+    // Removing `&& make` leaves a continuation line of a no-break space: blank to BuildKit (Go's TrimSpace), so
+    // the RUN would go on into the next line, while dockmod's parser reads the space as a word (fuzz case 35115).
+    const dropMake: Transform = {
+      id: 'drop-make',
+      summary: 'drop && make',
+      safety: 'safe',
+      apply: (doc) => {
+        const at = doc.text.indexOf(' && make');
+        return { changes: at < 0 ? [] : [{ message: 'drop make', line: 1, edits: [{ start: at, end: at + ' && make'.length, text: '' }] }], skips: [] };
+      },
+    };
+    const text = 'FROM a\nRUN true \\\n\u00a0 && make\nCOPY . .\n';
+    const r = optimize(text, { transforms: [dropMake] });
+    expect(r.text).toBe(text);
+    expect(r.changes).toEqual([]);
+    expect(r.skips).toEqual([
+      { transform: 'drop-make', line: 2, reason: "drop make: not made, as it would leave text that Docker and dockmod's parser read differently (the instruction on line 2 ends on line 4 for Docker but on line 3 for dockmod's parser, which read it differently)" },
+    ]);
+  });
+
   it('names the line of the file as read when an earlier pass moved the instruction', () => {
     const dropComment: Transform = {
       id: 'drop-comment',

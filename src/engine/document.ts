@@ -408,6 +408,58 @@ export class Document {
     return (this.globalArgsCache = globals);
   }
 
+  /**
+   * Where dockerfile-ast ends an instruction at `\ \` (an escaped space, then the escape) and BuildKit reads a
+   * continuation: the line, said as a reason; null when no line does.
+   */
+  escapedSpaceBeforeContinuation(): string | null {
+    const escapePattern = this.escapeChar === '`' ? '`' : '\\\\';
+    const escapedSpaceThenContinuation = new RegExp(`${escapePattern}[ \\t]+${escapePattern}[ \\t]*\\r?$`);
+    for (const ins of this.instructions()) {
+      const last = ins.getRange().end.line;
+      const lastLine = this.lineText(last);
+      const followed = this.lineStarts[last + 1] !== undefined && this.lineStarts[last + 1]! < this.text.length;
+      // At the end of the file the two readings agree, but not once a transform moves the instruction.
+      if (this.continuation.test(lastLine) && (followed || escapedSpaceThenContinuation.test(lastLine))) {
+        return `line ${last + 1} ends in an escaped space before the line continuation, which Docker and dockmod's parser read differently`;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The first instruction (no heredoc) that BuildKit ends on another line than dockerfile-ast does, said as a
+   * reason; null when they agree on every one. BuildKit continues a line that ends in the escape character and
+   * skips comment and blank lines inside an instruction (blank as Go's TrimSpace sees it).
+   */
+  instructionEndsMisread(): string | null {
+    for (const ins of this.instructions()) {
+      if (this.hasHeredoc(ins)) continue;
+      const { start, end } = ins.getRange();
+      const docker = this.buildkitEndLine(start.line);
+      // Blank or comment lines that dockerfile-ast counts into an instruction's range are no misreading.
+      if (docker > end.line || Array.from({ length: end.line - docker }, (_, k) => this.lineText(docker + 1 + k)).some((text) => !SKIPPED_LINE.test(text))) {
+        return `the instruction on line ${start.line + 1} ends on line ${docker + 1} for Docker but on line ${end.line + 1} for dockmod's parser, which read it differently`;
+      }
+    }
+    return null;
+  }
+
+  private lineText(n: number): string {
+    return this.text.slice(this.lineStarts[n], this.lineStarts[n + 1] ?? this.text.length).replace(/\r?\n$/, '');
+  }
+
+  private buildkitEndLine(line: number): number {
+    let end = line;
+    for (let n = line; n < this.lineStarts.length; n++) {
+      const text = this.lineText(n);
+      if (n > line && SKIPPED_LINE.test(text)) continue;
+      end = n;
+      if (!this.continuation.test(text)) break;
+    }
+    return end;
+  }
+
   /** The WORKDIR in effect at `ins`, absolute; IMAGE_WORKDIR stands for the base image's. Null if unresolvable. */
   workdirAt(ins: Instruction): string | null {
     return this.memo('workdir', ins, () => this.computeWorkdirAt(ins));

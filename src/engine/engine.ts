@@ -45,6 +45,14 @@ export function optimizeText(input: string, options: EngineOptions): OptimizeRes
   return optimizeDocument(new Document(input.slice(bom.length)), options, bom);
 }
 
+/** How `text` is read differently by Docker and dockmod's parser when `before` was not, or null. */
+function misreading(text: string, before: Document): string | null {
+  const after = new Document(text);
+  const why = (doc: Document) => doc.escapedSpaceBeforeContinuation() ?? doc.instructionEndsMisread();
+  const found = why(after);
+  return found && !why(before) ? found : null;
+}
+
 /** optimizeText() over a Dockerfile already parsed (its text without the BOM); `bom` is put back on the result. */
 export function optimizeDocument(originalDoc: Document, options: EngineOptions, bom = ''): OptimizeResult {
   const transforms = selectTransforms(options.transforms, options.only, options.skip);
@@ -117,6 +125,13 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
           text = applyEdits(doc.text, edits, transform.id);
         } catch (error) {
           throw new TransformError(transform.id, error);
+        }
+        // A rewrite must not leave text that Docker and dockmod's parser read differently (an input with such text
+        // is refused): the transform's changes are not made, and it says why.
+        const misread = text === doc.text ? null : misreading(text, doc);
+        if (misread) {
+          for (const { report } of applied) skips.push({ transform: transform.id, line: report.line, reason: `${report.message}: not made, as it would leave text that Docker and dockmod's parser read differently (${misread})` });
+          continue;
         }
         let wroteFiles = false;
         for (const file of applied.flatMap((a) => a.change.files ?? [])) {

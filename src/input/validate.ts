@@ -2,7 +2,7 @@
 // (BuildKit) and dockmod's parser (dockerfile-ast) would read differently, since a rewrite of the parser's reading
 // could change what Docker builds.
 import { BOM } from '../engine/engine.js';
-import { SKIPPED_LINE, type Document } from '../engine/document.js';
+import type { Document } from '../engine/document.js';
 import type { Heredoc } from 'dockerfile-ast';
 import { InputError, MAX_FILE_BYTES, tooLarge } from './read.js';
 
@@ -48,18 +48,8 @@ export function validateDockerfile(file: string, doc: Document): void {
   if (unknown) throw new InputError(file, `unknown instruction '${unknown.getInstruction()}' on line ${unknown.getRange().start.line + 1}`);
   const first = instructions.find((i) => i.getKeyword() !== 'ARG');
   if (!first || first.getKeyword() !== 'FROM') throw new InputError(file, 'not a Dockerfile: no FROM before the first instruction');
-  // dockerfile-ast ends an instruction at `\ \` (an escaped space, then the escape); BuildKit reads a continuation.
-  const escapePattern = doc.escapeChar === '`' ? '`' : '\\\\';
-  const escapedSpaceThenContinuation = new RegExp(`${escapePattern}[ \\t]+${escapePattern}[ \\t]*\\r?$`);
-  for (const ins of instructions) {
-    const last = ins.getRange().end.line;
-    const lastLine = lineText(doc, last);
-    const followed = doc.lineStarts[last + 1] !== undefined && doc.lineStarts[last + 1]! < body.length;
-    // At the end of the file the two readings agree, but not once a transform moves the instruction.
-    if (doc.continuation.test(lastLine) && (followed || escapedSpaceThenContinuation.test(lastLine))) {
-      throw new InputError(file, `line ${last + 1} ends in an escaped space before the line continuation, which Docker and dockmod's parser read differently`);
-    }
-  }
+  const escapedSpace = doc.escapedSpaceBeforeContinuation();
+  if (escapedSpace) throw new InputError(file, escapedSpace);
   // The rest of the file would be read as the heredoc's body: a typo, not something to rewrite around.
   for (const ins of instructions) {
     let heredocs: Heredoc[];
@@ -72,32 +62,8 @@ export function validateDockerfile(file: string, doc: Document): void {
     const open = heredocs.find((h) => h.getDelimiterRange() === null);
     if (open) throw new InputError(file, `unterminated heredoc <<${open.getName()} on line ${open.getStartRange().start.line + 1}: no line ends it`);
   }
-  for (const ins of instructions) {
-    if (doc.hasHeredoc(ins)) continue;
-    const { start, end } = ins.getRange();
-    const docker = buildkitEndLine(doc, start.line);
-    // Blank or comment lines that dockerfile-ast counts into an instruction's range are no misreading.
-    if (docker > end.line || Array.from({ length: end.line - docker }, (_, k) => lineText(doc, docker + 1 + k)).some((text) => !SKIPPED_LINE.test(text))) {
-      throw new InputError(file, `the instruction on line ${start.line + 1} ends on line ${docker + 1} for Docker but on line ${end.line + 1} for dockmod's parser, which read it differently`);
-    }
-  }
-}
-
-const lineText = (doc: Document, n: number): string => doc.text.slice(doc.lineStarts[n], doc.lineStarts[n + 1] ?? doc.text.length).replace(/\r?\n$/, '');
-
-/**
- * The last line of the instruction that starts on `line`, read as BuildKit does: a line ending in the escape
- * character continues it, and comment or blank lines inside it are skipped.
- */
-function buildkitEndLine(doc: Document, line: number): number {
-  let end = line;
-  for (let n = line; n < doc.lineStarts.length; n++) {
-    const text = lineText(doc, n);
-    if (n > line && SKIPPED_LINE.test(text)) continue;
-    end = n;
-    if (!doc.continuation.test(text)) break;
-  }
-  return end;
+  const misread = doc.instructionEndsMisread();
+  if (misread) throw new InputError(file, misread);
 }
 
 /** BuildKit's reading of a parser directive: the whole rest of the line, trimmed, is the value. */
