@@ -293,9 +293,11 @@ export const splitCopyInstall: BuiltinTransformModule = {
   summary: 'copy dependency manifests and install before copying the sources, so source edits keep the install cached',
   safety: 'safe',
   // A fetch before the copy may download more than the build it warms uses (every module of the graph, plugins of
-  // go-offline, packages of other platforms): the tools' download caches may hold more.
+  // go-offline, packages of other platforms): the tools' download caches may hold more. Composer's differs by its
+  // own runs: each may garbage-collect the cache (its Cache::gcIsNecessary, about one run in 51), and the fetch is
+  // one run more.
   imageDifferences: {
-    paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**', '/go/pkg/mod/**', '/root/go/pkg/mod/**', '/root/.m2/**', '/root/.nuget/**', '/usr/local/cargo/registry/**', '/usr/local/cargo/git/**', '/root/.cargo/registry/**', '/root/.cargo/git/**'],
+    paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**', '/go/pkg/mod/**', '/root/go/pkg/mod/**', '/root/.m2/**', '/root/.nuget/**', '/usr/local/cargo/registry/**', '/usr/local/cargo/git/**', '/root/.cargo/registry/**', '/root/.cargo/git/**', '/root/.composer/cache/**', '/root/.cache/composer/**'],
   },
   trigger: { instructions: ['COPY', 'ADD', 'RUN'], tools: ['npm', 'yarn', 'pnpm', 'bun', 'pip', 'pipenv', 'poetry', 'uv', 'go', 'maven', 'gradle', 'dotnet', 'bundler', 'composer', 'mix', 'cargo'] },
   apply(doc, { context }) {
