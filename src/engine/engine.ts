@@ -45,13 +45,8 @@ export function optimizeText(input: string, options: EngineOptions): OptimizeRes
   return optimizeDocument(new Document(input.slice(bom.length)), options, bom);
 }
 
-/** How `text` is read differently by Docker and dockmod's parser when `before` was not, or null. */
-function misreading(text: string, before: Document): string | null {
-  const after = new Document(text);
-  const why = (doc: Document) => doc.escapedSpaceBeforeContinuation() ?? doc.instructionEndsMisread();
-  const found = why(after);
-  return found && !why(before) ? found : null;
-}
+/** How Docker and dockmod's parser read `doc` differently, or null. */
+const misreading = (doc: Document): string | null => doc.escapedSpaceBeforeContinuation() ?? doc.instructionEndsMisread();
 
 /** optimizeText() over a Dockerfile already parsed (its text without the BOM); `bom` is put back on the result. */
 export function optimizeDocument(originalDoc: Document, options: EngineOptions, bom = ''): OptimizeResult {
@@ -83,6 +78,8 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
 
   const changes: AppliedChange[] = [];
   let doc = originalDoc;
+  // Only where the input itself is read alike (the CLI refuses one that is not) can a change be told to break it.
+  const readAlike = misreading(originalDoc) === null;
   // Bumped whenever the document or the context's files change. A transform is pure, so one that last ran on the
   // current version would find what it found then: it is not run again, and its skips and held-back changes stand.
   let version = 0;
@@ -127,8 +124,10 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
           throw new TransformError(transform.id, error);
         }
         // A rewrite must not leave text that Docker and dockmod's parser read differently (an input with such text
-        // is refused): the transform's changes are not made, and it says why.
-        const misread = text === doc.text ? null : misreading(text, doc);
+        // is refused): the transform's changes are not made, and it says why. The new text is parsed once, here.
+        const applying = history.length + 1;
+        const next: Document | undefined = text === doc.text ? undefined : doc.successor(text, (line) => toOriginalLine(next!, line, applying));
+        const misread = next && readAlike ? misreading(next) : null;
         if (misread) {
           for (const { report } of applied) skips.push({ transform: transform.id, line: report.line, reason: `${report.message}: not made, as it would leave text that Docker and dockmod's parser read differently (${misread})` });
           continue;
@@ -143,10 +142,8 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
         changes.push(...applied.map((a) => a.report));
         changedBy.push(transform.id);
         version++;
-        if (text !== doc.text) {
+        if (next) {
           history.push(edits);
-          const applied = history.length;
-          const next: Document = doc.successor(text, (line) => toOriginalLine(next, line, applied));
           doc = next;
         }
       }
