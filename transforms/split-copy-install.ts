@@ -440,8 +440,8 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
       carried.push(step.text);
     }
   }
-  const writing = found.prefix.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0);
-  if (writing || found.prefix.some((p) => p.effect === UNKNOWN)) return { blocker: `\`${(writing ?? found.prefix.find((p) => p.effect === UNKNOWN))!.text}\` runs before the install in the same RUN` };
+  const writing = prefixStepThatWrites(found);
+  if (writing) return { blocker: `\`${writing.text}\` runs before the install in the same RUN` };
   return { carried };
 }
 
@@ -464,6 +464,14 @@ function copyWrites(doc: Document, ins: Instruction, context: BuildContext): str
   if (brought && !('unknown' in brought) && !brought.downloads && !doc.copyArgs(ins)!.flags.length) return copyLandings(context, brought, '', brought.dest);
   const target = copyTarget(doc, ins);
   return target === null ? null : [target];
+}
+
+/**
+ * A step before the install in its own RUN that a fetch could not repeat as it is: one that writes (named first),
+ * else one dockmod cannot tell the effect of; undefined when every one only reads or sets state (`cd`, `. file`).
+ */
+function prefixStepThatWrites(found: FoundInstall): FoundInstall['prefix'][number] | undefined {
+  return found.prefix.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0) ?? found.prefix.find((p) => p.effect === UNKNOWN);
 }
 
 /** What an instruction may write in the image: a COPY where its files land, a RUN its steps' writes. */
@@ -692,7 +700,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const edits: Edit[] = [];
   if (buildFetch) {
     // The install's own steps before it (`. venv/bin/activate`, `cd`) run before the fetch too, when they write nothing.
-    const writing = found.prefix.find((p) => p.effect === UNKNOWN || (p.effect.writes !== 'any' && p.effect.writes.length > 0));
+    const writing = prefixStepThatWrites(found);
     if (writing) return skip(`\`${writing.text}\` runs before the install in the same RUN, and a fetch before the copy would run it twice`);
     const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.map((p) => p.text));
     if (prefetch === null) return skip('the fetch cannot be written in the form of the install');
