@@ -106,7 +106,7 @@ function readShellText(text: string, who: string, subject: string, reading: Read
     const commands = simpleCommands(new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }], parses));
     if (!commands) return { refuse: `${subject} is not a chain of simple commands, so what it reads is not known` };
     for (const command of commands) {
-      const problem = readCommand(command, who, reading);
+      const problem = readArgv([command.name, ...command.args.map((a) => a.value)], who, reading);
       if (problem) return problem;
     }
     return null;
@@ -131,10 +131,6 @@ function simpleCommands(script: ShellScript): Command[] | null {
   if (commands.length !== nodes.length || commands.some((c, i) => c.start !== nodes[i]!.startIndex)) return null;
   const redirects = ['file_redirect', 'heredoc_redirect', 'herestring_redirect'];
   return nodes.some((n) => n.namedChildren.some((c) => c && redirects.includes(c.type))) ? null : commands;
-}
-
-function readCommand(command: Command, who: string, reading: Reading): Refusal | null {
-  return readArgv([command.name, ...command.args.map((a) => a.value)], who, reading);
 }
 
 function readArgv(written: (string | null)[], who: string, reading: Reading): Refusal | null {
