@@ -673,7 +673,13 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   };
   const messageFor = (how: string) => (toCopy.length ? `copy ${toCopy.join(', ')} and ${how} before copying the sources` : `${how} before copying ${folder || 'the sources'}`);
   const brings = copyLandings(context, brought, folder, dest);
-  const moveBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
+  // A moved source copy lands on top of what the install wrote in the project, so the ignore file must leave that
+  // out; where it cannot be edited, an inserted fetch (the install re-runs after the copy, over what it brought)
+  // needs no edit. A fetch moved before the copy leaves the install after it: nothing to leave out either.
+  const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
+  const ignoreEdit = shadowed.length && !buildFetch ? ignoreFileLeavingOut(context, shadowed) : null;
+  const ignoreBlocker = ignoreEdit && 'refuse' in ignoreEdit ? `${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited` : null;
+  const moveBlocker = childStage ? 'the install runs in another stage' : (whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context) ?? ignoreBlocker);
 
   // A fetch before the source copy, everything else left where and as it is.
   // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them;
@@ -723,9 +729,5 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';
     edits.push({ start: end, end, text: endsWithNewline ? `${copyText}${eol}` : `${eol}${copyText}` });
   }
-  // The moved source copy lands on top of what the install wrote in the project.
-  const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
-  const ignoreEdit = shadowed.length ? ignoreFileLeavingOut(context, shadowed) : null;
-  if (ignoreEdit && 'refuse' in ignoreEdit) return skip(`${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited`);
-  return { message: messageFor(`run ${what}`), edits, ...(ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
+  return { message: messageFor(`run ${what}`), edits, ...(ignoreEdit && 'write' in ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
 }
