@@ -15,7 +15,7 @@ import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand
 import { chainEffects, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
-import { contextIgnoreMatcher, ignoreFileName } from '../src/contexts/dockerignore.js';
+import { contextIgnoreMatcher, ignoreFileName, sentContext } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
 import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
@@ -601,7 +601,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (isWithin(target, dest)) return fromFolder(target);
     return dir !== null && isWithin(target, cwd) ? path.posix.join(dir, path.posix.relative(cwd, target)) : null;
   };
-  const manifests = installer.manifests(argv, dir === null || dir === '.' ? '' : dir, context, toContext);
+  const manifests = installer.manifests(argv, dir === null || dir === '.' ? '' : dir, sentContext(context), toContext);
   if ('refuse' in manifests) return skip(manifests.refuse);
   // What the install reads in the image besides the manifests (a wheel a path dependency names) must be there,
   // as it is, before the source copy: not brought by it, nor written by a step between.

@@ -71,3 +71,21 @@ export function contextIgnoreMatcher(context: BuildContext): IgnoreMatcher {
   const at = context.ignoreFile;
   return dockerignoreMatcher('path' in at ? (context.readFile(at.path) ?? '') : at.text);
 }
+
+/**
+ * The context as the build sees it after a copy of it: its listing holds only the files the ignore file lets
+ * through, so a package manager's globs (workspaces, members, a folder's project file) match what is there.
+ */
+export function sentContext(context: BuildContext): BuildContext {
+  const ignore = contextIgnoreMatcher(context);
+  let sent: string[] | undefined;
+  return {
+    ignoreFile: context.ignoreFile,
+    ...(context.ignoreFileSharers && { ignoreFileSharers: () => context.ignoreFileSharers!() }),
+    ...(context.refusal && { refusal: (p: string) => context.refusal!(p) }),
+    readFile: (p) => context.readFile(p),
+    readBytes: (p, limit) => context.readBytes(p, limit),
+    exists: (p) => context.exists(p),
+    listFiles: () => (sent ??= context.listFiles().filter((f) => !ignore.ignores(f))),
+  };
+}
