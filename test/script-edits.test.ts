@@ -53,3 +53,22 @@ describe('ShellScript.andChain', () => {
     expect(script('a && b > f && c').andChain()!.map((s) => s.text)).toEqual(['a && b > f', 'c']);
   });
 });
+
+describe('ShellScript.errexitSteps', () => {
+  const steps = (text: string) => script(text).errexitSteps()?.map((s) => s.text) ?? null;
+  it('takes the statements after `set -e` as steps, and the last statement apart as a chain', () => {
+    expect(steps('set -eux; a="$(apk --print-arch)"; b; c && d')).toEqual(['set -eux', 'a="$(apk --print-arch)"', 'b', 'c', 'd']);
+    expect(steps('set -o errexit\na\nb')).toEqual(['set -o errexit', 'a', 'b']);
+  });
+  it('keeps a list that is not last whole: a failure inside it does not end the script', () => {
+    expect(steps('set -e; a && b; c')).toEqual(['set -e', 'a && b', 'c']);
+  });
+  it('is null without errexit first, when a later `set` may turn it off, or with `&`', () => {
+    expect(steps('a; set -e; b')).toBeNull();
+    expect(steps('set -x; a; b')).toBeNull();
+    expect(steps('set -- -e; a; b')).toBeNull();
+    expect(steps('set -e; a; set +e; b')).toBeNull();
+    expect(steps('set -e; a; if x; then set +e; fi; b')).toBeNull();
+    expect(steps('set -e; a & b')).toBeNull();
+  });
+});

@@ -57,7 +57,8 @@ interface FoundInstall {
   /** The steps of the same RUN before the install. */
   prefix: PrefixStep[];
   /** For a shell RUN that goes on after the install: the split point and what follows. */
-  split?: { script: ShellScript; lastKept: ShellNode; firstMoved: ShellNode; cdPrefix: string };
+  /** `statePrefix`: the install's steps before it that set what the moved steps run with (`cd`, `export`, `set -e`). */
+  split?: { script: ShellScript; lastKept: ShellNode; firstMoved: ShellNode; statePrefix: string; heredoc: { opener: string; delimiter: string } | null };
   /** Why the RUN cannot be split as needed. */
   refuse?: string;
 }
@@ -94,12 +95,20 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   let last = at;
   while (last + 1 < steps.length && leavesSourcesAlone(chain[last + 1]!)) last++;
   if (last + 1 < steps.length) {
-    const cds = prefix.filter((p) => p.effect.cd !== undefined).map((p) => p.text);
-    // The moved steps start a RUN of their own, whose leading `--word` Docker would read as a flag of that RUN.
-    if (!cds.length && steps[last + 1]!.text.startsWith('-')) {
+    // The moved steps start a RUN of their own: the state the prefix set up is set up again there. A prefix step
+    // that sets state and writes too would write twice.
+    const stateSteps = prefix.filter((p) => p.effect.cd !== undefined || p.effect.sets === 'any' || p.effect.sets.length > 0);
+    const writing = stateSteps.find((p) => p.effect.writes === 'any' || p.effect.writes.length > 0);
+    if (writing) return { ...found, refuse: `\`${writing.text}\` runs before the install and sets what the steps after it use, but also writes, so it cannot run again for them` };
+    // Its leading `--word` Docker would read as a flag of that RUN.
+    if (!stateSteps.length && steps[last + 1]!.text.startsWith('-')) {
       return { ...found, refuse: `\`${steps[last + 1]!.text.split(/\s/)[0]}\` after the install would read as a flag of a RUN of its own` };
     }
-    found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, cdPrefix: cds.map((c) => `${c} && `).join('') };
+    // In a heredoc, the split closes the heredoc and opens another like it; a heredoc that is not the script
+    // (`RUN cat <<EOF > f && npm ci && ...`) has its body after the line that the split would cut.
+    const heredoc = doc.hasHeredoc(run) ? doc.heredocBody(run) : null;
+    if (doc.hasHeredoc(run) && !heredoc) return { ...found, refuse: 'the install shares its RUN with a heredoc that a split would part from its command' };
+    found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, statePrefix: stateSteps.map((p) => `${p.text} && `).join(''), heredoc };
   }
   return found;
 }
@@ -719,11 +728,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   }
   edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
   if (found.split) {
-    const { script, lastKept, firstMoved, cdPrefix } = found.split;
+    const { script, lastKept, firstMoved, statePrefix, heredoc } = found.split;
     const gapStart = script.toDoc(lastKept.endIndex);
     const gapEnd = script.toDoc(firstMoved.startIndex);
     const comments = doc.text.slice(gapStart, gapEnd).split(/\r?\n/).filter((l) => /^\s*#/.test(l)).map((l) => `${l.trim()}${eol}`).join('');
-    edits.push({ start: gapStart, end: gapEnd, text: `${eol}${copyText}${eol}${comments}${runKeyword}${cdPrefix}` });
+    const [close, open] = heredoc ? [`${eol}${heredoc.delimiter}`, `${heredoc.opener}${eol}`] : ['', ''];
+    edits.push({ start: gapStart, end: gapEnd, text: `${close}${eol}${copyText}${eol}${comments}${runKeyword}${open}${statePrefix}` });
   } else {
     const end = doc.endOfLineAfter(run);
     const endsWithNewline = end > 0 && doc.text[end - 1] === '\n';

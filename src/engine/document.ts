@@ -317,13 +317,30 @@ export class Document {
     return new ShellScript(text, segments, this.shellParses);
   }
 
-  private heredocScript(ins: Instruction, start: number, end: number): ShellScript | null {
+  /**
+   * For a RUN whose script is its heredoc's body (`RUN <<EOF`, `RUN sh -e <<EOF`): the text that opens the heredoc
+   * after the flags, and its delimiter line, so that an edit can close the heredoc and open another like it; null
+   * for any other RUN.
+   */
+  heredocBody(ins: Instruction): { opener: string; delimiter: string } | null {
+    const range = ins.getKeyword() === 'RUN' && this.hasHeredoc(ins) ? this.argumentsRange(ins) : null;
+    if (!range) return null;
+    const opener = this.bodyScriptOpener(ins, this.offsetAt(range.start), this.offsetAt(ins.getRange().end));
+    const delimiter = this.heredocs(ins)[0]!.getDelimiterRange();
+    return opener === null || !delimiter ? null : { opener, delimiter: this.slice(delimiter) };
+  }
+
+  /** The first line of a heredoc RUN's arguments when the heredoc's body is the script, else null. */
+  private bodyScriptOpener(ins: Instruction, start: number, end: number): string | null {
     const firstLineEnd = this.text.indexOf('\n', start);
     const head = this.text.slice(start, firstLineEnd === -1 ? end : firstLineEnd).replace(/\r$/, '');
+    // `RUN <<EOF` alone, or the heredoc fed to a shell as its script (`RUN <<EOF bash`, `RUN sh -e <<EOF`).
+    return this.heredocs(ins).length === 1 && [BODY_IS_SCRIPT, ...BODY_FED_TO_SHELL].some((form) => form.test(head)) ? head : null;
+  }
+
+  private heredocScript(ins: Instruction, start: number, end: number): ShellScript | null {
     const heredocs = this.heredocs(ins);
-    // `RUN <<EOF` alone, or the heredoc fed to a shell as its script (`RUN <<EOF bash`, `RUN sh -e <<EOF`): the
-    // body is the script.
-    if (heredocs.length === 1 && [BODY_IS_SCRIPT, ...BODY_FED_TO_SHELL].some((form) => form.test(head))) {
+    if (this.bodyScriptOpener(ins, start, end) !== null) {
       const content = heredocs[0]!.getContentRange();
       if (!content) return new ShellScript('', [{ shellStart: 0, docStart: start, length: 0 }], this.shellParses);
       const from = this.offsetAt(content.start);

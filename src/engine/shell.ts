@@ -175,6 +175,34 @@ export class ShellScript {
     }
     return steps;
   }
+
+  /**
+   * The top-level steps of a script that turns on errexit first (`set -eux; a; b`), else null. Under `set -e` a
+   * statement that fails ends the script, so `;` and new lines between statements keep a failure as `&&` does.
+   * The last statement is taken apart as a chain; one before it is a single step, since a failure inside an
+   * `a && b` that is not the script's last does not end it. A later `set` (maybe `set +e`) or `&`: null.
+   */
+  errexitSteps(): Node[] | null {
+    const statements = this.root.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
+    if (statements.length < 2 || !turnsOnErrexit(statements[0]!)) return null;
+    if (statements.slice(1).some((s) => [s, ...namedDescendants(s)].some((n) => n.type === 'command' && n.childForFieldName('name')?.text === 'set'))) return null;
+    const last = statements[statements.length - 1]!;
+    const lastSteps = andSteps(last);
+    const steps = [...statements.slice(0, -1), ...(lastSteps.some(isOrList) ? [last] : lastSteps)];
+    const bounds = [0, ...steps.flatMap((step) => [step.startIndex, step.endIndex]), this.text.length];
+    for (let k = 0; k < bounds.length; k += 2) {
+      if (this.text.slice(bounds[k], bounds[k + 1]).replace(/#[^\n]*|&&|;|\s/g, '') !== '') return null;
+    }
+    return steps;
+  }
+}
+
+/** `set -e`, `set -eux`, `set -o errexit` (options before any `--`). */
+function turnsOnErrexit(statement: Node): boolean {
+  if (statement.type !== 'command' || statement.childForFieldName('name')?.text !== 'set') return false;
+  const args = statement.namedChildren.slice(1).map((n) => n?.text ?? '');
+  const options = args.slice(0, args.includes('--') ? args.indexOf('--') : args.length);
+  return options.some((a, k) => /^-[a-zA-Z]*e[a-zA-Z]*$/.test(a) || (a === '-o' && options[k + 1] === 'errexit'));
 }
 
 /**

@@ -42,7 +42,14 @@ export const UNKNOWN: Effect = { reads: 'any', writes: 'any', sets: 'any', insta
 const NOTHING: Effect = { reads: [], writes: [], sets: [], installsPrograms: false };
 
 /** Commands that read and write nothing a build cares about (their output goes to the log). */
-const INERT_COMMANDS = new Set(['true', ':', 'echo', 'printf', 'pwd', 'set', 'printenv', 'whoami', 'id', 'uname', 'date', 'env']);
+const INERT_COMMANDS = new Set(['true', ':', 'echo', 'printf', 'pwd', 'printenv', 'whoami', 'id', 'uname', 'date', 'env']);
+/** Commands that only print, with the one option they are given: the machine's architecture as the package tool names it. */
+const QUERY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['apk', ['--print-arch']],
+  ['dpkg', ['--print-architecture', '--print-foreign-architectures']],
+  ['arch', []],
+  ['nproc', []],
+]);
 /** Commands that read the paths they name and write nothing but the build log. */
 const READING_COMMANDS = new Set(['ls', 'cat', 'stat', 'file', 'du', 'head', 'tail', 'wc', 'sha256sum', 'md5sum', 'tree']);
 /** Commands that change the paths they name (and their contents). */
@@ -94,9 +101,13 @@ function namedPaths(args: readonly string[], cwd: string | null, skipFirst = 0):
 export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVariables = new Map()): Effect {
   const name = basename(cmd.name);
   if (INERT_COMMANDS.has(name) && cmd.assignments.size === 0) return NOTHING;
+  // `set` changes the shell's options (`$-`, errexit among them) or its positional parameters for what follows.
+  if (name === 'set' && cmd.assignments.size === 0) return { ...NOTHING, sets: ['-'] };
   const values = cmd.args.map((a) => wordValue(a, vars));
   if (values.includes(null)) return UNKNOWN;
   const argv = values as string[];
+  const query = QUERY_OPTIONS.get(name);
+  if (query && cmd.assignments.size === 0 && (argv.length === 0 ? query.length === 0 : argv.length === 1 && query.includes(argv[0]!))) return NOTHING;
   const globbed = argv.some((a) => /[*?[]/.test(a));
   if (name === 'cd') {
     const to = argv.length === 1 && !globbed ? absolute(cwd, argv[0]!) : null;
@@ -176,9 +187,10 @@ export interface ChainStep {
  * directory it runs in; null when the script is not such a chain (pipes, `||`, subshells: unknown).
  */
 export function chainEffects(script: ShellScript, workdir: string | null, variables: ShellVariables = new Map()): ChainStep[] | null {
-  const steps = script.andChain();
+  const steps = script.andChain() ?? script.errexitSteps();
   if (!steps) return null;
   const commands = script.commands();
+  const within = (step: ShellNode) => commands.filter((c) => step.startIndex <= c.start && c.end <= step.endIndex);
   let cwd = workdir;
   let vars = new Map(variables);
   return steps.map((step) => {
@@ -189,6 +201,11 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
     } else if (step.type === 'command') {
       command = commands.find((c) => c.node.startIndex === step.startIndex && c.node.endIndex === step.endIndex);
       if (command) effect = commandEffect(command, cwd, vars);
+    } else if (step.type === 'variable_assignment') {
+      // `arch="$(apk --print-arch)"`: the variable, and what the commands in its value do.
+      const inner = within(step).map((c) => commandEffect(c, cwd, vars));
+      const name = step.childForFieldName('name')?.text ?? '';
+      effect = inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined) ? UNKNOWN : { ...NOTHING, ...union(inner), sets: [name] };
     }
     const ran = { step, effect, cwd, command };
     if (effect.cd !== undefined) cwd = effect.cd;
@@ -198,6 +215,12 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
     else for (const name of effect.sets) vars.set(name, null);
     return ran;
   });
+}
+
+/** What a group of commands reads and writes together, and whether any installs programs. */
+function union(effects: readonly Effect[]): Pick<Effect, 'reads' | 'writes' | 'installsPrograms'> {
+  const paths = (of: (e: Effect) => Paths): Paths => (effects.some((e) => of(e) === 'any') ? 'any' : effects.flatMap((e) => of(e) as readonly string[]));
+  return { reads: paths((e) => e.reads), writes: paths((e) => e.writes), installsPrograms: effects.some((e) => e.installsPrograms) };
 }
 
 /** Some path of `a` is within some path of `b`, or the other way round. */
