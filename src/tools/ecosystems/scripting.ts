@@ -1,6 +1,6 @@
 // Ruby (Bundler), PHP (Composer) and Elixir (Mix).
 import path from 'node:path';
-import { filesNamed, present, shadowedAt, unreadable, type Installer } from './installer.js';
+import { filesNamed, present, shadowedAt, unreadable, type Installer, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 
 const bundler: Installer = {
@@ -41,16 +41,49 @@ const composer: Installer = {
   },
 };
 
+/**
+ * The folders of the dependencies a mix.exs takes from the file system, relative to its own folder:
+ * `{:forum, path: "./forum"}`, and `{:core, in_umbrella: true}` (`../core`). Mix loads each one's mix.exs to
+ * resolve its dependencies. A path that is not a plain string (`path: path`, `"../#{app}"`) cannot be followed.
+ */
+function mixPathDependencies(text: string, file: string): string[] | Refusal {
+  const code = text.replace(/^\s*#.*$/gm, '');
+  const folders: string[] = [];
+  for (const dep of code.matchAll(/\{\s*:(\w+)\s*,([^{}]*)\}/g)) {
+    const [, name, options] = dep as unknown as [string, string, string];
+    const given = /\bpath:\s*("[^"]*"|[^,\s]+)/.exec(options)?.[1];
+    if (given !== undefined) {
+      if (!/^"[^"#]*"$/.test(given)) return { refuse: `${file} takes dependency ${name} from a path that is not a plain string (\`path: ${given}\`)` };
+      folders.push(given.slice(1, -1));
+    } else if (/\bin_umbrella:\s*true\b/.test(options)) folders.push(`../${name}`);
+  }
+  return folders;
+}
+
 const mix: Installer = {
   tool: 'mix',
   ecosystem: 'elixir',
   repeatsQuickly: true,
   matches: (argv) => basename(argv[0]) === 'mix' && argv[1] === 'deps.get',
   manifests(_argv, dir, context) {
-    if (!context.exists(path.posix.join(dir, 'mix.exs'))) return { refuse: `${path.posix.join(dir, 'mix.exs')} is not in the build context` };
+    const root = path.posix.join(dir, 'mix.exs');
     // Umbrella projects: every app's mix.exs.
     const apps = filesNamed(context, path.posix.join(dir, 'apps'), /^mix\.exs$/).filter((f) => f.split('/').length === (dir ? dir.split('/').length : 0) + 3);
-    const files = [...present(context, dir, ['mix.exs', 'mix.lock']), ...apps];
+    const projects = [root, ...apps];
+    // Path dependencies, transitively: each one's mix.exs.
+    for (let k = 0; k < projects.length; k++) {
+      const text = context.readFile(projects[k]!);
+      if (text === undefined) return unreadable(context, projects[k]!);
+      const folders = mixPathDependencies(text, projects[k]!);
+      if ('refuse' in folders) return folders;
+      for (const folder of folders) {
+        const manifest = path.posix.join(path.posix.dirname(projects[k]!), folder, 'mix.exs');
+        if (manifest.startsWith('../') || path.posix.isAbsolute(folder)) return { refuse: `${projects[k]} takes a dependency from ${folder}, outside the build context` };
+        if (!context.exists(manifest)) return { refuse: `${projects[k]} takes a dependency from ${folder}, but ${manifest} is not in the build context` };
+        if (!projects.includes(manifest)) projects.push(manifest);
+      }
+    }
+    const files = [...present(context, dir, ['mix.exs', 'mix.lock']), ...projects.slice(1)];
     return { files, optional: files.filter((f) => f.endsWith('mix.lock')), shadowed: [shadowedAt(path.posix.join(dir, 'deps')), shadowedAt(path.posix.join(dir, '_build'))] };
   },
 };
