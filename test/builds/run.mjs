@@ -71,6 +71,8 @@ const FIXTURES = {
   'python-poetry-manifests-after-sources': { install: 'poetry install', rerunsBefore: true },
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
   'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
+  'npm-set-e-export': { install: 'npm ci', rerunsBefore: true },
+  'elixir-mix-path-dependency': { install: 'mix deps.get', rerunsBefore: true, edit: 'forum/lib/forum.ex' },
   'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
   'yarn-berry-patch': { install: 'yarn install', rerunsBefore: true },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
