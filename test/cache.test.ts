@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockmod, startDockmod, tempTree } from './support/cli.js';
 
@@ -127,7 +126,7 @@ describe('--cache', () => {
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
     const dir = tempTree('dockmod-cache-', NODE_APP, temps);
     const cli = path.join(copy, 'dist', 'src', 'cli.js');
-    const copied = () => spawnSync(process.execPath, [cli, '--cache', '--cache-location', CACHE, '-v', '.'], { cwd: dir, encoding: 'utf8' });
+    const copied = () => dockmod(['--cache', '--cache-location', CACHE, '-v', '.'], dir, { program: cli });
     expect(copied().stdout).toBe(dockmod(['.'], dir).stdout);
     expect(reused(copied().stderr)).toBe(2);
     const transform = path.join(copy, 'dist', 'transforms', 'pip-no-cache-dir.js');
