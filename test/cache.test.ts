@@ -26,8 +26,6 @@ const CACHE = 'cache/results.json';
 const cached = (args: string[], dir: string, env?: Record<string, string>) => dockmod(['--cache', '--cache-location', CACHE, ...args], dir, { env });
 /** How many results the cache gave, as --verbose says. */
 const reused = (stderr: string): number => Number(/^dockmod: cache: (\d+) of \d+ results reused/m.exec(stderr)?.[1] ?? NaN);
-/** The summary line without its time, which differs from run to run. */
-const summary = (stderr: string) => stderr.split('\n').filter((l) => /^dockmod: \d+ (would change|changed)/.test(l)).map((l) => l.replace(/\(\d+\.\d+s\)$/, ''));
 
 describe('--cache', () => {
   it('a second run reuses every result and prints byte for byte what an uncached run prints, in every format and mode', () => {
