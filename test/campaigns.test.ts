@@ -10,9 +10,9 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, dockmod } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'dist', 'src', 'cli.js');
 const docs = fs.readFileSync(path.join(root, 'docs', 'campaigns.md'), 'utf8');
 
 /** The code block that follows `<!-- campaign-snippet: name -->` in docs/campaigns.md. */
@@ -30,7 +30,7 @@ const bin = path.join(sandbox, 'bin');
 fs.mkdirSync(bin);
 fs.writeFileSync(
   path.join(bin, 'npx'),
-  `#!/bin/sh\n[ "$1" = --yes ] && shift\n[ "$1" = dockmod ] || { echo "test npx: only dockmod, not $1" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${cli}" "$@"\n`,
+  `#!/bin/sh\n[ "$1" = --yes ] && shift\n[ "$1" = dockmod ] || { echo "test npx: only dockmod, not $1" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${CLI}" "$@"\n`,
   { mode: 0o755 },
 );
 const home = path.join(sandbox, 'home');
@@ -439,16 +439,16 @@ describe('campaigns (docs/campaigns.md) over local repositories', () => {
   it('--summary-file beside a dry run: the diff still on stdout, the summary says what would change; an unwritable one is an error', () => {
     const dir = checkouts('summary-file').get('my-org/api')!;
     const summary = path.join(sandbox, 'summary-file', 'pr.md');
-    const dry = run(process.execPath, [cli, '--summary-file', summary, '.'], { cwd: dir });
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toBe(run(process.execPath, [cli, '.'], { cwd: dir }).stdout);
+    const dry = dockmod(['--summary-file', summary, '.'], dir);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toBe(dockmod(['.'], dir).stdout);
     expect(dry.stdout).toMatch(/^diff --git a\/Dockerfile b\/Dockerfile\n/);
     expect(withDocsIds(fs.readFileSync(summary, 'utf8'))).toBe(
       `dockmod: 1 change in 1 Dockerfile\n\n${API_REPORT.replace('dockmod changed 1 of 1 Dockerfile (1 change).', 'dockmod would change 1 of 1 Dockerfile (1 change). Run `dockmod --write` to apply them all.')}`,
     );
     expect(status(dir)).toBe('');
-    const unwritable = run(process.execPath, [cli, '--write', '--summary-file', 'no-such-folder/pr.md', '.'], { cwd: dir });
-    expect(unwritable.code).toBe(2);
+    const unwritable = dockmod(['--write', '--summary-file', 'no-such-folder/pr.md', '.'], dir);
+    expect(unwritable.status).toBe(2);
     expect(unwritable.stderr).toMatch(/^dockmod: no-such-folder\/pr\.md: cannot write the summary file: ENOENT/m);
   });
 

@@ -1,6 +1,6 @@
 // The import graph of src/ and transforms/ against the layers of the README's architecture table: no import
 // cycle, and no folder importing a layer its "may import" column does not name. Type-only imports count: they
-// tie the modules together as much as any other.
+// tie the modules together as much as any other. And the README's Architecture section names every file of src/.
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
@@ -90,6 +90,27 @@ function cycles(graph: Map<string, string[]>): string[][] {
   return found.sort((a, b) => a[0]!.localeCompare(b[0]!));
 }
 
+/** README.md's "Architecture" section, up to the next section. */
+function architectureSection(): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Architecture\n');
+  return readme.slice(start, readme.indexOf('\n## ', start + 1));
+}
+
+/**
+ * Files of src/ the section names by neither their path, nor their base name (when no other file has it), nor a
+ * path pattern (`src/tools/vocabulary/<tool>.ts`, `src/tools/ecosystems/*.ts`).
+ */
+function unnamedFiles(section: string, srcFiles: readonly string[]): string[] {
+  const named = new Set([...section.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]!));
+  const patterns = [...named]
+    .filter((n) => /<[^>]+>|\*/.test(n))
+    .map((n) => new RegExp(`^${n.split(/<[^>]+>|\*/).map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`));
+  const base = (f: string) => path.posix.basename(f);
+  const unique = (f: string) => srcFiles.filter((g) => base(g) === base(f)).length === 1;
+  return srcFiles.filter((f) => !named.has(f) && !(unique(f) && named.has(base(f))) && !patterns.some((p) => p.test(f)));
+}
+
 const files = [...sourceFiles('src'), ...sourceFiles('transforms')];
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 
@@ -123,5 +144,13 @@ describe('import layers', () => {
         .map((target) => `${file} (${from.name}) imports ${target} (${layerOf(target).name})`);
     });
     expect(violations).toEqual([]);
+  });
+});
+
+describe("the README's Architecture section", () => {
+  it('names every file of src/, by its path, its base name when unique, or a path pattern', () => {
+    const some = ['src/engine/document.ts', 'src/engine/edits.ts', 'src/cli/edits.ts', 'src/tools/vocabulary/apt.ts'];
+    expect(unnamedFiles('`src/engine/document.ts`, `edits.ts` and `src/tools/vocabulary/<tool>.ts`', some)).toEqual(['src/engine/edits.ts', 'src/cli/edits.ts']);
+    expect(unnamedFiles(architectureSection(), sourceFiles('src'))).toEqual([]);
   });
 });

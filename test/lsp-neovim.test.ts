@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI } from './support/lsp.js';
+import { CLI, dockmod } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const INIT = path.join(root, 'test', 'lsp-neovim', 'init.lua');
@@ -74,7 +74,7 @@ function runNeovim(dir: string): { diagnostics: { lnum: number; code: string; se
 }
 
 function dockmodWrite(dir: string): void {
-  const r = spawnSync(process.execPath, [CLI, '--write', 'Dockerfile'], { cwd: dir, encoding: 'utf8' });
+  const r = dockmod(['--write', 'Dockerfile'], dir);
   expect(r.status, r.stderr).toBe(0);
 }
 

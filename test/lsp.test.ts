@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CodeAction, Diagnostic } from 'vscode-languageserver/node';
 import { docsUrl, dockmodDocsBase } from '../src/formats/docs-links.js';
-import { applyWorkspaceEdit, CLI, LspClient, uriOf } from './support/lsp.js';
-import { tempTree } from './support/cli.js';
+import { applyWorkspaceEdit, LspClient, uriOf } from './support/lsp.js';
+import { dockmod, tempTree } from './support/cli.js';
 
 const temps: string[] = [];
 const clients: LspClient[] = [];
@@ -56,7 +56,7 @@ function writtenByCli(dir: string, text: string): { dockerfile: string; dockerig
   temps.push(copy);
   fs.cpSync(dir, copy, { recursive: true });
   fs.writeFileSync(path.join(copy, 'Dockerfile'), text);
-  const r = spawnSync(process.execPath, [CLI, '--write', 'Dockerfile'], { cwd: copy, encoding: 'utf8' });
+  const r = dockmod(['--write', 'Dockerfile'], copy);
   expect(r.status).toBe(0);
   const ignore = path.join(copy, '.dockerignore');
   return { dockerfile: fs.readFileSync(path.join(copy, 'Dockerfile'), 'utf8'), dockerignore: fs.existsSync(ignore) ? fs.readFileSync(ignore, 'utf8') : undefined };
@@ -263,7 +263,7 @@ CMD ["node", "index.js"]
     const texts = new Map([[uriOf(file), unsaved]]);
     applyWorkspaceEdit(fixAll.edit!, texts);
     fs.writeFileSync(file, unsaved);
-    const r = spawnSync(process.execPath, [CLI, '--write', 'compose.yaml'], { cwd: dir, encoding: 'utf8' });
+    const r = dockmod(['--write', 'compose.yaml'], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(texts.get(uriOf(file))).toBe(fs.readFileSync(file, 'utf8'));
     expect(texts.get(uriOf(file))).toContain('        LABEL maintainer="jane@example.com"\n        RUN apt-get update && apt-get install -y curl git && rm -rf /var/lib/apt/lists/*\n');

@@ -1,7 +1,6 @@
 // The worker pool gives exactly what in-process processing gives, in job order, whatever the workers' timing.
 // Runs the built dist/ (the worker entry is dist/src/cli/worker.js).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockmod } from './support/cli.js';

@@ -2,7 +2,7 @@
 // flag to the RUN. Each keeps the RUN's own layout (continuations, leading or trailing `&&`, CRLF, escape char).
 import path from 'node:path';
 import type { Document, Instruction, Stage } from './document.js';
-import { POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from './shell.js';
+import { basename, POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from './shell.js';
 import type { Edit } from './types.js';
 
 export interface Refused {
@@ -28,7 +28,7 @@ export function runsPosixShell(doc: Document, ins: Instruction): boolean {
       if (i.getKeyword() === 'SHELL') shell = doc.execForm(i)?.[0] ?? '';
     }
   }
-  return shell === null || POSIX_SHELL_COMMAND.test(shell.slice(shell.lastIndexOf('/') + 1));
+  return shell === null || POSIX_SHELL_COMMAND.test(basename(shell));
 }
 
 /**

@@ -26,6 +26,11 @@ export type { Node as ShellNode };
  */
 export const POSIX_SHELLS: readonly string[] = ['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh'];
 
+/** A command's name without its folder (`/usr/bin/apt-get` is `apt-get`); '' for none or a dynamic one. */
+export function basename(name: string | null | undefined): string {
+  return name ? name.slice(name.lastIndexOf('/') + 1) : '';
+}
+
 /** One run of shell text copied from the Dockerfile at `docStart`. */
 interface Segment {
   shellStart: number;

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams, type SpawnSyncReturns } from 'node:child_process';
 
-const cli = path.resolve(import.meta.dirname, '..', '..', 'dist', 'src', 'cli.js');
+/** This checkout's built CLI (npm run build). */
+export const CLI = path.resolve(import.meta.dirname, '..', '..', 'dist', 'src', 'cli.js');
 
 export interface CliOptions {
   /** Standard input (for `dockmod -`). */
@@ -15,6 +16,8 @@ export interface CliOptions {
   timeout?: number;
   /** Run as this user (and group). */
   uid?: number;
+  /** Another build of dockmod's CLI to run (a copy of the package); default: CLI. */
+  program?: string;
 }
 
 /** One environment for every run: CI set, no colours, the rest as the tests' own. */
@@ -22,15 +25,15 @@ const environment = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => (
 
 /** The built dockmod with `args` in `cwd`, as CI runs it (no TTY), to its end. */
 export function dockmod(args: string[], cwd: string, options: CliOptions = {}): SpawnSyncReturns<string> {
-  const { input, env, timeout = 60_000, uid } = options;
-  return spawnSync(process.execPath, [cli, ...args], { cwd, input, encoding: 'utf8', env: environment(env), timeout, maxBuffer: 1 << 28, ...(uid === undefined ? {} : { uid, gid: uid }) });
+  const { input, env, timeout = 60_000, uid, program = CLI } = options;
+  return spawnSync(process.execPath, [program, ...args], { cwd, input, encoding: 'utf8', env: environment(env), timeout, maxBuffer: 1 << 28, ...(uid === undefined ? {} : { uid, gid: uid }) });
 }
 
 /** The same run started and left running, for tests that signal or kill it; `ignore`: its output is not read. */
 export function startDockmod(args: string[], cwd: string): ChildProcessWithoutNullStreams;
 export function startDockmod(args: string[], cwd: string, stdio: 'ignore'): ChildProcess;
 export function startDockmod(args: string[], cwd: string, stdio: 'pipe' | 'ignore' = 'pipe'): ChildProcess {
-  return spawn(process.execPath, [cli, ...args], { cwd, env: environment(), stdio });
+  return spawn(process.execPath, [CLI, ...args], { cwd, env: environment(), stdio });
 }
 
 /** A new temp folder holding `files` (relative path -> text); its path is pushed on `temps` for clean-up. */

@@ -1,15 +1,13 @@
 // A language client for tests: the built `dockmod lsp --stdio` in a child process, spoken to with vscode-jsonrpc,
 // as an editor speaks to it. It keeps the diagnostics published and applies WorkspaceEdits as a client does.
 import fs from 'node:fs';
-import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { startDockmod } from './cli.js';
 import type { CodeAction, CreateFile, Diagnostic, PublishDiagnosticsParams, TextDocumentEdit, TextEdit, WorkspaceEdit } from 'vscode-languageserver/node';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
-export const CLI = path.join(root, 'dist', 'src', 'cli.js');
 
 export const uriOf = (file: string): string => pathToFileURL(file).href;
 
@@ -22,7 +20,7 @@ export class LspClient {
   stderr = '';
 
   constructor() {
-    this.child = spawn(process.execPath, [CLI, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = startDockmod(['lsp', '--stdio'], process.cwd());
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (params: PublishDiagnosticsParams) => {

@@ -1,7 +1,10 @@
 // The common shape of a package tool's vocabulary: each tool (src/tools/vocabulary/<tool>.ts) declares, once, the
 // commands that run it, its options that take a value, where its subcommand stands, which subcommands install,
 // its cache folders, its clean-up command and what its installs read and write.
-import type { Command, Word } from '../../engine/shell.js';
+import { basename, type Command, type Word } from '../../engine/shell.js';
+
+/** Tools and ecosystems name commands by it; it is the engine's, which reads SHELL instructions by it too. */
+export { basename };
 
 export type ToolId =
   | 'apt' | 'apk' | 'yum' | 'dnf' | 'microdnf' | 'zypper'
@@ -59,10 +62,6 @@ export interface Tool {
   /** The command that drops the tool's caches at the end of the RUN that installs, if it has one. */
   cleanup?: string;
   effects: ToolEffects;
-}
-
-export function basename(name: string | null | undefined): string {
-  return name ? name.slice(name.lastIndexOf('/') + 1) : '';
 }
 
 /** The first non-option word of `args`, skipping the values of `valueOptions`; -1 when a dynamic word comes first. */
