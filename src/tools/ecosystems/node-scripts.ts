@@ -17,16 +17,21 @@ export type NodeTool = 'npm' | 'yarn' | 'pnpm' | 'bun';
  * prepare, postprepare, and `dependencies` after node_modules changed (docs.npmjs.com, "scripts"). pnpm: the same
  * install and prepare scripts, and `pnpm:devPreinstall` of the root only (pnpm.io/scripts). Yarn classic runs
  * preinstall, install, postinstall, prepublish and prepare; Berry runs postinstall, with preinstall and install
- * as part of it (yarnpkg.com/advanced/lifecycle-scripts): which Yarn runs is not known here, so both. bun runs the
- * root's and workspaces' install and prepare scripts (bun.sh/docs/pm/lifecycle).
+ * as part of it, and prepublish only on `yarn npm publish` (yarnpkg.com/advanced/lifecycle-scripts): where the
+ * project does not show which Yarn runs, both. bun runs the root's and workspaces' install and prepare scripts
+ * (bun.sh/docs/pm/lifecycle).
  */
-const INSTALL_SCRIPTS: Record<NodeTool, readonly string[]> = {
+const INSTALL_SCRIPTS: Record<ScriptRunner, readonly string[]> = {
   npm: ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare', 'dependencies'],
   pnpm: ['preinstall', 'install', 'postinstall', 'preprepare', 'prepare', 'postprepare'],
   yarn: ['preinstall', 'install', 'postinstall', 'prepublish', 'prepare'],
+  'yarn-berry': ['preinstall', 'install', 'postinstall'],
   bun: ['preinstall', 'install', 'postinstall', 'preprepare', 'prepare', 'postprepare'],
 };
-const ROOT_ONLY_SCRIPTS: Partial<Record<NodeTool, readonly string[]>> = { pnpm: ['pnpm:devPreinstall'] };
+
+/** Who runs the install scripts: the tool, or Yarn 2+ where the project shows it is that (`yarn` alone: either). */
+export type ScriptRunner = NodeTool | 'yarn-berry';
+const ROOT_ONLY_SCRIPTS: Partial<Record<ScriptRunner, readonly string[]>> = { pnpm: ['pnpm:devPreinstall'] };
 
 /**
  * Commands that read no project file, so they do the same before and after the split:
@@ -79,7 +84,7 @@ export function scriptsIgnored(tool: NodeTool, args: readonly (string | null)[],
 }
 
 /** The files the install scripts of one package.json read, in the order met, or why they may need the sources. */
-export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJson, context: BuildContext, isRoot: boolean): Pick<Reading, 'files' | 'unlessLeftOut'> | Refusal {
+export function lifecycleScriptFiles(runner: ScriptRunner, file: string, pkg: PackageJson, context: BuildContext, isRoot: boolean): Pick<Reading, 'files' | 'unlessLeftOut'> | Refusal {
   const scripts = isRecord(pkg.scripts) ? pkg.scripts : {};
   const reading: Reading = { context, folder: path.posix.dirname(file), pkg, files: [], unlessLeftOut: [], running: [] };
   const folderPath = (name: string) => path.posix.join(reading.folder, name);
@@ -87,7 +92,7 @@ export function lifecycleScriptFiles(tool: NodeTool, file: string, pkg: PackageJ
     // npm (and pnpm, Yarn) default the install script of a package with a binding.gyp to `node-gyp rebuild`.
     return { refuse: `${file} has no "install" script but a binding.gyp, so the install runs \`node-gyp rebuild\`, which compiles the sources` };
   }
-  for (const name of [...(isRoot ? (ROOT_ONLY_SCRIPTS[tool] ?? []) : []), ...INSTALL_SCRIPTS[tool]]) {
+  for (const name of [...(isRoot ? (ROOT_ONLY_SCRIPTS[runner] ?? []) : []), ...INSTALL_SCRIPTS[runner]]) {
     const text = scripts[name];
     if (typeof text !== 'string') continue;
     const problem = readShellText(text, `${file}'s "${name}" script`, `${file}'s "${name}" script (\`${text}\`)`, reading);

@@ -81,6 +81,16 @@ function workspaceManifests(context: BuildContext, dir: string, globs: string[])
     .map((folder) => path.posix.join(dir, folder, 'package.json'));
 }
 
+/**
+ * Yarn 2+ runs the install when the project's `.yarnrc.yml` names a `yarnPath` release of it: Yarn 1.22 hands
+ * over to that file too. Read from the release's name (`yarn-4.12.0.cjs`, `yarn-berry.cjs`).
+ */
+function yarnPathIsBerry(yarnrc: string | undefined): boolean {
+  const release = yarnrc === undefined ? undefined : /^\s*yarnPath:\s*["']?([^"'\s#]+)/m.exec(yarnrc)?.[1];
+  const name = release === undefined ? '' : path.posix.basename(release);
+  return /^yarn-berry\.c?js$/.test(name) || Number(/^yarn-(\d+)\./.exec(name)?.[1] ?? 0) >= 2;
+}
+
 /** Files that a Yarn Berry `.yarnrc.yml` makes the install read (`yarnPath`, plugin `path`s). */
 function yarnrcPaths(text: string): string[] {
   return [...text.matchAll(/^\s*(?:-\s*)?(?:yarnPath|path):\s*["']?([^"'\s#]+)["']?/gm)].map((m) => path.posix.normalize(m[1]!));
@@ -155,9 +165,10 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   /** The files the install scripts of a package.json read, to copy with the manifests. */
   const scriptFiles: string[] = [];
   const unlessLeftOut: { path: string; refuse: string }[] = [];
+  const runner = tool === 'yarn' && yarnPathIsBerry(context.readFile(at('.yarnrc.yml'))) ? 'yarn-berry' : tool;
   const readScripts = (member: PackageJson, file: string): Refusal | null => {
     if (ignoresScripts) return null;
-    const read = lifecycleScriptFiles(tool, file, member, context, file === at('package.json'));
+    const read = lifecycleScriptFiles(runner, file, member, context, file === at('package.json'));
     if ('refuse' in read) return read;
     scriptFiles.push(...read.files);
     unlessLeftOut.push(...read.unlessLeftOut);
