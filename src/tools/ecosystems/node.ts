@@ -91,6 +91,17 @@ function yarnPathIsBerry(yarnrc: string | undefined): boolean {
   return /^yarn-berry\.c?js$/.test(name) || Number(/^yarn-(\d+)\./.exec(name)?.[1] ?? 0) >= 2;
 }
 
+/**
+ * What Yarn 2+ (a project with a `.yarnrc.yml`) writes in the project root besides node_modules: its install state,
+ * and with the Plug'n'Play linker (its default) the loader files and the unplugged packages
+ * (yarnpkg.com/configuration/yarnrc#nodeLinker, yarnpkg.com/features/pnp). A host copy of them over the install's
+ * would stand for a different install.
+ */
+function yarnBerryOutputs(yarnrc: string): string[] {
+  const linker = /^\s*nodeLinker:\s*["']?([\w-]+)/m.exec(yarnrc)?.[1] ?? 'pnp';
+  return ['.yarn/install-state.gz', ...(linker === 'pnp' ? ['.pnp.cjs', '.pnp.loader.mjs', '.yarn/unplugged'] : [])];
+}
+
 /** Files that a Yarn Berry `.yarnrc.yml` makes the install read (`yarnPath`, plugin `path`s). */
 function yarnrcPaths(text: string): string[] {
   return [...text.matchAll(/^\s*(?:-\s*)?(?:yarnPath|path):\s*["']?([^"'\s#]+)["']?/gm)].map((m) => path.posix.normalize(m[1]!));
@@ -211,7 +222,8 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
     files.push(file);
   }
   const folders = [dir, ...workspaces.map((w) => path.posix.dirname(w))];
-  return { files, optional, shadowed: folders.map((f) => shadowedAt(path.posix.join(f, 'node_modules'))), ...(unlessLeftOut.length ? { unlessLeftOut } : {}) };
+  const shadowed = [...folders.map((f) => path.posix.join(f, 'node_modules')), ...(tool === 'yarn' && yarnrc !== undefined ? yarnBerryOutputs(yarnrc).map(at) : [])];
+  return { files, optional, shadowed: shadowed.map(shadowedAt), ...(unlessLeftOut.length ? { unlessLeftOut } : {}) };
 }
 
 function nodeInstaller(tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Installer {
