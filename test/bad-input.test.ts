@@ -76,6 +76,11 @@ const BAD: Record<string, { make: (file: string) => void; reason: string }> = {
     make: (f) => fs.writeFileSync(f, 'FROM ruby:3\nRUN bundle install && \\\n  \\# then the gems\n  gem install bundler\n'),
     reason: "the instruction on line 2 ends on line 3 for Docker but on line 4 for dockmod's parser, which read it differently",
   },
+  'backslash-in-skipped-comment/Dockerfile': {
+    // BuildKit skips the comment line inside the continuation; dockerfile-ast starts COPY's arguments at its `\p`.
+    make: (f) => fs.writeFileSync(f, 'FROM alpine\nCOPY \\\n  # from C:\\path\n  a.txt /a\n'),
+    reason: "the arguments of the instruction on line 2 start inside the comment on line 3 for dockmod's parser, a line Docker skips",
+  },
   'directive-with-odd-space/Dockerfile': {
     // U+FEFF after the first `#`: a comment for BuildKit, which ends the directives (so `\` stays the escape);
     // dockerfile-ast reads on and takes the second line's escape.

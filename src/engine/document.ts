@@ -217,8 +217,20 @@ export class Document {
 
   /** dockerfile-ast works the arguments' range out anew on every call. */
   private argumentsRange(ins: Instruction): Range | null {
-    return this.memo('argumentsRange', ins, () => ins.getArgumentsRange());
+    return this.memo('argumentsRange', ins, () => {
+      const range = ins.getArgumentsRange();
+      if (!range) return null;
+      // BuildKit skips a comment line inside a continuation whatever it holds; dockerfile-ast may start the
+      // arguments inside one that has a backslash (`# upgrad\e pip`), so they start at the next line read.
+      const { start, end } = ins.getRange();
+      let line = range.start.line;
+      while (line > start.line && line < end.line && SKIPPED_LINE.test(this.lineText(line))) line++;
+      if (line === range.start.line) return range;
+      const text = this.lineText(line);
+      return { start: { line, character: text.length - text.trimStart().length }, end };
+    });
   }
+
 
   /** The instruction's arguments as written (after its flags), through its last line. */
   argumentsText(ins: Instruction): string {
@@ -445,14 +457,20 @@ export class Document {
   }
 
   /**
-   * The first instruction (no heredoc) that BuildKit ends on another line than dockerfile-ast does, said as a
-   * reason; null when they agree on every one. BuildKit continues a line that ends in the escape character and
-   * skips comment and blank lines inside an instruction (blank as Go's TrimSpace sees it).
+   * The first instruction (no heredoc) that BuildKit ends on another line than dockerfile-ast does, or whose
+   * arguments dockerfile-ast starts inside a line BuildKit skips, said as a reason; null when they agree on every
+   * one. BuildKit continues a line that ends in the escape character and skips comment and blank lines inside an
+   * instruction (blank as Go's TrimSpace sees it), whatever they hold. A RUN's script is read from the text
+   * (argumentsRange), so only its end counts.
    */
   instructionEndsMisread(): string | null {
     for (const ins of this.instructions()) {
       if (this.hasHeredoc(ins)) continue;
       const { start, end } = ins.getRange();
+      const args = ins.getKeyword() === 'RUN' ? null : ins.getArgumentsRange();
+      if (args && args.start.line > start.line && SKIPPED_LINE.test(this.lineText(args.start.line))) {
+        return `the arguments of the instruction on line ${start.line + 1} start inside the comment on line ${args.start.line + 1} for dockmod's parser, a line Docker skips`;
+      }
       const docker = this.buildkitEndLine(start.line);
       // Blank or comment lines that dockerfile-ast counts into an instruction's range are no misreading.
       if (docker > end.line || Array.from({ length: end.line - docker }, (_, k) => this.lineText(docker + 1 + k)).some((text) => !SKIPPED_LINE.test(text))) {
