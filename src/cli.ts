@@ -134,7 +134,7 @@ async function main(): Promise<number> {
           .option('only', { type: 'string', array: true, describe: 'comma-separated transform ids to run (repeatable)' })
           .option('skip', { type: 'string', array: true, describe: 'comma-separated transform ids not to run (repeatable)' })
           .option('unsafe', { type: 'boolean', default: DEFAULTS.unsafe, describe: 'also apply unsafe transforms' })
-          .option('context', { type: 'string', describe: "build context folder for every Dockerfile (default: from compose and bake files, else each Dockerfile's folder, or the nearest folder above it that has the files it copies by name)" })
+          .option('context', { type: 'string', describe: "build context folder for every Dockerfile (default: from compose and bake files and GitHub workflows, else each Dockerfile's folder, or the nearest folder above it that has the files it copies by name)" })
           .option('transform', { type: 'string', array: true, describe: 'load custom transforms from this module (.js, .mjs or .ts; repeatable)' })
           .option('transform-timeout', { type: 'number', describe: 'seconds one call of a custom transform may take before it is stopped (default 10)' })
           .option('stdin', { type: 'boolean', default: DEFAULTS.stdin, describe: 'read the paths to process from standard input, one a line' })
@@ -160,7 +160,7 @@ async function main(): Promise<number> {
         y
           .positional('dockerfile', { type: 'string', demandOption: true })
           .option('changed', { type: 'string', array: true, describe: 'changed file or folder, relative to the context (repeatable; default: one source file no manifest list names)' })
-          .option('context', { type: 'string', describe: "build context folder (default: as for paths: from compose and bake files, else the Dockerfile's folder or the nearest above it that has the files it copies by name)" })
+          .option('context', { type: 'string', describe: "build context folder (default: as for paths: from compose and bake files and GitHub workflows, else the Dockerfile's folder or the nearest above it that has the files it copies by name)" })
           .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' })
           .option('only', { type: 'string', array: true, describe: 'comma-separated transform ids to run (repeatable)' })
           .option('skip', { type: 'string', array: true, describe: 'comma-separated transform ids not to run (repeatable)' })
@@ -180,7 +180,7 @@ async function main(): Promise<number> {
         y
           .positional('dockerfile', { type: 'string', demandOption: true })
           .option('builder', { choices: ['buildah', 'docker', 'podman'] as const, describe: 'default: docker if its daemon answers, else podman, else buildah' })
-          .option('context', { type: 'string', describe: "build context folder (default: as for paths: from compose and bake files, else the Dockerfile's folder or the nearest above it that has the files it copies by name)" })
+          .option('context', { type: 'string', describe: "build context folder (default: as for paths: from compose and bake files and GitHub workflows, else the Dockerfile's folder or the nearest above it that has the files it copies by name)" })
           .option('edit', { type: 'string', describe: 'context-relative source file to edit (default: one no manifest list names)' })
           .option('base-image', { type: 'string', array: true, describe: 'substitute a FROM image: from=to (repeatable)' })
           .option('only', { type: 'string', array: true, describe: 'comma-separated transform ids to run (repeatable)' })

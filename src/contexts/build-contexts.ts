@@ -1,11 +1,12 @@
 // Which build context each Dockerfile is built with. Compose and bake files found by discovery, and those in the
-// folders above each Dockerfile up to its repository root, name (Dockerfile, context) pairs; a Dockerfile none
-// of them names is built with its own folder as context.
+// folders above each Dockerfile up to its repository root (with that root's GitHub Actions workflows), name
+// (Dockerfile, context) pairs; a Dockerfile none of them names is built with its own folder as context.
 import fs from 'node:fs';
 import path from 'node:path';
 import { isBuildFileName, isDockerfileName } from './file-names.js';
 import type { BuildEntry, InlineBuild } from './compose.js';
 import { readTreeFile, type RefusedFile } from './tree-files.js';
+import { isWorkflowFile, workflowBuilds, WORKFLOWS_FOLDER } from './github-workflows.js';
 
 export interface ContextResolution {
   /** Dockerfile → the context folders the build files give it (sorted). Absent: its own folder. */
@@ -20,7 +21,17 @@ export interface ContextResolution {
   refused: RefusedFile[];
 }
 
-/** Build files in `dir` and every folder above it, stopping at the first folder that holds `.git`. */
+/** The GitHub Actions workflows of a repository root `dir` (`.github/workflows/*.yml`). */
+function workflowFilesIn(dir: string): string[] {
+  const folder = path.join(dir, WORKFLOWS_FOLDER);
+  try {
+    return fs.readdirSync(folder).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(folder, n));
+  } catch {
+    return [];
+  }
+}
+
+/** Build files in `dir` and every folder above it (and the workflows of those that are repository roots), stopping at the first folder that holds `.git`. */
 function buildFilesAbove(dir: string, cache: Map<string, string[]>): string[] {
   let found = cache.get(dir);
   if (found) return found;
@@ -30,7 +41,7 @@ function buildFilesAbove(dir: string, cache: Map<string, string[]>): string[] {
   } catch {
     // unreadable folder: nothing to learn from it
   }
-  const own = names.filter(isBuildFileName).sort().map((n) => path.join(dir, n));
+  const own = [...names.filter(isBuildFileName).sort().map((n) => path.join(dir, n)), ...(names.includes('.github') ? workflowFilesIn(dir) : [])];
   const parent = path.dirname(dir);
   found = names.includes('.git') || parent === dir ? own : [...own, ...buildFilesAbove(parent, cache)];
   cache.set(dir, found);
@@ -53,9 +64,11 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
       continue;
     }
     try {
-      const reading = /docker-bake/.test(path.basename(file))
-        ? await (await import('./bake.js')).bakeBuilds(file, text)
-        : await (await import('./compose.js')).composeBuilds(file, text);
+      const reading = isWorkflowFile(file)
+        ? await workflowBuilds(file, text)
+        : /docker-bake/.test(path.basename(file))
+          ? await (await import('./bake.js')).bakeBuilds(file, text)
+          : await (await import('./compose.js')).composeBuilds(file, text);
       entries.push(...reading.builds);
       warnings.push(...reading.notes.map((n) => `${path.dirname(file)}/${n}`));
     } catch (error) {
