@@ -347,7 +347,10 @@ export const splitCopyInstall: BuiltinTransformModule = {
         break;
       }
     }
-    return { changes, skips };
+    // Source copies one after another before the same install each meet its one blocker: said once, at the first.
+    const first = new Map<string, Skip>();
+    for (const skip of skips) if (!first.has(skip.reason) || first.get(skip.reason)!.line > skip.line) first.set(skip.reason, skip);
+    return { changes, skips: [...first.values()] };
   },
 };
 
