@@ -66,6 +66,7 @@ const FIXTURES = {
   'ignore-per-dockerfile': { install: 'npm ci', rerunsBefore: true, dockerfiles: ['docker/app.Dockerfile'] },
   // The rewrite's fetch (inserted before the source copy) is the first match there; the original has only its own step.
   'go-tidy-between': { install: /RUN go mod (download|tidy)/, rerunsBefore: true },
+  'go-workspace-replace': { install: /RUN go (mod download|build)/, rerunsBefore: true, edit: 'app/main.go' },
   'gradle-chmod-between': { install: /\.\/gradlew (dependencies|build)/, rerunsBefore: true },
   'python-venv-between': { install: 'pip install', rerunsBefore: true },
   'python-poetry-manifests-after-sources': { install: 'poetry install', rerunsBefore: true },
