@@ -50,6 +50,7 @@ const FIXTURES = {
   'node-multi-stage': { install: 'npm ci', rerunsBefore: true },
   'node-pnpm': { install: 'pnpm install', rerunsBefore: true },
   'python-req': { install: 'pip install', rerunsBefore: true },
+  'pip-find-links-wheels': { install: 'pip install', rerunsBefore: true, edit: 'app/main.py' },
   go: { install: 'go mod download', rerunsBefore: true },
   'apt-heavy': { install: 'apt-get install', rerunsBefore: false },
   'node-yarn': { install: 'yarn install', rerunsBefore: true },

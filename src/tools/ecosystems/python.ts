@@ -33,6 +33,31 @@ function requirementFiles(args: Argv, uv = false): string[] {
   return files;
 }
 
+/** The values of `-f`/`--find-links` (`-f dir`, `-fdir`, `--find-links=dir`). */
+function findLinks(args: Argv): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a) continue;
+    if ((a === '-f' || a === '--find-links') && args[i + 1]) values.push(args[++i]!);
+    else if (a.startsWith('--find-links=')) values.push(a.slice('--find-links='.length));
+    else if (/^-f./.test(a)) values.push(a.slice(2));
+  }
+  return values;
+}
+
+/**
+ * What pip reads for a `--find-links` location: nothing of ours for a URL; for a folder (or HTML page) the copy
+ * brings, the files in it; for any other path, an image read.
+ */
+function findLinksReads(value: string, contextPath: string | null, context: BuildContext): { files: string[] } | { imageRead: string } | null {
+  if (/^https?:\/\//.test(value)) return null;
+  const local = value.replace(/^file:\/\//, '');
+  if (contextPath === null) return { imageRead: local };
+  const under = context.listFiles().filter((f) => f.startsWith(`${contextPath}/`));
+  return { files: under.length ? under : context.exists(contextPath) ? [contextPath] : [] };
+}
+
 /** Lines of a requirements file with comments removed and `\` continuations joined. */
 function requirementLines(text: string): string[] {
   return text
@@ -51,6 +76,13 @@ function pipManifests({ options, uv }: PipOptions, context: BuildContext, toCont
     return { refuse: '`pip install -e` installs the project itself, which needs the sources' };
   }
   const files: string[] = [];
+  const links: string[] = [];
+  const imageReads: string[] = [];
+  const addLinks = (reads: ReturnType<typeof findLinksReads>) => {
+    if (reads && 'imageRead' in reads) imageReads.push(reads.imageRead);
+    else if (reads) links.push(...reads.files.filter((f) => !links.includes(f)));
+  };
+  for (const value of findLinks(options)) addLinks(findLinksReads(value, toContext(value.replace(/^file:\/\//, '')), context));
   const pending: string[] = [];
   for (const named of requirementFiles(options, uv)) {
     const file = toContext(named);
@@ -74,11 +106,18 @@ function pipManifests({ options, uv }: PipOptions, context: BuildContext, toCont
       const option = words[0]!;
       const value = words[1] ?? option.split('=')[1] ?? '';
       if (/^(-e|--editable)/.test(option) && !/^(git|hg|svn|bzr)\+/.test(value)) return { refuse: `${file} installs ${value} in editable mode, which needs the sources` };
-      if (/^(-f|--find-links)/.test(option) && !/^https?:/.test(value)) return { refuse: `${file} finds packages in a local folder, which is not copied before the install` };
+      if (/^(-f|--find-links)/.test(option)) {
+        // pip takes the path from the requirements file's folder when it is there, else from the working folder.
+        const local = value.replace(/^file:\/\//, '');
+        const besideFile = path.posix.isAbsolute(local) ? null : path.posix.join(path.posix.dirname(file), local);
+        const fromFile = besideFile !== null && (context.exists(besideFile) || context.listFiles().some((f) => f.startsWith(`${besideFile}/`)));
+        addLinks(findLinksReads(value, fromFile ? besideFile : toContext(local), context));
+        continue;
+      }
       if (!option.startsWith('-') && isLocalPath(option)) return { refuse: `${file} names a local path (${option}), which needs the sources` };
     }
   }
-  return { files, optional: [] };
+  return { files: [...files, ...links.filter((f) => !files.includes(f))], optional: [], ...(imageReads.length ? { imageReads } : {}) };
 }
 
 /** pip (`pip install -r ...`, `python -m pip install ...`, `uv pip install ...`) reading files of the context. */
