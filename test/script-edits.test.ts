@@ -1,6 +1,6 @@
 // The shell-grammar rules behind the edits that append to, prefix or join RUN scripts.
 import { describe, expect, it } from 'vitest';
-import { ShellScript, losesFailureOfPrefix } from '../src/engine/shell.js';
+import { ShellParses, ShellScript, losesFailureOfPrefix } from '../src/engine/shell.js';
 import { lastCommandEnd } from '../src/engine/run-edits.js';
 
 const script = (text: string) => new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }]);
@@ -51,5 +51,21 @@ describe('ShellScript.andChain', () => {
   it('is no plain chain when a redirect hides an `||` (`a || b > f` is `a || (b > f)` to bash)', () => {
     expect(script('a || b > f').andChain()).toBeNull();
     expect(script('a && b > f && c').andChain()!.map((s) => s.text)).toEqual(['a && b > f', 'c']);
+  });
+});
+
+describe('ShellScript.commandsOfPieces', () => {
+  it('reads the commands of a script that does not parse piece by piece, a failing piece taking out only itself', () => {
+    const broken = script('apt-get update && pip install x; echo $( && npm ci | tee log');
+    expect(broken.hasError).toBe(true);
+    expect(broken.commandsOfPieces().map((c) => c.name)).toEqual(['apt-get', 'pip', 'echo', 'npm', 'tee']);
+  });
+
+  it('parses the pieces once for every ShellScript of the same parse (each transform asks again)', () => {
+    const parses = new ShellParses();
+    const text = 'a && b; c $(';
+    const first = new ShellScript(text, [], parses);
+    expect(new ShellScript(text, [], parses).commandsOfPieces()).toBe(first.commandsOfPieces());
+    parses.free();
   });
 });

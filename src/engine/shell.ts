@@ -64,6 +64,8 @@ class ParsedShell {
   readonly root: Node;
   readonly hasError: boolean;
   private commandsCache: Command[] | undefined;
+  private pieces: ParsedShell[] | undefined;
+  private pieceCommands: Command[] | undefined;
 
   constructor(readonly text: string, readonly tree: import('web-tree-sitter').Tree) {
     this.root = tree.rootNode;
@@ -79,6 +81,21 @@ class ParsedShell {
   commands(): Command[] {
     this.commandsCache ??= findCommands(this.root);
     return this.commandsCache;
+  }
+
+  /** ShellScript.commandsOfPieces, the pieces parsed once: every transform asks. */
+  commandsOfPieces(): Command[] {
+    if (!this.pieceCommands) {
+      this.pieces = this.text.split(/&&|\|\||[;|\n]/).map(ParsedShell.parse);
+      this.pieceCommands = this.pieces.flatMap((piece) => piece.commands());
+    }
+    return this.pieceCommands;
+  }
+
+  /** Deletes the tree and those of the pieces. */
+  delete(): void {
+    this.tree.delete();
+    for (const piece of this.pieces ?? []) piece.delete();
   }
 }
 
@@ -100,7 +117,7 @@ export class ShellParses {
 
   /** Deletes every tree; scripts read from them are unusable after. */
   free(): void {
-    for (const parsed of this.byText.values()) parsed.tree.delete();
+    for (const parsed of this.byText.values()) parsed.delete();
     this.byText.clear();
     this.generation++;
   }
@@ -137,6 +154,15 @@ export class ShellScript {
   /** Every simple command, in source order, including those inside `$(...)`, `if`, loops and subshells. */
   commands(): Command[] {
     return this.parsed.commands();
+  }
+
+  /**
+   * The commands a script that does not parse would run, as far as they can be told: its pieces between `&&`,
+   * `||`, `;`, `|` and line ends, each parsed on its own (a piece that fails takes only itself out, not the whole
+   * script).
+   */
+  commandsOfPieces(): Command[] {
+    return this.parsed.commandsOfPieces();
   }
 
   /** Variables the script exports (`export X=1`, `declare -x X`) anywhere in it. */
