@@ -69,3 +69,10 @@ describe('ShellScript.commandsOfPieces', () => {
     parses.free();
   });
 });
+
+describe('ShellScript.commands', () => {
+  it('lists every command in source order, one that holds another before it', () => {
+    const nested = script('X=$(id -u) $(which env) a "$(b <(c))" && for f in $(d); do e "$f"; done; cat <<A | f\n$(g)\nA\n');
+    expect(nested.commands().map((c) => `${c.name}@${c.start}`)).toEqual(['id@4', 'which@13', 'b@29', 'c@33', 'd@52', 'e@59', 'cat@73', 'f@83', 'g@87']);
+  });
+});

@@ -7,7 +7,7 @@ import { brotliDecompressSync } from 'node:zlib';
 
 // Without this, V8's optimizing tier compiles the grammar in the background and the process stalls ~0.8 s at exit.
 v8.setFlagsFromString('--liftoff-only');
-const { Parser, Language } = await import('web-tree-sitter');
+const { Parser, Language, Query } = await import('web-tree-sitter');
 type Node = import('web-tree-sitter').Node;
 
 await Parser.init();
@@ -17,6 +17,9 @@ const grammarFile = createRequire(import.meta.url).resolve('dockmod/grammar/tree
 const bash = await Language.load(brotliDecompressSync(readFileSync(grammarFile)));
 const parser = new Parser();
 parser.setLanguage(bash);
+// The command nodes of a tree in one call into the parser's WebAssembly, in source order, outer before inner: a
+// walk of the tree from JavaScript crosses into it for every node's children and type.
+const commandNodes = new Query(bash, '(command) @command');
 
 export type { Node as ShellNode };
 
@@ -265,8 +268,7 @@ function* namedDescendants(root: Node): Generator<Node> {
 
 function findCommands(root: Node): Command[] {
   const out: Command[] = [];
-  for (const node of namedDescendants(root)) {
-    if (node.type !== 'command') continue;
+  for (const { node } of commandNodes.captures(root)) {
     const cmd = readCommand(node);
     if (cmd) out.push(cmd);
   }
