@@ -72,6 +72,19 @@ describe('the engine', () => {
   });
 });
 
+describe('a transform’s trigger', () => {
+  it('keeps the engine from running the transform on a file where it cannot match', () => {
+    const looks = () => Object.assign(counted('apt-reader', (doc) => ({ changes: [], skips: [{ line: doc.lineAt(doc.text.indexOf('RUN')), reason: 'looked' }] })), { trigger: { instructions: ['RUN'], tools: ['apt'] } });
+    const none = looks();
+    expect(optimize('FROM a\nRUN make\n', { transforms: [none] }).skips).toEqual([]);
+    const noRun = looks();
+    optimize('FROM a\nCOPY apt-get.sh .\n', { transforms: [noRun] });
+    const apt = looks();
+    expect(optimize('FROM a\nRUN apt-get update\n', { transforms: [apt] }).skips).toEqual([{ transform: 'apt-reader', line: 2, reason: 'looked' }]);
+    expect([none.calls, noRun.calls, apt.calls]).toEqual([0, 0, 1]);
+  });
+});
+
 describe('what a transform returns', () => {
   const returning = (result: unknown): Transform => ({ id: 'odd', summary: 'odd', safety: 'safe', apply: () => result as ReturnType<Transform['apply']> });
   const failure = (result: unknown): unknown => {

@@ -42,6 +42,12 @@ const BODY_FED_TO_SHELL = [
   new RegExp(`^${SHELL_READING_STDIN}\\s+${HEREDOC_OPEN}\\s*$`),
 ];
 
+/** A RUN's script text as the shell reads it, and where its runs of text stand in the Dockerfile. */
+interface ScriptSource {
+  text: string;
+  segments: Segment[];
+}
+
 /** The longest excerpt of an instruction that messages quote. */
 const EXCERPT_LENGTH = 60;
 
@@ -57,6 +63,7 @@ export class Document {
   readonly continuation: RegExp;
   private stagesCache: Stage[] | undefined;
   private globalArgsCache: Map<string, string | null> | undefined;
+  private commandsTextCache: string | undefined;
   /** Parsed once per document: every transform asks for the same RUNs. */
   private readonly scripts = new Map<Instruction, ShellScript | null>();
   /** The ShellParses generation the scripts were read in: once their trees are freed, they are read again. */
@@ -288,12 +295,36 @@ export class Document {
   }
 
   private parseRunScript(ins: Instruction): ShellScript | null {
-    if (ins.getKeyword() !== 'RUN' || this.execForm(ins)) return null;
-    const range = this.argumentsRange(ins);
-    if (!range) return null;
-    const start = this.offsetAt(range.start);
-    const end = this.offsetAt(ins.getRange().end);
-    if (this.hasHeredoc(ins)) return this.heredocScript(ins, start, end);
+    const source = this.runScriptSource(ins);
+    return source && new ShellScript(source.text, source.segments, this.shellParses);
+  }
+
+  /** The text runScript parses, with its map to document offsets, without parsing it. */
+  private runScriptSource(ins: Instruction): ScriptSource | null {
+    return this.memo('scriptSource', ins, () => {
+      if (ins.getKeyword() !== 'RUN' || this.execForm(ins)) return null;
+      const range = this.argumentsRange(ins);
+      if (!range) return null;
+      const start = this.offsetAt(range.start);
+      const end = this.offsetAt(ins.getRange().end);
+      return this.hasHeredoc(ins) ? this.heredocScript(ins, start, end) : this.joinedScript(start, end);
+    });
+  }
+
+  /**
+   * The file's text and its RUNs' scripts as the shell reads them (continuation lines joined, comment lines
+   * dropped), quotes and backslashes left out: every command name a transform can read from a static word is in
+   * it, whole. For a cheap test of whether a command can be there before any script is parsed.
+   */
+  commandsText(): string {
+    this.commandsTextCache ??= [this.text, ...this.instructions().map((ins) => this.runScriptSource(ins)?.text ?? '')]
+      .join('\n')
+      .replace(/["'\\]/g, '');
+    return this.commandsTextCache;
+  }
+
+  /** A shell-form RUN's script from `start` to `end`, joined as Docker joins it. */
+  private joinedScript(start: number, end: number): ScriptSource {
     let text = '';
     const segments: Segment[] = [];
     let lineStart = start;
@@ -314,10 +345,10 @@ export class Document {
       if (lineEnd >= end) break;
       lineStart = lineEnd + 1;
     }
-    return new ShellScript(text, segments, this.shellParses);
+    return { text, segments };
   }
 
-  private heredocScript(ins: Instruction, start: number, end: number): ShellScript | null {
+  private heredocScript(ins: Instruction, start: number, end: number): ScriptSource {
     const firstLineEnd = this.text.indexOf('\n', start);
     const head = this.text.slice(start, firstLineEnd === -1 ? end : firstLineEnd).replace(/\r$/, '');
     const heredocs = this.heredocs(ins);
@@ -325,13 +356,13 @@ export class Document {
     // body is the script.
     if (heredocs.length === 1 && [BODY_IS_SCRIPT, ...BODY_FED_TO_SHELL].some((form) => form.test(head))) {
       const content = heredocs[0]!.getContentRange();
-      if (!content) return new ShellScript('', [{ shellStart: 0, docStart: start, length: 0 }], this.shellParses);
+      if (!content) return { text: '', segments: [{ shellStart: 0, docStart: start, length: 0 }] };
       const from = this.offsetAt(content.start);
       const to = this.offsetAt(content.end);
-      return new ShellScript(this.text.slice(from, to), [{ shellStart: 0, docStart: from, length: to - from }], this.shellParses);
+      return { text: this.text.slice(from, to), segments: [{ shellStart: 0, docStart: from, length: to - from }] };
     }
     // Otherwise (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the whole text is a shell script with heredocs.
-    return new ShellScript(this.text.slice(start, end), [{ shellStart: 0, docStart: start, length: end - start }], this.shellParses);
+    return { text: this.text.slice(start, end), segments: [{ shellStart: 0, docStart: start, length: end - start }] };
   }
 
   /** Sources, destination and flags of a COPY/ADD; null for heredoc copies and malformed ones. */

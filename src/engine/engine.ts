@@ -5,6 +5,7 @@ import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { checkTransformResult } from './transform-result.js';
 import { InputRefusal } from './types.js';
+import { mayTrigger } from '../tools/mentions.js';
 import type {
   AppliedChange,
   Change,
@@ -92,6 +93,8 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
         const skips: ReportedSkip[] = [];
         const heldBack: AppliedChange[] = [];
         lastRun.set(transform, { version, skips, heldBack });
+        // Its trigger says it would find nothing here: no call, and no RUN parsed for it.
+        if (!mayTrigger(transform, doc)) continue;
         let result;
         try {
           result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));

@@ -111,7 +111,11 @@ export interface ImageDifferences {
   dpkgPackages?: boolean;
 }
 
-/** What a transform reads: the instructions it changes or reports on, and the package tools whose commands it looks for. */
+/**
+ * What a transform reads: the instructions it changes or reports on, and the package tools whose commands it looks
+ * for. The engine does not run a transform on a Dockerfile with none of those instructions, or in whose text no
+ * command of those tools can be (src/tools/mentions.ts).
+ */
 export interface TransformTrigger {
   /** Instruction keywords in upper case (`RUN`, `COPY`): every change and skip of the transform concerns one of them. */
   instructions: readonly string[];
