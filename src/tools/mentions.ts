@@ -15,14 +15,23 @@ const NAMES = new Map<string, RegExp>([
   ...TOOLS.map((tool) => [tool.id, new RegExp(tool.commands.source.replace(/^\^|\$$/g, ''), tool.commands.flags)] as const),
 ]);
 
+/** Per document, the answer for each tool id: a dozen transforms ask about the same few tools. */
+const mentioned = new WeakMap<Document, Map<string, boolean>>();
+
 /**
  * Whether `doc` may run a command of one of `tools` (ids of the vocabulary or of installers), by a look at its
  * text (Document.commandsText): false only when none can be there. An unknown id may be run anywhere.
  */
 export function mayRunTools(doc: Document, tools: readonly string[]): boolean {
-  const text = doc.commandsText();
-  return tools.some((id) => NAMES.get(id)?.test(text) ?? true);
+  let known = mentioned.get(doc);
+  if (!known) mentioned.set(doc, (known = new Map()));
+  return tools.some((id) => {
+    let may = known.get(id);
+    if (may === undefined) known.set(id, (may = NAMES.get(id)?.test(doc.commandsText()) ?? true));
+    return may;
+  });
 }
+
 
 /**
  * Whether the transform's trigger can match `doc`: an instruction of a kind it names is there, and a command of a
