@@ -32,7 +32,6 @@ export function mayRunTools(doc: Document, tools: readonly string[]): boolean {
   });
 }
 
-
 /**
  * Whether the transform's trigger can match `doc`: an instruction of a kind it names is there, and a command of a
  * tool it names may be. A transform without a trigger may match anything.
