@@ -81,7 +81,9 @@ describe('a transform’s trigger', () => {
     optimize('FROM a\nCOPY apt-get.sh .\n', { transforms: [noRun] });
     const apt = looks();
     expect(optimize('FROM a\nRUN apt-get update\n', { transforms: [apt] }).skips).toEqual([{ transform: 'apt-reader', line: 2, reason: 'looked' }]);
-    expect([none.calls, noRun.calls, apt.calls]).toEqual([0, 0, 1]);
+    const lowerCase = looks();
+    optimize('from a\nrun apt-get update\n', { transforms: [lowerCase] });
+    expect([none.calls, noRun.calls, apt.calls, lowerCase.calls]).toEqual([0, 0, 1, 1]);
   });
 });
 

@@ -64,6 +64,7 @@ export class Document {
   private stagesCache: Stage[] | undefined;
   private globalArgsCache: Map<string, string | null> | undefined;
   private commandsTextCache: string | undefined;
+  private keywordsCache: Set<string> | undefined;
   /** Parsed once per document: every transform asks for the same RUNs. */
   private readonly scripts = new Map<Instruction, ShellScript | null>();
   /** The ShellParses generation the scripts were read in: once their trees are freed, they are read again. */
@@ -93,7 +94,7 @@ export class Document {
     this.text = text;
     this.ast = this.scans.parse(text);
     this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
     this.escapeChar = this.ast.getEscapeCharacter();
     this.continuation = new RegExp(`${escapeRegExp(this.escapeChar)}[ \\t]*\\r?$`);
   }
@@ -176,6 +177,12 @@ export class Document {
 
   instructions(): Instruction[] {
     return this.ast.getInstructions();
+  }
+
+  /** The keywords of its instructions (`RUN`, `COPY`), for the engine to ask of every transform's trigger. */
+  keywords(): ReadonlySet<string> {
+    this.keywordsCache ??= new Set(this.instructions().map((ins) => ins.getKeyword()));
+    return this.keywordsCache;
   }
 
   stages(): Stage[] {

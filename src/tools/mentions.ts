@@ -39,6 +39,7 @@ export function mayRunTools(doc: Document, tools: readonly string[]): boolean {
 export function mayTrigger(transform: Transform, doc: Document): boolean {
   const trigger = transform.trigger;
   if (!trigger) return true;
-  if (!doc.instructions().some((ins) => trigger.instructions.includes(ins.getKeyword()))) return false;
+  const keywords = doc.keywords();
+  if (!trigger.instructions.some((keyword) => keywords.has(keyword))) return false;
   return !trigger.tools?.length || mayRunTools(doc, trigger.tools);
 }
