@@ -30,6 +30,13 @@ describe('mayRunTools', () => {
   });
 });
 
+describe('mayTrigger', () => {
+  it('holds only where an instruction the trigger names is there, whatever its case', () => {
+    const aptGetYes = builtinTransforms.find((t) => t.id === 'apt-get-yes')!;
+    expect([mayTrigger(aptGetYes, doc('from a\nrun apt-get install curl\n')), mayTrigger(aptGetYes, doc('FROM a\nCOPY apt-get.sh .\n'))]).toEqual([true, false]);
+  });
+});
+
 const temps: string[] = [];
 afterAll(() => {
   for (const dir of temps.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
@@ -56,7 +63,7 @@ describe('every built-in transform', () => {
       const document = doc(input.text);
       const context = directoryContext(input.contextDir, input.dockerfile, dockerfilesBuiltWith(input.contextDir, undefined));
       for (const transform of builtinTransforms) {
-        if (mayTrigger(transform, document)) continue;
+        if (transform.mayFind!(document)) continue;
         notRun++;
         try {
           const { changes, skips } = transform.apply(document, { context });

@@ -5,7 +5,6 @@ import { applyPragmas } from './pragmas.js';
 import { normalizeContextPath, withWrites } from './context-overlay.js';
 import { checkTransformResult } from './transform-result.js';
 import { InputRefusal } from './types.js';
-import { mayTrigger } from '../tools/mentions.js';
 import type {
   AppliedChange,
   Change,
@@ -93,8 +92,8 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
         const skips: ReportedSkip[] = [];
         const heldBack: AppliedChange[] = [];
         lastRun.set(transform, { version, skips, heldBack });
-        // Its trigger says it would find nothing here: no call, and no RUN parsed for it.
-        if (!mayTrigger(transform, doc)) continue;
+        // It would find nothing here: no call, and no RUN parsed for it.
+        if (transform.mayFind && !transform.mayFind(doc)) continue;
         let result;
         try {
           result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));
