@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PASSES, optimizeDocument, optimizeText, TransformError } from '../src/engine/engine.js';
 import { builtinTransforms, optimize } from '../src/index.js';
-import { memoryContext } from '../src/contexts/context.js';
+import { memoryContext, withWrites } from '../src/contexts/context.js';
 import { Document } from '../src/engine/document.js';
 import type { Transform } from '../src/engine/types.js';
 
@@ -69,6 +69,17 @@ describe('the engine', () => {
     expect(optimizeText(text, { transforms: builtinTransforms })).toEqual(builtin);
     const mark = counted('mark', (doc) => ({ changes: doc.text.startsWith('# mark') ? [] : [{ message: 'mark', line: 0, edits: [{ start: 0, end: 0, text: '# mark\n' }] }], skips: [] }));
     expect(optimize(text, { transforms: [mark] }).text).toBe(`# mark\n${text}`);
+  });
+});
+
+describe('Transform.mayFind', () => {
+  it('keeps the engine from running the transform where it says it would find nothing', () => {
+    const looks = () => Object.assign(counted('apt-reader', (doc) => ({ changes: [], skips: [{ line: doc.lineAt(doc.text.indexOf('RUN')), reason: 'looked' }] })), { mayFind: (doc: Document) => doc.text.includes('apt-get') });
+    const none = looks();
+    expect(optimize('FROM a\nRUN make\n', { transforms: [none] }).skips).toEqual([]);
+    const apt = looks();
+    expect(optimize('FROM a\nRUN apt-get update\n', { transforms: [apt] }).skips).toEqual([{ transform: 'apt-reader', line: 2, reason: 'looked' }]);
+    expect([none.calls, apt.calls]).toEqual([0, 1]);
   });
 });
 
@@ -235,5 +246,22 @@ describe('Document.quote', () => {
     const r = optimize('# one\n# two\nFROM a\nRUN \\\n  make\n', { transforms: [dropComment, quoteRun] });
     expect(r.text).toBe('FROM a\nRUN \\\n  make\n');
     expect(r.skips).toEqual([{ transform: 'quote-run', line: 4, reason: '`RUN make` (line 4) stays' }]);
+  });
+});
+
+describe('withWrites', () => {
+  it('lists the written files with the context’s, merged once per listing of the context and set of written paths', () => {
+    const listing = ['b.txt', 'src/a.js'];
+    const context = { ...memoryContext({}), listFiles: () => listing };
+    const writes = new Map<string, string>();
+    const overlay = withWrites(context, writes);
+    expect(overlay.listFiles()).toBe(overlay.listFiles());
+    writes.set('.dockerignore', 'node_modules\n');
+    const withIgnore = overlay.listFiles();
+    expect(withIgnore).toEqual(['.dockerignore', 'b.txt', 'src/a.js']);
+    writes.set('.dockerignore', 'dist\n');
+    expect(overlay.listFiles()).toBe(withIgnore);
+    writes.set('b.txt', 'rewritten');
+    expect(overlay.listFiles()).toEqual(['.dockerignore', 'b.txt', 'src/a.js']);
   });
 });

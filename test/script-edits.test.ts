@@ -1,6 +1,6 @@
 // The shell-grammar rules behind the edits that append to, prefix or join RUN scripts.
 import { describe, expect, it } from 'vitest';
-import { ShellScript, losesFailureOfPrefix } from '../src/engine/shell.js';
+import { ShellParses, ShellScript, losesFailureOfPrefix } from '../src/engine/shell.js';
 import { lastCommandEnd } from '../src/engine/run-edits.js';
 
 const script = (text: string) => new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }]);
@@ -70,5 +70,26 @@ describe('ShellScript.errexitSteps', () => {
     expect(steps('set -e; a; set +e; b')).toBeNull();
     expect(steps('set -e; a; if x; then set +e; fi; b')).toBeNull();
     expect(steps('set -e; a & b')).toBeNull();
+
+describe('ShellScript.commandsOfPieces', () => {
+  it('reads the commands of a script that does not parse piece by piece, a failing piece taking out only itself', () => {
+    const broken = script('apt-get update && pip install x; echo $( && npm ci | tee log');
+    expect(broken.hasError).toBe(true);
+    expect(broken.commandsOfPieces().map((c) => c.name)).toEqual(['apt-get', 'pip', 'echo', 'npm', 'tee']);
+  });
+
+  it('parses the pieces once for every ShellScript of the same parse (each transform asks again)', () => {
+    const parses = new ShellParses();
+    const text = 'a && b; c $(';
+    const first = new ShellScript(text, [], parses);
+    expect(new ShellScript(text, [], parses).commandsOfPieces()).toBe(first.commandsOfPieces());
+    parses.free();
+  });
+});
+
+describe('ShellScript.commands', () => {
+  it('lists every command in source order, one that holds another before it', () => {
+    const nested = script('X=$(id -u) $(which env) a "$(b <(c))" && for f in $(d); do e "$f"; done; cat <<A | f\n$(g)\nA\n');
+    expect(nested.commands().map((c) => `${c.name}@${c.start}`)).toEqual(['id@4', 'which@13', 'b@29', 'c@33', 'd@52', 'e@59', 'cat@73', 'f@83', 'g@87']);
   });
 });

@@ -1,6 +1,7 @@
 // The registry: every built-in transform, in the order the engine runs them. Each one's id names its docs page,
 // fixtures and snapshots, and its row of the README's table; test/registry.test.ts holds them together.
 import type { BuiltinTransform, BuiltinTransformModule } from '../src/engine/types.js';
+import { mayTrigger } from '../src/tools/mentions.js';
 import { splitCopyInstall } from './split-copy-install.js';
 import { mergeAptUpdate } from './merge-apt-update.js';
 import { pipNoCacheDir } from './pip-no-cache-dir.js';
@@ -48,5 +49,5 @@ const modules: readonly BuiltinTransformModule[] = [
   execFormCmd,
 ];
 
-/** Each transform's docs page is named by its id. */
-export const builtinTransforms: readonly BuiltinTransform[] = modules.map((t) => ({ ...t, docs: `docs/transforms/${t.id}.md` }));
+/** Each transform's docs page is named by its id; it is not run where its trigger cannot match. */
+export const builtinTransforms: readonly BuiltinTransform[] = modules.map((t) => ({ ...t, docs: `docs/transforms/${t.id}.md`, mayFind: (doc) => mayTrigger(t, doc) }));

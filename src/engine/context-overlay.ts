@@ -13,6 +13,15 @@ export function normalizeContextPath(p: string): string {
  */
 export function withWrites(context: BuildContext, writes: readonly { path: string; text: string }[] | ReadonlyMap<string, string>): BuildContext {
   const written = writes instanceof Map ? writes : new Map((writes as readonly { path: string; text: string }[]).map((w) => [normalizeContextPath(w.path), w.text]));
+  // Transforms list the files again and again, and a context can hold thousands: the merged list is made once
+  // per listing of the context and set of written paths.
+  let listed: { files: string[]; paths: string; merged: string[] } | undefined;
+  const listFiles = (): string[] => {
+    const files = context.listFiles();
+    const paths = [...written.keys()].join('\0');
+    if (listed?.files !== files || listed.paths !== paths) listed = { files, paths, merged: [...new Set([...files, ...written.keys()])].sort() };
+    return listed.merged;
+  };
   return {
     ignoreFile: context.ignoreFile,
     ...(context.ignoreFileSharers && { ignoreFileSharers: () => context.ignoreFileSharers!() }),
@@ -23,7 +32,7 @@ export function withWrites(context: BuildContext, writes: readonly { path: strin
     },
     exists: (p) => written.has(normalizeContextPath(p)) || context.exists(p),
     refusal: (p) => (written.has(normalizeContextPath(p)) ? undefined : context.refusal?.(p)),
-    listFiles: () => [...new Set([...context.listFiles(), ...written.keys()])].sort(),
+    listFiles,
   };
 }
 

@@ -42,6 +42,12 @@ const BODY_FED_TO_SHELL = [
   new RegExp(`^${SHELL_READING_STDIN}\\s+${HEREDOC_OPEN}\\s*$`),
 ];
 
+/** A RUN's script text as the shell reads it, and where its runs of text stand in the Dockerfile. */
+interface ScriptSource {
+  text: string;
+  segments: Segment[];
+}
+
 /** The longest excerpt of an instruction that messages quote. */
 const EXCERPT_LENGTH = 60;
 
@@ -57,6 +63,8 @@ export class Document {
   readonly continuation: RegExp;
   private stagesCache: Stage[] | undefined;
   private globalArgsCache: Map<string, string | null> | undefined;
+  private commandsTextCache: string | undefined;
+  private keywordsCache: Set<string> | undefined;
   /** Parsed once per document: every transform asks for the same RUNs. */
   private readonly scripts = new Map<Instruction, ShellScript | null>();
   /** The ShellParses generation the scripts were read in: once their trees are freed, they are read again. */
@@ -86,7 +94,7 @@ export class Document {
     this.text = text;
     this.ast = this.scans.parse(text);
     this.lineStarts = [0];
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) this.lineStarts.push(i + 1);
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
     this.escapeChar = this.ast.getEscapeCharacter();
     this.continuation = new RegExp(`${escapeRegExp(this.escapeChar)}[ \\t]*\\r?$`);
   }
@@ -169,6 +177,12 @@ export class Document {
 
   instructions(): Instruction[] {
     return this.ast.getInstructions();
+  }
+
+  /** The keywords of its instructions (`RUN`, `COPY`), for the engine to ask of every transform's trigger. */
+  keywords(): ReadonlySet<string> {
+    this.keywordsCache ??= new Set(this.instructions().map((ins) => ins.getKeyword()));
+    return this.keywordsCache;
   }
 
   stages(): Stage[] {
@@ -300,12 +314,36 @@ export class Document {
   }
 
   private parseRunScript(ins: Instruction): ShellScript | null {
-    if (ins.getKeyword() !== 'RUN' || this.execForm(ins)) return null;
-    const range = this.argumentsRange(ins);
-    if (!range) return null;
-    const start = this.offsetAt(range.start);
-    const end = this.offsetAt(ins.getRange().end);
-    if (this.hasHeredoc(ins)) return this.heredocScript(ins, start, end);
+    const source = this.runScriptSource(ins);
+    return source && new ShellScript(source.text, source.segments, this.shellParses);
+  }
+
+  /** The text runScript parses, with its map to document offsets, without parsing it. */
+  private runScriptSource(ins: Instruction): ScriptSource | null {
+    return this.memo('scriptSource', ins, () => {
+      if (ins.getKeyword() !== 'RUN' || this.execForm(ins)) return null;
+      const range = this.argumentsRange(ins);
+      if (!range) return null;
+      const start = this.offsetAt(range.start);
+      const end = this.offsetAt(ins.getRange().end);
+      return this.hasHeredoc(ins) ? this.heredocScript(ins, start, end) : this.joinedScript(start, end);
+    });
+  }
+
+  /**
+   * The file's text and its RUNs' scripts as the shell reads them (continuation lines joined, comment lines
+   * dropped), quotes and backslashes left out: every command name a transform can read from a static word is in
+   * it, whole. For a cheap test of whether a command can be there before any script is parsed.
+   */
+  commandsText(): string {
+    this.commandsTextCache ??= [this.text, ...this.instructions().map((ins) => this.runScriptSource(ins)?.text ?? '')]
+      .join('\n')
+      .replace(/["'\\]/g, '');
+    return this.commandsTextCache;
+  }
+
+  /** A shell-form RUN's script from `start` to `end`, joined as Docker joins it. */
+  private joinedScript(start: number, end: number): ScriptSource {
     let text = '';
     const segments: Segment[] = [];
     let lineStart = start;
@@ -326,7 +364,7 @@ export class Document {
       if (lineEnd >= end) break;
       lineStart = lineEnd + 1;
     }
-    return new ShellScript(text, segments, this.shellParses);
+    return { text, segments };
   }
 
   /**
@@ -350,17 +388,17 @@ export class Document {
     return this.heredocs(ins).length === 1 && [BODY_IS_SCRIPT, ...BODY_FED_TO_SHELL].some((form) => form.test(head)) ? head : null;
   }
 
-  private heredocScript(ins: Instruction, start: number, end: number): ShellScript | null {
+  private heredocScript(ins: Instruction, start: number, end: number): ScriptSource {
     const heredocs = this.heredocs(ins);
     if (this.bodyScriptOpener(ins, start, end) !== null) {
       const content = heredocs[0]!.getContentRange();
-      if (!content) return new ShellScript('', [{ shellStart: 0, docStart: start, length: 0 }], this.shellParses);
+      if (!content) return { text: '', segments: [{ shellStart: 0, docStart: start, length: 0 }] };
       const from = this.offsetAt(content.start);
       const to = this.offsetAt(content.end);
-      return new ShellScript(this.text.slice(from, to), [{ shellStart: 0, docStart: from, length: to - from }], this.shellParses);
+      return { text: this.text.slice(from, to), segments: [{ shellStart: 0, docStart: from, length: to - from }] };
     }
     // Otherwise (`RUN python3 <<EOF`, `RUN cat <<EOF > f`) the whole text is a shell script with heredocs.
-    return new ShellScript(this.text.slice(start, end), [{ shellStart: 0, docStart: start, length: end - start }], this.shellParses);
+    return { text: this.text.slice(start, end), segments: [{ shellStart: 0, docStart: start, length: end - start }] };
   }
 
   /** Sources, destination and flags of a COPY/ADD; null for heredoc copies and malformed ones. */

@@ -92,6 +92,8 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
         const skips: ReportedSkip[] = [];
         const heldBack: AppliedChange[] = [];
         lastRun.set(transform, { version, skips, heldBack });
+        // It would find nothing here: no call, and no RUN parsed for it.
+        if (transform.mayFind && !transform.mayFind(doc)) continue;
         let result;
         try {
           result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));

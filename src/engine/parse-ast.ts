@@ -13,9 +13,10 @@ import type { Dockerfile } from 'dockerfile-ast';
 type Scan = (this: Instruction) => Argument[];
 const prototype = Instruction.prototype as unknown as { getRawArguments: Scan };
 
+// Written out, not spread: the library asks for every instruction's arguments again and again.
 const copy = (arg: Argument): Argument => {
   const { start, end } = arg.getRange();
-  return new Argument(arg.getValue(), { start: { ...start }, end: { ...end } });
+  return new Argument(arg.getValue(), { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } });
 };
 
 /** The argument scans of one document's instructions, kept for its parse and its later lookups. */

@@ -7,7 +7,7 @@ import { brotliDecompressSync } from 'node:zlib';
 
 // Without this, V8's optimizing tier compiles the grammar in the background and the process stalls ~0.8 s at exit.
 v8.setFlagsFromString('--liftoff-only');
-const { Parser, Language } = await import('web-tree-sitter');
+const { Parser, Language, Query } = await import('web-tree-sitter');
 type Node = import('web-tree-sitter').Node;
 
 await Parser.init();
@@ -17,6 +17,9 @@ const grammarFile = createRequire(import.meta.url).resolve('dockmod/grammar/tree
 const bash = await Language.load(brotliDecompressSync(readFileSync(grammarFile)));
 const parser = new Parser();
 parser.setLanguage(bash);
+// The command nodes of a tree in one call into the parser's WebAssembly, in source order, outer before inner: a
+// walk of the tree from JavaScript crosses into it for every node's children and type.
+const commandNodes = new Query(bash, '(command) @command');
 
 export type { Node as ShellNode };
 
@@ -69,6 +72,8 @@ class ParsedShell {
   readonly root: Node;
   readonly hasError: boolean;
   private commandsCache: Command[] | undefined;
+  private pieces: ParsedShell[] | undefined;
+  private pieceCommands: Command[] | undefined;
 
   constructor(readonly text: string, readonly tree: import('web-tree-sitter').Tree) {
     this.root = tree.rootNode;
@@ -84,6 +89,21 @@ class ParsedShell {
   commands(): Command[] {
     this.commandsCache ??= findCommands(this.root);
     return this.commandsCache;
+  }
+
+  /** ShellScript.commandsOfPieces, the pieces parsed once: every transform asks. */
+  commandsOfPieces(): Command[] {
+    if (!this.pieceCommands) {
+      this.pieces = this.text.split(/&&|\|\||[;|\n]/).map(ParsedShell.parse);
+      this.pieceCommands = this.pieces.flatMap((piece) => piece.commands());
+    }
+    return this.pieceCommands;
+  }
+
+  /** Deletes the tree and those of the pieces. */
+  delete(): void {
+    this.tree.delete();
+    for (const piece of this.pieces ?? []) piece.delete();
   }
 }
 
@@ -105,7 +125,7 @@ export class ShellParses {
 
   /** Deletes every tree; scripts read from them are unusable after. */
   free(): void {
-    for (const parsed of this.byText.values()) parsed.tree.delete();
+    for (const parsed of this.byText.values()) parsed.delete();
     this.byText.clear();
     this.generation++;
   }
@@ -142,6 +162,15 @@ export class ShellScript {
   /** Every simple command, in source order, including those inside `$(...)`, `if`, loops and subshells. */
   commands(): Command[] {
     return this.parsed.commands();
+  }
+
+  /**
+   * The commands a script that does not parse would run, as far as they can be told: its pieces between `&&`,
+   * `||`, `;`, `|` and line ends, each parsed on its own (a piece that fails takes only itself out, not the whole
+   * script).
+   */
+  commandsOfPieces(): Command[] {
+    return this.parsed.commandsOfPieces();
   }
 
   /** Variables the script exports (`export X=1`, `declare -x X`) anywhere in it. */
@@ -272,8 +301,7 @@ function* namedDescendants(root: Node): Generator<Node> {
 
 function findCommands(root: Node): Command[] {
   const out: Command[] = [];
-  for (const node of namedDescendants(root)) {
-    if (node.type !== 'command') continue;
+  for (const { node } of commandNodes.captures(root)) {
     const cmd = readCommand(node);
     if (cmd) out.push(cmd);
   }

@@ -111,7 +111,11 @@ export interface ImageDifferences {
   dpkgPackages?: boolean;
 }
 
-/** What a transform reads: the instructions it changes or reports on, and the package tools whose commands it looks for. */
+/**
+ * What a transform reads: the instructions it changes or reports on, and the package tools whose commands it looks
+ * for. The built-in transforms are not run on a Dockerfile with none of those instructions, or in whose text no
+ * command of those tools can be (Transform.mayFind, from src/tools/mentions.ts).
+ */
 export interface TransformTrigger {
   /** Instruction keywords in upper case (`RUN`, `COPY`): every change and skip of the transform concerns one of them. */
   instructions: readonly string[];
@@ -130,6 +134,11 @@ export interface Transform {
   docs?: string;
   /** What the transform reads. Optional for custom transforms. */
   trigger?: TransformTrigger;
+  /**
+   * False where the transform would find nothing (no change, no skip), told by a cheap look before any script is
+   * parsed: the engine does not run it there. Absent: it is run on every document.
+   */
+  mayFind?(doc: Document): boolean;
   /**
    * Pure: the same document and context give the same result. The engine runs it again only when the document
    * or the context's files changed since its last run, and keeps that run's skips and held-back changes.

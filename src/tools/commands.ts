@@ -49,21 +49,13 @@ export function eachReadableRun(
 }
 
 /**
- * The commands a script that does not parse would run, as far as they can be told: its pieces between `&&`, `||`,
- * `;`, `|` and line ends, each parsed on its own (a piece that fails takes only itself out, not the whole script).
- */
-function commandsOfUnparsed(script: ShellScript): Command[] {
-  return script.text.split(/&&|\|\||[;|\n]/).flatMap((piece) => new ShellScript(piece, []).commands());
-}
-
-/**
  * Why a RUN with a command that `mentions` cannot have its commands read, or null: the script does not parse, or
  * the command is in the body of a heredoc fed to a command that is not the RUN's shell (`RUN cat <<EOF > f`,
  * `RUN python3 <<EOF`), which is data to the shell. (A heredoc that is the script, `RUN <<EOF` or `RUN sh <<EOF`,
  * is the RUN's script itself: Document.runScript reads it.) Transforms leave such a RUN as written and report this.
  */
 function unreadMention(script: ShellScript, mentions: (cmd: Command) => boolean): string | null {
-  if (script.hasError) return commandsOfUnparsed(script).some(mentions) ? 'the RUN does not parse as shell, so it is left untouched' : null;
+  if (script.hasError) return script.commandsOfPieces().some(mentions) ? 'the RUN does not parse as shell, so it is left untouched' : null;
   // A heredoc needs `<<`; most scripts have none, and walking their trees is not free.
   if (!script.text.includes('<<')) return null;
   const pending: ShellNode[] = [script.root];

@@ -8,8 +8,13 @@ import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { matchInstall } from './installs.js';
 
+/** An absolute path already in its normal form: no empty, `.` or `..` segment, no trailing `/`. */
+const plainAbsolute = (p: string): boolean => p === '/' || (p.startsWith('/') && !/\/\/|\/\.\.?(?:\/|$)|\/$/.test(p));
+
 /** `target` is `dir` or below it (both absolute, or both relative). */
 export function isWithin(target: string, dir: string): boolean {
+  // The effect model asks this of image paths by the thousand, most of them plain: compared as text.
+  if (plainAbsolute(target) && plainAbsolute(dir)) return target === dir || dir === '/' || (target.startsWith(dir) && target[dir.length] === '/');
   const rel = path.posix.relative(dir, target);
   // `..name` is below `dir`; only `..` itself or a path through it leaves.
   return rel !== '..' && !rel.startsWith('../') && !path.posix.isAbsolute(rel);

@@ -21,6 +21,9 @@ const INSTALLERS: readonly Installer[] = [
   ...rustInstallers,
 ];
 
+/** The tools the installers run (`npm`, `poetry`), by the names they are shown with. */
+export const INSTALLER_TOOLS: ReadonlySet<string> = new Set(INSTALLERS.map((i) => i.tool));
+
 /** The dependency install (or dependency-fetching build) a command performs, if any. */
 export function matchInstall(argv: Argv): InstallMatch | null {
   const installer = INSTALLERS.find((i) => i.matches(argv));

@@ -3,7 +3,7 @@
 // cargo's manifest loader (src/workspace/parser/targets.rs, src/workspace/workspace.rs).
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
 import { folderOf, unreadable, upward, type Manifests, type Refusal } from './installer.js';
 

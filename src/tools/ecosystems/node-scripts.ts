@@ -4,7 +4,8 @@
 // else may need the sources, and the refusal names the script, its package.json and the command.
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { parse as parseJavaScript, type Node as JsNode } from 'acorn';
+import type { Node as JsNode } from 'acorn';
+import { parseJavaScript } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
 import { ShellParses, ShellScript, type Command, type ShellNode } from '../../engine/shell.js';
 import type { Refusal } from './installer.js';

@@ -1,7 +1,7 @@
 // npm, yarn (classic and berry), pnpm and bun, workspaces included.
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
 import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';

@@ -1,6 +1,6 @@
 // pip (requirements files), pipenv, poetry and uv.
 import path from 'node:path';
-import { parse as parseToml } from 'smol-toml';
+import { parseToml } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
 import { pipInstallIndex } from '../vocabulary/pip.js';
 import { positionals, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from './installer.js';
