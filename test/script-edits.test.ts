@@ -70,6 +70,8 @@ describe('ShellScript.errexitSteps', () => {
     expect(steps('set -e; a; set +e; b')).toBeNull();
     expect(steps('set -e; a; if x; then set +e; fi; b')).toBeNull();
     expect(steps('set -e; a & b')).toBeNull();
+  });
+});
 
 describe('ShellScript.commandsOfPieces', () => {
   it('reads the commands of a script that does not parse piece by piece, a failing piece taking out only itself', () => {
