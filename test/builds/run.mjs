@@ -18,12 +18,13 @@
 // --expected          build the hand-written `*.expected` files as the rewrite instead of dockmod's output
 //                     (to check a fixture and the image comparison before dockmod gets it right)
 // --verbose           show every line of the builders' output
+// --jobs N            run the fixtures in N processes at once (default 1), each printing its own table when done
 //
 // The fixtures say `FROM node:20` and `FROM debian:bookworm`, as real projects do. No registry is reachable
 // on the CI machines, so by default those names are mapped to localhost/node:local and
 // localhost/debian:bookworm, which ../shared/tools/buildah-local-images.sh builds (it is run here when buildah
 // or those images are missing; it is idempotent and takes about 100 s on a new machine).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +96,7 @@ const { values: args } = parseArgs({
     'real-base-images': { type: 'boolean', default: false },
     expected: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    jobs: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -120,6 +122,9 @@ if (unknown.length) fail(`no such fixture: ${unknown.join(', ')} (have: ${names.
 const selected = args.only.length ? names.filter((n) => args.only.includes(n)) : names;
 
 ensureBuilder();
+const jobs = Number(args.jobs);
+if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs wants a whole number of 1 or more, not ${args.jobs}`);
+if (jobs > 1 && selected.length > 1) process.exit(await runShards(selected, jobs));
 const verifyModule = path.join(repo, 'dist/src/verify/verify.js');
 if (!fs.existsSync(verifyModule)) fail(`${path.relative(repo, verifyModule)} is missing: run \`npm run build\` first`);
 const { verify, findStep } = await import(pathToFileURL(verifyModule).href);
@@ -231,6 +236,33 @@ process.exit(failed ? 1 : 0);
 function fail(message) {
   console.error(`test:builds: ${message}`);
   process.exit(2);
+}
+
+/**
+ * Runs the fixtures in `jobs` child processes of this script (each given its share with --only and the same
+ * other options), their output kept apart and printed as each one ends; the exit code of the worst.
+ */
+async function runShards(names, jobs) {
+  const shards = Array.from({ length: Math.min(jobs, names.length) }, () => []);
+  names.forEach((name, k) => shards[k % shards.length].push(name));
+  const passed = process.argv.slice(2).filter((a, k, all) => !/^--(jobs|only)(=|$)/.test(a) && !/^--(jobs|only)$/.test(all[k - 1] ?? ''));
+  const codes = await Promise.all(
+    shards.map(
+      (shard) =>
+        new Promise((resolve) => {
+          const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...passed, ...shard.flatMap((n) => ['--only', n])], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const out = [];
+          child.stdout.on('data', (d) => out.push(d));
+          child.stderr.on('data', (d) => out.push(d));
+          child.on('close', (code) => {
+            process.stdout.write(`\n##### fixtures ${shard.join(', ')}\n${Buffer.concat(out).toString()}`);
+            resolve(code ?? 1);
+          });
+        }),
+    ),
+  );
+  console.log(`\n${jobs} jobs, total wall time ${((Date.now() - started) / 1000).toFixed(1)}s; ${codes.filter((c) => c !== 0).length} of ${shards.length} shards failed`);
+  return Math.max(...codes);
 }
 
 /** Makes sure the builder can run; for buildah also builds the local base images when they are missing. */
