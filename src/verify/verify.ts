@@ -71,6 +71,12 @@ export interface VerifyOptions {
   timeoutSeconds?: number;
   /** Progress messages. */
   log?: (line: string) => void;
+  /**
+   * Hands over the images and layers the builds made instead of removing them, for a caller that runs several
+   * verify runs at once on one storage: removing a layer while another build looks it up in its cache fails that
+   * build, so it removes them all when every run is done (removeBuiltImages). An interrupted run still removes its own.
+   */
+  keepImages?: (built: BuiltImages) => void;
   /** Also pass every line of the builders' output to `log`. */
   verbose?: boolean;
   /** What the applied transforms declare they may change in the image (`declarationsOf`). */
@@ -90,6 +96,12 @@ export interface BuildRun {
   steps: number;
   cached: number;
   stepLog: BuildStep[];
+}
+
+/** What one verify run tagged and which layers its builds committed (buildah, podman). */
+export interface BuiltImages {
+  tags: string[];
+  layers: string[];
 }
 
 export interface VerifyReport {
@@ -547,6 +559,12 @@ function removeImages(builder: BuilderName, spec: BuilderSpec, storageDriver: st
   if (removal.status !== 0) log(`warning: could not remove ${left.length} intermediate layers: ${tail(`${removal.stderr ?? ''}`, 3)}`);
 }
 
+/** Removes what verify runs handed over through keepImages (each run's images before the layers under them). */
+export function removeBuiltImages(builder: BuilderName, runs: readonly BuiltImages[], log: (line: string) => void, storageDriver: string | null = builder === 'buildah' ? 'overlay' : null): void {
+  const spec = BUILDER_SPECS[builder];
+  removeImages(builder, spec, storageDriver, runs.flatMap((r) => r.tags), runs.flatMap((r) => r.layers), log);
+}
+
 /** Builds the original and the rewritten Dockerfile, edits one source file, rebuilds both, and reports. */
 export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const log = o.log ?? (() => {});
@@ -589,11 +607,12 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   const layers: string[] = [];
   let building: ChildProcess | null = null;
   let cleaned = false;
-  const cleanUp = () => {
+  const cleanUp = (interrupted = false) => {
     if (cleaned) return;
     cleaned = true;
     fs.rmSync(work, { recursive: true, force: true });
-    removeImages(builder, spec, storageDriver, tags, layers, log);
+    if (o.keepImages && !interrupted) o.keepImages({ tags: [...tags], layers: [...layers] });
+    else removeImages(builder, spec, storageDriver, tags, layers, log);
   };
   // Interrupted (Ctrl-C, a CI timeout): stop the build, clean up, then let the signal do what it would have done.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -601,7 +620,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     process.off('SIGTERM', onSignal);
     building?.kill('SIGTERM');
     log(`${signal}: removing the temporary folders and images of this verify run${builder === 'docker' ? '' : ` (an interrupted build may leave a working container behind: see \`${builder === 'buildah' ? 'buildah containers' : 'podman ps -a --external'}\`)`}`);
-    cleanUp();
+    cleanUp(true);
     process.kill(process.pid, signal);
   };
   process.on('SIGINT', onSignal);

@@ -97,6 +97,8 @@ const { values: args } = parseArgs({
     expected: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     jobs: { type: 'string', default: '1' },
+    // Internal, for --jobs: a shard leaves its images for the parent to remove and lists them in this file.
+    'keep-images': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -124,15 +126,17 @@ const selected = args.only.length ? names.filter((n) => args.only.includes(n)) :
 ensureBuilder();
 const jobs = Number(args.jobs);
 if (!Number.isInteger(jobs) || jobs < 1) fail(`--jobs wants a whole number of 1 or more, not ${args.jobs}`);
-if (jobs > 1 && selected.length > 1) process.exit(await runShards(selected, jobs));
 const verifyModule = path.join(repo, 'dist/src/verify/verify.js');
 if (!fs.existsSync(verifyModule)) fail(`${path.relative(repo, verifyModule)} is missing: run \`npm run build\` first`);
 const { verify, findStep } = await import(pathToFileURL(verifyModule).href);
 const { declarationsOf } = await import(pathToFileURL(path.join(repo, 'dist/src/verify/image-diff.js')).href);
 const { builtinTransforms } = await import(pathToFileURL(path.join(repo, 'dist/transforms/index.js')).href);
 if (!fs.existsSync(cli)) fail(`${path.relative(repo, cli)} is missing: run \`npm run build\` first`);
+if (jobs > 1 && selected.length > 1) process.exit(await runShards(selected, jobs));
 
 const rows = [];
+/** The images and layers a shard's verify runs leave (--keep-images). */
+const keptImages = [];
 let failed = 0;
 for (const name of selected) {
   const dir = path.join(fixturesDir, name);
@@ -177,6 +181,7 @@ for (const name of selected) {
         buildArgs: args['build-flag'],
         timeoutSeconds: 600,
         log: (line) => console.log(`[${label}] ${line}`),
+        ...(args['keep-images'] ? { keepImages: (built) => keptImages.push(built) } : {}),
       });
       row.report = report;
       console.log(`[${label}] edited ${report.editFile}`);
@@ -206,24 +211,10 @@ for (const name of selected) {
   }
 }
 
-// The same check as users run it: `dockmod verify`, on one fixture, through the CLI.
-if (selected.includes('node-npm')) {
-  console.log('\n=== dockmod verify (CLI)');
-  const imageArgs = Object.entries(baseImages).flatMap(([from, to]) => ['--base-image', `${from}=${to}`]);
-  const r = spawnSync(process.execPath, [cli, 'verify', path.join(fixturesDir, 'node-npm', 'Dockerfile'), '--builder', args.builder, ...imageArgs], { encoding: 'utf8', timeout: 600_000 });
-  console.log(r.stdout.trim());
-  const rewrittenRerun = /re-ran after the edit, rewritten: (.*)/.exec(r.stdout)?.[1] ?? '';
-  const originalRerun = /re-ran after the edit, original: +(.*)/.exec(r.stdout)?.[1] ?? '';
-  const problems = [];
-  if (r.status !== 0) problems.push(`exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
-  if (!originalRerun.includes('npm ci')) problems.push(`the original's npm ci did not re-run: ${originalRerun}`);
-  if (!rewrittenRerun || rewrittenRerun.includes('npm ci')) problems.push(`the rewrite's npm ci was not cached: ${rewrittenRerun}`);
-  const images = /^images: (.*)$/m.exec(r.stdout)?.[1] ?? '';
-  if (!images.startsWith('identical')) problems.push(`the images line says: ${images || '(none)'}`);
-  for (const p of problems) console.log(`[verify] FAIL ${p}`);
-  rows.push({ name: 'dockmod verify', problems, report: null });
-  if (problems.length) failed++;
-}
+// The same check as users run it: `dockmod verify`, on one fixture, through the CLI. A shard leaves it to the
+// parent, which runs it when no other build is going on (the CLI run removes its images as it ends).
+if (selected.includes('node-npm') && !args['keep-images'] && checkVerifyCommand(rows)) failed++;
+if (args['keep-images']) fs.writeFileSync(args['keep-images'], JSON.stringify(keptImages));
 
 printTable(rows);
 const total = (Date.now() - started) / 1000;
@@ -238,6 +229,25 @@ function fail(message) {
   process.exit(2);
 }
 
+/** Runs `dockmod verify` on the node-npm fixture through the CLI and adds its row to `list`; true when it failed. */
+function checkVerifyCommand(list) {
+  console.log('\n=== dockmod verify (CLI)');
+  const imageArgs = Object.entries(baseImages).flatMap(([from, to]) => ['--base-image', `${from}=${to}`]);
+  const r = spawnSync(process.execPath, [cli, 'verify', path.join(fixturesDir, 'node-npm', 'Dockerfile'), '--builder', args.builder, ...imageArgs], { encoding: 'utf8', timeout: 600_000 });
+  console.log(r.stdout.trim());
+  const rewrittenRerun = /re-ran after the edit, rewritten: (.*)/.exec(r.stdout)?.[1] ?? '';
+  const originalRerun = /re-ran after the edit, original: +(.*)/.exec(r.stdout)?.[1] ?? '';
+  const problems = [];
+  if (r.status !== 0) problems.push(`exited ${r.status}: ${r.stderr.trim().split('\n').pop()}`);
+  if (!originalRerun.includes('npm ci')) problems.push(`the original's npm ci did not re-run: ${originalRerun}`);
+  if (!rewrittenRerun || rewrittenRerun.includes('npm ci')) problems.push(`the rewrite's npm ci was not cached: ${rewrittenRerun}`);
+  const images = /^images: (.*)$/m.exec(r.stdout)?.[1] ?? '';
+  if (!images.startsWith('identical')) problems.push(`the images line says: ${images || '(none)'}`);
+  for (const p of problems) console.log(`[verify] FAIL ${p}`);
+  list.push({ name: 'dockmod verify', problems, report: null });
+  return problems.length > 0;
+}
+
 /**
  * Runs the fixtures in `jobs` child processes of this script (each given its share with --only and the same
  * other options), their output kept apart and printed as each one ends; the exit code of the worst.
@@ -246,11 +256,13 @@ async function runShards(names, jobs) {
   const shards = Array.from({ length: Math.min(jobs, names.length) }, () => []);
   names.forEach((name, k) => shards[k % shards.length].push(name));
   const passed = process.argv.slice(2).filter((a, k, all) => !/^--(jobs|only)(=|$)/.test(a) && !/^--(jobs|only)$/.test(all[k - 1] ?? ''));
+  const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-builds-kept-'));
   const codes = await Promise.all(
     shards.map(
-      (shard) =>
+      (shard, k) =>
         new Promise((resolve) => {
-          const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...passed, ...shard.flatMap((n) => ['--only', n])], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const list = path.join(kept, `${k}.json`);
+          const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...passed, '--keep-images', list, ...shard.flatMap((n) => ['--only', n])], { stdio: ['ignore', 'pipe', 'pipe'] });
           const out = [];
           child.stdout.on('data', (d) => out.push(d));
           child.stderr.on('data', (d) => out.push(d));
@@ -261,8 +273,16 @@ async function runShards(names, jobs) {
         }),
     ),
   );
-  console.log(`\n${jobs} jobs, total wall time ${((Date.now() - started) / 1000).toFixed(1)}s; ${codes.filter((c) => c !== 0).length} of ${shards.length} shards failed`);
-  return Math.max(...codes);
+  // Every build is done: the shards' images can go now, each shard's newest first (twice, for layers one shard
+  // built on another's).
+  const runs = fs.readdirSync(kept).flatMap((f) => JSON.parse(fs.readFileSync(path.join(kept, f), 'utf8')));
+  fs.rmSync(kept, { recursive: true, force: true });
+  const { removeBuiltImages } = await import(pathToFileURL(verifyModule).href);
+  for (let pass = 0; pass < 2; pass++) removeBuiltImages(args.builder, runs, (line) => (pass ? console.log(line) : undefined));
+  const cliRows = [];
+  const cliFailed = names.includes('node-npm') && checkVerifyCommand(cliRows);
+  console.log(`\n${jobs} jobs, total wall time ${((Date.now() - started) / 1000).toFixed(1)}s; ${codes.filter((c) => c !== 0).length} of ${shards.length} shards failed${cliRows.length ? `; dockmod verify (CLI) ${cliFailed ? 'failed' : 'ok'}` : ''}`);
+  return Math.max(...codes, cliFailed ? 1 : 0);
 }
 
 /** Makes sure the builder can run; for buildah also builds the local base images when they are missing. */
