@@ -278,7 +278,8 @@ async function runShards(names, jobs) {
   const runs = fs.readdirSync(kept).flatMap((f) => JSON.parse(fs.readFileSync(path.join(kept, f), 'utf8')));
   fs.rmSync(kept, { recursive: true, force: true });
   const { removeBuiltImages } = await import(pathToFileURL(verifyModule).href);
-  for (let pass = 0; pass < 2; pass++) removeBuiltImages(args.builder, runs, (line) => (pass ? console.log(line) : undefined));
+  removeBuiltImages(args.builder, runs, () => {});
+  removeBuiltImages(args.builder, runs.map((r) => ({ tags: [], layers: r.layers })), (line) => console.log(line));
   const cliRows = [];
   const cliFailed = names.includes('node-npm') && checkVerifyCommand(cliRows);
   console.log(`\n${jobs} jobs, total wall time ${((Date.now() - started) / 1000).toFixed(1)}s; ${codes.filter((c) => c !== 0).length} of ${shards.length} shards failed${cliRows.length ? `; dockmod verify (CLI) ${cliFailed ? 'failed' : 'ok'}` : ''}`);
