@@ -60,11 +60,22 @@ describe('workflowBuilds', () => {
     expect((await builds(text)).builds).toEqual(['backend/docker/Dockerfile <- .', 'frontend/docker/Dockerfile <- .', 'worker/docker/Dockerfile <- .']);
   });
 
-  it('leaves out a step with another expression, or a matrix that is not written out, and says so', async () => {
+  it('leaves out a step with another expression, or one whose context or file uses a matrix that is not written out, and says so', async () => {
     const other = job(['steps:', '  - uses: docker/build-push-action@v6', '    with: { context: "${{ github.workspace }}/app" }']);
     expect(await builds(other)).toEqual({ builds: [], notes: ["docker.yml: job image: context or file uses an expression other than the job's matrix"] });
-    const computed = job(['strategy:', '  matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}', 'steps:', '  - uses: docker/build-push-action@v6']);
-    expect(await builds(computed)).toEqual({ builds: [], notes: ['docker.yml: job image: its matrix is not written out, so its builds are not known'] });
+    const computed = job([
+      'strategy:',
+      '  matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}',
+      'steps:',
+      '  - uses: docker/build-push-action@v6',
+      '    with: { context: ., file: "${{ matrix.service }}/Dockerfile" }',
+      '  - uses: docker/build-push-action@v6',
+      '    with: { context: ., file: docker/gotrue/Dockerfile, platforms: "linux/${{ matrix.arch }}" }',
+    ]);
+    expect(await builds(computed)).toEqual({
+      builds: ['docker/gotrue/Dockerfile <- .'],
+      notes: ['docker.yml: job image: its matrix is not written out, so the builds its context or file name from it are not known'],
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 // Build contexts named by GitHub Actions workflows (`.github/workflows/*.yml` at a repository's root): the steps
 // that use docker/build-push-action, with their `context` (default the repository root) and `file` (default
 // `<context>/Dockerfile`), both relative to the repository root, where the runner checks it out. A job's matrix is
-// expanded where the values are written in the file; any other expression leaves the step out, with a note.
+// expanded where the values are written in the file (a computed one leaves out only the steps that use it); any
+// other expression leaves the step out, with a note.
 import path from 'node:path';
 import { isRemoteContext, type BuildEntry, type BuildFileReading } from './compose.js';
 
@@ -76,15 +77,18 @@ export async function workflowBuilds(file: string, text: string): Promise<BuildF
     if (!isRecord(job) || !Array.isArray(job.steps)) continue;
     const steps = job.steps.filter((s): s is Record<string, unknown> => isRecord(s) && typeof s.uses === 'string' && /^docker\/build-push-action@/.test(s.uses));
     if (!steps.length) continue;
-    const combinations = matrixCombinations(isRecord(job.strategy) ? job.strategy.matrix : undefined);
+    const written = matrixCombinations(isRecord(job.strategy) ? job.strategy.matrix : undefined);
     const origin = `${WORKFLOWS_FOLDER}/${name}: job ${jobId}`;
-    if (!combinations) {
-      notes.push(`${name}: job ${jobId}: its matrix is not written out, so its builds are not known`);
-      continue;
-    }
     for (const step of steps) {
       const given = isRecord(step.with) ? step.with : {};
       const context = typeof given.context === 'string' ? given.context : '.';
+      // A matrix computed at run time matters only to a step whose context or file name it.
+      const usesMatrix = [given.context, given.file].some((v) => typeof v === 'string' && /\$\{\{[^}]*\bmatrix\./.test(v));
+      const combinations = written ?? (usesMatrix ? null : [{}]);
+      if (!combinations) {
+        notes.push(`${name}: job ${jobId}: its matrix is not written out, so the builds its context or file name from it are not known`);
+        continue;
+      }
       for (const combination of combinations) {
         const contextDir = substitute(context, combination);
         const dockerfile = substitute(typeof given.file === 'string' ? given.file : path.posix.join(context, 'Dockerfile'), combination);
