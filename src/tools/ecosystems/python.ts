@@ -18,41 +18,31 @@ function isLocalPath(spec: string): boolean {
   return /^(\.|\/|~|file:)/.test(spec) || /@\s*file:/.test(spec) || /\.(whl|tar\.gz|zip|tgz)$/.test(spec);
 }
 
-/** `-r file`, `-rfile`, `--requirement=file`, and the same for constraints (`uv`: with uv's spellings too). */
-function requirementFiles(args: Argv, uv = false): string[] {
-  const options = uv ? UV_REQUIREMENT_OPTIONS : REQUIREMENT_OPTIONS;
-  const files: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (!a) continue;
-    const inline = /^(--[a-z-]+)=(.*)$/.exec(a);
-    if (options.includes(a) && args[i + 1]) files.push(args[++i]!);
-    else if (inline && options.includes(inline[1]!)) files.push(inline[2]!);
-    else if ((uv ? /^-[rcb]./ : /^-[rc]./).test(a)) files.push(a.slice(2));
-  }
-  return files;
-}
-
-/** The values of `-f`/`--find-links` (`-f dir`, `-fdir`, `--find-links=dir`). */
-function findLinks(args: Argv): string[] {
+/** The values pip's `options` are given: `-r file`, `--requirement=file`, and a short one glued on (`-rfile`, by `glued`). */
+function optionValues(args: Argv, options: readonly string[], glued: RegExp): string[] {
   const values: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (!a) continue;
-    if ((a === '-f' || a === '--find-links') && args[i + 1]) values.push(args[++i]!);
-    else if (a.startsWith('--find-links=')) values.push(a.slice('--find-links='.length));
-    else if (/^-f./.test(a)) values.push(a.slice(2));
+    const inline = /^(--[a-z-]+)=(.*)$/.exec(a);
+    if (options.includes(a) && args[i + 1]) values.push(args[++i]!);
+    else if (inline && options.includes(inline[1]!)) values.push(inline[2]!);
+    else if (glued.test(a)) values.push(a.slice(2));
   }
   return values;
 }
 
-/**
- * What pip reads for a `--find-links` location: nothing of ours for a URL; for a folder (or HTML page) the copy
- * brings, the files in it; for any other path, an image read.
- */
-function findLinksReads(value: string, contextPath: string | null, context: BuildContext): { files: string[] } | { imageRead: string } | null {
-  if (/^https?:\/\//.test(value)) return null;
-  const local = value.replace(/^file:\/\//, '');
+/** `-r file`, `-rfile`, `--requirement=file`, and the same for constraints (`uv`: with uv's spellings too). */
+const requirementFiles = (args: Argv, uv = false): string[] => optionValues(args, uv ? UV_REQUIREMENT_OPTIONS : REQUIREMENT_OPTIONS, uv ? /^-[rcb]./ : /^-[rc]./);
+
+/** The values of `-f`/`--find-links` (`-f dir`, `-fdir`, `--find-links=dir`). */
+const findLinks = (args: Argv): string[] => optionValues(args, ['-f', '--find-links'], /^-f./);
+
+/** The local path of a `--find-links` value (`file://` left off); null for a URL pip fetches. */
+const localLink = (value: string): string | null => (/^https?:\/\//.test(value) ? null : value.replace(/^file:\/\//, ''));
+
+/** What pip reads at a local `--find-links` path: the files under it when the copy brings it (`contextPath`), else an image read. */
+function linkReads(local: string, contextPath: string | null, context: BuildContext): { files: string[] } | { imageRead: string } {
   if (contextPath === null) return { imageRead: local };
   const under = context.listFiles().filter((f) => f.startsWith(`${contextPath}/`));
   return { files: under.length ? under : context.exists(contextPath) ? [contextPath] : [] };
@@ -78,11 +68,11 @@ function pipManifests({ options, uv }: PipOptions, context: BuildContext, toCont
   const files: string[] = [];
   const links: string[] = [];
   const imageReads: string[] = [];
-  const addLinks = (reads: ReturnType<typeof findLinksReads>) => {
-    if (reads && 'imageRead' in reads) imageReads.push(reads.imageRead);
-    else if (reads) links.push(...reads.files.filter((f) => !links.includes(f)));
+  const addLinks = (reads: ReturnType<typeof linkReads>) => {
+    if ('imageRead' in reads) imageReads.push(reads.imageRead);
+    else links.push(...reads.files.filter((f) => !links.includes(f)));
   };
-  for (const value of findLinks(options)) addLinks(findLinksReads(value, toContext(value.replace(/^file:\/\//, '')), context));
+  for (const local of findLinks(options).map(localLink)) if (local !== null) addLinks(linkReads(local, toContext(local), context));
   const pending: string[] = [];
   for (const named of requirementFiles(options, uv)) {
     const file = toContext(named);
@@ -108,10 +98,11 @@ function pipManifests({ options, uv }: PipOptions, context: BuildContext, toCont
       if (/^(-e|--editable)/.test(option) && !/^(git|hg|svn|bzr)\+/.test(value)) return { refuse: `${file} installs ${value} in editable mode, which needs the sources` };
       if (/^(-f|--find-links)/.test(option)) {
         // pip takes the path from the requirements file's folder when it is there, else from the working folder.
-        const local = value.replace(/^file:\/\//, '');
+        const local = localLink(value);
+        if (local === null) continue;
         const besideFile = path.posix.isAbsolute(local) ? null : path.posix.join(path.posix.dirname(file), local);
         const fromFile = besideFile !== null && (context.exists(besideFile) || context.listFiles().some((f) => f.startsWith(`${besideFile}/`)));
-        addLinks(findLinksReads(value, fromFile ? besideFile : toContext(local), context));
+        addLinks(linkReads(local, fromFile ? besideFile : toContext(local), context));
         continue;
       }
       if (!option.startsWith('-') && isLocalPath(option)) return { refuse: `${file} names a local path (${option}), which needs the sources` };
