@@ -176,7 +176,8 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   /** The files the install scripts of a package.json read, to copy with the manifests. */
   const scriptFiles: string[] = [];
   const unlessLeftOut: { path: string; refuse: string }[] = [];
-  const runner = tool === 'yarn' && yarnPathIsBerry(context.readFile(at('.yarnrc.yml'))) ? 'yarn-berry' : tool;
+  const yarnrc = context.readFile(at('.yarnrc.yml'));
+  const runner = tool === 'yarn' && yarnPathIsBerry(yarnrc) ? 'yarn-berry' : tool;
   const readScripts = (member: PackageJson, file: string): Refusal | null => {
     if (ignoresScripts) return null;
     const read = lifecycleScriptFiles(runner, file, member, context, file === at('package.json'));
@@ -215,7 +216,6 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   for (const file of scriptFiles) if (!files.includes(file)) files.push(file);
   // pnpm runs the hooks of .pnpmfile.cjs at the workspace root and checks its hash against the lockfile.
   if (tool === 'pnpm' && context.exists(at('.pnpmfile.cjs'))) files.push(at('.pnpmfile.cjs'));
-  const yarnrc = context.readFile(at('.yarnrc.yml'));
   for (const ref of yarnrc ? yarnrcPaths(yarnrc) : []) {
     const file = at(ref);
     if (!context.exists(file)) return { refuse: `.yarnrc.yml names ${ref}, which is not in the build context` };
