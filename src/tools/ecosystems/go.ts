@@ -43,26 +43,31 @@ function goModules(dir: string, context: BuildContext, toContext: ToContext): { 
   const files: string[] = [];
   const optional: string[] = [];
   const imageReads: string[] = [];
+  /** `names` present in `folder`: copied, the sum files optional. */
+  const add = (folder: string, names: string[]) => {
+    for (const f of present(context, folder, names)) {
+      if (!files.includes(f)) files.push(f);
+      if (/\.sum$/.test(f)) optional.push(f);
+    }
+  };
   const addModule = (folder: string, named: string): Refusal | null => {
-    const gomod = path.posix.join(folder, 'go.mod');
-    if (!context.exists(gomod)) return { refuse: `${named} names the module folder ${folder}, which has no go.mod in the build context` };
-    for (const f of present(context, folder, ['go.mod', 'go.sum'])) if (!files.includes(f)) files.push(f);
-    if (context.exists(path.posix.join(folder, 'go.sum'))) optional.push(path.posix.join(folder, 'go.sum'));
+    if (!context.exists(path.posix.join(folder, 'go.mod'))) return { refuse: `${named} names the module folder ${folder}, which has no go.mod in the build context` };
+    add(folder, ['go.mod', 'go.sum']);
     return null;
   };
-  // The working folder's parents, as far as the copy brings them (toContext names their context path).
+  // The working folder and those above it, as far as the copy brings them (toContext names their context path).
   let work: { file: string; up: string } | undefined;
-  for (let up = '.'; toContext(up) !== null && !work; up = up === '.' ? '..' : `${up}/..`) {
-    const file = path.posix.join(toContext(up)!, 'go.work');
-    if (context.exists(file)) work = { file, up };
-    if (toContext(up) === '' || up.split('/').length > 32) break;
+  for (let up = '.', depth = 0; !work && depth < 32; up = up === '.' ? '..' : `${up}/..`, depth++) {
+    const folder = toContext(up);
+    if (folder === null) break;
+    if (context.exists(path.posix.join(folder, 'go.work'))) work = { file: path.posix.join(folder, 'go.work'), up };
+    if (folder === '') break;
   }
   const mains: { file: string; text: string; rel: (p: string) => string }[] = [];
   if (work) {
     const text = context.readFile(work.file);
     if (text === undefined) return unreadable(context, work.file);
-    files.push(work.file, ...present(context, path.posix.dirname(work.file), ['go.work.sum']));
-    optional.push(...present(context, path.posix.dirname(work.file), ['go.work.sum']));
+    add(path.posix.dirname(work.file), ['go.work', 'go.work.sum']);
     mains.push({ file: work.file, text, rel: (p) => path.posix.join(work.up, p) });
     for (const used of usedModules(text)) {
       const folder = path.posix.join(path.posix.dirname(work.file), used);
