@@ -11,7 +11,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** A workflow file by its path: in `.github/workflows/` of a repository. */
 export const isWorkflowFile = (file: string): boolean => /[\\/]\.github[\\/]workflows[\\/][^\\/]+\.ya?ml$/.test(file);
 
-/** The folders of a repository root that hold its workflows. */
+/** Where a repository root holds its workflows. */
 export const WORKFLOWS_FOLDER = path.join('.github', 'workflows');
 
 type Combination = Record<string, unknown>;
@@ -66,6 +66,8 @@ function substitute(text: string, combination: Combination): string | null {
 
 /** Reads the docker/build-push-action builds of a workflow's text (YAML). Throws when it is not YAML. */
 export async function workflowBuilds(file: string, text: string): Promise<BuildFileReading> {
+  // Most workflows build no image: no YAML parser is loaded, and nothing parsed, for them.
+  if (!text.includes('docker/build-push-action')) return { builds: [], notes: [], inline: [] };
   const { parse } = await import('yaml');
   const doc: unknown = parse(text, { maxAliasCount: 1000 });
   const builds: BuildEntry[] = [];
