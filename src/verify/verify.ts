@@ -559,8 +559,11 @@ function removeImages(builder: BuilderName, spec: BuilderSpec, storageDriver: st
   if (removal.status !== 0) log(`warning: could not remove ${left.length} intermediate layers: ${tail(`${removal.stderr ?? ''}`, 3)}`);
 }
 
+/** `overlay` for buildah (as the base images were made), none for the others. */
+const defaultStorageDriver = (builder: BuilderName): string | null => (builder === 'buildah' ? 'overlay' : null);
+
 /** Removes what verify runs handed over through keepImages (each run's images before the layers under them). */
-export function removeBuiltImages(builder: BuilderName, runs: readonly BuiltImages[], log: (line: string) => void, storageDriver: string | null = builder === 'buildah' ? 'overlay' : null): void {
+export function removeBuiltImages(builder: BuilderName, runs: readonly BuiltImages[], log: (line: string) => void, storageDriver: string | null = defaultStorageDriver(builder)): void {
   const spec = BUILDER_SPECS[builder];
   removeImages(builder, spec, storageDriver, runs.flatMap((r) => r.tags), runs.flatMap((r) => r.layers), log);
 }
@@ -578,7 +581,7 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
   if (!BUILDER_SPECS[builder]) throw new Error(`unknown builder "${builder}": use one of ${BUILDER_PREFERENCE.join(', ')}`);
   const probe = spawnSync(builder, ['--version'], { stdio: 'ignore', timeout: 15_000 });
   if (probe.error) throw new Error(`builder "${builder}" cannot be run: ${(probe.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found on PATH' : probe.error.message}`);
-  const storageDriver = o.storageDriver === undefined ? (builder === 'buildah' ? 'overlay' : null) : o.storageDriver;
+  const storageDriver = o.storageDriver === undefined ? defaultStorageDriver(builder) : o.storageDriver;
   const spec = BUILDER_SPECS[builder];
   // docker's legacy builder (no buildx installed) has no --progress; its output is parsed all the same.
   const buildPrefix = spec.build({ storageDriver }).filter((a) => a !== '--progress=plain' || dockerHasProgressFlag());
