@@ -688,10 +688,11 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   // A moved source copy lands on top of what the install wrote in the project, so the ignore file must leave that
   // out; where it cannot be edited, an inserted fetch (the install re-runs after the copy, over what it brought)
   // needs no edit. A fetch moved before the copy leaves the install after it: nothing to leave out either.
+  // It is asked only of a move the steps between allow: it reads the ignore file and every Dockerfile sharing it.
+  const stepBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
   const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
-  const ignoreEdit = shadowed.length && !buildFetch ? ignoreFileLeavingOut(context, shadowed) : null;
-  const ignoreBlocker = ignoreEdit && 'refuse' in ignoreEdit ? `${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited` : null;
-  const moveBlocker = childStage ? 'the install runs in another stage' : (whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context) ?? ignoreBlocker);
+  const ignoreEdit = !stepBlocker && shadowed.length && !buildFetch ? ignoreFileLeavingOut(context, shadowed) : null;
+  const moveBlocker = stepBlocker ?? (ignoreEdit && 'refuse' in ignoreEdit ? `${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited` : null);
 
   // A fetch before the source copy, everything else left where and as it is.
   // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them;
