@@ -245,7 +245,6 @@ export class Document {
     });
   }
 
-
   /** The instruction's arguments as written (after its flags), through its last line. */
   argumentsText(ins: Instruction): string {
     return this.memo('arguments', ins, () => {
