@@ -236,9 +236,9 @@ export class Document {
       if (!range) return null;
       // BuildKit skips a comment line inside a continuation whatever it holds; dockerfile-ast may start the
       // arguments inside one that has a backslash (`# upgrad\e pip`), so they start at the next line read.
-      const { start, end } = ins.getRange();
+      const { end } = ins.getRange();
       let line = range.start.line;
-      while (line > start.line && line < end.line && SKIPPED_LINE.test(this.lineText(line))) line++;
+      while (line < end.line && this.skippedInside(ins, line)) line++;
       if (line === range.start.line) return range;
       const text = this.lineText(line);
       return { start: { line, character: text.length - text.trimStart().length }, end };
@@ -505,7 +505,7 @@ export class Document {
       if (this.hasHeredoc(ins)) continue;
       const { start, end } = ins.getRange();
       const args = ins.getKeyword() === 'RUN' ? null : ins.getArgumentsRange();
-      if (args && args.start.line > start.line && SKIPPED_LINE.test(this.lineText(args.start.line))) {
+      if (args && this.skippedInside(ins, args.start.line)) {
         return `the arguments of the instruction on line ${start.line + 1} start inside the comment on line ${args.start.line + 1} for dockmod's parser, a line Docker skips`;
       }
       const docker = this.buildkitEndLine(start.line);
@@ -515,6 +515,11 @@ export class Document {
       }
     }
     return null;
+  }
+
+  /** Line `line` is one BuildKit skips inside the instruction: a comment or blank line after its first. */
+  private skippedInside(ins: Instruction, line: number): boolean {
+    return line > ins.getRange().start.line && SKIPPED_LINE.test(this.lineText(line));
   }
 
   private lineText(n: number): string {
