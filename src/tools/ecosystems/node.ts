@@ -53,16 +53,11 @@ function localDependency(pkg: PackageJson, file: string): string | null {
   return null;
 }
 
-/** Workspace globs from package.json (`workspaces`) or pnpm-workspace.yaml (`packages:`). */
-function workspaceGlobs(pkg: PackageJson, pnpmWorkspace: string | undefined): string[] {
+/** Workspace globs from package.json (`workspaces`) and pnpm-workspace.yaml's `packages`. */
+function workspaceGlobs(pkg: PackageJson, pnpmPackages: readonly string[]): string[] {
   const field = pkg.workspaces as unknown;
   const fromPackage = Array.isArray(field) ? field : Array.isArray((field as { packages?: unknown })?.packages) ? (field as { packages: unknown[] }).packages : [];
-  const globs = fromPackage.filter((g): g is string => typeof g === 'string');
-  if (pnpmWorkspace) {
-    const block = /^packages:\s*\n((?:[ \t]+-.*\n?|[ \t]*#.*\n?|\s*\n)*)/m.exec(pnpmWorkspace)?.[1] ?? '';
-    for (const m of block.matchAll(/^[ \t]+-[ \t]*["']?([^"'#\n]+?)["']?[ \t]*(?:#.*)?$/gm)) globs.push(m[1]!);
-  }
-  return globs;
+  return [...fromPackage.filter((g): g is string => typeof g === 'string'), ...pnpmPackages];
 }
 
 /** package.json files of the workspace folders the globs select. */
@@ -145,14 +140,20 @@ function patchFiles(pkg: PackageJson, file: string, projectRoot: string): string
   return named;
 }
 
-/** `patchedDependencies` of a pnpm-workspace.yaml, relative to its folder. */
-function pnpmWorkspacePatches(text: string, file: string): string[] | Refusal {
+/**
+ * What pnpm reads from pnpm-workspace.yaml, parsed as the YAML it is (a list written at the key's own indentation
+ * or in flow form is the same list): the workspace globs (`packages`) and the patch files (`patchedDependencies`).
+ */
+function readPnpmWorkspace(text: string, file: string): { packages: string[]; patches: string[] } | Refusal {
+  let doc: unknown;
   try {
-    const doc: unknown = parseYaml(text);
-    return mapPaths(isRecord(doc) ? doc.patchedDependencies : undefined).map((p) => namedFrom(path.posix.dirname(file), p));
+    doc = parseYaml(text);
   } catch {
     return { refuse: `${file} is not valid YAML` };
   }
+  const packages = isRecord(doc) && Array.isArray(doc.packages) ? doc.packages.filter((g): g is string => typeof g === 'string') : [];
+  const patches = mapPaths(isRecord(doc) ? doc.patchedDependencies : undefined).map((p) => namedFrom(path.posix.dirname(file), p));
+  return { packages, patches };
 }
 
 /** A patch a manifest names that is not there to copy: outside the build context or missing from it. */
@@ -190,8 +191,10 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   if (rootScripts) return rootScripts;
   const files = FILES.map(at).filter((f) => context.exists(f));
   const optional = files.filter((f) => !f.endsWith('package.json') && !f.endsWith('pnpm-workspace.yaml'));
-  const pnpmWorkspace = context.readFile(at('pnpm-workspace.yaml'));
-  const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, pnpmWorkspace));
+  const pnpmWorkspaceText = context.readFile(at('pnpm-workspace.yaml'));
+  const pnpmWorkspace = pnpmWorkspaceText === undefined ? { packages: [], patches: [] } : readPnpmWorkspace(pnpmWorkspaceText, at('pnpm-workspace.yaml'));
+  if ('refuse' in pnpmWorkspace) return pnpmWorkspace;
+  const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, pnpmWorkspace.packages));
   const patches: { manifest: string; patch: string }[] = patchFiles(pkg, at('package.json'), dir).map((patch) => ({ manifest: at('package.json'), patch }));
   for (const file of workspaces) {
     const member = readPackage(context, file);
@@ -203,11 +206,7 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
     patches.push(...patchFiles(member.pkg, file, dir).map((patch) => ({ manifest: file, patch })));
   }
   files.push(...workspaces);
-  if (pnpmWorkspace !== undefined) {
-    const named = pnpmWorkspacePatches(pnpmWorkspace, at('pnpm-workspace.yaml'));
-    if ('refuse' in named) return named;
-    patches.push(...named.map((patch) => ({ manifest: at('pnpm-workspace.yaml'), patch })));
-  }
+  patches.push(...pnpmWorkspace.patches.map((patch) => ({ manifest: at('pnpm-workspace.yaml'), patch })));
   for (const { manifest, patch } of patches) {
     const missing = missingPatch(context, manifest, patch);
     if (missing) return missing;
