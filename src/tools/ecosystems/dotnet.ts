@@ -24,6 +24,19 @@ const RESTORE_VALUE_OPTIONS = new Set(['-r', '--runtime', '-a', '--arch', '--os'
 const FILE_OPTIONS = new Set(['--configfile']);
 const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-parallel', '--ignore-failed-sources', '--locked-mode', '--use-current-runtime', '--ucr']);
 
+/**
+ * MSBuild's switches, which the .NET CLI passes on to it: written with `-` or, as MSBuild also reads them, `/`
+ * (`/p:Version=1`, `/m`). A `/` word is a switch when it has a `:` parameter, or is one of MSBuild's documented
+ * parameterless switches; any other one (`/src/App.csproj`) is a path.
+ */
+const MSBUILD_SWITCHES = new Set(['m', 'maxcpucount', 'bl', 'binarylogger', 'nologo', 'restore', 'r', 'ds', 'detailedsummary', 'noconlog', 'noconsolelogger', 'fl', 'filelogger', 'nr', 'nodereuse', 'graph', 'graphbuild', 'isolate', 'isolateprojects', 'interactive', 'noautorsp', 'noautoresponse', 'low', 'lowpriority', 'err', 'warnaserror', 'tl', 'terminallogger']);
+const isSlashSwitch = (word: string): boolean => /^\/[A-Za-z][\w.]*:/.test(word) || MSBUILD_SWITCHES.has(word.slice(1).toLowerCase());
+
+/** The CLI's positional arguments (a project, solution or folder), without options, their values and MSBuild switches. */
+function projectArguments(args: readonly (string | null)[]): (string | null)[] {
+  return positionals(args.filter((a) => a === null || !a.startsWith('/') || !isSlashSwitch(a)), VALUE_OPTIONS);
+}
+
 /** An option whose value picks no file and no MSBuild property (`-r $RID`): a variable there leaves the closure as it is. */
 const valueNotNamingFiles = (option: string | null | undefined): boolean => !!option && VALUE_OPTIONS.has(option) && !FILE_OPTIONS.has(option) && option !== '-p' && option !== '--property';
 
@@ -65,7 +78,7 @@ function restoreClosure(argv: readonly (string | null)[], dir: string, context: 
   }
   const inFolder = (folder: string, name: RegExp) => (byFolder.get(folder) ?? []).filter((f) => name.test(path.posix.basename(f)));
   const found = new Set<string>();
-  const [argument] = positionals(argv.slice(2), VALUE_OPTIONS);
+  const [argument] = projectArguments(argv.slice(2));
   let entry: string;
   let entryFolder = dir;
   if (argument !== undefined && argument !== null && /\.(slnx?|[a-z]*proj)$/i.test(argument)) {
@@ -202,7 +215,7 @@ export const dotnetInstallers: readonly Installer[] = [
           if (RESTORE_VALUE_OPTIONS.has(a)) words.push(i, i + 1);
           i++;
         } else if (RESTORE_FLAGS.has(a) || RESTORE_VALUE_OPTIONS.has(a.split('=')[0]!) || /^[-/]p(roperty)?:/i.test(a)) words.push(i);
-        else if (!a.startsWith('-') && !project) {
+        else if (!a.startsWith('-') && !(a.startsWith('/') && isSlashSwitch(a)) && !project) {
           project = true;
           words.push(i);
         }
