@@ -202,7 +202,7 @@ function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArg
   };
   const children = doc.stages().filter((child) => {
     const install = doc.parentStage(child) === stage ? firstInstall(child) : null;
-    return install !== null && !fetchedEarlier(doc, stage.instructions, i, install.match.installer.ecosystem);
+    return install !== null && fetchesEarlier(doc, stage.instructions, i, install.match.installer.ecosystem).length === 0;
   });
   const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child) })).filter((p) => p.plan !== null);
   if (!plans.length) return null;
@@ -278,15 +278,15 @@ function alreadyCopied(doc: Document, list: Instruction[], index: number, file: 
 
 /** The install is one an earlier fetch warms, and a RUN before `index` already fetches for its ecosystem. */
 function installerFetchedEarlier(doc: Document, list: Instruction[], index: number, match: InstallMatch): boolean {
-  return Boolean(match.installer.prefetch?.(match.argv)) && fetchedEarlier(doc, list, index, match.installer.ecosystem) !== undefined;
+  return Boolean(match.installer.prefetch?.(match.argv)) && fetchesEarlier(doc, list, index, match.installer.ecosystem).length > 0;
 }
 
-/** A RUN before `index` in the stage that already fetches this ecosystem's dependencies, if any. */
-function fetchedEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): Instruction | undefined {
+/** The RUNs before `index` in the stage (and the stages it builds on) that already fetch this ecosystem's dependencies. */
+function fetchesEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): Instruction[] {
   // The stages this one builds on ran before it: their fetches count too.
   const ancestors: Instruction[] = [];
   for (let s = list[0] ? doc.parentStage(doc.stageOf(list[0])!) : null, depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) ancestors.unshift(...s.instructions);
-  return [...ancestors, ...list.slice(0, index)].find((ins) => {
+  return [...ancestors, ...list.slice(0, index)].filter((ins) => {
     if (ins.getKeyword() !== 'RUN') return false;
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
@@ -580,11 +580,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   // An install of named packages alone (`pip install flask`) reads no manifest: reorder-for-cache moves it.
   if (!found) return null;
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
-  const skip = (reason: string) => ({ skip: `${what}: ${reason}` });
+  let quietly = false;
+  const skip = (reason: string) => (quietly ? null : { skip: `${what}: ${reason}` });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
-  // Already split (often by dockmod's own fetch step): what runs after the copy only builds the project, whatever
-  // runs beside it.
-  if (installerFetchedEarlier(doc, list, i, found.match)) return null;
+  // A build after an earlier fetch by the same tool (often dockmod's own) may be split already: until its manifests
+  // show whether that fetch was for this project, nothing is said of it.
+  quietly = installerFetchedEarlier(doc, list, i, found.match);
   if (found.refuse) return skip(found.refuse);
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
   if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");
@@ -594,7 +595,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (found.cwd === null) return skip("the install's working directory cannot be resolved");
   if (doc.endsInContinuation(found.run)) return skip(`${doc.quote(found.run)} ends in a line continuation, which would join the source copy put after it`);
   const { installer, argv } = found.match;
-  const earlierFetch = fetchedEarlier(doc, list, i, installer.ecosystem);
+  const earlierFetches = fetchesEarlier(doc, list, i, installer.ecosystem);
 
   // Inside the copied folder, the install reads its manifests from the copy: those are copied first. Outside
   // it, an earlier COPY of its main manifest shows which context folder its working directory holds.
@@ -643,6 +644,15 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const manifestsAt = fromCopy.map((f) => readAt(f)!);
   // Manifests an earlier COPY already put where the install reads them (`COPY package*.json ./`) need no copy.
   const toCopy = fromCopy.filter((f) => !alreadyCopied(doc, list, i, f, readAt(f)!));
+  // An earlier fetch by the same tool warms this install when it ran in the same folder, or when every manifest
+  // this one reads was copied before it; a fetch for another project (the app's restore before a build of its test
+  // project) does not. One in a stage this one builds on is taken to.
+  const earlierCovers = earlierFetches.some((fetch) => {
+    const at = list.indexOf(fetch);
+    return at < 0 || [null, undefined, cwd].includes(findInstall(doc, fetch, IMAGE_WORKDIR)?.cwd) || fromCopy.every((f) => alreadyCopied(doc, list, at, f, readAt(f)!));
+  });
+  if (quietly && earlierCovers) return null;
+  quietly = false;
   const inCopy = (p: string) => isWithin(p, folder || '.');
   const copied = context.listFiles().filter((f) => inCopy(f) && !ignore.ignores(f) && !keptOut(f));
   if (fromCopy.length && copied.every((f) => fromCopy.includes(f))) {
@@ -700,7 +710,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const mustInsert = stubs.length > 0 || childStage !== undefined;
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
-  if (earlierFetch && (moveBlocker || mustInsert)) return null;
+  if (earlierCovers && (moveBlocker || mustInsert)) return null;
   const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites, context) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
