@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Document } from '../src/engine/document.js';
 import { InputRefusal } from '../src/engine/types.js';
 import { directoryContext } from '../src/contexts/context.js';
-import { dockerfilesBuiltWith } from '../src/contexts/build-contexts.js';
+import { contextBuilders } from '../src/contexts/context-from-sources.js';
 import { mayRunTools, mayTrigger } from '../src/tools/mentions.js';
 import { builtinTransforms } from '../transforms/index.js';
 import { listFixtures } from './support/fixtures.js';
@@ -61,7 +61,7 @@ describe('every built-in transform', () => {
     let notRun = 0;
     for (const input of inputs()) {
       const document = doc(input.text);
-      const context = directoryContext(input.contextDir, input.dockerfile, dockerfilesBuiltWith(input.contextDir, undefined));
+      const context = directoryContext(input.contextDir, input.dockerfile, contextBuilders(input.contextDir, [], input.contextDir));
       for (const transform of builtinTransforms) {
         if (transform.mayFind!(document)) continue;
         notRun++;

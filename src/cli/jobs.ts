@@ -6,7 +6,8 @@ import { InputError, readDockerfile, textSource, type DockerfileSource } from '.
 import { digest, ReadLog, type ReadRecord } from '../contexts/reads.js';
 import { anyCustomTimedOut, transformsWith } from './custom-transforms.js';
 import type { InlineBuild } from '../contexts/compose.js';
-import { contextFromSources } from '../contexts/context-from-sources.js';
+import { contextBuilders, contextFromSources } from '../contexts/context-from-sources.js';
+import type { ContextBuilders } from '../contexts/context.js';
 
 export interface FileJob {
   file: string;
@@ -14,8 +15,10 @@ export interface FileJob {
   contexts?: string[];
   /** Where dockmod runs: with contexts undefined, a context the Dockerfile's sources prove is looked for up to here. */
   runFolder?: string;
-  /** Context folder → every Dockerfile known to be built with it (those sharing its ignore file are among them). */
+  /** Context folder → the Dockerfiles build files build with it (with the others it holds, those sharing its ignore file are among them). */
   builtWith?: Record<string, string[]>;
+  /** The contexts are --context's, which builds every Dockerfile with it. */
+  contextGiven?: boolean;
   only?: string[];
   skip?: string[];
   unsafe?: boolean;
@@ -47,7 +50,8 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
     const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
     const source = job.text === undefined ? readDockerfile(job.file) : textSource(job.file, job.text);
     const options: ProcessOptions = { only: job.only, skip: job.skip, unsafe: job.unsafe, transforms, disk: log?.disk };
-    const result = job.inline ? await (await import('../input/inline.js')).optimizeInline(source, job.inline, options, job.builtWith) : optimizeJob(job, source, options);
+    const buildersOf = (contextDir: string) => contextBuilders(contextDir, job.builtWith?.[contextDir] ?? [], job.runFolder, job.contextGiven, options.disk);
+    const result = job.inline ? await (await import('../input/inline.js')).optimizeInline(source, job.inline, options, buildersOf) : optimizeJob(job, source, options, buildersOf);
     // A custom transform stopped for its time gives a different result on the next run: such a result is not kept.
     const repeatable = !job.transforms.length || !anyCustomTimedOut();
     return { file: job.file, result, ...(log && repeatable && { reads: { source: digest(source.bytes), records: log.records() } }) };
@@ -56,12 +60,12 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
   }
 }
 
-function optimizeJob(job: FileJob, source: DockerfileSource, options: ProcessOptions): FileResult {
+function optimizeJob(job: FileJob, source: DockerfileSource, options: ProcessOptions, buildersOf: (contextDir: string) => ContextBuilders): FileResult {
   const parsed = parseDockerfile(source);
   const proven = job.contexts === undefined && job.runFolder !== undefined ? contextFromSources(parsed.doc, job.file, job.runFolder, options.disk) : null;
   const contexts = job.contexts ?? [proven?.dir ?? path.dirname(job.file)];
   const once = (contextDir: string | undefined): FileResult =>
-    optimizeParsed(parsed, contextDir, { ...options, builtWith: contextDir === undefined ? undefined : proven?.builtWith ?? job.builtWith?.[contextDir] }).result;
+    optimizeParsed(parsed, contextDir, { ...options, builtWith: contextDir === undefined ? undefined : buildersOf(contextDir) }).result;
   if (proven) return { ...once(proven.dir), provenContext: { dir: proven.dir, missing: proven.missing } };
   if (contexts.length <= 1) return once(contexts[0]);
   const results = contexts.map(once);

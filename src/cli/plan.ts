@@ -2,14 +2,14 @@
 // files, or --context) and its settings (the nearest config, then the command line).
 import path from 'node:path';
 import { discover } from './discover.js';
-import { dockerfilesBuiltWith, inlineBuildsIn, resolveContexts, type ContextResolution } from '../contexts/build-contexts.js';
+import { dockerfilesNamedWith, inlineBuildsIn, resolveContexts, type ContextResolution } from '../contexts/build-contexts.js';
 import { ConfigError, ConfigResolver, resolveModule } from './config.js';
 import { hasUnsafeCharacter, quoteName } from '../engine/escape.js';
 import type { FileJob } from './jobs.js';
 import type { RefusedFile } from '../contexts/tree-files.js';
 import { parseDockerfile, type DockerfileSetup } from '../input/process.js';
 import { InputError, readDockerfile } from '../input/read.js';
-import { contextFromSources, provenContextMessage, type SourcesContext } from '../contexts/context-from-sources.js';
+import { contextBuilders, contextFromSources, provenContextMessage, type SourcesContext } from '../contexts/context-from-sources.js';
 
 export interface PlanOptions {
   paths: string[];
@@ -65,7 +65,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
   const builtWith = (file: string, contexts: string[] | undefined, resolution: ContextResolution | undefined): Record<string, string[]> =>
     Object.fromEntries(
       (contexts ?? [path.dirname(file)]).map((dir) => {
-        if (!builtWithCache.has(dir)) builtWithCache.set(dir, dockerfilesBuiltWith(dir, resolution));
+        if (!builtWithCache.has(dir)) builtWithCache.set(dir, dockerfilesNamedWith(dir, resolution));
         return [dir, builtWithCache.get(dir)!];
       }),
     );
@@ -74,7 +74,7 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const only = options.only;
     const skip = [...new Set([...(options.skip ?? []), ...settings.off])].filter((id) => !only?.includes(id));
     const transforms = [...new Set([...cliModules, ...settings.transforms])];
-    return { file, contexts, runFolder: cwd, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms, transformTimeoutMs: options.transformTimeoutMs };
+    return { file, contexts, ...(contextDir && { contextGiven: true }), runFolder: cwd, builtWith: builtWith(file, contexts, resolution), only, skip: skip.length ? skip : undefined, unsafe: Boolean(options.unsafe || settings.unsafe), transforms, transformTimeoutMs: options.transformTimeoutMs };
   };
 
   let plan: Plan;
@@ -125,7 +125,7 @@ export async function planDockerfile(dockerfile: string, options: Omit<PlanOptio
   const notes = proven ? [...plan.notes, { file: job.file, message: provenContextMessage(proven, options.cwd) }] : plan.notes;
   const { transformsWith } = await import('./custom-transforms.js');
   const transforms = await transformsWith(job.transforms, job.transformTimeoutMs);
-  return { contextDir, options: { transforms, only: job.only, skip: job.skip, unsafe: job.unsafe, builtWith: proven?.builtWith ?? job.builtWith?.[contextDir] }, notes };
+  return { contextDir, options: { transforms, only: job.only, skip: job.skip, unsafe: job.unsafe, builtWith: contextBuilders(contextDir, job.builtWith?.[contextDir] ?? [], job.runFolder, job.contextGiven) }, notes };
 }
 
 /** The context the Dockerfile's sources prove (context-from-sources.ts); null for one that cannot be read as a Dockerfile here. */

@@ -3,7 +3,7 @@
 // (Dockerfile, context) pairs; a Dockerfile none of them names is built with its own folder as context.
 import fs from 'node:fs';
 import path from 'node:path';
-import { isBuildFileName, isDockerfileName } from './file-names.js';
+import { isBuildFileName } from './file-names.js';
 import type { BuildEntry, InlineBuild } from './compose.js';
 import { readTreeFile, type RefusedFile } from './tree-files.js';
 import { isWorkflowFile, workflowBuilds, WORKFLOWS_FOLDER } from './github-workflows.js';
@@ -98,18 +98,9 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
   return { contexts, origins, warnings, builds, refused };
 }
 
-/**
- * Every Dockerfile known to be built with the context folder `dir`: those in the folder itself (a plain
- * `docker build .` there builds them, whatever a build file says) and those the build files build with it.
- */
-export function dockerfilesBuiltWith(dir: string, resolution: Pick<ContextResolution, 'builds'> | undefined): string[] {
-  let own: string[] = [];
-  try {
-    own = fs.readdirSync(dir, { withFileTypes: true }).filter((e) => !e.isDirectory() && isDockerfileName(e.name)).map((e) => path.join(dir, e.name));
-  } catch {
-    // an unreadable folder names no Dockerfile
-  }
-  return [...new Set([...own, ...(resolution?.builds.get(dir) ?? [])])].sort();
+/** The Dockerfiles the build files (compose, bake, workflows) build with the context folder `dir`. */
+export function dockerfilesNamedWith(dir: string, resolution: Pick<ContextResolution, 'builds'> | undefined): string[] {
+  return [...(resolution?.builds.get(dir) ?? [])].sort();
 }
 
 const realPath = (file: string): string => {

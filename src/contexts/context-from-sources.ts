@@ -4,19 +4,16 @@
 // a source the Dockerfile names is not its context. Then the context is the nearest folder above, up to the
 // repository's root, that has every such source.
 import path from 'node:path';
-import type { Document } from '../engine/document.js';
-import { directoryContext, DISK, type Disk } from './context.js';
+import { Document } from '../engine/document.js';
+import { directoryContext, DISK, type ContextBuilders, type Disk } from './context.js';
 import { isInside } from './tree-files.js';
 import { isWildcard, readContextCopy } from './context-files.js';
-import { isDockerfileName } from './file-names.js';
 import { quoteName } from '../engine/escape.js';
 
 export interface SourcesContext {
   dir: string;
   /** Why: a source the Dockerfile's own folder lacks. */
   missing: string;
-  /** Every Dockerfile in the folder: any may be built with it and share its ignore file. */
-  builtWith: string[];
 }
 
 /**
@@ -36,13 +33,22 @@ export function contextFromSources(doc: Document, dockerfile: string, top: strin
   const missing = named.length ? lacks(own) : undefined;
   if (missing === undefined || isRepositoryRoot(own)) return null;
   for (let dir = path.dirname(own); isInside(dir, highest); dir = path.dirname(dir)) {
-    if (lacks(dir) === undefined) {
-      const builtWith = directoryContext(dir, undefined, undefined, disk).listFiles().filter((f) => isDockerfileName(path.posix.basename(f))).map((f) => path.join(dir, f));
-      return { dir, missing, builtWith };
-    }
+    if (lacks(dir) === undefined) return { dir, missing };
     if (dir === highest || isRepositoryRoot(dir)) return null;
   }
   return null;
+}
+
+/**
+ * Who builds with the context folder `dir`: `named` (by compose and bake files), and each other Dockerfile in it
+ * whose context dockmod takes to be `dir` as it takes this one's: its own folder, or the folder its sources
+ * prove (looked for up to `top`, or `dir` when that is higher). `everyone`: every Dockerfile in it (--context
+ * gives all one context).
+ */
+export function contextBuilders(dir: string, named: readonly string[], top: string | undefined, everyone = false, disk: Disk = DISK): ContextBuilders {
+  const highest = top === undefined || !isInside(path.resolve(dir), path.resolve(top)) ? dir : top;
+  const takenHere = (dockerfile: string, text: string) => path.resolve(contextFromSources(new Document(text), dockerfile, highest, disk)?.dir ?? path.dirname(dockerfile)) === path.resolve(dir);
+  return { named, builtHere: everyone ? () => true : takenHere };
 }
 
 /** The context paths the Dockerfile's COPY and ADD instructions name as they are written (no wildcard, no variable). */

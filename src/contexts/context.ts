@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BuildContext } from '../engine/types.js';
 import { FOLDER, isInside, LINK_OUT_OF_CONTEXT, readInside, readTreeFile, realFolder, type RefusedFile } from './tree-files.js';
 import { normalizeContextPath as normalize } from '../engine/context-overlay.js';
+import { isDockerfileName } from './file-names.js';
 
 export { withWrites } from '../engine/context-overlay.js';
 
@@ -61,11 +62,20 @@ export function ignoreFilePath(root: string, dockerfile: string | undefined, dis
 const slashed = (p: string) => p.split(path.sep).join('/');
 
 /**
- * The build context in a folder on disk, for a build of `dockerfile` (which picks the ignore file). `builtWith`:
- * every Dockerfile known to be built with this context; those that apply the same ignore file share it.
- * `refused()`: the files met that were not read (context-relative), with why.
+ * Who else builds with a context folder: the Dockerfiles build files name with it (`named`), and, of the other
+ * Dockerfiles it holds, those `builtHere` says are built with it (given each one's path and text).
  */
-export function directoryContext(root: string, dockerfile?: string, builtWith?: readonly string[], disk: Disk = DISK): BuildContext & { refused(): RefusedFile[] } {
+export interface ContextBuilders {
+  named: readonly string[];
+  builtHere(dockerfile: string, text: string): boolean;
+}
+
+/**
+ * The build context in a folder on disk, for a build of `dockerfile` (which picks the ignore file). `builtWith`:
+ * the Dockerfiles built with this context; those that apply the same ignore file share it. `refused()`: the files
+ * met that were not read (context-relative), with why.
+ */
+export function directoryContext(root: string, dockerfile?: string, builtWith?: ContextBuilders, disk: Disk = DISK): BuildContext & { refused(): RefusedFile[] } {
   const ignorePath = ignoreFilePath(root, dockerfile, disk);
   const ignoreRel = slashed(path.relative(path.resolve(root), ignorePath));
   const fromRoot = (file: string) => slashed(path.relative(path.resolve(root), file));
@@ -81,6 +91,7 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
   const self = dockerfile === undefined ? undefined : path.resolve(dockerfile);
   let sharers: { name: string; text: string | undefined }[] | undefined;
   let listing: string[] | undefined;
+  const listFiles = (): string[] => (listing ??= disk.listDirectory(root));
   const resolve = (p: string) => {
     const full = path.resolve(root, normalize(p));
     return isInside(full, path.resolve(root)) ? full : undefined;
@@ -100,10 +111,18 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
   return {
     ignoreFile,
     ...(builtWith && {
-      ignoreFileSharers: () =>
-        (sharers ??= [...new Set(builtWith.map((f) => path.resolve(f)))]
+      ignoreFileSharers: () => {
+        if (sharers) return sharers;
+        const named = new Set(builtWith.named.map((f) => path.resolve(f)));
+        const held = listFiles().filter((f) => isDockerfileName(path.posix.basename(f))).map((f) => path.resolve(root, f));
+        // One that cannot be read is counted: what it needs is not known.
+        sharers = [...new Set([...named, ...held])]
           .filter((f) => f !== self && ignoreFilePath(root, f, disk) === ignorePath)
-          .map((f) => ({ name: fromRoot(f), text: readOutside(f) }))),
+          .map((f) => ({ file: f, name: fromRoot(f), text: readOutside(f) }))
+          .filter(({ file, text }) => named.has(file) || text === undefined || builtWith.builtHere(file, text))
+          .map(({ name, text }) => ({ name, text }));
+        return sharers;
+      },
     }),
     readFile: (p) => read(p)?.toString('utf8'),
     readBytes: (p, limit) => read(p, limit),
@@ -121,10 +140,7 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
       return refusals.get(normalize(p));
     },
     refused: () => [...[...refusals].map(([file, reason]) => ({ file, reason })), ...treeRefusals.map((r) => ({ file: fromRoot(r.file), reason: r.reason }))],
-    listFiles() {
-      listing ??= disk.listDirectory(root);
-      return listing;
-    },
+    listFiles,
   };
 }
 

@@ -10,6 +10,7 @@ import type { CST, Document as YamlDocument, Node as YamlNode, Scalar } from 'ya
 import { Document } from '../engine/document.js';
 import type { AppliedChange, ReportedSkip } from '../engine/types.js';
 import type { InlineBuild } from '../contexts/compose.js';
+import type { ContextBuilders } from '../contexts/context.js';
 import { optimizeParsed, type FileResult, type ProcessOptions } from './process.js';
 import { InputError, type DockerfileSource } from './read.js';
 import { decodeDockerfile, validateDockerfile } from './validate.js';
@@ -18,7 +19,7 @@ import { lines, rewriteLines, sourceLines, type InlineBlock, type InlineFormat }
 type Yaml = typeof import('yaml');
 
 /** Optimizes the inline Dockerfiles of a compose or bake file into one result for that file. */
-export async function optimizeInline(source: DockerfileSource, builds: readonly InlineBuild[], options: ProcessOptions, builtWith: Record<string, string[]> | undefined): Promise<FileResult> {
+export async function optimizeInline(source: DockerfileSource, builds: readonly InlineBuild[], options: ProcessOptions, buildersOf: (contextDir: string) => ContextBuilders): Promise<FileResult> {
   const { text } = decodeDockerfile(source.file, source.bytes);
   const result: FileResult = { file: source.file, before: text, after: text, extra: [], changes: [], skips: [], heldBack: [], refused: [], summaries: {}, docs: {}, stat: source.stat };
   const format = /docker-bake/.test(path.basename(source.file)) ? await (await import('./inline-bake.js')).bakeFormat(source.file, text) : await composeFormat(text);
@@ -41,7 +42,7 @@ export async function optimizeInline(source: DockerfileSource, builds: readonly 
       continue;
     }
     const contextDir = build.context!;
-    const { result: one } = optimizeParsed({ source, text: block.dockerfile, bom: '', doc: dockerfileDoc, inline: true }, contextDir, { ...options, builtWith: builtWith?.[contextDir] });
+    const { result: one } = optimizeParsed({ source, text: block.dockerfile, bom: '', doc: dockerfileDoc, inline: true }, contextDir, { ...options, builtWith: buildersOf(contextDir) });
     const mapChange = (c: AppliedChange): AppliedChange => ({ ...c, line: block.fileLine(c.line), edited: c.edited.map((s) => ({ start: block.fileLine(s.start), end: block.fileLine(s.end) })) });
     const mapSkip = (s: ReportedSkip): ReportedSkip => ({ ...s, line: block.fileLine(s.line) });
     result.skips.push(...one.skips.map(mapSkip));

@@ -1,7 +1,7 @@
 // One Dockerfile's way through dockmod, the same for a file on disk and for standard input: its bytes decoded,
 // parsed and validated once, then optimized with a build context (or none) into a FileResult.
 import path from 'node:path';
-import { directoryContext, type Disk } from '../contexts/context.js';
+import { directoryContext, type ContextBuilders, type Disk } from '../contexts/context.js';
 import { Document } from '../engine/document.js';
 import { optimizeDocument, type EngineOptions } from '../engine/engine.js';
 import type { FileReport } from '../engine/report.js';
@@ -33,8 +33,8 @@ export interface FileResult extends FileReport {
 }
 
 export interface ProcessOptions extends Omit<EngineOptions, 'context'> {
-  /** Every Dockerfile known to be built with the context (see directoryContext). */
-  builtWith?: readonly string[];
+  /** Who else builds with the context (see directoryContext). */
+  builtWith?: ContextBuilders;
   /** How the build context reads the disk (default: directly; a ReadLog's, to record what it read). */
   disk?: Disk;
 }

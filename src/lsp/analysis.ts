@@ -9,6 +9,7 @@ import { planRun } from '../cli/plan.js';
 import { processJob, type FileJob } from '../cli/jobs.js';
 import { transformsWith } from '../cli/custom-transforms.js';
 import { directoryContext } from '../contexts/context.js';
+import { contextBuilders } from '../contexts/context-from-sources.js';
 import { isBuildFileName } from '../contexts/file-names.js';
 import { selectTransforms } from '../engine/engine.js';
 import { applyPragmas } from '../engine/pragmas.js';
@@ -107,7 +108,7 @@ export async function singleChange(job: FileJob, text: string, wanted: AppliedCh
   const transform = selectTransforms(all, job.only, job.skip).find((t) => t.id === wanted.transform);
   if (!transform) return undefined;
   const { doc, bom } = parseDockerfile(textSource(job.file, text));
-  const context = contextDir === undefined ? undefined : directoryContext(contextDir, job.file, job.builtWith?.[contextDir]);
+  const context = contextDir === undefined ? undefined : directoryContext(contextDir, job.file, contextBuilders(contextDir, job.builtWith?.[contextDir] ?? [], job.runFolder, job.contextGiven));
   try {
     // As the engine calls a transform (src/engine/engine.ts), on the text as it is.
     const result = applyPragmas(doc, transform.id, checkTransformResult(transform.apply(doc, { context }), doc.text.length, doc.lineStarts.length));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { optimize } from '../../src/index.js';
 import { directoryContext } from '../../src/contexts/context.js';
-import { dockerfilesBuiltWith } from '../../src/contexts/build-contexts.js';
+import { contextBuilders } from '../../src/contexts/context-from-sources.js';
 import { unifiedDiff } from '../../src/formats/output.js';
 import type { BuildContext, OptimizeResult } from '../../src/engine/types.js';
 import { builtinTransforms } from '../../transforms/index.js';
@@ -61,7 +61,7 @@ function runFixture({ id, name, dir, options }: Fixture): FixtureRun {
   const dockerfile = path.join(dir, options.dockerfile ?? 'Dockerfile');
   const contextDir = path.join(dir, options.context ?? '.');
   const before = fs.readFileSync(dockerfile, 'utf8');
-  const context = options.noContext ? undefined : directoryContext(contextDir, dockerfile, dockerfilesBuiltWith(contextDir, undefined));
+  const context = options.noContext ? undefined : directoryContext(contextDir, dockerfile, contextBuilders(contextDir, [], dir));
   const settings = { context, only: options.only ?? [id], skip: options.skip, unsafe: fixtureUnsafe({ id, options }) };
   const result = optimize(before, settings);
   const second = optimize(result.text, settings);
