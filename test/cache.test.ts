@@ -97,6 +97,16 @@ describe('--cache', () => {
     expect(after.stdout).toContain('COPY package.json ./');
   });
 
+  it('recomputes a result when --context builds every Dockerfile with the context a compose file gives one', () => {
+    // Without --context, app/tools/Dockerfile is built in its own folder and shares no ignore file with app/Dockerfile.
+    const dir = tempTree('dockmod-cache-', { ...NODE_APP, 'compose.yaml': 'services:\n  app:\n    build:\n      context: app\n', 'app/tools/Dockerfile': 'FROM node:20\nCOPY . .\n' }, temps);
+    const named = cached(['app/Dockerfile'], dir);
+    const given = cached(['-v', '--context', 'app', 'app/Dockerfile'], dir);
+    expect(given.stdout).toBe(dockmod(['-v', '--context', 'app', 'app/Dockerfile'], dir).stdout);
+    expect(given.stdout).not.toBe(named.stdout);
+    expect(reused(given.stderr)).toBe(0);
+  });
+
   it('recomputes a result when the config, the transforms enabled or --unsafe change', () => {
     recomputedAfter((dir) => write(dir, 'py/dockmod.config.json', '{ "rules": { "apt-lists-cleanup": "off" } }\n'));
     const dir = tempTree('dockmod-cache-', NODE_APP, temps);

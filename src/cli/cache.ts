@@ -235,7 +235,7 @@ export class ResultCache {
       }
       return [m, d];
     });
-    return digest([job.file, job.contexts ?? null, job.runFolder ?? null, job.builtWith ?? null, job.only ?? null, job.skip ?? null, Boolean(job.unsafe), modules, job.transformTimeoutMs ?? null, job.inline ?? null]);
+    return digest([job.file, job.contexts ?? null, Boolean(job.contextGiven), job.runFolder ?? null, job.builtWith ?? null, job.only ?? null, job.skip ?? null, Boolean(job.unsafe), modules, job.transformTimeoutMs ?? null, job.inline ?? null]);
   }
 
   /** The kept result of `job` when its Dockerfile, its job and every answer its contexts got are as they were; undefined otherwise. */
