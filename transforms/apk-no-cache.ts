@@ -2,11 +2,12 @@
 // `apk add --no-cache` fetches a fresh index and keeps nothing, which also makes an `apk update` before it and an
 // `rm -rf /var/cache/apk/*` after it pointless: both steps are dropped from the RUN's `&&` chain.
 // Leaves alone a RUN whose cache mount holds apk's cache. Keeps the `apk update` when something else in the RUN
-// (`apk upgrade`) or a later RUN needs its index, or when it is not a step of a plain `&&` chain (reported).
+// (`apk upgrade`) or a later RUN needs its index, or when it is not a step of a plain `&&` chain (reported); keeps
+// the cache removal when an earlier RUN left the index in the cache folder, which it also clears from the image.
 import type { Edit, Skip, BuiltinTransformModule } from '../src/engine/types.js';
 import type { Document, Instruction } from '../src/engine/document.js';
 import type { ShellScript } from '../src/engine/shell.js';
-import { cacheMountHolds, laterRunNeedsApkIndex } from '../src/tools/packages.js';
+import { cacheMountHolds, earlierRunLeavesApkCache, laterRunNeedsApkIndex } from '../src/tools/packages.js';
 import { apkSubcommand, apkUsesNoCache, isApkAdd, isApkUpdate, removesApkCache } from '../src/tools/vocabulary/apk.js';
 import { insertAfter, removeCommands } from '../src/engine/run-edits.js';
 import { eachReadableRun } from '../src/tools/commands.js';
@@ -19,7 +20,8 @@ function dropUselessSteps(doc: Document, run: Instruction, script: ShellScript, 
   const apk = commands.filter((c) => apkSubcommand(c));
   if (!apk.every((c) => isApkAdd(c) || isApkUpdate(c) || apkSubcommand(c)!.name === 'del')) return [];
   const updates = commands.filter(isApkUpdate);
-  const removals = commands.filter(removesApkCache);
+  // A removal that also clears what an earlier RUN left in the cache folder stays.
+  const removals = commands.some(removesApkCache) && earlierRunLeavesApkCache(doc, run) ? [] : commands.filter(removesApkCache);
   if (!updates.length && !removals.length) return [];
   const line = run.getRange().start.line;
   const later = laterRunNeedsApkIndex(doc, run);

@@ -7,7 +7,7 @@ import { argValues, pathTexts } from './commands.js';
 import { TOOL_CACHES, type ToolId } from './vocabulary/index.js';
 import { basename, subcommandFor, type Tool } from './vocabulary/tool.js';
 import { aptFetchNeedsEarlierLists, isAptFetch, isAptUpdate, removesAptLists } from './vocabulary/apt.js';
-import { apkNeedsCachedIndex, isApkAdd, isApkUpdate } from './vocabulary/apk.js';
+import { apkKeepsIndex, apkNeedsCachedIndex, isApkAdd, isApkUpdate, removesApkCache } from './vocabulary/apk.js';
 import { isNpmInstall } from './vocabulary/npm.js';
 import { isYarnInstall } from './vocabulary/yarn.js';
 import { pipCacheDirOption, pipRunsInstall } from './vocabulary/pip.js';
@@ -239,6 +239,33 @@ export function cachingTool(cmd: Command): ToolId | null {
   if (gradle.commands.test(name)) return 'gradle';
   if (bundler.commands.test(name) && (!cmd.args.length || first?.startsWith('-') || installsWith(bundler, cmd))) return 'bundler';
   if (installsWith(composer, cmd)) return 'composer';
+  return null;
+}
+
+/**
+ * An earlier RUN (of the stage or a stage it is built on) that leaves apk's index in /var/cache/apk in its layer
+ * (an `apk update`, an `apk add` without `--no-cache`, not removed after it in the same RUN): a later
+ * `rm -rf /var/cache/apk/*` still takes those files out of the image.
+ */
+export function earlierRunLeavesApkCache(doc: Document, run: Instruction): Instruction | null {
+  const stage = doc.stageOf(run);
+  if (!stage) return null;
+  const before: Instruction[] = stage.instructions.slice(0, stage.instructions.indexOf(run));
+  for (let s = doc.parentStage(stage), depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) before.unshift(...s.instructions);
+  for (const ins of before) {
+    if (ins.getKeyword() !== 'RUN' || cacheMountHolds(doc, ins, 'apk')) continue;
+    const script = doc.runScript(ins);
+    if (!script || script.hasError) {
+      if (/\bapk\b/.test(doc.argumentsText(ins))) return ins;
+      continue;
+    }
+    let left = false;
+    for (const cmd of script.commands()) {
+      if (removesApkCache(cmd)) left = false;
+      else if (apkKeepsIndex(cmd)) left = true;
+    }
+    if (left) return ins;
+  }
   return null;
 }
 

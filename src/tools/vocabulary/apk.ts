@@ -30,6 +30,13 @@ export function removesApkCache(cmd: Command): boolean {
 /** apk subcommands that never read the package index from the cache folder. */
 const APK_INDEX_FREE = new Set(['del', 'version', '--version', 'info']);
 
+/** An apk command that keeps the package index in /var/cache/apk: `apk update`, or one that reads it without `--no-cache`. */
+export function apkKeepsIndex(cmd: Command): boolean {
+  const sub = apkSubcommand(cmd);
+  if (!sub) return apk.commands.test(basename(cmd.name));
+  return !APK_INDEX_FREE.has(sub.name) && !hasOption(argValues(cmd), '--no-cache');
+}
+
 /** An apk command that would need the index an earlier `apk update` left behind. */
 export function apkNeedsCachedIndex(cmd: Command): boolean {
   const sub = apkSubcommand(cmd);
