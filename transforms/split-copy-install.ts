@@ -17,6 +17,7 @@ import { basename } from '../src/tools/vocabulary/tool.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName, sentContext } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
+import { HIDDEN_INSTALL_RUNNERS, hiddenInstall, type HiddenUnread } from '../src/tools/hidden-installs.js';
 import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
 
@@ -61,10 +62,21 @@ interface FoundInstall {
   split?: { script: ShellScript; lastKept: ShellNode; firstMoved: ShellNode; statePrefix: string; heredoc: { opener: string; delimiter: string } | null };
   /** Why the RUN cannot be split as needed. */
   refuse?: string;
+  /** Where the install is written when the RUN reaches it through a file of the copy (a Makefile target, a script). */
+  hidden?: string;
 }
 
-/** The first dependency install of a RUN, or null when the RUN installs nothing from the context. */
-function findInstall(doc: Document, run: Instruction, dest: string): FoundInstall | null {
+/** The copy's files by their image paths, for an install a RUN reaches through one of them (hidden-installs.ts). */
+interface CopyFiles {
+  context: BuildContext;
+  toContext(imagePath: string): string | null;
+}
+
+/**
+ * The first dependency install of a RUN, or null when the RUN installs nothing from the context. With `through`,
+ * also one that a command of the RUN reaches through a file the copy brings (`make build`, `./install.sh`).
+ */
+function findInstall(doc: Document, run: Instruction, dest: string, through?: CopyFiles): FoundInstall | null {
   const workdir = doc.workdirAt(run);
   const exec = doc.execForm(run);
   if (exec) {
@@ -74,8 +86,8 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
   const commands = script.commands();
-  const located = locateInstall(commands, dest, workdir);
-  if (!located) return null;
+  const located = locateInstall(commands, dest, workdir) ?? (through ? locateHidden(doc, run, script, through) : null);
+  if (!located || 'unread' in located) return null;
   if ('refuse' in located) return { run, ...located, cwd: null, prefix: [] };
   const { cmd, match, written } = located;
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
@@ -86,7 +98,8 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
   }
   const prefix = chain.slice(0, at).map(({ step, effect }) => ({ text: step.text, effect }));
   const cwd = chain[at]!.cwd;
-  const found: FoundInstall = { run, match, written, cwd, prefix };
+  const hidden = 'hidden' in located ? (located.hidden as string) : undefined;
+  const found: FoundInstall = { run, match, written, cwd, prefix, ...(hidden !== undefined && { hidden }) };
   const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
   if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it: steps that touch no copied file.
@@ -114,6 +127,26 @@ function findInstall(doc: Document, run: Instruction, dest: string): FoundInstal
 }
 
 const wordTexts = (cmd: Command): string[] => [cmd.nameWord.text, ...cmd.args.map((w) => w.text)];
+
+/**
+ * An install a command of the RUN reaches through a file the copy brings, in the folder the command runs in (the
+ * RUN's chain says it; outside a chain, the WORKDIR when no command changes folder); or why it cannot be read.
+ */
+function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles): { cmd: Command; match: InstallMatch; written: WrittenCommand; hidden: string } | HiddenUnread | null {
+  const workdir = doc.workdirAt(run);
+  const commands = script.commands();
+  const chain = chainEffects(script, workdir, doc.variablesAt(run));
+  for (const cmd of commands) {
+    const step = chain?.find(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex);
+    const cwd = chain ? (step?.cwd ?? null) : commands.some((c) => c.name === 'cd') ? null : workdir;
+    if (cwd === null) continue;
+    const found = hiddenInstall(cmd, cwd, through.toContext, through.context);
+    if (!found) continue;
+    if ('unread' in found) return found;
+    return { cmd, match: found.match, written: { prefix: '', words: found.words, json: false }, hidden: found.via };
+  }
+  return null;
+}
 
 /**
  * The command of a RUN that installs, directly or through a wrapper program that runs its arguments
@@ -308,7 +341,7 @@ export const splitCopyInstall: BuiltinTransformModule = {
   imageDifferences: {
     paths: ['/**/.dockerignore', '/**/*.dockerignore', '/root/.cache/go-build/**', '/**/.gradle/**', '/go/pkg/mod/**', '/root/go/pkg/mod/**', '/root/.m2/**', '/root/.nuget/**', '/usr/local/cargo/registry/**', '/usr/local/cargo/git/**', '/root/.cargo/registry/**', '/root/.cargo/git/**', '/root/.composer/cache/**', '/root/.cache/composer/**'],
   },
-  trigger: { instructions: ['COPY', 'ADD', 'RUN'], tools: ['npm', 'yarn', 'pnpm', 'bun', 'pip', 'pipenv', 'poetry', 'uv', 'go', 'maven', 'gradle', 'dotnet', 'bundler', 'composer', 'mix', 'cargo'] },
+  trigger: { instructions: ['COPY', 'ADD', 'RUN'], tools: ['npm', 'yarn', 'pnpm', 'bun', 'pip', 'pipenv', 'poetry', 'uv', 'go', 'maven', 'gradle', 'dotnet', 'bundler', 'composer', 'mix', 'cargo', ...HIDDEN_INSTALL_RUNNERS.keys()] },
   apply(doc, { context }) {
     const changes: Change[] = [];
     const skips: Skip[] = [];
@@ -504,6 +537,14 @@ function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: st
   return copyInstruction(ins, copy, copy.sources, `${dest}/`);
 }
 
+/** Why an install that a RUN may reach through a file of the copy cannot be read, or null. */
+function hiddenUnread(doc: Document, run: Instruction, through: CopyFiles): string | null {
+  const script = doc.runScript(run);
+  if (!script || script.hasError) return null;
+  const found = locateHidden(doc, run, script, through);
+  return found && 'unread' in found ? found.unread : null;
+}
+
 /** A RUN whose script the parser reads only with errors, in which the commands it could still make out include an install. */
 function installsUnread(doc: Document, run: Instruction): boolean {
   const script = doc.runScript(run);
@@ -569,17 +610,21 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   let found: FoundInstall | null = null;
   const between: Instruction[] = [];
   // The steps after the copy up to the install: in this stage, then (across stages) in the child built from it.
+  // An install the RUN reaches through a Makefile or a script this copy brings counts too.
+  const through: CopyFiles | undefined = context && dest !== null ? { context, toContext: (p) => (isWithin(p, dest) ? path.posix.join(folder, path.posix.relative(dest, p)) : null) } : undefined;
   for (const next of [...list.slice(i + 1), ...(childStage?.instructions ?? [])]) {
     if (next.getKeyword() === 'RUN') {
-      found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
+      found = findInstall(doc, next, dest ?? IMAGE_WORKDIR, through);
       if (!found && installsUnread(doc, next)) return { skip: `${doc.quote(next)} installs dependencies, but its script is one dockmod's shell parser cannot read, so it is left as it is` };
+      const unread = !found && through ? hiddenUnread(doc, next, through) : null;
+      if (unread) return { skip: `${doc.quote(next)} may install dependencies, hidden where dockmod cannot read them: ${unread}` };
     }
     if (found) break;
     between.push(next);
   }
   // An install of named packages alone (`pip install flask`) reads no manifest: reorder-for-cache moves it.
   if (!found) return null;
-  const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\``;
+  const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\`${found.hidden ? ` (in ${found.hidden}, which ${doc.quote(found.run)} runs)` : ''}`;
   let quietly = false;
   const skip = (reason: string) => (quietly ? null : { skip: `${what}: ${reason}` });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
@@ -707,7 +752,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   // A fetch before the source copy, everything else left where and as it is.
   // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them;
   // so does one in a child stage: nothing moves across stages, and the install there finds the download cache warm.
-  const mustInsert = stubs.length > 0 || childStage !== undefined;
+  // So does one the RUN reaches through a file of the copy: the RUN needs the copy before it.
+  const mustInsert = stubs.length > 0 || childStage !== undefined || found.hidden !== undefined;
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
   if (earlierCovers && (moveBlocker || mustInsert)) return null;
@@ -718,7 +764,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (script !== null) {
       const fetchText = renderCommand(fetchWords, found.written);
       const edits = [{ start: copyLine.start, end: copyLine.start, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${script}${eol}` }];
-      return { message: messageFor(`fetch dependencies with \`${fetchText}\``), edits, ...(childStage ? { fetchWrites: [...manifestsAt, ...projectWrites] } : {}) };
+      const reached = found.hidden ? ` for \`${found.written.words.join(' ')}\` in ${found.hidden}, which ${doc.quote(found.run)} runs,` : '';
+      return { message: messageFor(`fetch dependencies with \`${fetchText}\`${reached}`), edits, ...(childStage ? { fetchWrites: [...manifestsAt, ...projectWrites] } : {}) };
     }
   }
   if (moveBlocker || mustInsert) return skip(insertion && 'blocker' in insertion && (buildFetch || mustInsert) ? insertion.blocker : moveBlocker ?? 'the fetch cannot be written before the copy');

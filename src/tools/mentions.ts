@@ -4,6 +4,7 @@ import type { Document } from '../engine/document.js';
 import type { Transform } from '../engine/types.js';
 import { INSTALLER_TOOLS } from './installs.js';
 import { TOOLS } from './vocabulary/index.js';
+import { HIDDEN_INSTALL_RUNNERS } from './hidden-installs.js';
 
 /**
  * Per tool id, what any name of a command of the tool holds: its vocabulary's command pattern, unanchored (a
@@ -12,6 +13,7 @@ import { TOOLS } from './vocabulary/index.js';
  */
 const NAMES = new Map<string, RegExp>([
   ...[...INSTALLER_TOOLS].map((id) => [id, new RegExp(id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))] as const),
+  ...HIDDEN_INSTALL_RUNNERS,
   ...TOOLS.map((tool) => [tool.id, new RegExp(tool.commands.source.replace(/^\^|\$$/g, ''), tool.commands.flags)] as const),
 ]);
 
