@@ -77,6 +77,7 @@ const FIXTURES = {
   'npm-set-e-export': { install: 'npm ci', rerunsBefore: true },
   'elixir-mix-path-dependency': { install: 'mix deps.get', rerunsBefore: true, edit: 'forum/lib/forum.ex' },
   'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
+  'pnpm-workspace-unindented-list': { install: 'pnpm install', rerunsBefore: true, edit: 'apps/web/index.js' },
   'yarn-berry-patch': { install: 'yarn install', rerunsBefore: true },
   'yarn-berry-pnp-host-files': { install: 'yarn install', rerunsBefore: true, edit: 'src/index.js' },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
