@@ -454,6 +454,9 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
   const carried: string[] = [];
   const tool = basename(found.match.argv[0]);
   const installMentions = mentionedNames(doc, found.run);
+  const reads = fetchReads(doc, found);
+  /** The first path of `writes` that the fetch, run before the copy, would read. */
+  const readByFetch = (writes: readonly string[]) => writes.find((w) => reads.some((r) => isWithin(r, w) || isWithin(w, r)));
   for (const ins of between) {
     const kw = ins.getKeyword();
     const quoted = doc.quote(ins);
@@ -467,6 +470,8 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
     if (kw === 'COPY' || kw === 'ADD') {
       const writes = copyWrites(doc, ins, context);
       if (writes === null || overlaps(writes, projectWrites)) return { blocker: `${quoted} comes between the copy and the install and writes where the fetch installs` };
+      const read = readByFetch(writes);
+      if (read) return { blocker: `${quoted} comes between the copy and the install and writes ${read}, which a fetch before the copy would run or read` };
       continue;
     }
     if (kw !== 'RUN') return { blocker: `${quoted} comes between the copy and the install` };
@@ -477,6 +482,9 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
       if (step.effect === UNKNOWN) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what \`${step.text}\` does` };
       if (step.effect.installsPrograms) return { blocker: `${quoted} comes between the copy and the install and may install what a fetch before the copy needs` };
       const writes = step.effect.writes as readonly string[];
+      // A manifest it changes (`chmod +x gradlew`) is looked at below: such a step is carried into the fetch.
+      const read = readByFetch(writes.filter((w) => !manifestsAt.includes(w)));
+      if (read) return { blocker: `${quoted} comes between the copy and the install and writes ${read}, which a fetch before the copy would run or read (\`${step.text}\`)` };
       // What the fetch adds can change what a step writes; a step that only reads prints to the log alone.
       if (overlaps(writes, projectWrites) || (writes.length > 0 && overlaps(step.effect.reads, projectWrites))) return { blocker: `${quoted} uses what the install writes in the project` };
       if (!overlaps(writes, manifestsAt)) continue;
@@ -488,6 +496,38 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
   const writing = prefixStepThatWrites(found);
   if (writing) return { blocker: `\`${writing.text}\` runs before the install in the same RUN` };
   return { carried };
+}
+
+/** The folders a shell looks in for a program when PATH is the one base images set. */
+const USUAL_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
+/**
+ * What the fetch reads in the image where it runs, before the copy: the files its carried steps read (`. /tmp/rid.env`,
+ * `V=$(cat /VERSION)`), a wrapper it runs through, and its program: the path it is named by, or the program of that
+ * name in each folder of PATH (the usual ones, and those an ENV of the stage sets).
+ */
+function fetchReads(doc: Document, found: FoundInstall): string[] {
+  const cwd = found.cwd ?? '/';
+  const prefixReads = found.prefix.flatMap((p) => (p.effect.reads === 'any' ? [] : p.effect.reads));
+  const wrappers = found.written.prefix.split(/\s+/).filter((w) => w.includes('/')).map((w) => path.posix.resolve(cwd, w));
+  const program = found.match.argv[0];
+  if (!program) return [...prefixReads, ...wrappers];
+  if (program.includes('/')) return [...prefixReads, ...wrappers, path.posix.resolve(cwd, program)];
+  const set = doc.variablesAt(found.run).get('PATH');
+  const folders = typeof set === 'string' ? set.split(':') : [...USUAL_PATH, ...pathSetInStage(doc, found.run)];
+  return [...prefixReads, ...wrappers, ...folders.filter((f) => f.startsWith('/')).map((f) => path.posix.join(f, program))];
+}
+
+/** The static folders the ENV and ARG instructions before `run` (in its stage and those it builds on) put in PATH. */
+function pathSetInStage(doc: Document, run: Instruction): string[] {
+  const stage = doc.stageOf(run);
+  if (!stage) return [];
+  const before = stage.instructions.slice(0, stage.instructions.indexOf(run));
+  for (let s = doc.parentStage(stage), depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) before.unshift(...s.instructions);
+  return before
+    .filter((ins) => (ins.getKeyword() === 'ENV' || ins.getKeyword() === 'ARG') && definedNames(ins).includes('PATH'))
+    .flatMap((ins) => [...doc.slice(ins.getRange()).matchAll(/\bPATH[=\s]+["']?([^\s"']+)/g)].flatMap((m) => m[1]!.split(':')))
+    .filter((f) => f.startsWith('/') && !f.includes('$'));
 }
 
 /** Absolute paths where the files a context copy brings land (what a moved copy could collide with). */
@@ -768,7 +808,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
       return { message: messageFor(`fetch dependencies with \`${fetchText}\`${reached}`), edits, ...(childStage ? { fetchWrites: [...manifestsAt, ...projectWrites] } : {}) };
     }
   }
-  if (moveBlocker || mustInsert) return skip(insertion && 'blocker' in insertion && (buildFetch || mustInsert) ? insertion.blocker : moveBlocker ?? 'the fetch cannot be written before the copy');
+  if (moveBlocker || mustInsert) {
+    const insertBlocker = insertion && 'blocker' in insertion ? insertion.blocker : null;
+    if (buildFetch || mustInsert) return skip(insertBlocker ?? moveBlocker ?? 'the fetch cannot be written before the copy');
+    // Neither way is open: both blockers are said.
+    return skip(insertBlocker && moveBlocker ? `${moveBlocker}; and a fetch before the copy cannot take the move's place: ${insertBlocker}` : (moveBlocker ?? 'the fetch cannot be written before the copy'));
+  }
 
   // The source copy moves down to just after the install (or, for a build, to just before it, after a fetch).
   const copyText = movedCopyText(doc, ins, copy, dest, runDir);
