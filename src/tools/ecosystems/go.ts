@@ -55,13 +55,12 @@ function goModules(dir: string, context: BuildContext, toContext: ToContext): { 
     add(folder, ['go.mod', 'go.sum']);
     return null;
   };
-  // The working folder and those above it, as far as the copy brings them (toContext names their context path).
   let work: { file: string; up: string } | undefined;
-  for (let up = '.', depth = 0; !work && depth < 32; up = up === '.' ? '..' : `${up}/..`, depth++) {
-    const folder = toContext(up);
-    if (folder === null) break;
-    if (context.exists(path.posix.join(folder, 'go.work'))) work = { file: path.posix.join(folder, 'go.work'), up };
-    if (folder === '') break;
+  for (const { folder, up } of foldersUp(toContext)) {
+    if (context.exists(path.posix.join(folder, 'go.work'))) {
+      work = { file: path.posix.join(folder, 'go.work'), up };
+      break;
+    }
   }
   const mains: { file: string; text: string; rel: (p: string) => string }[] = [];
   if (work) {
@@ -97,13 +96,31 @@ function goModules(dir: string, context: BuildContext, toContext: ToContext): { 
   return { files, optional, imageReads };
 }
 
+/** The working folder and those above it, as far as the copy brings them (toContext names their context path), nearest first. */
+function* foldersUp(toContext: ToContext): Generator<{ folder: string; up: string }> {
+  for (let up = '.', depth = 0; depth < 32; up = up === '.' ? '..' : `${up}/..`, depth++) {
+    const folder = toContext(up);
+    if (folder === null) return;
+    yield { folder, up };
+    if (folder === '') return;
+  }
+}
+
+/** The main module's folder: the go command looks for go.mod in the working folder, then in each folder above it. */
+function moduleFolder(dir: string, context: BuildContext, toContext: ToContext): string {
+  for (const { folder } of foldersUp(toContext)) if (context.exists(path.posix.join(folder, 'go.mod'))) return folder;
+  return dir;
+}
+
 export const goInstallers: readonly Installer[] = [
   {
     tool: 'go',
     ecosystem: 'go',
     matches: (argv) => basename(argv[0]) === 'go' && (BUILDS.has(argv[1] ?? '') || (argv[1] === 'mod' && argv[2] === 'download')) && !argv.some((a) => a?.includes('@')),
     repeatsQuickly: true,
-    manifests(_argv, dir, context, toContext) {
+    manifests(argv, workingFolder, context, toContext) {
+      if (argv.some((a) => a === '-C' || a?.startsWith('-C='))) return { refuse: '-C changes the folder the go command runs in, which dockmod does not follow' };
+      const dir = moduleFolder(workingFolder, context, toContext);
       if (context.exists(path.posix.join(dir, 'vendor'))) return { refuse: 'the module is vendored (vendor/), so the sources hold the dependencies' };
       const modules = goModules(dir, context, toContext);
       if ('refuse' in modules) return modules;
