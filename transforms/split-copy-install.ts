@@ -347,6 +347,9 @@ export const splitCopyInstall: BuiltinTransformModule = {
     const skips: Skip[] = [];
     for (const stage of doc.stages()) {
       const list = stage.instructions;
+      // Source copies one after another before the same install each meet its one blocker: said once per stage,
+      // at the first (another stage's install is another, however alike its RUN).
+      const stageSkips: Skip[] = [];
       // From the last source copy up: each one moved lets the one before it reach the install next pass.
       for (let i = list.length - 1; i >= 0; i--) {
         const ins = list[i]!;
@@ -357,7 +360,7 @@ export const splitCopyInstall: BuiltinTransformModule = {
         if (folder === null) {
           // Not a folder of sources: no split, but say why an install after it still re-runs when it changes.
           const why = doc.flag(ins, 'from') === undefined ? whyFilesCopyReruns(doc, list, i, context) : whyStageCopyReruns(doc, list, i, context);
-          if (why) skips.push({ line, reason: why });
+          if (why) stageSkips.push({ line, reason: why });
           continue;
         }
         const result = planSplit(doc, list, i, copy, folder, context);
@@ -365,25 +368,25 @@ export const splitCopyInstall: BuiltinTransformModule = {
           const across = planForChildStage(doc, stage, i, copy, folder, context);
           if (across === null) continue;
           if ('skip' in across) {
-            skips.push({ line, reason: across.skip });
+            stageSkips.push({ line, reason: across.skip });
             continue;
           }
           changes.push({ line, ...across });
           break;
         }
         if ('skip' in result) {
-          skips.push({ line, reason: result.skip });
+          stageSkips.push({ line, reason: result.skip });
           continue;
         }
         changes.push({ line, ...result });
         // One change per stage and pass: the engine re-parses and runs again for any other copy.
         break;
       }
+      const first = new Map<string, Skip>();
+      for (const skip of stageSkips) if (!first.has(skip.reason) || first.get(skip.reason)!.line > skip.line) first.set(skip.reason, skip);
+      skips.push(...first.values());
     }
-    // Source copies one after another before the same install each meet its one blocker: said once, at the first.
-    const first = new Map<string, Skip>();
-    for (const skip of skips) if (!first.has(skip.reason) || first.get(skip.reason)!.line > skip.line) first.set(skip.reason, skip);
-    return { changes, skips: [...first.values()] };
+    return { changes, skips };
   },
 };
 
