@@ -38,7 +38,8 @@ export const npmYarnCacheClean: BuiltinTransformModule = {
   apply: (doc, ctx) =>
     eachReadableRun(doc, installs, (run, script, findings) => {
       const commands = script.commands();
-      if (commands.some(cleansNodeCache)) return;
+      // A RUN that installs nothing leaves no cache to clean, nor to keep.
+      if (!commands.some(installs) || commands.some(cleansNodeCache)) return;
       // A stage built from this one installs the project (not `-g`) again: the cache holds its downloads, and a
       // clean here would empty it of what an earlier install of this stage put there too.
       const reader = childStageReadsCache(doc, run, (c) => installs(c) && !isGlobalInstall(c));
