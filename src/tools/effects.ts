@@ -102,6 +102,79 @@ function namedPaths(args: readonly string[], cwd: string | null, skipFirst = 0):
   return out;
 }
 
+/**
+ * Reads `argv` as options and operands: `flags` take no value, `valued` take the next word (or `--x=v`, `-xv`);
+ * null when any other option is given (what it reads or writes is not known).
+ */
+function readOptions(argv: readonly string[], flags: ReadonlySet<string>, valued: ReadonlySet<string>): { values: Map<string, string>; operands: string[] } | null {
+  const values = new Map<string, string>();
+  const operands: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0 && valued.has(a.slice(0, eq))) values.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (valued.has(a) && i + 1 < argv.length) values.set(a, argv[++i]!);
+    else if (flags.has(a)) continue;
+    // Short flags run together (`-fsSL`), the last of them maybe taking a value (`-sSo file`).
+    else if (/^-[a-zA-Z]{2,}$/.test(a) && [...a.slice(1, -1)].every((c) => flags.has(`-${c}`)) && (flags.has(`-${a.at(-1)}`) || valued.has(`-${a.at(-1)}`))) {
+      if (valued.has(`-${a.at(-1)}`)) {
+        if (i + 1 >= argv.length) return null;
+        values.set(`-${a.at(-1)}`, argv[++i]!);
+      }
+    } else if (a.startsWith('-')) return null;
+    else operands.push(a);
+  }
+  return { values, operands };
+}
+
+const isUrl = (w: string) => /^(https?|ftp):\/\//.test(w);
+
+/**
+ * Downloads and unpacking, as their manuals document the options read here: `curl -o F URL` and `wget -O F URL`
+ * write F (to standard output without it, curl; wget into the working folder), and read nothing of the image;
+ * `unzip Z -d D` and `tar -xf T -C D` read the archive and write D (the working folder without it). Any other
+ * option (`curl -d @file`, `-T`, `--config`) leaves the effect unknown (null).
+ */
+const TRANSFERS: Record<string, (argv: readonly string[], cwd: string | null) => Effect | null> = {
+  curl(argv, cwd) {
+    const read = readOptions(argv, new Set(['-L', '--location', '-f', '--fail', '-s', '--silent', '-S', '--show-error', '-k', '--insecure', '--create-dirs', '-#', '--progress-bar', '--compressed', '-v', '--verbose', '-g', '--globoff', '-4', '-6']), new Set(['-o', '--output', '--retry', '--retry-delay', '--retry-max-time', '--connect-timeout', '-m', '--max-time', '-H', '--header', '-A', '--user-agent', '--proto', '--proto-redir', '-w', '--write-out']));
+    if (!read || !read.operands.length || !read.operands.every(isUrl)) return null;
+    const output = read.values.get('-o') ?? read.values.get('--output');
+    if (output === undefined) return NOTHING;
+    const file = absolute(cwd, output);
+    return file === null ? null : { ...NOTHING, writes: [file] };
+  },
+  wget(argv, cwd) {
+    const read = readOptions(argv, new Set(['-q', '--quiet', '-nv', '--no-verbose', '--no-check-certificate', '-c', '--continue', '--progress=dot:giga', '--show-progress']), new Set(['-O', '--output-document', '-P', '--directory-prefix', '-t', '--tries', '-T', '--timeout', '--header', '-U', '--user-agent']));
+    if (!read || !read.operands.length || !read.operands.every(isUrl)) return null;
+    const output = read.values.get('-O') ?? read.values.get('--output-document');
+    if (output === '-') return NOTHING;
+    const target = output ?? read.values.get('-P') ?? read.values.get('--directory-prefix') ?? '.';
+    const written = absolute(cwd, target);
+    return written === null ? null : { ...NOTHING, writes: [written] };
+  },
+  unzip(argv, cwd) {
+    const read = readOptions(argv, new Set(['-q', '-qq', '-o', '-n', '-j', '-u']), new Set(['-d']));
+    if (!read || read.operands.length !== 1) return null;
+    const archive = absolute(cwd, read.operands[0]!);
+    const into = absolute(cwd, read.values.get('-d') ?? '.');
+    return archive === null || into === null ? null : { ...NOTHING, reads: [archive], writes: [into] };
+  },
+  tar(argv, cwd) {
+    // The old form's first word is a bundle of letters (`tar xzf t.tgz`): read as if it began with `-`.
+    const words = argv[0] && /^[a-zA-Z]+$/.test(argv[0]) ? [`-${argv[0]}`, ...argv.slice(1)] : [...argv];
+    const bundle = words.find((w) => /^-[a-zA-Z]+$/.test(w) && w.includes('x'));
+    if (!bundle || !/^-[xzjJvpof]+$/.test(bundle) || !bundle.includes('f')) return null;
+    const rest = words.filter((w) => w !== bundle);
+    const read = readOptions(rest, new Set(['--no-same-owner', '--no-same-permissions', '--overwrite']), new Set(['-C', '--directory', '--strip-components']));
+    // `f` takes the archive: the first operand.
+    if (!read || read.operands.length !== 1) return null;
+    const archive = absolute(cwd, read.operands[0]!);
+    const into = absolute(cwd, read.values.get('-C') ?? read.values.get('--directory') ?? '.');
+    return archive === null || into === null ? null : { ...NOTHING, reads: [archive], writes: [into] };
+  },
+};
+
 /** The effect of one simple command run in `cwd` (absolute, or null when unknown). */
 export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVariables = new Map()): Effect {
   const name = basename(cmd.name);
@@ -133,6 +206,8 @@ export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVaria
     const writes = namedPaths(argv, cwd, name === 'chmod' || name === 'chown' || name === 'chgrp' ? 1 : 0);
     return writes === null || !writes.length ? UNKNOWN : { ...NOTHING, writes };
   }
+  const transfer = TRANSFERS[name]?.(argv, cwd);
+  if (transfer !== undefined) return transfer ?? UNKNOWN;
   if (ACCOUNT_COMMANDS.has(name)) return { ...NOTHING, writes: ['/etc', '/home'] };
   if (SYSTEM_COMMANDS.has(name)) return { ...NOTHING, writes: ['/etc', '/usr', '/var'] };
   // `python -m venv D` / `virtualenv D`: a new environment in D, made from the system's Python.
