@@ -674,6 +674,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   // A build after an earlier fetch by the same tool (often dockmod's own) may be split already: until its manifests
   // show whether that fetch was for this project, nothing is said of it.
   quietly = installerFetchedEarlier(doc, list, i, found.match);
+  const needsSources = found.match.installer.needsSources?.(found.match.argv);
+  if (needsSources) return skip(needsSources);
   if (found.refuse) return skip(found.refuse);
   if (!context) return skip('the build context is unknown, so the manifests cannot be listed');
   if (dest === null) return skip("the copy's destination depends on a variable that cannot be resolved");

@@ -74,6 +74,11 @@ export interface Installer {
   /** Set when no safe split exists for this tool at all: the reason, with what to do instead. */
   unsupported?: string;
   /**
+   * Why this command needs the sources wherever it runs and however its RUN is written (`pip install -e .`), or
+   * null: the first reason a refusal gives, before any about the RUN's shape or the steps around it.
+   */
+  needsSources?(argv: Argv): string | null;
+  /**
    * The install finds its manifests through the paths it names (`pip install -r /app/requirements.txt`), not
    * in its working directory, so `dir` does not matter.
    */

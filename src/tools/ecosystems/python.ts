@@ -57,14 +57,19 @@ function requirementLines(text: string): string[] {
     .filter(Boolean);
 }
 
+/** Why a pip install needs the sources wherever it runs: it installs local files it names, or the project itself (`-e`). */
+function pipNeedsSources({ options, uv }: PipOptions): string | null {
+  const local = positionals(options, uv ? UV_PIP_VALUE_OPTIONS : PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
+  if (local) return `\`pip install ${local}\` installs local files, which need the sources`;
+  if (options.some((a) => a === '-e' || a === '--editable' || a?.startsWith('--editable='))) return '`pip install -e` installs the project itself, which needs the sources';
+  return null;
+}
+
 /** Requirements files (and those they include) that a pip install reads, or why it needs the sources. */
 function pipManifests({ options, uv }: PipOptions, context: BuildContext, toContext: ToContext): Manifests | Refusal {
   if (options.some((a) => a === null)) return { refuse: '`pip install` has arguments that depend on variables' };
-  const local = positionals(options, uv ? UV_PIP_VALUE_OPTIONS : PIP_VALUE_OPTIONS).find((a) => a !== null && isLocalPath(a));
-  if (local) return { refuse: `\`pip install ${local}\` installs local files, which need the sources` };
-  if (options.some((a) => a === '-e' || a === '--editable' || a?.startsWith('--editable='))) {
-    return { refuse: '`pip install -e` installs the project itself, which needs the sources' };
-  }
+  const needs = pipNeedsSources({ options, uv });
+  if (needs) return { refuse: needs };
   const files: string[] = [];
   const links: string[] = [];
   const imageReads: string[] = [];
@@ -135,6 +140,7 @@ const pip: Installer = {
     return requirementFiles(options, uv).length > 0 || options.some((a) => a === '-e' || a === '--editable') || positionals(options, uv ? UV_PIP_VALUE_OPTIONS : PIP_VALUE_OPTIONS).some((a) => a !== null && isLocalPath(a));
   },
   manifests: (argv, _dir, context, toContext) => pipManifests(pipOptions(argv)!, context, toContext),
+  needsSources: (argv) => pipNeedsSources(pipOptions(argv)!),
   readsNamedPaths: true,
   repeatsQuickly: true,
 };
