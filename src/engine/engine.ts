@@ -84,16 +84,11 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
   // current version would find what it found then: it is not run again, and its skips and held-back changes stand.
   let version = 0;
   const lastRun = new Map<Transform, { version: number; skips: ReportedSkip[]; heldBack: AppliedChange[] }>();
-  // What --unsafe would do: a held-back change found on an earlier version stands where a later version finds a
-  // skip instead, because another change came first (apt-lists-cleanup's `rm` before a cache mount's).
-  const heldBackBefore = new Map<Transform, AppliedChange[]>();
   try {
     for (let pass = 1; ; pass++) {
       const changedBy: string[] = [];
       for (const transform of transforms) {
-        const previous = lastRun.get(transform);
-        if (previous?.version === version) continue;
-        if (previous?.heldBack.length) heldBackBefore.set(transform, [...(heldBackBefore.get(transform) ?? []).filter((h) => !previous.heldBack.some((p) => p.line === h.line)), ...previous.heldBack]);
+        if (lastRun.get(transform)?.version === version) continue;
         const skips: ReportedSkip[] = [];
         const heldBack: AppliedChange[] = [];
         lastRun.set(transform, { version, skips, heldBack });
@@ -156,11 +151,7 @@ export function optimizeDocument(originalDoc: Document, options: EngineOptions, 
       }
       if (!changedBy.length) {
         const files: FileWrite[] = context ? [...writes].map(([path, text]) => ({ path, text })) : [];
-        const latest = transforms.map((t) => {
-          const { skips, heldBack } = lastRun.get(t)!;
-          const before = (heldBackBefore.get(t) ?? []).filter((h) => !heldBack.some((c) => c.line === h.line) && skips.some((s) => s.line === h.line));
-          return { skips: skips.filter((s) => !before.some((h) => h.line === s.line)), heldBack: [...before, ...heldBack].sort((a, b) => a.line - b.line) };
-        });
+        const latest = transforms.map((t) => lastRun.get(t)!);
         return { text: bom + doc.text, files, changes, skips: latest.flatMap((r) => r.skips), heldBack: latest.flatMap((r) => r.heldBack) };
       }
       if (pass === MAX_PASSES) {
