@@ -57,6 +57,15 @@ function entryManifest(argv: Argv, dir: string, context: BuildContext, toContext
 }
 
 const isCargo = (argv: Argv): boolean => basename(argv[0]) === 'cargo';
+
+/**
+ * Options whose value names no file cargo reads to resolve the dependencies and is not one `cargo fetch` is given
+ * (it fetches for every feature, package and profile): a variable there (`--features "$FEATURES"`) leaves the
+ * closure and the fetch as they are.
+ */
+const FETCH_FREE_VALUE_OPTIONS = new Set(['-F', '--features', '-p', '--package', '--exclude', '-j', '--jobs', '--bin', '--example', '--test', '--bench', '--target-dir', '--artifact-dir', '--message-format', '--profile']);
+/** A word through a variable that is no such option's value. */
+const dependsOnVariables = (argv: Argv): boolean => argv.some((a, i) => a === null && !FETCH_FREE_VALUE_OPTIONS.has(argv[i - 1] ?? ''));
 const chefCooks = (argv: Argv): boolean => isCargo(argv) && argv[subcommandAt(argv)] === 'chef' && argv[subcommandAt(argv) + 1] === 'cook';
 const chefCook = 'cargo chef cook builds the dependencies from the recipe `cargo chef prepare` writes, not from the manifests: copy only the recipe before it (from a planner stage), the sources after it';
 
@@ -80,7 +89,7 @@ export const rustInstallers: readonly Installer[] = [
       return sub !== 'install' || argv.some((a) => a === '--path' || a?.startsWith('--path='));
     },
     manifests(argv, dir, context, toContext) {
-      if (argv.some((a) => a === null)) return { refuse: "the command's arguments depend on a variable" };
+      if (dependsOnVariables(argv)) return { refuse: "the command's arguments depend on a variable" };
       if (argv.some((a) => a === '-C')) return { refuse: '-C changes the folder cargo looks for its manifest in' };
       const installPath = argv[subcommandAt(argv)] === 'install' ? optionValue(argv, '--path') : undefined;
       // The fetch names the manifest under that path as a new shell word.
