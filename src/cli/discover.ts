@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { isInside, LINK_OUT_OF_TREE, readTreeFile, realFolder, type RefusedFile } from '../contexts/tree-files.js';
-import { isBuildFileName, isDockerfileName, lowercaseDefault } from '../contexts/file-names.js';
+import { isBuildFileName, isDockerfileName } from '../contexts/file-names.js';
 
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'vendor']);
 
@@ -131,13 +131,12 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
     gitignore?.noteListing(dir, entries);
     // path.join for a normalized folder and a plain name, without its cost on every entry of a large tree.
     const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
-    const lowercase = lowercaseDefault(entries.map((e) => e.name));
     for (const entry of entries) {
       if (entry.isDirectory()) {
         const full = prefix + entry.name;
         if (!SKIPPED_FOLDERS.has(entry.name) && !gitignore?.ignores(full, true, root)) walk(full, root, top);
       } else if (entry.isFile() || entry.isSymbolicLink()) {
-        const dockerfile = isDockerfileName(entry.name) || entry.name === lowercase;
+        const dockerfile = isDockerfileName(entry.name);
         if (!dockerfile && !isBuildFileName(entry.name)) continue;
         const full = prefix + entry.name;
         if (gitignore?.ignores(full, false, root)) continue;
