@@ -24,11 +24,11 @@ export interface HiddenUnread {
 
 /**
  * What the text of a RUN holds when it may reach an install this way, for triggers (mentions.ts): `make`, or a
- * script run by path or by a shell.
+ * script a shell runs (`sh x`) or named `*.sh` (scriptRun reads no other).
  */
 export const HIDDEN_INSTALL_RUNNERS: ReadonlyMap<string, RegExp> = new Map([
   ['make', /\bg?make\b/],
-  ['script', /\.sh\b|\.\/|\/[\w.-]+\/|\b(ba|da|k|z)?sh\s/],
+  ['script', /\.sh\b|\b(ba|da|k|z)?sh\s/],
 ]);
 
 /** Names GNU make looks for, in its order, when no `-f` is given. */
@@ -56,13 +56,14 @@ export function hiddenInstall(cmd: Command, cwd: string, toContext: (imagePath: 
   return text === undefined ? null : scriptInstall(text, file);
 }
 
-/** The script file a command runs: `./install.sh`, or the first operand of `sh x.sh` / `bash x.sh`. */
+/** The script file a command runs: the first operand of `sh x` / `bash x`, or a program by path named `*.sh` (`./install.sh`). */
 function scriptRun(cmd: Command): string | null {
   if (POSIX_SHELLS.includes(basename(cmd.name))) {
     const first = cmd.args.find((a) => !a.value?.startsWith('-'));
     return cmd.args.some((a) => a.value === '-c') ? null : (first?.value ?? null);
   }
-  return cmd.nameWord.value !== null && cmd.nameWord.value.includes('/') ? cmd.nameWord.value : null;
+  const named = cmd.nameWord.value;
+  return named !== null && named.includes('/') && named.endsWith('.sh') ? named : null;
 }
 
 /** The first install of a shell script, when nothing before it changes directory, sets variables or defines functions. */
