@@ -8,12 +8,13 @@
 import path from 'node:path';
 import type { BuiltinTransformModule, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
-import { POSIX_SHELLS, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
+import { POSIX_SHELLS, wordTexts, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
 import { chainEffects, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
+import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName, sentContext } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
@@ -72,11 +73,8 @@ interface CopyFiles {
   toContext(imagePath: string): string | null;
 }
 
-/**
- * The first dependency install of a RUN, or null when the RUN installs nothing from the context. With `through`,
- * also one that a command of the RUN reaches through a file the copy brings (`make build`, `./install.sh`).
- */
-function findInstall(doc: Document, run: Instruction, dest: string, through?: CopyFiles): FoundInstall | null {
+/** The first dependency install of a RUN, or null when the RUN installs nothing from the context. */
+function findInstall(doc: Document, run: Instruction, dest: string): FoundInstall | null {
   const workdir = doc.workdirAt(run);
   const exec = doc.execForm(run);
   if (exec) {
@@ -85,9 +83,13 @@ function findInstall(doc: Document, run: Instruction, dest: string, through?: Co
   }
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
-  const commands = script.commands();
-  const located = locateInstall(commands, dest, workdir) ?? (through ? locateHidden(doc, run, script, through) : null);
-  if (!located || 'unread' in located) return null;
+  const located = locateInstall(script.commands(), dest, workdir);
+  return located && installAt(doc, run, script, dest, located);
+}
+
+/** A located install command: its place in the RUN's chain, the steps before it, and how the RUN splits after it. */
+function installAt(doc: Document, run: Instruction, script: ShellScript, dest: string, located: LocatedInstall | { match: InstallMatch; written: WrittenCommand; refuse: string }): FoundInstall {
+  const workdir = doc.workdirAt(run);
   if ('refuse' in located) return { run, ...located, cwd: null, prefix: [] };
   const { cmd, match, written } = located;
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
@@ -98,8 +100,7 @@ function findInstall(doc: Document, run: Instruction, dest: string, through?: Co
   }
   const prefix = chain.slice(0, at).map(({ step, effect }) => ({ text: step.text, effect }));
   const cwd = chain[at]!.cwd;
-  const hidden = 'hidden' in located ? (located.hidden as string) : undefined;
-  const found: FoundInstall = { run, match, written, cwd, prefix, ...(hidden !== undefined && { hidden }) };
+  const found: FoundInstall = { run, match, written, cwd, prefix, ...(located.hidden !== undefined && { hidden: located.hidden }) };
   const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
   if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it: steps that touch no copied file.
@@ -126,13 +127,19 @@ function findInstall(doc: Document, run: Instruction, dest: string, through?: Co
   return found;
 }
 
-const wordTexts = (cmd: Command): string[] => [cmd.nameWord.text, ...cmd.args.map((w) => w.text)];
+/** An install command found in a RUN; `hidden`: where it is written when the RUN reaches it through a file of the copy. */
+interface LocatedInstall {
+  cmd: Command;
+  match: InstallMatch;
+  written: WrittenCommand;
+  hidden?: string;
+}
 
 /**
  * An install a command of the RUN reaches through a file the copy brings, in the folder the command runs in (the
  * RUN's chain says it; outside a chain, the WORKDIR when no command changes folder); or why it cannot be read.
  */
-function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles): { cmd: Command; match: InstallMatch; written: WrittenCommand; hidden: string } | HiddenUnread | null {
+function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles): LocatedInstall | HiddenUnread | null {
   const workdir = doc.workdirAt(run);
   const commands = script.commands();
   const chain = chainEffects(script, workdir, doc.variablesAt(run));
@@ -317,9 +324,7 @@ function installerFetchedEarlier(doc: Document, list: Instruction[], index: numb
 /** The RUNs before `index` in the stage (and the stages it builds on) that already fetch this ecosystem's dependencies. */
 function fetchesEarlier(doc: Document, list: Instruction[], index: number, ecosystem: string): Instruction[] {
   // The stages this one builds on ran before it: their fetches count too.
-  const ancestors: Instruction[] = [];
-  for (let s = list[0] ? doc.parentStage(doc.stageOf(list[0])!) : null, depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) ancestors.unshift(...s.instructions);
-  return [...ancestors, ...list.slice(0, index)].filter((ins) => {
+  return instructionsBefore(doc, list[index]!).filter((ins) => {
     if (ins.getKeyword() !== 'RUN') return false;
     const exec = doc.execForm(ins);
     if (exec) return matchInstall(exec)?.installer.ecosystem === ecosystem;
@@ -523,11 +528,7 @@ function fetchReads(doc: Document, found: FoundInstall): string[] {
 
 /** The static folders the ENV and ARG instructions before `run` (in its stage and those it builds on) put in PATH. */
 function pathSetInStage(doc: Document, run: Instruction): string[] {
-  const stage = doc.stageOf(run);
-  if (!stage) return [];
-  const before = stage.instructions.slice(0, stage.instructions.indexOf(run));
-  for (let s = doc.parentStage(stage), depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) before.unshift(...s.instructions);
-  return before
+  return instructionsBefore(doc, run)
     .filter((ins) => (ins.getKeyword() === 'ENV' || ins.getKeyword() === 'ARG') && definedNames(ins).includes('PATH'))
     .flatMap((ins) => [...doc.slice(ins.getRange()).matchAll(/\bPATH[=\s]+["']?([^\s"']+)/g)].flatMap((m) => m[1]!.split(':')))
     .filter((f) => f.startsWith('/') && !f.includes('$'));
@@ -578,14 +579,6 @@ function movedCopyText(doc: Document, ins: Instruction, copy: CopyArgs, dest: st
   if (workdirThere === doc.workdirAt(ins) || (written !== null && path.posix.isAbsolute(written))) return doc.text.slice(doc.offsetAt(ins.getRange().start), doc.offsetAt(ins.getRange().end));
   if (dest.startsWith(IMAGE_WORKDIR)) return { skip: "WORKDIR changes between the copy and the install, and the copy's destination is relative to the base image's WORKDIR" };
   return copyInstruction(ins, copy, copy.sources, `${dest}/`);
-}
-
-/** Why an install that a RUN may reach through a file of the copy cannot be read, or null. */
-function hiddenUnread(doc: Document, run: Instruction, through: CopyFiles): string | null {
-  const script = doc.runScript(run);
-  if (!script || script.hasError) return null;
-  const found = locateHidden(doc, run, script, through);
-  return found && 'unread' in found ? found.unread : null;
 }
 
 /** A RUN whose script the parser reads only with errors, in which the commands it could still make out include an install. */
@@ -657,10 +650,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const through: CopyFiles | undefined = context && dest !== null ? { context, toContext: (p) => (isWithin(p, dest) ? path.posix.join(folder, path.posix.relative(dest, p)) : null) } : undefined;
   for (const next of [...list.slice(i + 1), ...(childStage?.instructions ?? [])]) {
     if (next.getKeyword() === 'RUN') {
-      found = findInstall(doc, next, dest ?? IMAGE_WORKDIR, through);
+      found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
       if (!found && installsUnread(doc, next)) return { skip: `${doc.quote(next)} installs dependencies, but its script is one dockmod's shell parser cannot read, so it is left as it is` };
-      const unread = !found && through ? hiddenUnread(doc, next, through) : null;
-      if (unread) return { skip: `${doc.quote(next)} may install dependencies, hidden where dockmod cannot read them: ${unread}` };
+      const script = !found && through ? doc.runScript(next) : null;
+      const hidden = script && !script.hasError ? locateHidden(doc, next, script, through!) : null;
+      if (hidden && 'unread' in hidden) return { skip: `${doc.quote(next)} may install dependencies, hidden where dockmod cannot read them: ${hidden.unread}` };
+      if (hidden) found = installAt(doc, next, script!, dest ?? IMAGE_WORKDIR, hidden);
     }
     if (found) break;
     between.push(next);

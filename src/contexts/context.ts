@@ -118,9 +118,10 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
         // One that cannot be read is counted: what it needs is not known.
         sharers = [...new Set([...named, ...held])]
           .filter((f) => f !== self && ignoreFilePath(root, f, disk) === ignorePath)
-          .map((f) => ({ file: f, name: fromRoot(f), text: readOutside(f) }))
-          .filter(({ file, text }) => named.has(file) || text === undefined || builtWith.builtHere(file, text))
-          .map(({ name, text }) => ({ name, text }));
+          .flatMap((f) => {
+            const text = readOutside(f);
+            return named.has(f) || text === undefined || builtWith.builtHere(f, text) ? [{ name: fromRoot(f), text }] : [];
+          });
         return sharers;
       },
     }),

@@ -239,6 +239,19 @@ function turnsOnErrexit(statement: Node): boolean {
   return options.some((a, k) => /^-[a-zA-Z]*e[a-zA-Z]*$/.test(a) || (a === '-o' && options[k + 1] === 'errexit'));
 }
 
+/** Runs `read` on the parse of a shell text that is no RUN's (a script file, a recipe line, a package.json script), freed after. */
+export function withShellText<T>(text: string, read: (script: ShellScript) => T): T {
+  const parses = new ShellParses();
+  try {
+    return read(new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }], parses));
+  } finally {
+    parses.free();
+  }
+}
+
+/** A command's words as written, its name first: for a command generated from it. */
+export const wordTexts = (cmd: Command): string[] => [cmd.nameWord.text, ...cmd.args.map((w) => w.text)];
+
 /**
  * Why `x && <script>` would not fail whenever `x` fails, or null when it would. `&&` and `||` bind alike, left to
  * right, so `x && a || b` runs `b` after a failing `x`; in `x && a; b` the status of `b` decides; `x && a &` is not

@@ -3,7 +3,7 @@
 // a make variable (`$(GO) build`), an `include`, `.ONESHELL`, or a script that changes directory or sets
 // variables before the install is not followed, and the install it may hold is said to be hidden there.
 import path from 'node:path';
-import { ShellParses, ShellScript, POSIX_SHELLS, type Command } from '../engine/shell.js';
+import { POSIX_SHELLS, wordTexts, withShellText, type Command } from '../engine/shell.js';
 import type { BuildContext } from '../engine/types.js';
 import { argValues } from './commands.js';
 import { matchInstall } from './installs.js';
@@ -68,9 +68,7 @@ function scriptRun(cmd: Command): string | null {
 
 /** The first install of a shell script, when nothing before it changes directory, sets variables or defines functions. */
 function scriptInstall(text: string, file: string): HiddenInstall | HiddenUnread | null {
-  const parses = new ShellParses();
-  try {
-    const script = new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }], parses);
+  return withShellText(text, (script) => {
     if (script.hasError) return INSTALL_HINT.test(text) ? { unread: `${file} is a script dockmod's shell parser cannot read` } : null;
     const commands = script.commands();
     for (const [k, cmd] of commands.entries()) {
@@ -80,13 +78,11 @@ function scriptInstall(text: string, file: string): HiddenInstall | HiddenUnread
         const statefulBefore = commands.slice(0, k).some((c) => (STATEFUL.has(c.name) && !setsOptionsOnly(c)) || c.assignments.size > 0);
         if (statefulBefore || /^\s*[A-Za-z_]\w*=|\(\)\s*\{/m.test(before)) return { unread: `${file} changes directory or sets variables before \`${cmd.name}\` runs` };
         if (match.argv.some((a) => a === null)) return { unread: `\`${cmd.name}\` in ${file} has words that depend on variables` };
-        return { via: file, match, words: [cmd.nameWord.text, ...cmd.args.map((a) => a.text)] };
+        return { via: file, match, words: wordTexts(cmd) };
       }
     }
     return null;
-  } finally {
-    parses.free();
-  }
+  });
 }
 
 /** A Makefile's rules: each target's prerequisites and recipe lines, in file order; null when not plain. */
@@ -159,18 +155,14 @@ function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) =
 
 /** The install of one recipe line (its own shell), when it is the line's first command. */
 function recipeInstall(line: string, via: string): HiddenInstall | HiddenUnread | null {
-  const parses = new ShellParses();
-  try {
-    const script = new ShellScript(line, [{ shellStart: 0, docStart: 0, length: line.length }], parses);
+  return withShellText(line, (script) => {
     if (script.hasError) return null;
     const commands = script.commands();
-    const at = commands.findIndex((c) => matchInstall([c.name, ...argValues(c)]) !== null);
+    const matches = commands.map((c) => matchInstall([c.name, ...argValues(c)]));
+    const at = matches.findIndex((m) => m !== null);
     if (at < 0) return null;
     const cmd = commands[at]!;
     if (at > 0) return { unread: `${via} runs \`${cmd.name}\` after other commands on its line` };
-    const match = matchInstall([cmd.name, ...argValues(cmd)])!;
-    return { via, match, words: [cmd.nameWord.text, ...cmd.args.map((a) => a.text)] };
-  } finally {
-    parses.free();
-  }
+    return { via, match: matches[at]!, words: wordTexts(cmd) };
+  });
 }

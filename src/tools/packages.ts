@@ -32,6 +32,15 @@ export function descendantStages(doc: Document, stage: Stage): Stage[] {
   return out;
 }
 
+/** The instructions that ran before `ins`, in order: the stages its stage is built on, then its stage up to it. */
+export function instructionsBefore(doc: Document, ins: Instruction): Instruction[] {
+  const stage = doc.stageOf(ins);
+  if (!stage) return [];
+  const before = stage.instructions.slice(0, stage.instructions.indexOf(ins));
+  for (let s = doc.parentStage(stage), depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) before.unshift(...s.instructions);
+  return before;
+}
+
 /** The instructions that run after `ins` on top of its files: the rest of its stage, then stages built from it. */
 export function instructionsAfter(doc: Document, ins: Instruction): Instruction[] {
   const stage = doc.stageOf(ins);
@@ -248,11 +257,7 @@ export function cachingTool(cmd: Command): ToolId | null {
  * `rm -rf /var/cache/apk/*` still takes those files out of the image.
  */
 export function earlierRunLeavesApkCache(doc: Document, run: Instruction): Instruction | null {
-  const stage = doc.stageOf(run);
-  if (!stage) return null;
-  const before: Instruction[] = stage.instructions.slice(0, stage.instructions.indexOf(run));
-  for (let s = doc.parentStage(stage), depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) before.unshift(...s.instructions);
-  for (const ins of before) {
+  for (const ins of instructionsBefore(doc, run)) {
     if (ins.getKeyword() !== 'RUN' || cacheMountHolds(doc, ins, 'apk')) continue;
     const script = doc.runScript(ins);
     if (!script || script.hasError) {

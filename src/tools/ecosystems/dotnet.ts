@@ -30,11 +30,11 @@ const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-paral
  * parameterless switches; any other one (`/src/App.csproj`) is a path.
  */
 const MSBUILD_SWITCHES = new Set(['m', 'maxcpucount', 'bl', 'binarylogger', 'nologo', 'restore', 'r', 'ds', 'detailedsummary', 'noconlog', 'noconsolelogger', 'fl', 'filelogger', 'nr', 'nodereuse', 'graph', 'graphbuild', 'isolate', 'isolateprojects', 'interactive', 'noautorsp', 'noautoresponse', 'low', 'lowpriority', 'err', 'warnaserror', 'tl', 'terminallogger']);
-const isSlashSwitch = (word: string): boolean => /^\/[A-Za-z][\w.]*:/.test(word) || MSBUILD_SWITCHES.has(word.slice(1).toLowerCase());
+const isSlashSwitch = (word: string): boolean => word.startsWith('/') && (/^\/[A-Za-z][\w.]*:/.test(word) || MSBUILD_SWITCHES.has(word.slice(1).toLowerCase()));
 
 /** The CLI's positional arguments (a project, solution or folder), without options, their values and MSBuild switches. */
 function projectArguments(args: readonly (string | null)[]): (string | null)[] {
-  return positionals(args.filter((a) => a === null || !a.startsWith('/') || !isSlashSwitch(a)), VALUE_OPTIONS);
+  return positionals(args.filter((a) => a === null || !isSlashSwitch(a)), VALUE_OPTIONS);
 }
 
 /** An option whose value picks no file and no MSBuild property (`-r $RID`): a variable there leaves the closure as it is. */
@@ -215,7 +215,7 @@ export const dotnetInstallers: readonly Installer[] = [
           if (RESTORE_VALUE_OPTIONS.has(a)) words.push(i, i + 1);
           i++;
         } else if (RESTORE_FLAGS.has(a) || RESTORE_VALUE_OPTIONS.has(a.split('=')[0]!) || /^[-/]p(roperty)?:/i.test(a)) words.push(i);
-        else if (!a.startsWith('-') && !(a.startsWith('/') && isSlashSwitch(a)) && !project) {
+        else if (!a.startsWith('-') && !isSlashSwitch(a) && !project) {
           project = true;
           words.push(i);
         }

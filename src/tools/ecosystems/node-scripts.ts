@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Node as JsNode } from 'acorn';
 import { parseJavaScript } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
-import { ShellParses, ShellScript, type Command, type ShellNode } from '../../engine/shell.js';
+import { withShellText, type Command, type ShellNode, type ShellScript } from '../../engine/shell.js';
 import type { Refusal } from './installer.js';
 
 export type NodeTool = 'npm' | 'yarn' | 'pnpm' | 'bun';
@@ -107,18 +107,15 @@ export function lifecycleScriptFiles(runner: ScriptRunner, file: string, pkg: Pa
  * of simple commands when it is not one.
  */
 function readShellText(text: string, who: string, subject: string, reading: Reading): Refusal | null {
-  const parses = new ShellParses();
-  try {
-    const commands = simpleCommands(new ShellScript(text, [{ shellStart: 0, docStart: 0, length: text.length }], parses));
+  return withShellText(text, (script) => {
+    const commands = simpleCommands(script);
     if (!commands) return { refuse: `${subject} is not a chain of simple commands, so what it reads is not known` };
     for (const command of commands) {
       const problem = readArgv([command.name, ...command.args.map((a) => a.value)], who, reading);
       if (problem) return problem;
     }
     return null;
-  } finally {
-    parses.free();
-  }
+  });
 }
 
 /** The commands of a script made only of simple commands joined by `&&`, `||`, `;` or lines, else null. */
