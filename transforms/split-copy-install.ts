@@ -8,11 +8,11 @@
 import path from 'node:path';
 import type { BuiltinTransformModule, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
-import { POSIX_SHELLS, wordTexts, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
+import { POSIX_SHELLS, variableGuard, wordTexts, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
-import { chainEffects, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths } from '../src/tools/effects.js';
+import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
@@ -65,6 +65,8 @@ interface FoundInstall {
   refuse?: string;
   /** Where the install is written when the RUN reaches it through a file of the copy (a Makefile target, a script). */
   hidden?: string;
+  /** The condition of the `if` the install runs under (`[ -z "$SKIP" ]`): a fetch runs under it too. */
+  guard?: string;
 }
 
 /** The copy's files by their image paths, for an install a RUN reaches through one of them (hidden-installs.ts). */
@@ -95,12 +97,17 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
   const chain = chainEffects(script, workdir, doc.variablesAt(run));
   const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
-  if (!chain || at < 0 || chain[at]!.step.type !== 'command') {
+  if (!chain || at < 0 || (chain[at]!.step.type !== 'command' && chain[at]!.step.type !== 'if_statement')) {
     return { run, match, written, cwd: null, prefix: [], refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
   const prefix = chain.slice(0, at).map(({ step, effect }) => ({ text: step.text, effect }));
   const cwd = chain[at]!.cwd;
   const found: FoundInstall = { run, match, written, cwd, prefix, ...(located.hidden !== undefined && { hidden: located.hidden }) };
+  if (chain[at]!.step.type === 'if_statement') {
+    const guard = installGuard(chain[at]!, cmd, script, dest, doc.variablesAt(run));
+    if ('refuse' in guard) return { ...found, refuse: guard.refuse };
+    found.guard = guard.condition;
+  }
   const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
   if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it: steps that touch no copied file.
@@ -125,6 +132,25 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, statePrefix: stateSteps.map((p) => `${p.text} && `).join(''), heredoc };
   }
   return found;
+}
+
+/**
+ * The condition of the `if` over variables that an install's step is (`if [ -z "$SKIP" ]; then go build; fi`), to
+ * run its fetch under as well; or why the `if` cannot be taken so: its condition may read files, the install is not
+ * alone in its branch, or the other branch installs too or may use the sources (a move carries that branch along).
+ */
+function installGuard(step: ChainStep, cmd: Command, script: ShellScript, dest: string, variables: ShellVariables): { condition: string } | { refuse: string } {
+  const guard = variableGuard(step.step);
+  if (!guard) return { refuse: 'the install runs under an `if` whose condition may read files or run commands' };
+  const branch = guard.then;
+  if (branch.length !== 1 || branch[0]!.startIndex !== cmd.start || branch[0]!.endIndex !== cmd.end) return { refuse: 'the install shares its branch of an `if` with other steps' };
+  const otherwise = script.commands().filter((c) => guard.otherwise.some((s) => s.startIndex <= c.start && c.end <= s.endIndex));
+  const installing = otherwise.find((c) => matchInstall([c.name, ...argValues(c)]) !== null);
+  if (installing) return { refuse: `the other branch of the install's \`if\` installs too (\`${script.text.slice(installing.start, installing.end)}\`)` };
+  const effects = otherwise.map((c) => commandEffect(c, step.cwd, variables));
+  if (!guard.plainBranches || effects.includes(UNKNOWN)) return { refuse: "dockmod cannot tell what the other branch of the install's `if` does" };
+  if (effects.some((e) => overlaps(e.reads, [dest]) || overlaps(e.writes, [dest]))) return { refuse: `the other branch of the install's \`if\` reads or writes ${dest}` };
+  return { condition: guard.condition };
 }
 
 /** An install command found in a RUN; `hidden`: where it is written when the RUN reaches it through a file of the copy. */
@@ -758,7 +784,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const stubs = (manifests.stubs ?? []).map((f) => readAt(f));
   /** The fetch's shell text run from `from`: into the install's folder, its own prefix, stubs around it. */
   const fetchScript = (words: readonly CommandWord[], from: string | null, carried: readonly string[], prefix: readonly string[]): string | null => {
-    const core = renderCommand(words, found!.written);
+    const command = renderCommand(words, found!.written);
+    const core = found!.guard === undefined ? command : `if ${found!.guard}; then ${command}; fi`;
     if (found!.written.json) return carried.length || prefix.length || stubs.length || from !== runDir ? null : core;
     if (stubs.includes(null) || from === null || runDir === null) return null;
     const rel = (p: string) => path.posix.relative(cwd, p) || '.';

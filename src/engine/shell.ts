@@ -295,6 +295,58 @@ export function andSteps(node: Node): Node[] {
   return steps;
 }
 
+/** Test operators that look at the file system (`-f x`, `a -nt b`); the others compare strings and numbers. */
+const FILE_TESTS = /^-([abcdefghkprstuwxGLNOS]|nt|ot|ef)$/;
+
+/** An `if` whose condition reads only the shell's variables: the condition as written, and each branch's statements. */
+export interface VariableGuard {
+  condition: string;
+  then: Node[];
+  otherwise: Node[];
+  /** Each branch is commands and `&&`/`||` lists of them alone (no redirect, subshell, compound or assignment). */
+  plainBranches: boolean;
+}
+
+/**
+ * `node` as an `if` with one `[ … ]` or `[[ … ]]` condition that tests strings and variables alone (no file test,
+ * no command substitution) and no `elif`, or null. Such a condition reads nothing a COPY brings.
+ */
+export function variableGuard(node: Node): VariableGuard | null {
+  if (node.type !== 'if_statement') return null;
+  const statements = (nodes: readonly (Node | null)[]) => nodes.filter((n): n is Node => !!n && n.isNamed && n.type !== 'comment');
+  const conditions: Node[] = [];
+  const then: Node[] = [];
+  let otherwise: Node[] = [];
+  let part: 'condition' | 'then' | 'done' = 'condition';
+  for (let k = 0; k < node.childCount; k++) {
+    const child = node.child(k)!;
+    if (child.type === 'then') part = 'then';
+    else if (child.type === 'elif_clause') return null;
+    else if (child.type === 'else_clause') otherwise = statements(child.children);
+    else if (child.type === 'fi') part = 'done';
+    else if (child.isNamed && child.type !== 'comment') (part === 'condition' ? conditions : then).push(child);
+  }
+  const test = conditions.length === 1 ? conditions[0]! : undefined;
+  if (test?.type !== 'test_command') return null;
+  for (const inner of namedDescendants(test)) {
+    if (/substitution$/.test(inner.type) || (inner.type === 'test_operator' && FILE_TESTS.test(inner.text))) return null;
+  }
+  const branches = [...statements(then), ...otherwise];
+  return { condition: test.text, then: statements(then), otherwise, plainBranches: branches.every(isPlainCommands) };
+}
+
+/** A command, or a list of them: no redirect, subshell, compound statement or assignment of its own. */
+function isPlainCommands(statement: Node): boolean {
+  const pending = [statement];
+  while (pending.length) {
+    const node = pending.pop()!;
+    if (node.type === 'command') continue;
+    if (node.type !== 'list') return false;
+    for (const child of node.namedChildren) if (child && child.type !== 'comment') pending.push(child);
+  }
+  return true;
+}
+
 /**
  * `root` and every named node below it, in source order (parents first). A stack, not recursion: a chain of
  * thousands of `&&` steps is a tree as deep, more than the call stack holds.

@@ -2,7 +2,7 @@
 // effect model split-copy-install proves its rewrites with (DESIGN.md, "Effects"). Known commands declare their
 // effects; anything not known reads and writes everything, may install programs and may set any variable.
 import path from 'node:path';
-import type { Command, ShellNode, ShellScript, Word } from '../engine/shell.js';
+import { variableGuard, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
 import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
@@ -286,6 +286,9 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
       const inner = within(step).map((c) => commandEffect(c, cwd, vars));
       const name = step.childForFieldName('name')?.text ?? '';
       effect = inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined) ? UNKNOWN : { ...NOTHING, ...union(inner), sets: [name] };
+    } else if (step.type === 'if_statement') {
+      // `if [ "$DEV" = 1 ]; then a; else b; fi`: the test reads variables alone; what the branches' commands do.
+      effect = guardedEffect(step, within(step), cwd, vars);
     }
     const ran = { step, effect, cwd, command };
     if (effect.cd !== undefined) cwd = effect.cd;
@@ -295,6 +298,18 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
     else for (const name of effect.sets) vars.set(name, null);
     return ran;
   });
+}
+
+/**
+ * What an `if` over variables does, taken as either branch: the union of its branches' commands, when each branch is
+ * plain commands (no redirect, assignment or folder change, which would be state the union cannot hold).
+ */
+function guardedEffect(step: ShellNode, commands: Command[], cwd: string | null, vars: ShellVariables): Effect {
+  const guard = variableGuard(step);
+  if (!guard?.plainBranches) return UNKNOWN;
+  const inner = commands.map((c) => commandEffect(c, cwd, vars));
+  if (inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined || e.sets === 'any' || e.sets.length > 0)) return UNKNOWN;
+  return { ...NOTHING, ...union(inner) };
 }
 
 /** What a group of commands reads and writes together, and whether any installs programs. */
