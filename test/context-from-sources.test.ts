@@ -96,3 +96,12 @@ describe('a build context proven by the sources the Dockerfile copies', () => {
     expect(run.stderr).not.toContain('build context taken');
   });
 });
+
+describe('an exec-form COPY written over several lines', () => {
+  it('is read as Docker joins it, so its sources prove the context', () => {
+    const dir = tempTree('dockmod-ctx-json-lines-', { ...REPO, 'services/api/Dockerfile': SERVICE.replace('COPY services/api/entrypoint.sh /entrypoint.sh', 'COPY ["services/api/entrypoint.sh", \\\n     "/entrypoint.sh"]') }, temps);
+    const run = dockmod(['--only', 'split-copy-install', '.'], dir);
+    expect(run.stderr).toContain('dockmod: services/api/Dockerfile: build context taken to be ., which has services/api/entrypoint.sh that it copies');
+    expect(run.stdout).toContain('+COPY services/api/package.json services/api/package-lock.json ./services/api/');
+  });
+});

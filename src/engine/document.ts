@@ -265,8 +265,10 @@ export class Document {
   }
 
   private computeExecForm(ins: Instruction): string[] | null {
-    const args = this.argumentsText(ins).trim();
-    if (!args.startsWith('[')) return null;
+    const range = this.argumentsRange(ins);
+    if (!range || !this.argumentsText(ins).trimStart().startsWith('[')) return null;
+    // Docker joins the continuation lines before it reads the JSON (`COPY ["a", \⏎ "b", "/dst/"]`).
+    const args = this.joinedScript(this.offsetAt(range.start), this.offsetAt(ins.getRange().end)).text.trim();
     try {
       const value: unknown = JSON.parse(args);
       return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
