@@ -308,8 +308,9 @@ export interface VariableGuard {
 }
 
 /**
- * `node` as an `if` with one `[ … ]` or `[[ … ]]` condition that tests strings and variables alone (no file test,
- * no command substitution) and no `elif`, or null. Such a condition reads nothing a COPY brings.
+ * `node` as an `if` whose condition is `[ … ]` or `[[ … ]]` tests of strings and variables alone (joined by `&&`,
+ * `||`, `!`; no file test, no command substitution) and that has no `elif`, or null. Such a condition reads
+ * nothing a COPY brings.
  */
 export function variableGuard(node: Node): VariableGuard | null {
   if (node.type !== 'if_statement') return null;
@@ -327,12 +328,20 @@ export function variableGuard(node: Node): VariableGuard | null {
     else if (child.isNamed && child.type !== 'comment') (part === 'condition' ? conditions : then).push(child);
   }
   const test = conditions.length === 1 ? conditions[0]! : undefined;
-  if (test?.type !== 'test_command') return null;
-  for (const inner of namedDescendants(test)) {
-    if (/substitution$/.test(inner.type) || (inner.type === 'test_operator' && FILE_TESTS.test(inner.text))) return null;
-  }
+  if (!test || !testsVariablesAlone(test)) return null;
   const branches = [...statements(then), ...otherwise];
   return { condition: test.text, then: statements(then), otherwise, plainBranches: branches.every(isPlainCommands) };
+}
+
+/** `[ … ]` tests, joined by `&&`, `||` and `!`, with no file test and no command substitution. */
+function testsVariablesAlone(condition: Node): boolean {
+  for (const node of namedDescendants(condition)) {
+    if (node.type === 'list' || node.type === 'negated_command' || node.type === 'test_command') {
+      if (node.namedChildren.some((c) => !c || c.type === 'comment' || (node.type !== 'test_command' && !['list', 'negated_command', 'test_command'].includes(c.type)))) return false;
+    }
+    if (/substitution$/.test(node.type) || (node.type === 'test_operator' && FILE_TESTS.test(node.text))) return false;
+  }
+  return ['list', 'negated_command', 'test_command'].includes(condition.type);
 }
 
 /** A command, or a list of them: no redirect, subshell, compound statement or assignment of its own. */

@@ -132,8 +132,9 @@ const isUrl = (w: string) => /^(https?|ftp):\/\//.test(w);
 /**
  * Downloads and unpacking, as their manuals document the options read here: `curl -o F URL` and `wget -O F URL`
  * write F (to standard output without it, curl; wget into the working folder), and read nothing of the image;
- * `unzip Z -d D` and `tar -xf T -C D` read the archive and write D (the working folder without it). Any other
- * option (`curl -d @file`, `-T`, `--config`) leaves the effect unknown (null).
+ * `unzip Z -d D` and `tar -xf T -C D` read the archive and write D (the working folder without it); `cp`, `mv` and
+ * `ln` read their sources and write their destination. Any other option (`curl -d @file`, `-T`, `--config`) leaves
+ * the effect unknown (null).
  */
 const TRANSFERS: Record<string, (argv: readonly string[], cwd: string | null) => Effect | null> = {
   curl(argv, cwd) {
@@ -160,6 +161,19 @@ const TRANSFERS: Record<string, (argv: readonly string[], cwd: string | null) =>
     const into = absolute(cwd, read.values.get('-d') ?? '.');
     return archive === null || into === null ? null : { ...NOTHING, reads: [archive], writes: [into] };
   },
+  cp(argv, cwd) {
+    return copyOrMove(argv, cwd, CP_FLAGS, false);
+  },
+  mv(argv, cwd) {
+    return copyOrMove(argv, cwd, MV_FLAGS, true);
+  },
+  ln(argv, cwd) {
+    // `ln -s T L` makes L and reads nothing; a hard link reads its target as a copy does.
+    const read = readOptions(argv, LN_FLAGS, new Set(['-t', '--target-directory', '-S', '--suffix']));
+    const symbolic = argv.some((a) => a === '-s' || a === '--symbolic' || /^-[a-zA-Z]*s[a-zA-Z]*$/.test(a));
+    const effect = read && copyOrMoveEffect(read, cwd, false);
+    return effect && (symbolic ? { ...effect, reads: [] } : effect);
+  },
   tar(argv, cwd) {
     // The old form's first word is a bundle of letters (`tar xzf t.tgz`): read as if it began with `-`.
     const words = argv[0] && /^[a-zA-Z]+$/.test(argv[0]) ? [`-${argv[0]}`, ...argv.slice(1)] : [...argv];
@@ -174,6 +188,32 @@ const TRANSFERS: Record<string, (argv: readonly string[], cwd: string | null) =>
     return archive === null || into === null ? null : { ...NOTHING, reads: [archive], writes: [into] };
   },
 };
+
+/** GNU coreutils' cp, mv and ln options that change how, not which, paths are copied, moved or linked. */
+const COMMON_FLAGS = ['-f', '--force', '-i', '--interactive', '-n', '--no-clobber', '-v', '--verbose', '-T', '--no-target-directory', '-b'];
+const CP_FLAGS = new Set([...COMMON_FLAGS, '-a', '--archive', '-r', '-R', '--recursive', '-p', '-P', '--no-dereference', '-L', '--dereference', '-H', '-d', '-u', '--update', '-x', '--one-file-system', '--parents', '--remove-destination', '--strip-trailing-slashes']);
+const MV_FLAGS = new Set([...COMMON_FLAGS, '-u', '--update', '--strip-trailing-slashes']);
+const LN_FLAGS = new Set([...COMMON_FLAGS, '-s', '--symbolic', '-r', '--relative', '--no-dereference', '-L', '--logical', '-P', '--physical']);
+
+/**
+ * `cp SRC… DEST`, `mv SRC… DEST` and `-t DEST SRC…`: the sources are read (and, moved, written too, as they go),
+ * the destination written; with any other option, or fewer than two paths, null.
+ */
+function copyOrMove(argv: readonly string[], cwd: string | null, flags: ReadonlySet<string>, moves: boolean): Effect | null {
+  const read = readOptions(argv, flags, new Set(['-t', '--target-directory', '-S', '--suffix', '--preserve', '--no-preserve']));
+  return read && copyOrMoveEffect(read, cwd, moves);
+}
+
+function copyOrMoveEffect(read: { values: Map<string, string>; operands: string[] }, cwd: string | null, moves: boolean): Effect | null {
+  const into = read.values.get('-t') ?? read.values.get('--target-directory');
+  const sources = into === undefined ? read.operands.slice(0, -1) : read.operands;
+  const dest = into ?? (read.operands.length >= 2 ? read.operands.at(-1)! : undefined);
+  if (dest === undefined || !sources.length) return null;
+  const reads = namedPaths(sources, cwd);
+  const written = absolute(cwd, dest);
+  if (reads === null || written === null) return null;
+  return { ...NOTHING, reads, writes: moves ? [...reads, written] : [written] };
+}
 
 /** The effect of one simple command run in `cwd` (absolute, or null when unknown). */
 export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVariables = new Map()): Effect {
