@@ -176,7 +176,7 @@ function locateHidden(doc: Document, run: Instruction, script: ShellScript, thro
     const found = hiddenInstall(cmd, cwd, through.toContext, through.context);
     if (!found) continue;
     if ('unread' in found) return found;
-    return { cmd, match: found.match, written: { prefix: '', words: found.words, json: false }, hidden: found.via };
+    return { cmd, match: found.match, written: { prefix: '', words: found.words, json: false, ...(found.makeWords && { unrepeatable: found.makeWords }) }, hidden: found.via };
   }
   return null;
 }
@@ -824,6 +824,8 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
   if (earlierCovers && (moveBlocker || mustInsert)) return null;
+  const unrepeatable = fetchWords?.find((w): w is number => typeof w === 'number' && found!.written.unrepeatable?.has(w) === true);
+  if (unrepeatable !== undefined) return skip(`the fetch would repeat \`${found.written.words[unrepeatable]}\`, a make variable, which a RUN's shell would not expand as make does`);
   const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites, context) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));

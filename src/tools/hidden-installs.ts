@@ -1,7 +1,9 @@
 // Installs a RUN reaches through a file of the build context: a target of the Makefile that `make` runs, or a
-// shell script the RUN runs. Read only where the file is plain enough to know what it runs: a recipe line with
-// a make variable (`$(GO) build`), an `include`, `.ONESHELL`, or a script that changes directory or sets
-// variables before the install is not followed, and the install it may hold is said to be hidden there.
+// shell script the RUN runs. Read only where the file is plain enough to know what it runs: a recipe line whose
+// make variable names the program (`$(GO) build`) or that calls a make function, an `include`, `.ONESHELL`, or a
+// script that changes directory or sets variables before the install is not followed, and the install it may
+// hold is said to be hidden there. A make variable elsewhere (`-ldflags=$(LD_FLAGS)`) is an unknown value, as a
+// shell variable is.
 import path from 'node:path';
 import { POSIX_SHELLS, wordTexts, withShellText, type Command } from '../engine/shell.js';
 import type { BuildContext } from '../engine/types.js';
@@ -15,6 +17,8 @@ export interface HiddenInstall {
   via: string;
   match: InstallMatch;
   words: string[];
+  /** The words that hold a make variable (`-ldflags=$(LD_FLAGS)`): make expands them, a RUN's shell would not. */
+  makeWords?: ReadonlySet<number>;
 }
 
 /** Why the file the command runs may hold an install that cannot be read (a make variable, an include). */
@@ -137,12 +141,11 @@ function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) =
     }
     for (const line of rule.recipe) {
       const recipe = line.replace(/^[\s@+-]+/, '');
-      if (recipe.includes('$')) {
-        if (INSTALL_HINT.test(recipe)) return { unread: `${makefile}'s \`${target}\` target runs \`${recipe.trim()}\`, whose make variables dockmod does not expand` };
-        continue;
-      }
-      const found = recipeInstall(recipe, `${makefile}'s \`${target}\` target`);
+      const shell = asShellText(recipe);
+      const found = shell && recipeInstall(shell, `${makefile}'s \`${target}\` target`);
       if (found) return found;
+      // A reference that is no plain variable (`$(shell …)`, `$@`), or one in the install's name (`$(GO) build`).
+      if (recipe.includes('$') && INSTALL_HINT.test(recipe)) return { unread: `${makefile}'s \`${target}\` target runs \`${recipe.trim()}\`, whose make variables dockmod does not expand` };
     }
     return null;
   };
@@ -153,9 +156,35 @@ function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) =
   return null;
 }
 
+/** A recipe line as its shell gets it, each plain make variable standing as an unknown shell variable. */
+interface RecipeShellText {
+  text: string;
+  /** Each stand-in's name, with the reference it stands for (`$(LD_FLAGS)`). */
+  references: Map<string, string>;
+}
+
+/**
+ * A recipe line with make's own expansion done as far as it can be without the variables' values: `$$` is a `$`
+ * for the shell, and each `$(NAME)` or `${NAME}` becomes a shell variable of no known value, as an unset one
+ * would be; null when a reference is anything else (a function such as `$(shell …)`, an automatic `$@`).
+ */
+function asShellText(recipe: string): RecipeShellText | null {
+  const references = new Map<string, string>();
+  let plain = true;
+  const text = recipe.replace(/\$(\$|\(([A-Za-z_]\w*)\)|\{([A-Za-z_]\w*)\}|.?)/g, (reference, next: string, paren?: string, brace?: string) => {
+    if (next === '$') return '$';
+    const name = paren ?? brace;
+    if (name === undefined) plain = false;
+    const standIn = `__dockmod_make_${references.size}__`;
+    references.set(standIn, reference);
+    return `\${${standIn}}`;
+  });
+  return plain ? { text, references } : null;
+}
+
 /** The install of one recipe line (its own shell), when it is the line's first command. */
-function recipeInstall(line: string, via: string): HiddenInstall | HiddenUnread | null {
-  return withShellText(line, (script) => {
+function recipeInstall(line: RecipeShellText, via: string): HiddenInstall | HiddenUnread | null {
+  return withShellText(line.text, (script) => {
     if (script.hasError) return null;
     const commands = script.commands();
     const matches = commands.map((c) => matchInstall([c.name, ...argValues(c)]));
@@ -163,6 +192,16 @@ function recipeInstall(line: string, via: string): HiddenInstall | HiddenUnread 
     if (at < 0) return null;
     const cmd = commands[at]!;
     if (at > 0) return { unread: `${via} runs \`${cmd.name}\` after other commands on its line` };
-    return { via, match: matches[at]!, words: wordTexts(cmd) };
+    // Quoted against the shell (`'$(V)'`), a stand-in would pass for a known value; make expands it all the same.
+    if (matches[at]!.argv.some((a) => a?.includes('__dockmod_make_'))) return { unread: `${via} runs \`${cmd.name}\` with a make variable in quotes, which dockmod does not expand` };
+    // The words as the Makefile writes them, for messages; those with a make variable are marked.
+    const makeWords = new Set<number>();
+    const words = wordTexts(cmd).map((word, k) =>
+      word.replace(/\$\{(__dockmod_make_\d+__)\}/g, (_, standIn: string) => {
+        makeWords.add(k);
+        return line.references.get(standIn)!;
+      }),
+    );
+    return { via, match: matches[at]!, words, ...(makeWords.size && { makeWords }) };
   });
 }

@@ -108,6 +108,8 @@ export interface WrittenCommand {
   /** Shell words, or JSON strings for an exec-form RUN (which may have no shell to run a shell form). */
   words: readonly string[];
   json: boolean;
+  /** Words a generated command cannot repeat: they hold a make variable, which make expands and a RUN's shell would not. */
+  unrepeatable?: ReadonlySet<number>;
 }
 
 export interface InstallMatch {
