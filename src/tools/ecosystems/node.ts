@@ -5,6 +5,8 @@ import { parseYaml } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
 import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
+import { NPM_COMMAND_NAMES } from '../vocabulary/npm.js';
+import { PNPM_INSTALL_TEST_NAMES } from '../vocabulary/pnpm.js';
 import { lifecycleScriptFiles, scriptsIgnored, type NodeTool } from './node-scripts.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
@@ -13,15 +15,20 @@ const DIR_OPTIONS = ['--prefix', '-C', '--cwd', '--dir', '--workspace', '-w', '-
 const FILES = ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', 'bun.lockb', 'bun.lock', 'bunfig.toml', '.npmrc', '.yarnrc', '.yarnrc.yml'];
 const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies'];
 
-/** `npm ci`, `npm install` without package names, `yarn` / `yarn install`, `pnpm install`, `bun install`. */
+/**
+ * `npm ci`, `npm install` without package names (and their other names, `npm ic`, `npm install-test`), `yarn` /
+ * `yarn install`, Yarn's `yarn workspaces focus` (an install of some workspaces' dependencies), `pnpm install`
+ * (`pnpm install-test`), `bun install`.
+ */
 function isDependencyInstall(tool: string, args: Argv): boolean {
   const [sub, ...rest] = positionals(args, VALUE_OPTIONS);
   switch (tool) {
     case 'npm':
-      return sub === 'ci' || sub === 'clean-install' || ((sub === 'install' || sub === 'i') && rest.length === 0);
+      return NPM_COMMAND_NAMES.ci.has(sub ?? '') || ((NPM_COMMAND_NAMES.install.has(sub ?? '') || NPM_COMMAND_NAMES.installTest.has(sub ?? '')) && rest.length === 0);
     case 'yarn':
-      return sub === undefined || (sub === 'install' && rest.length === 0);
+      return sub === undefined || (sub === 'install' && rest.length === 0) || (sub === 'workspaces' && rest[0] === 'focus');
     case 'pnpm':
+      return (sub === 'install' || sub === 'i' || PNPM_INSTALL_TEST_NAMES.has(sub ?? '')) && rest.length === 0;
     case 'bun':
       return (sub === 'install' || sub === 'i') && rest.length === 0;
     default:
@@ -230,6 +237,11 @@ function nodeInstaller(tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Installer {
     tool,
     ecosystem: 'node',
     matches: (argv) => basename(argv[0]) === tool && isDependencyInstall(tool, argv.slice(1)),
+    needsSources(argv) {
+      const [sub] = positionals(argv.slice(1), VALUE_OPTIONS);
+      const tests = tool === 'npm' ? NPM_COMMAND_NAMES.installTest : tool === 'pnpm' ? PNPM_INSTALL_TEST_NAMES : new Set<string>();
+      return tests.has(sub ?? '') ? `\`${tool} ${sub}\` runs the project's tests after installing, and they need the sources` : null;
+    },
     manifests: (argv, dir, context) => manifests(tool, argv, dir, context),
   };
 }

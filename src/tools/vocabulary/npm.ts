@@ -2,12 +2,20 @@
 import type { Command, Word } from '../../engine/shell.js';
 import { defineTool, subcommandFor, type Subcommand } from './tool.js';
 
+/** npm's documented names of each install command (npm help install, ci, install-test, install-ci-test). */
+export const NPM_COMMAND_NAMES = {
+  install: new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add']),
+  ci: new Set(['ci', 'clean-install', 'ic', 'install-clean', 'isntall-clean']),
+  // An install, then the project's `test` script.
+  installTest: new Set(['install-test', 'it', 'install-ci-test', 'cit', 'clean-install-test', 'sit']),
+} as const;
+
 export const npm = defineTool({
   id: 'npm',
   kind: 'language',
   commands: /^npm$/,
   valueOptions: new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--prefix', '-C', '--workspace', '-w']),
-  installs: new Set(['install', 'i', 'ci', 'clean-install', 'add', 'isntall', 'update', 'up', 'install-clean', 'install-ci-test', 'install-test', 'it']),
+  installs: new Set([...NPM_COMMAND_NAMES.install, ...NPM_COMMAND_NAMES.ci, ...NPM_COMMAND_NAMES.installTest, 'update', 'up']),
   cache: { targets: ['/root/.npm'], dataIn: '_cacache', heldBy: /(^|\/)\.npm(\/_cacache)?\/?$|npm-cache/ },
   cleanup: 'npm cache clean --force',
   effects: { writes: ['.', '/root/.npm'], reads: ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'] },
