@@ -4,7 +4,7 @@ import type { BuildContext } from '../../engine/types.js';
 import { present, unreadable, type Installer, type Refusal, type ToContext } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 
-const BUILDS = new Set(['build', 'install', 'test', 'vet', 'generate']);
+const BUILDS = new Set(['build', 'install', 'run', 'test', 'vet', 'generate']);
 
 /** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
 export const goPrimaryManifests: readonly string[] = ['go.mod'];
