@@ -1,4 +1,5 @@
-// The lifecycle scripts of the project's own package.json files that an install runs, read instead of refused:
+// The lifecycle scripts of the project's own package.json files that an install runs (and the install scripts of
+// the dependencies documented to read the project), read instead of refused:
 // a command that needs no project file runs the same with only the manifests copied; a file a script names
 // (`node scripts/x.js`, `sh x.sh`, prisma's schema, patch-package's patches) is copied with the manifests; anything
 // else may need the sources, and the refusal names the script, its package.json and the command.
@@ -57,6 +58,14 @@ const PRISMA_CONFIGS = ['prisma.config.ts', 'prisma.config.mts', 'prisma.config.
 const PRISMA_VALUE_OPTIONS = new Set(['--schema', '--generator']);
 const PRISMA_FLAGS = new Set(['--no-hints', '--no-engine', '--data-proxy', '--accelerate', '--allow-no-models', '--require-models']);
 
+/**
+ * Dependencies whose own install script reads the project it is installed into, as the package documents it, and
+ * the first major version that no longer does: `@prisma/client`'s postinstall runs `prisma generate` from the
+ * folder the install was started in (INIT_CWD), so the schema is read there (prisma.io/docs, "Generating Prisma
+ * Client"); Prisma 7 dropped the hook. A dependency's other install scripts build inside its own folder.
+ */
+const PROJECT_READING_DEPENDENCIES: ReadonlyMap<string, { runs: string; untilMajor: number }> = new Map([['@prisma/client', { runs: 'prisma generate', untilMajor: 7 }]]);
+
 /** patch-package options that take a value (the others are flags). */
 const PATCH_PACKAGE_VALUE_OPTIONS = new Set(['--patch-dir', '--exclude', '--include']);
 
@@ -97,6 +106,26 @@ export function lifecycleScriptFiles(runner: ScriptRunner, file: string, pkg: Pa
     const text = scripts[name];
     if (typeof text !== 'string') continue;
     const problem = readShellText(text, `${file}'s "${name}" script`, `${file}'s "${name}" script (\`${text}\`)`, reading);
+    if (problem) return problem;
+  }
+  return { files: reading.files, unlessLeftOut: reading.unlessLeftOut };
+}
+
+/**
+ * The files that dependencies' install scripts read in the project (PROJECT_READING_DEPENDENCIES), run in the
+ * install's root folder whichever package.json (`declaring`: root or workspace) names the dependency. A version
+ * range whose major is not a plain number (`latest`, `*`, an alias) is taken to run the script.
+ */
+export function dependencyScriptFiles(rootFile: string, root: PackageJson, declaring: readonly { file: string; pkg: PackageJson }[], context: BuildContext): Pick<Reading, 'files' | 'unlessLeftOut'> | Refusal {
+  const reading: Reading = { context, folder: path.posix.dirname(rootFile), pkg: root, files: [], unlessLeftOut: [], running: [] };
+  for (const [name, { runs, untilMajor }] of PROJECT_READING_DEPENDENCIES) {
+    const declared = declaring.find(({ pkg }) => ['dependencies', 'devDependencies', 'optionalDependencies'].some((field) => isRecord(pkg[field]) && typeof (pkg[field] as PackageJson)[name] === 'string'));
+    if (!declared) continue;
+    const spec = ['dependencies', 'devDependencies', 'optionalDependencies'].map((field) => (isRecord(declared.pkg[field]) ? (declared.pkg[field] as PackageJson)[name] : undefined)).find((v): v is string => typeof v === 'string')!;
+    const major = /^\s*[\^~=v]?\s*(\d+)(?:[.\s]|$)/.exec(spec)?.[1];
+    if (major !== undefined && Number(major) >= untilMajor) continue;
+    const who = `the postinstall of ${name} (${spec}, a dependency in ${declared.file})`;
+    const problem = readShellText(runs, who, `${who} (\`${runs}\`)`, reading);
     if (problem) return problem;
   }
   return { files: reading.files, unlessLeftOut: reading.unlessLeftOut };

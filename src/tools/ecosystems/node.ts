@@ -7,7 +7,7 @@ import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Ma
 import { basename } from '../vocabulary/tool.js';
 import { NPM_COMMAND_NAMES } from '../vocabulary/npm.js';
 import { PNPM_INSTALL_TEST_NAMES } from '../vocabulary/pnpm.js';
-import { lifecycleScriptFiles, scriptsIgnored, type NodeTool } from './node-scripts.js';
+import { dependencyScriptFiles, lifecycleScriptFiles, scriptsIgnored, type NodeTool } from './node-scripts.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
 /** Options that move an install away from its working directory. */
@@ -203,9 +203,11 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   if ('refuse' in pnpmWorkspace) return pnpmWorkspace;
   const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, pnpmWorkspace.packages));
   const patches: { manifest: string; patch: string }[] = patchFiles(pkg, at('package.json'), dir).map((patch) => ({ manifest: at('package.json'), patch }));
+  const members: { file: string; pkg: PackageJson }[] = [];
   for (const file of workspaces) {
     const member = readPackage(context, file);
     if ('refuse' in member) return member;
+    members.push({ file, pkg: member.pkg });
     const problem = localDependency(member.pkg, file);
     if (problem) return { refuse: problem };
     const scripts = readScripts(member.pkg, file);
@@ -213,6 +215,12 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
     patches.push(...patchFiles(member.pkg, file, dir).map((patch) => ({ manifest: file, patch })));
   }
   files.push(...workspaces);
+  if (!ignoresScripts) {
+    const read = dependencyScriptFiles(at('package.json'), pkg, [{ file: at('package.json'), pkg }, ...members], context);
+    if ('refuse' in read) return read;
+    scriptFiles.push(...read.files);
+    unlessLeftOut.push(...read.unlessLeftOut);
+  }
   patches.push(...pnpmWorkspace.patches.map((patch) => ({ manifest: at('pnpm-workspace.yaml'), patch })));
   for (const { manifest, patch } of patches) {
     const missing = missingPatch(context, manifest, patch);
