@@ -75,6 +75,25 @@ interface CopyFiles {
   toContext(imagePath: string): string | null;
 }
 
+/** The copy's files by their image paths, when its destination and the build context are known. */
+function copyFiles(dest: string | null, folder: string, context: BuildContext | undefined): CopyFiles | undefined {
+  return context && dest !== null ? { context, toContext: (p) => (isWithin(p, dest) ? path.posix.join(folder, path.posix.relative(dest, p)) : null) } : undefined;
+}
+
+/**
+ * The first install a RUN runs, itself or through a Makefile or script this copy brings (`through`), or why the
+ * RUN may install where dockmod cannot read it; null when it installs nothing from the context.
+ */
+function runInstall(doc: Document, run: Instruction, dest: string, through: CopyFiles | undefined): FoundInstall | { skip: string } | null {
+  const found = findInstall(doc, run, dest);
+  if (found) return found;
+  if (installsUnread(doc, run)) return { skip: `${doc.quote(run)} installs dependencies, but its script is one dockmod's shell parser cannot read, so it is left as it is` };
+  const script = through ? doc.runScript(run) : null;
+  const hidden = script && !script.hasError ? locateHidden(doc, run, script, through!) : null;
+  if (hidden && 'unread' in hidden) return { skip: `${doc.quote(run)} may install dependencies, hidden where dockmod cannot read them: ${hidden.unread}` };
+  return hidden ? installAt(doc, run, script!, dest, hidden) : null;
+}
+
 /** The first dependency install of a RUN, or null when the RUN installs nothing from the context. */
 function findInstall(doc: Document, run: Instruction, dest: string): FoundInstall | null {
   const workdir = doc.workdirAt(run);
@@ -258,29 +277,41 @@ function manifestFolderFromOtherCopies(doc: Document, list: Instruction[], index
  * fetch would add files to it. Null when no child stage installs.
  */
 function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
-  // A fetch of the child's tool before the copy already serves it (the author's, or dockmod's own).
-  const firstInstall = (child: Stage): FoundInstall | null => {
+  // A fetch of the child's tool before the copy already serves it (the author's, or dockmod's own). An install the
+  // child reaches through a Makefile or script of the copy counts (opengist's stages built from `base` run `make`).
+  const copying = stage.instructions[i]!;
+  const workdir = doc.workdirAt(copying);
+  const destValue = expand(copy.dest, doc.variablesAt(copying));
+  const through = copyFiles(workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue), folder, context);
+  const firstInstall = (child: Stage): FoundInstall | { skip: string } | null => {
     for (const ins of child.instructions) {
-      const found = ins.getKeyword() === 'RUN' ? findInstall(doc, ins, IMAGE_WORKDIR) : null;
+      const found = ins.getKeyword() === 'RUN' ? runInstall(doc, ins, IMAGE_WORKDIR, through) : null;
       if (found) return found;
     }
     return null;
   };
   const children = doc.stages().filter((child) => {
     const install = doc.parentStage(child) === stage ? firstInstall(child) : null;
-    return install !== null && fetchesEarlier(doc, stage.instructions, i, install.match.installer.ecosystem).length === 0;
+    return install !== null && ('skip' in install || fetchesEarlier(doc, stage.instructions, i, install.match.installer.ecosystem).length === 0);
   });
   const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child) })).filter((p) => p.plan !== null);
   if (!plans.length) return null;
-  const { child, plan } = plans[0]!;
-  const ecosystem = firstInstall(child)!.match.installer.ecosystem;
+  // A child the fetch can serve as it is, before one that refuses: the fetch runs in this stage either way.
+  const { child, plan } = plans.find((p) => !('skip' in p.plan!)) ?? plans[0]!;
+  const first = firstInstall(child)!;
+  if ('skip' in first) return { skip: `in stage ${child.name ?? child.index}, built from this one: ${first.skip}` };
+  const ecosystem = first.match.installer.ecosystem;
   // The stages whose images hold what a fetch here adds: this one, and those built from it (at any depth) that do
   // not install with the same tool themselves.
   const descends = (s: Stage): boolean => {
     for (let p = doc.parentStage(s), depth = 0; p && depth < 100; p = doc.parentStage(p), depth++) if (p === stage) return true;
     return false;
   };
-  const holders = [stage, ...doc.stages().filter((s) => descends(s) && firstInstall(s)?.match.installer.ecosystem !== ecosystem)];
+  const installsItself = (s: Stage) => {
+    const install = firstInstall(s);
+    return install !== null && !('skip' in install) && install.match.installer.ecosystem === ecosystem;
+  };
+  const holders = [stage, ...doc.stages().filter((s) => descends(s) && !installsItself(s))];
   const names = new Set(holders.map((s) => (s.name ?? String(s.index)).toLowerCase()));
   // A copy out of such a stage that takes in the folder the fetch writes in would bring what it adds.
   const dest = copyTarget(doc, stage.instructions[i]!);
@@ -672,16 +703,12 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   let found: FoundInstall | null = null;
   const between: Instruction[] = [];
   // The steps after the copy up to the install: in this stage, then (across stages) in the child built from it.
-  // An install the RUN reaches through a Makefile or a script this copy brings counts too.
-  const through: CopyFiles | undefined = context && dest !== null ? { context, toContext: (p) => (isWithin(p, dest) ? path.posix.join(folder, path.posix.relative(dest, p)) : null) } : undefined;
+  const through = copyFiles(dest, folder, context);
   for (const next of [...list.slice(i + 1), ...(childStage?.instructions ?? [])]) {
     if (next.getKeyword() === 'RUN') {
-      found = findInstall(doc, next, dest ?? IMAGE_WORKDIR);
-      if (!found && installsUnread(doc, next)) return { skip: `${doc.quote(next)} installs dependencies, but its script is one dockmod's shell parser cannot read, so it is left as it is` };
-      const script = !found && through ? doc.runScript(next) : null;
-      const hidden = script && !script.hasError ? locateHidden(doc, next, script, through!) : null;
-      if (hidden && 'unread' in hidden) return { skip: `${doc.quote(next)} may install dependencies, hidden where dockmod cannot read them: ${hidden.unread}` };
-      if (hidden) found = installAt(doc, next, script!, dest ?? IMAGE_WORKDIR, hidden);
+      const installs = runInstall(doc, next, dest ?? IMAGE_WORKDIR, through);
+      if (installs && 'skip' in installs) return installs;
+      found = installs;
     }
     if (found) break;
     between.push(next);
