@@ -693,9 +693,22 @@ function whyStageCopyReruns(doc: Document, list: Instruction[], i: number, conte
 
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
 /** A planned change; an inserted fetch also tells where it writes (for a copy out of its stage to be checked). */
-type Plan = (Omit<Change, 'line'> & { fetchWrites?: string[] }) | { skip: string };
+/** A change, or a skip; `lighterFetch`: the install's tool has a fetch that reads fewer files, to try next. */
+type Plan = (Omit<Change, 'line'> & { fetchWrites?: string[] }) | { skip: string; lighterFetch?: true };
 
+/**
+ * The rewrite for the install after the copy at `i`, or why there is none. When the install can neither move nor
+ * be its own fetch and its tool has a fetch that reads fewer files (`pnpm fetch`), that fetch is inserted before
+ * the copy instead, everything else left as it is; null when such a fetch is already there.
+ */
 function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage?: Stage): Plan | null {
+  const plan = planSplitWith(doc, list, i, copy, folder, context, childStage, false);
+  if (!plan || !('skip' in plan) || !plan.lighterFetch) return plan;
+  const lighter = planSplitWith(doc, list, i, copy, folder, context, childStage, true);
+  return lighter === null || !('skip' in lighter) ? lighter : { skip: plan.skip };
+}
+
+function planSplitWith(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage: Stage | undefined, lighter: boolean): Plan | null {
   const ins = list[i]!;
   const workdir = doc.workdirAt(ins);
   const destValue = expand(copy.dest, doc.variablesAt(ins));
@@ -717,7 +730,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   if (!found) return null;
   const what = `\`${found.written.json ? found.match.argv.join(' ') : found.written.words.join(' ')}\`${found.hidden ? ` (in ${found.hidden}, which ${doc.quote(found.run)} runs)` : ''}`;
   let quietly = false;
-  const skip = (reason: string) => (quietly ? null : { skip: `${what}: ${reason}` });
+  const skip = (reason: string): Plan | null => (quietly ? null : { skip: `${what}: ${reason}`, ...(found!.match.installer.lighterFetch && !lighter && { lighterFetch: true as const }) });
   if (found.match.installer.unsupported) return skip(found.match.installer.unsupported);
   // A build after an earlier fetch by the same tool (often dockmod's own) may be split already: until its manifests
   // show whether that fetch was for this project, nothing is said of it.
@@ -752,7 +765,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
     if (isWithin(target, dest)) return fromFolder(target);
     return dir !== null && isWithin(target, cwd) ? path.posix.join(dir, path.posix.relative(cwd, target)) : null;
   };
-  const manifests = installer.manifests(argv, dir === null || dir === '.' ? '' : dir, sentContext(context), toContext);
+  const projectDir = dir === null || dir === '.' ? '' : dir;
+  const fetchOnly = lighter ? installer.lighterFetch!(argv, projectDir, sentContext(context)) : null;
+  if (fetchOnly && 'refuse' in fetchOnly) return skip(fetchOnly.refuse);
+  const manifests = fetchOnly ? fetchOnly.manifests : installer.manifests(argv, projectDir, sentContext(context), toContext);
   if ('refuse' in manifests) return skip(manifests.refuse);
   // What the install reads in the image besides the manifests (a wheel a path dependency names) must be there,
   // as it is, before the source copy: not brought by it, nor written by a step between.
@@ -807,7 +823,7 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   const runKeyword = `${run.getInstruction()} ${runFlags ? `${runFlags} ` : ''}`;
   const copyLine = { start: doc.lineStartOf(copyStart), end: doc.endOfLineAfter(ins) };
   const runDir = doc.workdirAt(run);
-  const buildFetch = manifests.fetch ?? installer.prefetch?.(argv) ?? null;
+  const buildFetch = fetchOnly?.words ?? manifests.fetch ?? installer.prefetch?.(argv) ?? null;
   const stubs = (manifests.stubs ?? []).map((f) => readAt(f));
   /** The fetch's shell text run from `from`: into the install's folder, its own prefix, stubs around it. */
   const fetchScript = (words: readonly CommandWord[], from: string | null, carried: readonly string[], prefix: readonly string[]): string | null => {
@@ -847,7 +863,10 @@ function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs
   // An install that needs placeholder files (cargo's targets) runs only as an inserted fetch, which removes them;
   // so does one in a child stage: nothing moves across stages, and the install there finds the download cache warm.
   // So does one the RUN reaches through a file of the copy: the RUN needs the copy before it.
-  const mustInsert = stubs.length > 0 || childStage !== undefined || found.hidden !== undefined;
+  const mustInsert = lighter || stubs.length > 0 || childStage !== undefined || found.hidden !== undefined;
+  // What the lighter fetch writes in the project (pnpm's virtual store) the source copy must not land on.
+  const overwritten = lighter ? shadowed.flatMap((f) => f.paths).find((p) => !ignore.ignores(p)) : undefined;
+  if (overwritten !== undefined) return skip(`a fetch before the copy would write ${overwritten}, which ${ignoreFileName(context)} does not leave out of the copy`);
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
   if (earlierCovers && (moveBlocker || mustInsert)) return null;

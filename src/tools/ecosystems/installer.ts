@@ -96,6 +96,12 @@ export interface Installer {
    * before the source copy when the install cannot move there. Not npm: `npm ci` deletes node_modules first.
    */
   repeatsQuickly?: boolean;
+  /**
+   * A fetch that reads fewer files than the install (`pnpm fetch`: the lockfile and the settings, no package.json
+   * of a workspace, no lifecycle script), inserted before the source copy with the install left where it is, for
+   * when the install can neither move nor serve as its own fetch. Its words (as prefetch's) and the files it reads.
+   */
+  lighterFetch?(argv: Argv, dir: string, context: BuildContext): { words: CommandWord[]; manifests: Manifests } | Refusal;
 }
 
 /** A word of a generated command: the index of an argv word of the install (kept as written) or a new word. */

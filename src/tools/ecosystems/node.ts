@@ -3,7 +3,7 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import { parseYaml } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
-import { positionals, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
+import { positionals, shadowedAt, unreadable, type Argv, type CommandWord, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 import { NPM_COMMAND_NAMES } from '../vocabulary/npm.js';
 import { PNPM_INSTALL_TEST_NAMES } from '../vocabulary/pnpm.js';
@@ -18,7 +18,7 @@ const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'optionalDependenc
 /**
  * `npm ci`, `npm install` without package names (and their other names, `npm ic`, `npm install-test`), `yarn` /
  * `yarn install`, Yarn's `yarn workspaces focus` (an install of some workspaces' dependencies), `pnpm install`
- * (`pnpm install-test`), `bun install`.
+ * (`pnpm install-test`, `pnpm fetch`), `bun install`.
  */
 function isDependencyInstall(tool: string, args: Argv): boolean {
   const [sub, ...rest] = positionals(args, VALUE_OPTIONS);
@@ -28,7 +28,8 @@ function isDependencyInstall(tool: string, args: Argv): boolean {
     case 'yarn':
       return sub === undefined || (sub === 'install' && rest.length === 0) || (sub === 'workspaces' && rest[0] === 'focus');
     case 'pnpm':
-      return (sub === 'install' || sub === 'i' || PNPM_INSTALL_TEST_NAMES.has(sub ?? '')) && rest.length === 0;
+      // `pnpm fetch` fills the store and the virtual store from the lockfile, a fetch of an install that follows.
+      return (sub === 'install' || sub === 'i' || sub === 'fetch' || PNPM_INSTALL_TEST_NAMES.has(sub ?? '')) && rest.length === 0;
     case 'bun':
       return (sub === 'install' || sub === 'i') && rest.length === 0;
     default:
@@ -257,4 +258,29 @@ function nodeInstaller(tool: 'npm' | 'yarn' | 'pnpm' | 'bun'): Installer {
 /** The files that locate a project folder of this ecosystem (split-copy-install looks for where they were copied from). */
 export const nodePrimaryManifests: readonly string[] = ['package.json'];
 
-export const nodeInstallers: readonly Installer[] = [nodeInstaller('npm'), nodeInstaller('yarn'), nodeInstaller('pnpm'), nodeInstaller('bun')];
+/** `pnpm fetch` options that say which packages it fetches and where from, carried from the install. */
+const PNPM_FETCH_FLAGS = new Set(['--prod', '-P', '--dev', '-D']);
+const PNPM_FETCH_VALUE_OPTIONS = new Set(['--store-dir', '--registry']);
+
+/**
+ * `pnpm fetch` "fetches packages from a lockfile into the virtual store; the package manifest is ignored"
+ * (pnpm.io/cli/fetch, written for a Docker layer before the sources): it reads pnpm-lock.yaml, the settings in
+ * .npmrc and pnpm-workspace.yaml, and the root package.json, whose `packageManager` picks the pnpm that corepack
+ * runs. It writes the store and the project's node_modules, which the source copy must not then overwrite.
+ */
+function pnpmFetch(argv: Argv, dir: string, context: BuildContext): { words: CommandWord[]; manifests: Manifests } | Refusal {
+  const at = (f: string) => path.posix.join(dir, f);
+  if (!context.exists(at('pnpm-lock.yaml'))) return unreadable(context, at('pnpm-lock.yaml'));
+  const words: CommandWord[] = [0, 'fetch'];
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === null || a === undefined) continue;
+    if (PNPM_FETCH_FLAGS.has(a)) words.push(i);
+    else if (PNPM_FETCH_VALUE_OPTIONS.has(a) && i + 1 < argv.length) words.push(i, ++i);
+    else if ([...PNPM_FETCH_VALUE_OPTIONS].some((o) => a.startsWith(`${o}=`))) words.push(i);
+  }
+  const files = ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', '.pnpmfile.cjs'].map(at).filter((f) => context.exists(f));
+  return { words, manifests: { files, optional: files.filter((f) => f !== at('pnpm-lock.yaml')), shadowed: [shadowedAt(at('node_modules'))] } };
+}
+
+export const nodeInstallers: readonly Installer[] = [nodeInstaller('npm'), nodeInstaller('yarn'), { ...nodeInstaller('pnpm'), lighterFetch: pnpmFetch }, nodeInstaller('bun')];
