@@ -17,7 +17,7 @@ import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName, sentContext } from '../src/contexts/dockerignore.js';
-import { ignoreFileLeavingOut } from '../src/contexts/ignore-edits.js';
+import { ignoreFileLeavingOut, type WrittenAnewAfter } from '../src/contexts/ignore-edits.js';
 import { HIDDEN_INSTALL_RUNNERS, hiddenInstall, type HiddenUnread } from '../src/tools/hidden-installs.js';
 import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
@@ -73,6 +73,39 @@ interface FoundInstall {
 interface CopyFiles {
   context: BuildContext;
   toContext(imagePath: string): string | null;
+}
+
+/**
+ * For another Dockerfile sharing the ignore file: what the install after its copy `copying` writes anew in its
+ * project (node_modules, Yarn's install state: the install's project outputs, as context paths), when the steps
+ * before it leave the copied files alone. That copy does not need those paths from the context.
+ */
+function writtenAnewAfter(context: BuildContext): WrittenAnewAfter {
+  return (doc, copying) => {
+    const copy = doc.copyArgs(copying);
+    const folder = copy && doc.flag(copying, 'from') === undefined ? copiedFolder(copy, context) : null;
+    const workdir = doc.workdirAt(copying);
+    const destValue = copy && expand(copy.dest, doc.variablesAt(copying));
+    if (folder === null || workdir === null || !destValue) return [];
+    const dest = path.posix.resolve(workdir, destValue);
+    const stage = doc.stages().find((s) => s.instructions.includes(copying))!;
+    for (const next of stage.instructions.slice(stage.instructions.indexOf(copying) + 1)) {
+      if (next.getKeyword() !== 'RUN') continue;
+      const found = findInstall(doc, next, dest);
+      if (found) {
+        if (found.refuse || found.cwd === null || !isWithin(found.cwd, dest)) return [];
+        const toContext = (named: string) => {
+          const target = path.posix.resolve(found.cwd!, named);
+          return isWithin(target, dest) ? path.posix.join(folder, path.posix.relative(dest, target)) : null;
+        };
+        const manifests = found.match.installer.manifests(found.match.argv, toContext('.') ?? '', sentContext(context), toContext);
+        return 'refuse' in manifests ? [] : (manifests.shadowed ?? []).flatMap((f) => f.paths);
+      }
+      const effect = runEffects(doc, next);
+      if (!effect || effect.steps.some(({ effect: e }) => e === UNKNOWN || overlaps(e.reads, [dest]) || overlaps(e.writes, [dest]))) return [];
+    }
+    return [];
+  };
 }
 
 /** The copy's files by their image paths, when its destination and the build context are known. */
@@ -856,7 +889,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   // It is asked only of a move the steps between allow: it reads the ignore file and every Dockerfile sharing it.
   const stepBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
   const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
-  const ignoreEdit = !stepBlocker && shadowed.length && !buildFetch ? ignoreFileLeavingOut(context, shadowed) : null;
+  const ignoreEdit = !stepBlocker && shadowed.length && !buildFetch ? ignoreFileLeavingOut(context, shadowed, writtenAnewAfter(context)) : null;
   const moveBlocker = stepBlocker ?? (ignoreEdit && 'refuse' in ignoreEdit ? `${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited` : null);
 
   // A fetch before the source copy, everything else left where and as it is.

@@ -2,7 +2,7 @@
 // with the folder's real context paths, never by comparing patterns (`*/obj` leaves out `Web/obj`, not
 // `src/Web/obj`). The file is edited only when the edit can change no other build: it must be in the context (the
 // writes stay there), valid UTF-8 (a rewrite would mangle the rest), and no other Dockerfile that applies the
-// same file may copy what the new entries leave out.
+// same file may copy what the new entries leave out, unless its own install writes that anew right after.
 import { isUtf8 } from 'node:buffer';
 import { Document, expand, type Instruction } from '../engine/document.js';
 import { contextIgnoreMatcher, dockerignoreMatcher, ignoreFileName } from './dockerignore.js';
@@ -16,8 +16,14 @@ export type IgnoreFileEdit =
   /** The folders that needed leaving out, and why the ignore file cannot be edited to do it. */
   | { refuse: string; folders: string[] };
 
+/**
+ * The context paths that a Dockerfile's own install after `copy` writes anew before anything reads them there
+ * (its node_modules after `COPY . .` and `npm ci`): that COPY does not need them from the context.
+ */
+export type WrittenAnewAfter = (doc: Document, copy: Instruction) => readonly string[];
+
 /** The ignore file with entries for the folders it does not leave out yet; null when it leaves them all out. */
-export function ignoreFileLeavingOut(context: BuildContext, folders: readonly ShadowedFolder[]): IgnoreFileEdit | null {
+export function ignoreFileLeavingOut(context: BuildContext, folders: readonly ShadowedFolder[], writtenAnew: WrittenAnewAfter = () => []): IgnoreFileEdit | null {
   const ignored = contextIgnoreMatcher(context);
   const missing = folders.filter((f) => f.paths.some((p) => !ignored.ignores(p)));
   if (!missing.length) return null;
@@ -32,7 +38,7 @@ export function ignoreFileLeavingOut(context: BuildContext, folders: readonly Sh
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
   const newText = `${text}${sep}${[...new Set(missing.map((f) => f.entry))].map((e) => `${e}${eol}`).join('')}`;
-  const conflict = sharerNeeding(context, ignored, dockerignoreMatcher(newText), leftOut);
+  const conflict = sharerNeeding(context, ignored, dockerignoreMatcher(newText), leftOut, writtenAnew);
   if (conflict) return { refuse: `${name} is also the ignore file of ${conflict}`, folders: leftOut };
   return { write: { path: location.path, text: newText } };
 }
@@ -43,7 +49,7 @@ type Matcher = ReturnType<typeof dockerignoreMatcher>;
  * "Dockerfile.runtime, whose `COPY . .` (line 4) needs node_modules": the first other Dockerfile applying the same
  * ignore file that copies a path the new text leaves out and the old one did not; null when none does.
  */
-function sharerNeeding(context: BuildContext, before: Matcher, after: Matcher, leftOut: string[]): string | null {
+function sharerNeeding(context: BuildContext, before: Matcher, after: Matcher, leftOut: string[], writtenAnew: WrittenAnewAfter): string | null {
   const sharers = context.ignoreFileSharers?.() ?? [];
   if (!sharers.length) return null;
   // The folders named, and every listed file the new entries leave out (node_modules is never listed).
@@ -52,7 +58,10 @@ function sharerNeeding(context: BuildContext, before: Matcher, after: Matcher, l
     if (sharer.text === undefined) return `${sharer.name}, which cannot be read`;
     const doc = new Document(sharer.text);
     for (const ins of doc.instructions()) {
-      const need = contextSourceNeeding(doc, ins, newlyLeftOut);
+      const anew = writtenAnew(doc, ins);
+      const needed = newlyLeftOut.filter((p) => !anew.some((w) => isWithin(p, w)));
+      if (!needed.length) continue;
+      const need = contextSourceNeeding(doc, ins, needed);
       if (need) return `${sharer.name}, whose ${doc.quote(ins)} ${need}`;
     }
   }
