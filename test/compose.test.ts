@@ -113,6 +113,13 @@ describe('resolveContexts', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it("gives a build of the default Dockerfile to a folder's lowercase dockerfile when it has no Dockerfile", async () => {
+    const dir = tree({ '.git/HEAD': '', 'compose.yaml': 'services:\n  app:\n    build: .dev\n', '.dev/dockerfile': NODE_DOCKERFILE });
+    const lowercase = path.join(dir, '.dev/dockerfile');
+    const r = await resolveContexts([lowercase], []);
+    expect([...r.contexts]).toEqual([[lowercase, [path.join(dir, '.dev')]]]);
+  });
+
   it('warns about a build file it cannot read and goes on', async () => {
     const dir = tree({ '.git/HEAD': '', 'docker-compose.yml': 'services: [\n', 'Dockerfile': NODE_DOCKERFILE });
     const r = await resolveContexts([path.join(dir, 'Dockerfile')], []);

@@ -121,6 +121,12 @@ describe('discover', () => {
     expect(relative(dir, found.files)).toEqual(names.found.map((n) => `images/${n}`).sort());
   });
 
+  it('finds a lowercase dockerfile where its folder has no Dockerfile, as Docker and BuildKit build it', async () => {
+    const dir = tree({ 'leantime/.dev/dockerfile': 'FROM a\n', 'both/Dockerfile': 'FROM a\n', 'both/dockerfile': 'FROM b\n', 'placeholder/dockerfile': '' });
+    const found = await discover(['.'], { cwd: dir, gitignore: false });
+    expect(relative(dir, found.files)).toEqual(['both/Dockerfile', 'leantime/.dev/dockerfile']);
+  });
+
   it('names Dockerfiles and build files', () => {
     expect(['Dockerfile', 'Dockerfile.prod', 'api.Dockerfile', 'x.dockerfile', 'Containerfile'].every(isDockerfileName)).toBe(true);
     expect(['Dockerfile.dockerignore', 'dockerfile', 'Makefile', '.Dockerfile.dockmod-tmp-1'].some(isDockerfileName)).toBe(false);

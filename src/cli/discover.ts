@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Ignore } from 'ignore';
 import { isInside, LINK_OUT_OF_TREE, readTreeFile, realFolder, type RefusedFile } from '../contexts/tree-files.js';
-import { isBuildFileName, isDockerfileName } from '../contexts/file-names.js';
+import { isBuildFileName, isDockerfileName, lowercaseDefault } from '../contexts/file-names.js';
 
 const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'vendor']);
 
@@ -99,6 +99,14 @@ class GitignoreIndex {
   }
 }
 
+const hasContent = (file: string): boolean => {
+  try {
+    return fs.statSync(file).size > 0;
+  } catch {
+    return true;
+  }
+};
+
 /** Whether a path argument is a glob rather than a file or folder name. */
 const isGlob = (arg: string, cwd: string): boolean => /[*?[\]{}!]/.test(arg) && !fs.existsSync(path.resolve(cwd, arg));
 
@@ -131,12 +139,14 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
     gitignore?.noteListing(dir, entries);
     // path.join for a normalized folder and a plain name, without its cost on every entry of a large tree.
     const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    const lowercase = lowercaseDefault(entries.map((e) => e.name));
     for (const entry of entries) {
       if (entry.isDirectory()) {
         const full = prefix + entry.name;
         if (!SKIPPED_FOLDERS.has(entry.name) && !gitignore?.ignores(full, true, root)) walk(full, root, top);
       } else if (entry.isFile() || entry.isSymbolicLink()) {
-        const dockerfile = isDockerfileName(entry.name);
+        // An empty `dockerfile` builds nothing: it is left alone rather than reported as a bad Dockerfile.
+        const dockerfile = isDockerfileName(entry.name) || (entry.name === lowercase && hasContent(prefix + entry.name));
         if (!dockerfile && !isBuildFileName(entry.name)) continue;
         const full = prefix + entry.name;
         if (gitignore?.ignores(full, false, root)) continue;

@@ -75,6 +75,12 @@ export async function resolveContexts(dockerfiles: string[], discoveredBuildFile
       warnings.push(`${file}: cannot read build contexts: ${(error as Error).message.split('\n')[0]}`);
     }
   }
+  // A build of `Dockerfile` in a folder that has only `dockerfile` builds that file.
+  for (const entry of entries) {
+    if (path.basename(entry.dockerfile) !== 'Dockerfile' || fs.existsSync(entry.dockerfile)) continue;
+    const lowercase = path.join(path.dirname(entry.dockerfile), 'dockerfile');
+    if (fs.existsSync(lowercase)) entry.dockerfile = lowercase;
+  }
   const builds = new Map<string, string[]>();
   for (const entry of entries) builds.set(entry.context, [...(builds.get(entry.context) ?? []), entry.dockerfile]);
   const wanted = new Set(dockerfiles);

@@ -114,7 +114,9 @@ export function directoryContext(root: string, dockerfile?: string, builtWith?: 
       ignoreFileSharers: () => {
         if (sharers) return sharers;
         const named = new Set(builtWith.named.map((f) => path.resolve(f)));
-        const held = listFiles().filter((f) => isDockerfileName(path.posix.basename(f))).map((f) => path.resolve(root, f));
+        const listed = new Set(listFiles());
+        const lowercaseHeld = (f: string) => path.posix.basename(f) === 'dockerfile' && !listed.has(path.posix.join(path.posix.dirname(f), 'Dockerfile'));
+        const held = [...listed].filter((f) => isDockerfileName(path.posix.basename(f)) || lowercaseHeld(f)).map((f) => path.resolve(root, f));
         // One that cannot be read is counted: what it needs is not known.
         sharers = [...new Set([...named, ...held])]
           .filter((f) => f !== self && ignoreFilePath(root, f, disk) === ignorePath)

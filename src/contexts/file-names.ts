@@ -20,5 +20,14 @@ const MERGETOOL_COPY = /_(?:BACKUP|BASE|LOCAL|REMOTE)_\d+/;
 /** Files that name build contexts: Compose files and Buildx bake files. */
 const BUILD_FILE_NAME = /^(compose(\.[\w-]+)?\.ya?ml|docker-compose([.-][\w.-]+)?\.ya?ml|docker-bake(\.[\w-]+)?\.(hcl|json))$/;
 
+/**
+ * Docker and BuildKit read `dockerfile` when asked for `Dockerfile` and the folder has none (moby/moby#10858;
+ * BuildKit's dockerui follows both names): the name a build takes in a folder of these `names`, if any.
+ */
+export function lowercaseDefault(names: ReadonlySet<string> | readonly string[]): string | null {
+  const has = (n: string) => (Array.isArray(names) ? names.includes(n) : (names as ReadonlySet<string>).has(n));
+  return !has('Dockerfile') && has('dockerfile') ? 'dockerfile' : null;
+}
+
 export const isDockerfileName = (name: string): boolean => DOCKERFILE_NAME.test(name) && !LEFTOVER.test(name) && !MERGETOOL_COPY.test(name);
 export const isBuildFileName = (name: string): boolean => BUILD_FILE_NAME.test(name);
