@@ -18,7 +18,7 @@ import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
 import { contextIgnoreMatcher, ignoreFileName, sentContext } from '../src/contexts/dockerignore.js';
 import { ignoreFileLeavingOut, type WrittenAnewAfter } from '../src/contexts/ignore-edits.js';
-import { HIDDEN_INSTALL_RUNNERS, hiddenInstall, type HiddenUnread } from '../src/tools/hidden-installs.js';
+import { HIDDEN_INSTALL_RUNNERS, hiddenInstall, type HiddenUnread, type InstallFilter } from '../src/tools/hidden-installs.js';
 import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
 
@@ -117,27 +117,27 @@ function copyFiles(dest: string | null, folder: string, context: BuildContext | 
  * The first install a RUN runs, itself or through a Makefile or script this copy brings (`through`), or why the
  * RUN may install where dockmod cannot read it; null when it installs nothing from the context.
  */
-function runInstall(doc: Document, run: Instruction, dest: string, through: CopyFiles | undefined): FoundInstall | { skip: string } | null {
-  const found = findInstall(doc, run, dest);
+function runInstall(doc: Document, run: Instruction, dest: string, through: CopyFiles | undefined, wanted: InstallFilter = () => true): FoundInstall | { skip: string } | null {
+  const found = findInstall(doc, run, dest, wanted);
   if (found) return found;
   if (installsUnread(doc, run)) return { skip: `${doc.quote(run)} installs dependencies, but its script is one dockmod's shell parser cannot read, so it is left as it is` };
   const script = through ? doc.runScript(run) : null;
-  const hidden = script && !script.hasError ? locateHidden(doc, run, script, through!) : null;
+  const hidden = script && !script.hasError ? locateHidden(doc, run, script, through!, wanted) : null;
   if (hidden && 'unread' in hidden) return { skip: `${doc.quote(run)} may install dependencies, hidden where dockmod cannot read them: ${hidden.unread}` };
   return hidden ? installAt(doc, run, script!, dest, hidden) : null;
 }
 
 /** The first dependency install of a RUN, or null when the RUN installs nothing from the context. */
-function findInstall(doc: Document, run: Instruction, dest: string): FoundInstall | null {
+function findInstall(doc: Document, run: Instruction, dest: string, wanted: InstallFilter = () => true): FoundInstall | null {
   const workdir = doc.workdirAt(run);
   const exec = doc.execForm(run);
   if (exec) {
     const match = matchInstall(exec);
-    return match && { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir, prefix: [] };
+    return match && wanted(match) ? { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir, prefix: [] } : null;
   }
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
-  const located = locateInstall(script.commands(), dest, workdir);
+  const located = locateInstall(script.commands(), dest, workdir, wanted);
   return located && installAt(doc, run, script, dest, located);
 }
 
@@ -217,7 +217,7 @@ interface LocatedInstall {
  * An install a command of the RUN reaches through a file the copy brings, in the folder the command runs in (the
  * RUN's chain says it; outside a chain, the WORKDIR when no command changes folder); or why it cannot be read.
  */
-function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles): LocatedInstall | HiddenUnread | null {
+function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles, wanted: InstallFilter): LocatedInstall | HiddenUnread | null {
   const workdir = doc.workdirAt(run);
   const commands = script.commands();
   const chain = chainEffects(script, workdir, doc.variablesAt(run));
@@ -225,7 +225,7 @@ function locateHidden(doc: Document, run: Instruction, script: ShellScript, thro
     const step = chain?.find(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex);
     const cwd = chain ? (step?.cwd ?? null) : commands.some((c) => c.name === 'cd') ? null : workdir;
     if (cwd === null) continue;
-    const found = hiddenInstall(cmd, cwd, through.toContext, through.context);
+    const found = hiddenInstall(cmd, cwd, through.toContext, through.context, wanted);
     if (!found) continue;
     if ('unread' in found) return found;
     return { cmd, match: found.match, written: { prefix: '', words: found.words, json: false, ...(found.makeWords && { unrepeatable: found.makeWords }) }, hidden: found.via };
@@ -239,15 +239,15 @@ function locateHidden(doc: Document, run: Instruction, script: ShellScript, thro
  * A wrapper the copy brings (`./build.sh npm ci`), or one named through a variable, is not known to be there
  * before the copy: found, but refused.
  */
-function locateInstall(commands: Command[], dest: string, workdir: string | null): { cmd: Command; match: InstallMatch; written: WrittenCommand } | { match: InstallMatch; written: WrittenCommand; refuse: string } | null {
+function locateInstall(commands: Command[], dest: string, workdir: string | null, wanted: InstallFilter): { cmd: Command; match: InstallMatch; written: WrittenCommand } | { match: InstallMatch; written: WrittenCommand; refuse: string } | null {
   for (const cmd of commands) {
     const direct = matchInstall([cmd.name, ...argValues(cmd)]);
-    if (direct) return { cmd, match: direct, written: { prefix: '', words: wordTexts(cmd), json: false } };
+    if (direct && wanted(direct)) return { cmd, match: direct, written: { prefix: '', words: wordTexts(cmd), json: false } };
   }
   for (const cmd of commands) {
     const argv = [cmd.name, ...argValues(cmd)];
     const wrapped = installThroughWrapper(cmd);
-    if (wrapped) {
+    if (wrapped && wanted(wrapped.match)) {
       const { k, match } = wrapped;
       const words = wordTexts(cmd);
       const written = { prefix: `${words.slice(0, k).join(' ')} `, words: words.slice(k), json: false };
@@ -316,18 +316,18 @@ function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArg
   const workdir = doc.workdirAt(copying);
   const destValue = expand(copy.dest, doc.variablesAt(copying));
   const through = copyFiles(workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue), folder, context);
+  // Installs by a tool fetched before the copy are passed over: a child's next install (`npm ci && go build .`) counts.
+  const fetched = new Map<string, boolean>();
+  const unfetched: InstallFilter = ({ installer: { ecosystem } }) => !(fetched.get(ecosystem) ?? fetched.set(ecosystem, fetchesEarlier(doc, stage.instructions, i, ecosystem).length > 0).get(ecosystem));
   const firstInstall = (child: Stage): FoundInstall | { skip: string } | null => {
     for (const ins of child.instructions) {
-      const found = ins.getKeyword() === 'RUN' ? runInstall(doc, ins, IMAGE_WORKDIR, through) : null;
+      const found = ins.getKeyword() === 'RUN' ? runInstall(doc, ins, IMAGE_WORKDIR, through, unfetched) : null;
       if (found) return found;
     }
     return null;
   };
-  const children = doc.stages().filter((child) => {
-    const install = doc.parentStage(child) === stage ? firstInstall(child) : null;
-    return install !== null && ('skip' in install || fetchesEarlier(doc, stage.instructions, i, install.match.installer.ecosystem).length === 0);
-  });
-  const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child) })).filter((p) => p.plan !== null);
+  const children = doc.stages().filter((child) => doc.parentStage(child) === stage && firstInstall(child) !== null);
+  const plans = children.map((child) => ({ child, plan: planSplit(doc, stage.instructions, i, copy, folder, context, child, unfetched) })).filter((p) => p.plan !== null);
   if (!plans.length) return null;
   // A child the fetch can serve as it is, before one that refuses: the fetch runs in this stage either way.
   const { child, plan } = plans.find((p) => !('skip' in p.plan!)) ?? plans[0]!;
@@ -734,14 +734,14 @@ type Plan = (Omit<Change, 'line'> & { fetchWrites?: string[] }) | { skip: string
  * be its own fetch and its tool has a fetch that reads fewer files (`pnpm fetch`), that fetch is inserted before
  * the copy instead, everything else left as it is; null when such a fetch is already there.
  */
-function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage?: Stage): Plan | null {
-  const plan = planSplitWith(doc, list, i, copy, folder, context, childStage, false);
+function planSplit(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage?: Stage, wanted?: InstallFilter): Plan | null {
+  const plan = planSplitWith(doc, list, i, copy, folder, context, childStage, wanted, false);
   if (!plan || !('skip' in plan) || !plan.lighterFetch) return plan;
-  const lighter = planSplitWith(doc, list, i, copy, folder, context, childStage, true);
+  const lighter = planSplitWith(doc, list, i, copy, folder, context, childStage, wanted, true);
   return lighter === null || !('skip' in lighter) ? lighter : { skip: plan.skip };
 }
 
-function planSplitWith(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage: Stage | undefined, lighter: boolean): Plan | null {
+function planSplitWith(doc: Document, list: Instruction[], i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined, childStage: Stage | undefined, wanted: InstallFilter | undefined, lighter: boolean): Plan | null {
   const ins = list[i]!;
   const workdir = doc.workdirAt(ins);
   const destValue = expand(copy.dest, doc.variablesAt(ins));
@@ -752,7 +752,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   const through = copyFiles(dest, folder, context);
   for (const next of [...list.slice(i + 1), ...(childStage?.instructions ?? [])]) {
     if (next.getKeyword() === 'RUN') {
-      const installs = runInstall(doc, next, dest ?? IMAGE_WORKDIR, through);
+      const installs = runInstall(doc, next, dest ?? IMAGE_WORKDIR, through, wanted);
       if (installs && 'skip' in installs) return installs;
       found = installs;
     }

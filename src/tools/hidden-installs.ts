@@ -21,6 +21,9 @@ export interface HiddenInstall {
   makeWords?: ReadonlySet<number>;
 }
 
+/** Which installs are looked for (those of tools not fetched yet, say); the others are passed over. */
+export type InstallFilter = (match: InstallMatch) => boolean;
+
 /** Why the file the command runs may hold an install that cannot be read (a make variable, an include). */
 export interface HiddenUnread {
   unread: string;
@@ -49,15 +52,15 @@ const INSTALL_HINT = /\b(npm|pnpm|yarn|bun|pip\d*|pipenv|poetry|uv|bundle|compos
  * The install `cmd` runs through a file of the context, if any. `toContext` maps an image path to the context
  * path the copy brought it from (null: not from this copy); `cwd` is where the command runs.
  */
-export function hiddenInstall(cmd: Command, cwd: string, toContext: (imagePath: string) => string | null, context: BuildContext): HiddenInstall | HiddenUnread | null {
+export function hiddenInstall(cmd: Command, cwd: string, toContext: (imagePath: string) => string | null, context: BuildContext, wanted: InstallFilter = () => true): HiddenInstall | HiddenUnread | null {
   const name = basename(cmd.name);
-  if (name === 'make' || name === 'gmake') return makeInstall(cmd, cwd, toContext, context);
+  if (name === 'make' || name === 'gmake') return makeInstall(cmd, cwd, toContext, context, wanted);
   const script = scriptRun(cmd);
   if (script === null) return null;
   const file = toContext(path.posix.resolve(cwd, script));
   if (file === null) return null;
   const text = context.readFile(file);
-  return text === undefined ? null : scriptInstall(text, file);
+  return text === undefined ? null : scriptInstall(text, file, wanted);
 }
 
 /** The script file a command runs: the first operand of `sh x` / `bash x`, or a program by path named `*.sh` (`./install.sh`). */
@@ -71,13 +74,13 @@ function scriptRun(cmd: Command): string | null {
 }
 
 /** The first install of a shell script, when nothing before it changes directory, sets variables or defines functions. */
-function scriptInstall(text: string, file: string): HiddenInstall | HiddenUnread | null {
+function scriptInstall(text: string, file: string, wanted: InstallFilter): HiddenInstall | HiddenUnread | null {
   return withShellText(text, (script) => {
     if (script.hasError) return INSTALL_HINT.test(text) ? { unread: `${file} is a script dockmod's shell parser cannot read` } : null;
     const commands = script.commands();
     for (const [k, cmd] of commands.entries()) {
       const match = matchInstall([cmd.name, ...argValues(cmd)]);
-      if (match) {
+      if (match && wanted(match)) {
         const before = text.slice(0, cmd.start);
         const statefulBefore = commands.slice(0, k).some((c) => (STATEFUL.has(c.name) && !setsOptionsOnly(c)) || c.assignments.size > 0);
         if (statefulBefore || /^\s*[A-Za-z_]\w*=|\(\)\s*\{/m.test(before)) return { unread: `${file} changes directory or sets variables before \`${cmd.name}\` runs` };
@@ -118,7 +121,7 @@ function makeRules(text: string): Map<string, { prerequisites: string[]; recipe:
 }
 
 /** The first install the named targets' recipes run (prerequisites first, as make runs them). */
-function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) => string | null, context: BuildContext): HiddenInstall | HiddenUnread | null {
+function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) => string | null, context: BuildContext, wanted: InstallFilter): HiddenInstall | HiddenUnread | null {
   const args = argValues(cmd);
   if (args.some((a) => a === null || (a.startsWith('-') && a !== '-s' && a !== '--silent' && a !== '-B'))) return null;
   const makefile = MAKEFILES.map((n) => toContext(path.posix.join(cwd, n))).find((f): f is string => f !== null && context.exists(f));
@@ -142,7 +145,8 @@ function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) =
     for (const line of rule.recipe) {
       const recipe = line.replace(/^[\s@+-]+/, '');
       const shell = asShellText(recipe);
-      const found = shell && recipeInstall(shell, `${makefile}'s \`${target}\` target`);
+      const found = shell && recipeInstall(shell, `${makefile}'s \`${target}\` target`, wanted);
+      if (found === 'passed over') continue;
       if (found) return found;
       // A reference that is no plain variable (`$(shell …)`, `$@`), or one in the install's name (`$(GO) build`).
       if (recipe.includes('$') && INSTALL_HINT.test(recipe)) return { unread: `${makefile}'s \`${target}\` target runs \`${recipe.trim()}\`, whose make variables dockmod does not expand` };
@@ -182,14 +186,15 @@ function asShellText(recipe: string): RecipeShellText | null {
   return plain ? { text, references } : null;
 }
 
-/** The install of one recipe line (its own shell), when it is the line's first command. */
-function recipeInstall(line: RecipeShellText, via: string): HiddenInstall | HiddenUnread | null {
+/** The install of one recipe line (its own shell), when it is the line's first command; `passed over`: the line's installs are all of tools not wanted. */
+function recipeInstall(line: RecipeShellText, via: string, wanted: InstallFilter): HiddenInstall | HiddenUnread | 'passed over' | null {
   return withShellText(line.text, (script) => {
     if (script.hasError) return null;
     const commands = script.commands();
-    const matches = commands.map((c) => matchInstall([c.name, ...argValues(c)]));
+    const all = commands.map((c) => matchInstall([c.name, ...argValues(c)]));
+    const matches = all.map((match) => (match && wanted(match) ? match : null));
     const at = matches.findIndex((m) => m !== null);
-    if (at < 0) return null;
+    if (at < 0) return all.some((m) => m !== null) ? 'passed over' : null;
     const cmd = commands[at]!;
     if (at > 0) return { unread: `${via} runs \`${cmd.name}\` after other commands on its line` };
     // Quoted against the shell (`'$(V)'`), a stand-in would pass for a known value; make expands it all the same.
