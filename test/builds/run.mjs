@@ -78,6 +78,8 @@ const FIXTURES = {
   'elixir-mix-path-dependency': { install: 'mix deps.get', rerunsBefore: true, edit: 'forum/lib/forum.ex' },
   'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
   'pnpm-workspace-unindented-list': { install: 'pnpm install', rerunsBefore: true, edit: 'apps/web/index.js' },
+  // The rewrite's pnpm fetch (inserted before the source copy) is the first match there; the install stays after the copy.
+  'pnpm-fetch-scripts-need-sources': { install: /RUN pnpm (fetch|install)/, rerunsBefore: true, edit: 'packages/app/src/index.js' },
   'yarn-berry-patch': { install: 'yarn install', rerunsBefore: true },
   'yarn-berry-pnp-host-files': { install: 'yarn install', rerunsBefore: true, edit: 'src/index.js' },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
@@ -187,7 +189,8 @@ for (const name of selected) {
       row.report = report;
       console.log(`[${label}] edited ${report.editFile}`);
       if (report.image.verdict === 'different') row.problems.push(`the images differ: ${report.image.summary}`);
-      const install = spec.install && typeof spec.install === 'object' ? spec.install[dockerfile] : spec.install;
+      // A RegExp is an object too: only a plain object maps Dockerfiles to their patterns.
+      const install = spec.install && typeof spec.install === 'object' && !(spec.install instanceof RegExp) ? spec.install[dockerfile] : spec.install;
       if (install) {
         const before = findStep(report.original.rebuild, install);
         const after = findStep(report.rewritten.rebuild, install);
