@@ -11,7 +11,7 @@ import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, 
 import { POSIX_SHELLS, variableGuard, wordTexts, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
-import { renderCommand, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
+import { renderCommand, shadowedAt, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
 import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
@@ -506,12 +506,22 @@ function landsAsSourceCopy(doc: Document, between: Instruction, source: Instruct
  * no step there reads what it brings (beyond the manifests, copied first), writes where it lands, or changes
  * what its words mean.
  */
-function whyNotMove(doc: Document, source: Instruction, folder: string, dest: string, between: Instruction[], brings: readonly string[], manifestsAt: readonly string[], context: BuildContext): string | null {
+function whyNotMove(doc: Document, source: Instruction, folder: string, dest: string, between: Instruction[], brings: readonly string[], manifestsAt: readonly string[], context: BuildContext, leaveOut: string[]): string | null {
   const copyUsesVariables = doc.slice(source.getRange()).includes('$');
   // Paths the copy lands files at (or creates folders for): a step reading one besides the manifests, or writing
   // one at all, depends on whether the copy came first.
   const touches = (paths: Paths, landed: readonly string[]) => paths === 'any' || paths.some((p) => landed.some((l) => isWithin(l, p) || isWithin(p, l)));
   const sources = brings.filter((l) => !manifestsAt.includes(l));
+  // What a step writes below the destination, where this context holds nothing: the moved copy would bring such a
+  // path from any context that holds it (a host's untracked `venv/`) over what the step wrote, so the ignore file
+  // must leave it out (`leaveOut`, context paths), as it must an install's node_modules.
+  const ignore = contextIgnoreMatcher(context);
+  const mayLand = (paths: readonly string[]) => {
+    for (const p of paths) {
+      const at = path.posix.join(folder || '.', path.posix.relative(dest, p));
+      if (isWithin(p, dest) && p !== dest && !manifestsAt.includes(p) && !ignore.ignores(at) && !leaveOut.includes(at)) leaveOut.push(at);
+    }
+  };
   for (const ins of between) {
     const kw = ins.getKeyword();
     const quoted = doc.quote(ins);
@@ -523,6 +533,7 @@ function whyNotMove(doc: Document, source: Instruction, folder: string, dest: st
       if (landsAsSourceCopy(doc, ins, source, folder, dest, context)) continue;
       const writes = copyWrites(doc, ins, context);
       if (writes === null || overlaps(writes, brings.length ? brings : [dest])) return `${quoted} comes between the copy and the install and writes where the copy lands`;
+      mayLand(writes);
       continue;
     }
     if (kw !== 'RUN') return `${quoted} comes between the copy and the install and may use the copied files`;
@@ -531,6 +542,7 @@ function whyNotMove(doc: Document, source: Instruction, folder: string, dest: st
     for (const step of effect.steps) {
       if (step.effect === UNKNOWN || touches(step.effect.reads, sources)) return `${quoted} comes between the copy and the install and may use the copied files${step.effect === UNKNOWN ? '' : ` (\`${step.text}\` reads them)`}`;
       if (touches(step.effect.writes, brings)) return `${quoted} comes between the copy and the install and writes where the copy lands files (\`${step.text}\`)`;
+      mayLand(step.effect.writes as readonly string[]);
     }
   }
   return null;
@@ -887,9 +899,12 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   // out; where it cannot be edited, an inserted fetch (the install re-runs after the copy, over what it brought)
   // needs no edit. A fetch moved before the copy leaves the install after it: nothing to leave out either.
   // It is asked only of a move the steps between allow: it reads the ignore file and every Dockerfile sharing it.
-  const stepBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context);
+  const stepsWrite: string[] = [];
+  const stepBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context, stepsWrite);
   const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
-  const ignoreEdit = !stepBlocker && shadowed.length && !buildFetch ? ignoreFileLeavingOut(context, shadowed, writtenAnewAfter(context)) : null;
+  // What steps between write below the destination is left out for a build's fetch too: the copy still moves past them.
+  const leftOut = [...(buildFetch ? [] : shadowed), ...stepsWrite.map(shadowedAt)];
+  const ignoreEdit = !stepBlocker && leftOut.length ? ignoreFileLeavingOut(context, leftOut, writtenAnewAfter(context)) : null;
   const moveBlocker = stepBlocker ?? (ignoreEdit && 'refuse' in ignoreEdit ? `${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited` : null);
 
   // A fetch before the source copy, everything else left where and as it is.
@@ -938,7 +953,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
     const movedManifests = toCopy.length && runDir !== workdir && !path.posix.isAbsolute(copy.dest) ? manifestCopies(doc, ins, copy, folder, toCopy, dest) : manifestCopy;
     edits.push({ ...copyLine, text: '' });
     edits.push({ start: runStart, end: runStart, text: `${movedManifests ? `${movedManifests}${eol}` : ''}${runKeyword}${prefetch}${eol}${copyText}${eol}` });
-    return { message: messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``), edits };
+    return { message: messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``), edits, ...(ignoreEdit && 'write' in ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
   }
   edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
   if (found.split) {
