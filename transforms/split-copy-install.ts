@@ -84,10 +84,8 @@ function writtenAnewAfter(context: BuildContext): WrittenAnewAfter {
   return (doc, copying) => {
     const copy = doc.copyArgs(copying);
     const folder = copy && doc.flag(copying, 'from') === undefined ? copiedFolder(copy, context) : null;
-    const workdir = doc.workdirAt(copying);
-    const destValue = copy && expand(copy.dest, doc.variablesAt(copying));
-    if (folder === null || workdir === null || !destValue) return [];
-    const dest = path.posix.resolve(workdir, destValue);
+    const dest = copyTarget(doc, copying);
+    if (folder === null || dest === null) return [];
     const stage = doc.stages().find((s) => s.instructions.includes(copying))!;
     for (const next of stage.instructions.slice(stage.instructions.indexOf(copying) + 1)) {
       if (next.getKeyword() !== 'RUN') continue;
@@ -312,10 +310,8 @@ function manifestFolderFromOtherCopies(doc: Document, list: Instruction[], index
 function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArgs, folder: string, context: BuildContext | undefined): Omit<Change, 'line'> | { skip: string } | null {
   // A fetch of the child's tool before the copy already serves it (the author's, or dockmod's own). An install the
   // child reaches through a Makefile or script of the copy counts (opengist's stages built from `base` run `make`).
-  const copying = stage.instructions[i]!;
-  const workdir = doc.workdirAt(copying);
-  const destValue = expand(copy.dest, doc.variablesAt(copying));
-  const through = copyFiles(workdir === null || destValue === null ? null : path.posix.resolve(workdir, destValue), folder, context);
+  const dest = copyTarget(doc, stage.instructions[i]!);
+  const through = copyFiles(dest, folder, context);
   // Installs by a tool fetched before the copy are passed over: a child's next install (`npm ci && go build .`) counts.
   const fetched = new Map<string, boolean>();
   const unfetched: InstallFilter = ({ installer: { ecosystem } }) => !(fetched.get(ecosystem) ?? fetched.set(ecosystem, fetchesEarlier(doc, stage.instructions, i, ecosystem).length > 0).get(ecosystem));
@@ -347,7 +343,6 @@ function planForChildStage(doc: Document, stage: Stage, i: number, copy: CopyArg
   const holders = [stage, ...doc.stages().filter((s) => descends(s) && !installsItself(s))];
   const names = new Set(holders.map((s) => (s.name ?? String(s.index)).toLowerCase()));
   // A copy out of such a stage that takes in the folder the fetch writes in would bring what it adds.
-  const dest = copyTarget(doc, stage.instructions[i]!);
   const writes = plan && 'fetchWrites' in plan ? plan.fetchWrites : [];
   const takesFetched = (ins: Instruction) =>
     names.has(doc.flag(ins, 'from')?.toLowerCase() ?? '') && (dest === null || (doc.copyArgs(ins)?.sources ?? []).some((s) => !path.posix.isAbsolute(s) || overlaps([path.posix.normalize(s)], writes ?? [dest])));

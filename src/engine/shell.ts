@@ -329,19 +329,24 @@ export function variableGuard(node: Node): VariableGuard | null {
   }
   const test = conditions.length === 1 ? conditions[0]! : undefined;
   if (!test || !testsVariablesAlone(test)) return null;
-  const branches = [...statements(then), ...otherwise];
-  return { condition: test.text, then: statements(then), otherwise, plainBranches: branches.every(isPlainCommands) };
+  return { condition: test.text, then, otherwise, plainBranches: [...then, ...otherwise].every(isPlainCommands) };
 }
 
 /** `[ … ]` tests, joined by `&&`, `||` and `!`, with no file test and no command substitution. */
 function testsVariablesAlone(condition: Node): boolean {
-  for (const node of namedDescendants(condition)) {
-    if (node.type === 'list' || node.type === 'negated_command' || node.type === 'test_command') {
-      if (node.namedChildren.some((c) => !c || c.type === 'comment' || (node.type !== 'test_command' && !['list', 'negated_command', 'test_command'].includes(c.type)))) return false;
-    }
-    if (/substitution$/.test(node.type) || (node.type === 'test_operator' && FILE_TESTS.test(node.text))) return false;
+  const pending = [condition];
+  while (pending.length) {
+    const node = pending.pop()!;
+    if (node.type === 'test_command') {
+      for (const inner of namedDescendants(node)) if (/substitution$/.test(inner.type) || (inner.type === 'test_operator' && FILE_TESTS.test(inner.text))) return false;
+    } else if (node.type === 'list' || node.type === 'negated_command') {
+      for (const child of node.namedChildren) {
+        if (!child || child.type === 'comment') return false;
+        pending.push(child);
+      }
+    } else return false;
   }
-  return ['list', 'negated_command', 'test_command'].includes(condition.type);
+  return true;
 }
 
 /** A command, or a list of them: no redirect, subshell, compound statement or assignment of its own. */

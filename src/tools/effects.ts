@@ -170,7 +170,7 @@ const TRANSFERS: Record<string, (argv: readonly string[], cwd: string | null) =>
   ln(argv, cwd) {
     // `ln -s T L` makes L and reads nothing; a hard link reads its target as a copy does.
     const read = readOptions(argv, LN_FLAGS, new Set(['-t', '--target-directory', '-S', '--suffix']));
-    const symbolic = argv.some((a) => a === '-s' || a === '--symbolic' || /^-[a-zA-Z]*s[a-zA-Z]*$/.test(a));
+    const symbolic = argv.some((a) => a === '--symbolic' || /^-[a-zA-Z]*s[a-zA-Z]*$/.test(a));
     const effect = read && copyOrMoveEffect(read, cwd, false);
     return effect && (symbolic ? { ...effect, reads: [] } : effect);
   },
