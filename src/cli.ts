@@ -234,4 +234,10 @@ async function main(): Promise<number> {
 /** The options (and positional) that take several values, one per flag. */
 const REPEATABLE = new Set(['_', 'paths', 'transform', 'changed', 'base-image', 'only', 'skip']);
 
+// A reader that stops early (`dockmod . | head`) closes the pipe: end quietly with the status a shell tool killed
+// by SIGPIPE has, instead of throwing EPIPE. Nothing is lost: --write prints to stdout only after its writes.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(141);
+});
 process.exitCode = await main();

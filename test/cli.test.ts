@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dockmod as runCli } from './support/cli.js';
+import { CLI, dockmod as runCli } from './support/cli.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const snapshots = path.join(root, 'snapshots', 'cli');
@@ -115,5 +115,13 @@ describe('dockmod CLI', () => {
     const r = dockmod(['--list-transforms'], root);
     expect(r.code).toBe(0);
     await expect(r.stdout).toMatchFileSnapshot(path.join(snapshots, 'list-transforms.txt'));
+  });
+
+  it('stops quietly with exit 141 when the reader closes the pipe early (`dockmod . | head`), as a tool killed by SIGPIPE does', () => {
+    const dir = examplesCopy();
+    // `true` reads nothing and has gone before dockmod prints; under pipefail, the pipeline's exit code is dockmod's.
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${CLI}" ${SEEDS.join(' ')} | true`], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(141);
   });
 });
