@@ -65,8 +65,15 @@ interface FoundInstall {
   refuse?: string;
   /** Where the install is written when the RUN reaches it through a file of the copy (a Makefile target, a script). */
   hidden?: string;
-  /** The condition of the `if` the install runs under (`[ -z "$SKIP" ]`): a fetch runs under it too. */
-  guard?: string;
+  /** The `if` the install runs under (`[ -z "$SKIP" ]`): a fetch runs under it too. */
+  guard?: InstallGuard;
+}
+
+/** The condition of the `if` over variables an install runs under, which branch, and why the RUN must stay put. */
+interface InstallGuard {
+  condition: string;
+  inThen: boolean;
+  staysPut?: string;
 }
 
 /** The copy's files by their image paths, for an install a RUN reaches through one of them (hidden-installs.ts). */
@@ -156,7 +163,7 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   if (chain[at]!.step.type === 'if_statement') {
     const guard = installGuard(chain[at]!, cmd, script, dest, doc.variablesAt(run));
     if ('refuse' in guard) return { ...found, refuse: guard.refuse };
-    found.guard = guard.condition;
+    found.guard = guard;
   }
   const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
   if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
@@ -185,22 +192,40 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
 }
 
 /**
- * The condition of the `if` over variables that an install's step is (`if [ -z "$SKIP" ]; then go build; fi`), to
- * run its fetch under as well; or why the `if` cannot be taken so: its condition may read files, the install is not
- * alone in its branch, or the other branch installs too or may use the sources (a move carries that branch along).
+ * How a fetch runs under the `if` over variables that an install's step is (`if [ -z "$SKIP" ]; then go build; fi`):
+ * the branch the install is in, to run the fetch in the same branch of the same condition. `staysPut`: why the RUN
+ * must stay where it is, so that a fetch before the copy is the one rewrite: the install is not alone in its branch
+ * (a move would carry the other steps along), or the other branch may use the sources. Refused: a condition that
+ * may read files, an install after other steps of its branch, an `elif`, and another branch that installs too.
  */
-function installGuard(step: ChainStep, cmd: Command, script: ShellScript, dest: string, variables: ShellVariables): { condition: string } | { refuse: string } {
+function installGuard(step: ChainStep, cmd: Command, script: ShellScript, dest: string, variables: ShellVariables): InstallGuard | { refuse: string } {
   const guard = variableGuard(step.step);
   if (!guard) return { refuse: 'the install runs under an `if` whose condition may read files or run commands' };
-  const branch = guard.then;
-  if (branch.length !== 1 || branch[0]!.startIndex !== cmd.start || branch[0]!.endIndex !== cmd.end) return { refuse: 'the install shares its branch of an `if` with other steps' };
-  const otherwise = script.commands().filter((c) => guard.otherwise.some((s) => s.startIndex <= c.start && c.end <= s.endIndex));
-  const installing = otherwise.find((c) => matchInstall([c.name, ...argValues(c)]) !== null);
+  const within = (statements: ShellNode[]) => statements.some((s) => s.startIndex <= cmd.start && cmd.end <= s.endIndex);
+  const inThen = within(guard.then);
+  const [branch, other] = inThen ? [guard.then, guard.otherwise] : [guard.otherwise, guard.then];
+  const alone = branch.length === 1 && branch[0]!.startIndex === cmd.start && branch[0]!.endIndex === cmd.end;
+  if (!alone && !(branch.length === 1 && firstOfAndChain(branch[0]!, cmd))) return { refuse: 'the install comes after other steps in its branch of an `if`' };
+  const otherCommands = script.commands().filter((c) => other.some((s) => s.startIndex <= c.start && c.end <= s.endIndex));
+  const installing = otherCommands.find((c) => matchInstall([c.name, ...argValues(c)]) !== null);
   if (installing) return { refuse: `the other branch of the install's \`if\` installs too (\`${script.text.slice(installing.start, installing.end)}\`)` };
-  const effects = otherwise.map((c) => commandEffect(c, step.cwd, variables));
-  if (!guard.plainBranches || effects.includes(UNKNOWN)) return { refuse: "dockmod cannot tell what the other branch of the install's `if` does" };
-  if (effects.some((e) => overlaps(e.reads, [dest]) || overlaps(e.writes, [dest]))) return { refuse: `the other branch of the install's \`if\` reads or writes ${dest}` };
-  return { condition: guard.condition };
+  const found = { condition: guard.condition, inThen };
+  if (!alone) return { ...found, staysPut: 'the install shares its branch of an `if` with other steps' };
+  const effects = otherCommands.map((c) => commandEffect(c, step.cwd, variables));
+  if (!guard.plainBranches || effects.includes(UNKNOWN)) return { ...found, staysPut: "dockmod cannot tell what the other branch of the install's `if` does" };
+  if (effects.some((e) => overlaps(e.reads, [dest]) || overlaps(e.writes, [dest]))) return { ...found, staysPut: `the other branch of the install's \`if\` reads or writes ${dest}` };
+  return found;
+}
+
+/** Whether `statement` is an `a && b && …` list whose first step is `cmd`. */
+function firstOfAndChain(statement: ShellNode, cmd: Command): boolean {
+  let node = statement;
+  while (node.type === 'list') {
+    const operator = node.children.find((c) => c && !c.isNamed && (c.type === '&&' || c.type === '||'));
+    if (operator?.type !== '&&') return false;
+    node = node.namedChildren.find((c): c is ShellNode => !!c && c.type !== 'comment')!;
+  }
+  return node.startIndex === cmd.start && node.endIndex === cmd.end;
 }
 
 /** An install command found in a RUN; `hidden`: where it is written when the RUN reaches it through a file of the copy. */
@@ -868,7 +893,8 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   /** The fetch's shell text run from `from`: into the install's folder, its own prefix, stubs around it. */
   const fetchScript = (words: readonly CommandWord[], from: string | null, carried: readonly string[], prefix: readonly string[]): string | null => {
     const command = renderCommand(words, found!.written);
-    const core = found!.guard === undefined ? command : `if ${found!.guard}; then ${command}; fi`;
+    const guard = found!.guard;
+    const core = !guard ? command : guard.inThen ? `if ${guard.condition}; then ${command}; fi` : `if ${guard.condition}; then :; else ${command}; fi`;
     if (found!.written.json) return carried.length || prefix.length || stubs.length || from !== runDir ? null : core;
     if (stubs.includes(null) || from === null || runDir === null) return null;
     const rel = (p: string) => path.posix.relative(cwd, p) || '.';
@@ -895,7 +921,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   // needs no edit. A fetch moved before the copy leaves the install after it: nothing to leave out either.
   // It is asked only of a move the steps between allow: it reads the ignore file and every Dockerfile sharing it.
   const stepsWrite: string[] = [];
-  const stepBlocker = childStage ? 'the install runs in another stage' : whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context, stepsWrite);
+  const stepBlocker = childStage ? 'the install runs in another stage' : (found.guard?.staysPut ?? whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context, stepsWrite));
   const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
   // What steps between write below the destination is left out for a build's fetch too: the copy still moves past them.
   const leftOut = [...(buildFetch ? [] : shadowed), ...stepsWrite.map(shadowedAt)];
