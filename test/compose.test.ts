@@ -61,6 +61,26 @@ describe('composeBuilds', () => {
     ]);
   });
 
+  it("reads a large file of shared x- anchors used by every service (sentry's self-hosted shape)", async () => {
+    // 40 services merge a policy, then 40 merge defaults that merge that policy too: yaml's guard measures 40 uses
+    // times 41 earlier uses (about 1,600, as sentry's file), over its default and still an ordinary compose file.
+    const service = (k: number, anchor: string) => `  svc${k}:\n    <<: *${anchor}\n    build: ./svc${k}\n`;
+    const services = Array.from({ length: 80 }, (_, k) => service(k, k < 40 ? 'policy' : 'defaults'));
+    const text = `x-policy: &policy\n  restart: unless-stopped\nx-defaults: &defaults\n  <<: *policy\n  environment: {A: "1"}\nservices:\n${services.join('')}`;
+    const { builds } = await composeBuilds('/r/docker-compose.yml', text);
+    expect(builds).toHaveLength(80);
+    expect(builds[79]).toEqual({ dockerfile: '/r/svc79/Dockerfile', context: '/r/svc79', origin: 'docker-compose.yml: service svc79' });
+  });
+
+  it('refuses a billion-laughs file (aliases of aliases, ten deep) quickly instead of expanding it', async () => {
+    const levels = ['x0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let k = 1; k <= 10; k++) levels.push(`x${k}: &x${k} [${Array(10).fill(`*x${k - 1}`).join(', ')}]`);
+    const text = `${levels.join('\n')}\nservices:\n  api:\n    build: .\n    labels: *x10\n`;
+    const start = Date.now();
+    await expect(composeBuilds('/r/docker-compose.yml', text)).rejects.toThrow(/alias/);
+    expect(Date.now() - start).toBeLessThan(5000);
+  });
+
   it('throws on text that is not YAML', async () => {
     await expect(composeBuilds('/r/compose.yaml', 'services: [\n')).rejects.toThrow();
   });

@@ -1,6 +1,7 @@
 // Build contexts named by Docker Compose files: `services.<name>.build` as `./dir` or
 // `{ context, dockerfile }`. Paths are relative to the compose file's folder; `dockerfile` to the context.
 import path from 'node:path';
+import { YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
 
 /** One build a compose or bake file describes: which Dockerfile, built with which context folder. */
 export interface BuildEntry {
@@ -50,7 +51,7 @@ export function resolveBuild(baseDir: string, context: string, dockerfile: strin
 /** Reads the builds of a compose file's text (YAML). Throws when it is not YAML or has no services mapping. */
 export async function composeBuilds(file: string, text: string): Promise<BuildFileReading> {
   const { parse } = await import('yaml');
-  const doc: unknown = parse(text, { merge: true, maxAliasCount: 1000 });
+  const doc: unknown = parse(text, { merge: true, maxAliasCount: YAML_MAX_ALIAS_COUNT });
   const builds: BuildEntry[] = [];
   const notes: string[] = [];
   const inline: InlineBuild[] = [];

@@ -5,6 +5,7 @@
 // other expression leaves the step out, with a note.
 import path from 'node:path';
 import { isRemoteContext, type BuildEntry, type BuildFileReading } from './compose.js';
+import { YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -69,7 +70,7 @@ export async function workflowBuilds(file: string, text: string): Promise<BuildF
   // Most workflows build no image: no YAML parser is loaded, and nothing parsed, for them.
   if (!text.includes('docker/build-push-action')) return { builds: [], notes: [], inline: [] };
   const { parse } = await import('yaml');
-  const doc: unknown = parse(text, { maxAliasCount: 1000 });
+  const doc: unknown = parse(text, { maxAliasCount: YAML_MAX_ALIAS_COUNT });
   const builds: BuildEntry[] = [];
   const notes: string[] = [];
   const root = path.dirname(path.dirname(path.dirname(path.resolve(file))));

@@ -153,7 +153,8 @@ function readBlock(yaml: Yaml, text: string, node: Scalar, service: string, line
     const other = (d: YamlDocument.Parsed) => {
       const copy = d.clone();
       copy.setIn(keyPath, '');
-      return JSON.stringify(copy.toJS({ maxAliasCount: 1000 }));
+      // As YAML, not as values: an alias stays an alias, where its values would be copied once per use.
+      return copy.toString();
     };
     if (other(again) !== other(yaml.parseDocument(text, { merge: true }))) return 'different';
     if ('dockerfile' in got && got.dockerfile === expected) return 'same';
