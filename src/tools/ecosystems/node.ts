@@ -61,6 +61,22 @@ function localDependency(pkg: PackageJson, file: string): string | null {
   return null;
 }
 
+/**
+ * Why a package.json that defines no workspace cannot install as the root of one: a `workspace:` range names a
+ * package of the workspace, and `catalog:` a version in its catalog (pnpm-workspace.yaml, or bun's and yarn's
+ * `workspaces` field). Such a root is a workspace member, built from the workspace root as its context.
+ */
+function workspaceOnlySpec(pkg: PackageJson, file: string): string | null {
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const [name, spec] of Object.entries((pkg[field] ?? {}) as Record<string, unknown>)) {
+      if (typeof spec === 'string' && /^(workspace|catalog):/.test(spec)) {
+        return `dependency "${name}" of ${file} is \`${spec}\`, which only a workspace root resolves, and this build context defines no workspace there (no pnpm-workspace.yaml or \`workspaces\`): the build's context is likely a folder above (name it with --context)`;
+      }
+    }
+  }
+  return null;
+}
+
 /** Workspace globs from package.json (`workspaces`) and pnpm-workspace.yaml's `packages`. */
 function workspaceGlobs(pkg: PackageJson, pnpmPackages: readonly string[]): string[] {
   const field = pkg.workspaces as unknown;
@@ -182,6 +198,9 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   const { pkg } = root;
   const rootProblem = localDependency(pkg, at('package.json'));
   if (rootProblem) return { refuse: rootProblem };
+  const pnpmWorkspaceText = context.readFile(at('pnpm-workspace.yaml'));
+  const outside = pnpmWorkspaceText === undefined && pkg.workspaces === undefined ? workspaceOnlySpec(pkg, at('package.json')) : null;
+  if (outside) return { refuse: outside };
   /** The files the install scripts of a package.json read, to copy with the manifests. */
   const scriptFiles: string[] = [];
   const unlessLeftOut: { path: string; refuse: string }[] = [];
@@ -199,7 +218,6 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   if (rootScripts) return rootScripts;
   const files = FILES.map(at).filter((f) => context.exists(f));
   const optional = files.filter((f) => !f.endsWith('package.json') && !f.endsWith('pnpm-workspace.yaml'));
-  const pnpmWorkspaceText = context.readFile(at('pnpm-workspace.yaml'));
   const pnpmWorkspace = pnpmWorkspaceText === undefined ? { packages: [], patches: [] } : readPnpmWorkspace(pnpmWorkspaceText, at('pnpm-workspace.yaml'));
   if ('refuse' in pnpmWorkspace) return pnpmWorkspace;
   const workspaces = workspaceManifests(context, dir, workspaceGlobs(pkg, pnpmWorkspace.packages));
