@@ -133,9 +133,10 @@ function memberFolders(ws: Workspace, listed: readonly string[]): string[] | Ref
   for (const entry of ws.members) {
     const pattern = contextPath(ws.folder, entry);
     if (pattern === null) return { refuse: `${manifestIn(ws.folder)} names the workspace member ${entry}, outside the build context` };
-    const isMatch = picomatch(pattern, { dot: true });
-    const matched = picomatch.scan(pattern).isGlob ? [...folders].filter((f) => isMatch(f)).sort() : [pattern];
-    out.push(...matched.filter((m) => !excluded(ws, m)));
+    // A literal entry is one folder: `"."` is the workspace's own (the context-relative "", no glob to compile).
+    const isMatch = picomatch.scan(pattern).isGlob ? picomatch(pattern, { dot: true }) : null;
+    const matched = isMatch ? [...folders].filter((f) => isMatch(f)).sort() : [pattern];
+    out.push(...matched.filter((m) => !excluded(ws, m) && !out.includes(m)));
   }
   return out;
 }

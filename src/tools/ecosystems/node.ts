@@ -87,8 +87,9 @@ function workspaceGlobs(pkg: PackageJson, pnpmPackages: readonly string[]): stri
 /** package.json files of the workspace folders the globs select. */
 function workspaceManifests(context: BuildContext, dir: string, globs: string[]): string[] {
   if (!globs.length) return [];
-  const include = globs.filter((g) => !g.startsWith('!')).map((g) => g.replace(/\/$/, ''));
-  const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1).replace(/\/$/, ''));
+  // An empty entry (`""`, `"/"`) names no member folder, and no glob can be made of it.
+  const include = globs.filter((g) => !g.startsWith('!')).map((g) => g.replace(/\/$/, '')).filter(Boolean);
+  const exclude = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1).replace(/\/$/, '')).filter(Boolean);
   const isIncluded = include.length ? picomatch(include) : () => false;
   const isExcluded = exclude.length ? picomatch(exclude) : () => false;
   const prefix = dir ? `${dir}/` : '';
