@@ -12,7 +12,7 @@ import { POSIX_SHELLS, variableGuard, wordTexts, type Command, type ShellNode, t
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, shadowedAt, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
-import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, mentionedNames, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
+import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, namesIn, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
@@ -580,10 +580,13 @@ interface Insertion {
  * programs), and nothing between may read or write what the fetch fills in the project. A step between that
  * only changes the manifests' modes (`chmod +x gradlew`) is carried into the fetch.
  */
-function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, manifestsAt: readonly string[], projectWrites: readonly string[], context: BuildContext): Insertion | { blocker: string } {
+function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, fetch: string, manifestsAt: readonly string[], projectWrites: readonly string[], context: BuildContext): Insertion | { blocker: string } {
   const carried: string[] = [];
   const tool = basename(found.match.argv[0]);
-  const installMentions = mentionedNames(doc, found.run);
+  // The variables the fetch's RUN names: its flags (mounts), its steps before it, its condition and its own words.
+  // One that only the options a fetch drops use (`--features "$FEATURES"`) may be set after it.
+  const setBetween = new Map<string, string>();
+  const fetchMentions = namesIn([doc.flags(found.run).map((f) => doc.slice(f.getRange())).join(' '), ...found.prefix.map((p) => p.text), found.guard?.condition ?? '', fetch].join('\n'));
   const reads = fetchReads(doc, found);
   /** The first path of `writes` that the fetch, run before the copy, would read. */
   const readByFetch = (writes: readonly string[]) => writes.find((w) => reads.some((r) => isWithin(r, w) || isWithin(w, r)));
@@ -593,8 +596,9 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
     if (INERT_FOR_FETCH.has(kw)) continue;
     if (kw === 'USER' || kw === 'SHELL') return { blocker: `${quoted} comes between the copy and the install, so a fetch before the copy would not run as the install does` };
     if (kw === 'ENV' || kw === 'ARG') {
-      const name = definedNames(ins).find((n) => TOOL_ENVIRONMENT.test(n) || installMentions.has(n));
+      const name = definedNames(ins).find((n) => TOOL_ENVIRONMENT.test(n) || fetchMentions.has(n));
       if (name) return { blocker: `${quoted} sets ${name}, which a fetch before the copy would not see` };
+      for (const n of definedNames(ins)) setBetween.set(n, quoted);
       continue;
     }
     if (kw === 'COPY' || kw === 'ADD') {
@@ -625,6 +629,8 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
   }
   const writing = prefixStepThatWrites(found);
   if (writing) return { blocker: `\`${writing.text}\` runs before the install in the same RUN` };
+  const unset = [...namesIn(carried.join('\n'))].find((n) => setBetween.has(n));
+  if (unset) return { blocker: `${setBetween.get(unset)} sets ${unset}, which a step the fetch carries uses` };
   return { carried };
 }
 
@@ -941,7 +947,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   if (earlierCovers && (moveBlocker || mustInsert)) return null;
   const unrepeatable = fetchWords?.find((w): w is number => typeof w === 'number' && found!.written.unrepeatable?.has(w) === true);
   if (unrepeatable !== undefined) return skip(`the fetch would repeat \`${found.written.words[unrepeatable]}\`, a make variable, which a RUN's shell would not expand as make does`);
-  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, manifestsAt, projectWrites, context) : null;
+  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, renderCommand(fetchWords, found.written), manifestsAt, projectWrites, context) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
     const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;

@@ -396,5 +396,10 @@ export function definedNames(ins: Instruction): string[] {
 
 /** Variable names an instruction's text mentions (`$X`, `${X...}`). */
 export function mentionedNames(doc: Document, ins: Instruction): Set<string> {
-  return new Set([...doc.slice(ins.getRange()).matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
+  return namesIn(doc.slice(ins.getRange()));
+}
+
+/** The variables a text names (`$X`, `${X}`). */
+export function namesIn(text: string): Set<string> {
+  return new Set([...text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!));
 }
