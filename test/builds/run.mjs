@@ -82,6 +82,9 @@ const FIXTURES = {
   'pnpm-fetch-scripts-need-sources': { install: /RUN pnpm (fetch|install)/, rerunsBefore: true, edit: 'packages/app/src/index.js' },
   'yarn-berry-patch': { install: 'yarn install', rerunsBefore: true },
   'yarn-berry-pnp-host-files': { install: 'yarn install', rerunsBefore: true, edit: 'src/index.js' },
+  // The rewrite's fetch under the same if (inserted before the source copy) is the first match there; the original has only its build.
+  'go-build-in-else-branch': { install: /RUN if \[ -n "\$PREBUILT" \]; then .*go (mod download|build)/, rerunsBefore: true },
+  'npm-install-under-if': { install: 'npm ci', rerunsBefore: true, edit: 'src/index.js' },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
 };
 
