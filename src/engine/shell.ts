@@ -203,9 +203,11 @@ export class ShellScript {
     if (steps.some(isOrList)) return null;
     // tree-sitter-bash leaves a lone escaped space (`--force \ && b`) out of the tree, so a chain with other text
     // between its steps than `&&`, blanks and comments is not one that edits can take apart.
+    // A `;` after the one statement (`npm ci;`) ends it and changes nothing.
     const bounds = [0, ...steps.flatMap((step) => [step.startIndex, step.endIndex]), this.text.length];
     for (let k = 0; k < bounds.length; k += 2) {
-      if (this.text.slice(bounds[k], bounds[k + 1]).replace(/#[^\n]*|&&|\s/g, '') !== '') return null;
+      const gap = this.text.slice(bounds[k], bounds[k + 1]).replace(/#[^\n]*|&&|\s/g, '');
+      if (gap !== '' && !(k === bounds.length - 2 && gap === ';')) return null;
     }
     return steps;
   }
