@@ -16,6 +16,7 @@ import type { FileResult } from '../input/process.js';
 import type { FileJob, JobOutcome, JobReads } from './jobs.js';
 import type { Plan, PlanOptions } from './plan.js';
 import { isPackedRead, packReads, recordingReads, stillRead, unpackReads, type PackedRead } from './plan-reads.js';
+import { isRecord } from '../engine/is-record.js';
 
 /** Bumped when the file's layout changes. */
 const FORMAT = 2;
@@ -89,7 +90,6 @@ interface Body {
   results: Record<string, Entry>;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const RESULT_LISTS = ['extra', 'changes', 'skips', 'heldBack', 'refused'] as const;
 
 /** An entry as this code writes one; anything else in the file is not used. */

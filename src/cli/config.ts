@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { readTreeFile, type RefusedFile } from '../contexts/tree-files.js';
+import { isRecord } from '../engine/is-record.js';
 
 export const CONFIG_FILE = 'dockmod.config.json';
 
@@ -51,7 +52,6 @@ export class ConfigError extends Error {
 const TOP_KEYS = ['$schema', 'rules', 'unsafe', 'transforms', 'overrides', 'cache', 'cacheLocation'];
 const OVERRIDE_KEYS = ['files', 'rules', 'unsafe'];
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const describe = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v);
 
 function checkKeys(value: Record<string, unknown>, known: string[], where: string, file: string): void {

@@ -4,8 +4,7 @@
 // compiled to wasm), loaded only when a .hcl bake file is met.
 import path from 'node:path';
 import { inlineBuild, resolveBuild, type BuildEntry, type BuildFileReading, type InlineBuild } from './compose.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../engine/is-record.js';
 
 /** HCL blocks come back as arrays of bodies (a block may be repeated); JSON bake files give one object. */
 const body = (v: unknown): Record<string, unknown> | undefined =>

@@ -2,6 +2,7 @@
 // `{ context, dockerfile }`. Paths are relative to the compose file's folder; `dockerfile` to the context.
 import path from 'node:path';
 import { YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
+import { isRecord } from '../engine/is-record.js';
 
 /** One build a compose or bake file describes: which Dockerfile, built with which context folder. */
 export interface BuildEntry {
@@ -31,8 +32,6 @@ export interface BuildFileReading {
   /** Builds of an inline Dockerfile, which the build file holds and a run rewrites in place. */
   inline: InlineBuild[];
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A context that is not a local folder: a Git URL, an HTTP tarball, another target or an image. */
 export const isRemoteContext = (context: string): boolean => /^[a-z][a-z0-9+.-]*:|^git@/i.test(context) && !/^[a-z]:[\\/]/i.test(context);

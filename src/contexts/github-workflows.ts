@@ -6,8 +6,7 @@
 import path from 'node:path';
 import { isRemoteContext, type BuildEntry, type BuildFileReading } from './compose.js';
 import { YAML_MAX_ALIAS_COUNT } from './yaml-limits.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../engine/is-record.js';
 
 /** A workflow file by its path: in `.github/workflows/` of a repository. */
 export const isWorkflowFile = (file: string): boolean => /[\\/]\.github[\\/]workflows[\\/][^\\/]+\.ya?ml$/.test(file);

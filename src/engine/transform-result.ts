@@ -4,10 +4,9 @@
 import path from 'node:path';
 import { normalizeContextPath } from './context-overlay.js';
 import type { Removal, TransformResult } from './types.js';
+import { isRecord } from './is-record.js';
 
 export const PROMISE_RESULT = 'returned a Promise: apply must be synchronous';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const isThenable = (v: unknown): boolean => (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
 

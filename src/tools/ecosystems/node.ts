@@ -8,6 +8,7 @@ import { basename } from '../vocabulary/tool.js';
 import { NPM_COMMAND_NAMES } from '../vocabulary/npm.js';
 import { PNPM_INSTALL_TEST_NAMES } from '../vocabulary/pnpm.js';
 import { dependencyScriptFiles, lifecycleScriptFiles, scriptsIgnored, type NodeTool } from './node-scripts.js';
+import { isRecord } from '../../engine/is-record.js';
 
 const VALUE_OPTIONS = new Set(['--loglevel', '--registry', '--cache', '--omit', '--include', '--only', '--userconfig', '--fetch-retries', '--fetch-timeout', '--network-timeout', '--mutex', '--modules-folder', '--cache-folder', '--reporter', '--store-dir', '--filter', '-F']);
 /** Options that move an install away from its working directory. */
@@ -126,8 +127,6 @@ function yarnBerryOutputs(yarnrc: string): string[] {
 function yarnrcPaths(text: string): string[] {
   return [...text.matchAll(/^\s*(?:-\s*)?(?:yarnPath|path):\s*["']?([^"'\s#]+)["']?/gm)].map((m) => path.posix.normalize(m[1]!));
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A path a manifest in `folder` names, context-relative (an absolute one stays absolute, outside the context). */
 const namedFrom = (folder: string, named: string): string => (path.posix.isAbsolute(named) ? named : path.posix.join(folder, named));

@@ -1,7 +1,9 @@
 // Ruby (Bundler), PHP (Composer) and Elixir (Mix).
 import path from 'node:path';
-import { filesNamed, present, shadowedAt, unreadable, type Installer, type Refusal } from './installer.js';
+import type { BuildContext } from '../../engine/types.js';
+import { filesNamed, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
+import { isRecord } from '../../engine/is-record.js';
 
 const bundler: Installer = {
   tool: 'bundler',
@@ -23,17 +25,63 @@ const bundler: Installer = {
   },
 };
 
+/** Composer's options before its command that take a value (getcomposer.org/doc/03-cli.md#global-options). */
+const COMPOSER_DIR_OPTIONS = ['-d', '--working-dir'];
+
+/** The command a composer argv runs, after its global options: `composer --no-ansi -n install` runs install. */
+function composerCommand(argv: Argv): string | null {
+  for (let k = 1; k < argv.length; k++) {
+    const word = argv[k];
+    if (word === null || word === undefined) return null;
+    if (!word.startsWith('-')) return word;
+    if (COMPOSER_DIR_OPTIONS.includes(word)) k++;
+  }
+  return null;
+}
+
+/**
+ * What composer.json makes `composer install` read besides itself, composer.lock and auth.json, by its
+ * `repositories` (getcomposer.org/doc/05-repositories.md): an `artifact` repository's folder of package zips,
+ * read from the build context; a `path` repository is the sources themselves, and a repository at a local url
+ * (`file://`, a path) is outside what a manifest copy can bring. `config.vendor-dir` is where it installs.
+ */
+function composerManifests(argv: Argv, dir: string, context: BuildContext): Manifests | Refusal {
+  const moved = argv.find((a) => a !== null && COMPOSER_DIR_OPTIONS.some((o) => a === o || a.startsWith(`${o}=`)));
+  if (moved) return { refuse: `\`composer ${moved}\` installs in another folder` };
+  const file = path.posix.join(dir, 'composer.json');
+  const text = context.readFile(file);
+  if (text === undefined) return unreadable(context, file);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { refuse: `${file} is not valid JSON` };
+  }
+  const root = isRecord(json) ? json : {};
+  const repositories = Array.isArray(root.repositories) ? root.repositories : isRecord(root.repositories) ? Object.values(root.repositories) : [];
+  const artifacts: string[] = [];
+  for (const repo of repositories.filter(isRecord)) {
+    const url = typeof repo.url === 'string' ? repo.url : '';
+    if (repo.type === 'path') return { refuse: `${file} has a path repository (${url}), which needs the sources` };
+    if (repo.type === 'artifact') {
+      const folder = path.posix.join(dir, url.replace(/^file:\/\//, ''));
+      if (path.posix.isAbsolute(url) || folder === '..' || folder.startsWith('../')) return { refuse: `${file} has an artifact repository at ${url}, outside the build context` };
+      const zips = context.listFiles().filter((f) => f.startsWith(`${folder.replace(/\/$/, '')}/`));
+      if (!zips.length) return { refuse: `${file} has an artifact repository at ${url}, where this build context holds no file` };
+      artifacts.push(...zips);
+    } else if (/^(file:|\.{0,2}\/)/.test(url)) return { refuse: `${file} has a ${String(repo.type)} repository at the local ${url}, which a copy of the manifests does not bring` };
+  }
+  const config = isRecord(root.config) ? root.config : {};
+  const vendor = typeof config['vendor-dir'] === 'string' ? config['vendor-dir'] : 'vendor';
+  const files = [...present(context, dir, ['composer.json', 'composer.lock', 'auth.json']), ...artifacts];
+  return { files, optional: files.slice(1).filter((f) => !artifacts.includes(f)), shadowed: [shadowedAt(path.posix.join(dir, vendor))] };
+}
+
 const composer: Installer = {
   tool: 'composer',
   ecosystem: 'php',
-  matches: (argv) => /^composer(\.phar)?$/.test(basename(argv[0])) && argv[1] === 'install',
-  manifests(_argv, dir, context) {
-    const json = context.readFile(path.posix.join(dir, 'composer.json'));
-    if (json === undefined) return unreadable(context, path.posix.join(dir, 'composer.json'));
-    if (/"type"\s*:\s*"path"/.test(json)) return { refuse: 'composer.json has a path repository, which needs the sources' };
-    const files = present(context, dir, ['composer.json', 'composer.lock', 'auth.json']);
-    return { files, optional: files.slice(1) };
-  },
+  matches: (argv) => /^composer(\.phar)?$/.test(basename(argv[0])) && ['install', 'i'].includes(composerCommand(argv) ?? ''),
+  manifests: (argv, dir, context) => composerManifests(argv, dir, context),
   // Scripts and the autoloader need the sources: the original install, after the copy, does them.
   prefetch: (argv) => {
     const missing = ['--no-scripts', '--no-autoloader'].filter((o) => !argv.includes(o));
