@@ -32,9 +32,25 @@ const RESTORE_FLAGS = new Set(['--no-cache', '--no-http-cache', '--disable-paral
 const MSBUILD_SWITCHES = new Set(['m', 'maxcpucount', 'bl', 'binarylogger', 'nologo', 'restore', 'r', 'ds', 'detailedsummary', 'noconlog', 'noconsolelogger', 'fl', 'filelogger', 'nr', 'nodereuse', 'graph', 'graphbuild', 'isolate', 'isolateprojects', 'interactive', 'noautorsp', 'noautoresponse', 'low', 'lowpriority', 'err', 'warnaserror', 'tl', 'terminallogger']);
 const isSlashSwitch = (word: string): boolean => word.startsWith('/') && (/^\/[A-Za-z][\w.]*:/.test(word) || MSBUILD_SWITCHES.has(word.slice(1).toLowerCase()));
 
+/** `--self-contained` and `--sc` take an optional true/false (learn.microsoft.com dotnet-publish). */
+const SELF_CONTAINED = new Set(['--self-contained', '--sc']);
+const isBoolean = (word: string | null | undefined): word is string => word === 'true' || word === 'false';
+
 /** The CLI's positional arguments (a project, solution or folder), without options, their values and MSBuild switches. */
 function projectArguments(args: readonly (string | null)[]): (string | null)[] {
-  return positionals(args.filter((a) => a === null || !isSlashSwitch(a)), VALUE_OPTIONS);
+  const options = args.filter((a, i) => (a === null || !isSlashSwitch(a)) && !(isBoolean(a) && SELF_CONTAINED.has(args[i - 1] ?? '')));
+  return positionals(options, VALUE_OPTIONS);
+}
+
+/**
+ * The properties a build option sets that change what restore resolves, for the restore run in its place:
+ * `-c Release` is `Configuration=Release` (a PackageReference may be conditioned on it), `--self-contained` is
+ * `SelfContained=true` (the runtime packs). Only a value written out can be repeated so; a variable's is dropped.
+ */
+function restoreProperty(option: string, value: string | null | undefined): string | null {
+  if ((option === '-c' || option === '--configuration') && value && /^[\w.-]+$/.test(value)) return `-p:Configuration=${value}`;
+  if (SELF_CONTAINED.has(option)) return `-p:SelfContained=${isBoolean(value) ? value : 'true'}`;
+  return null;
 }
 
 /** An option whose value picks no file and no MSBuild property (`-r $RID`): a variable there leaves the closure as it is. */
@@ -45,6 +61,19 @@ function resolveNamed(folder: string, named: string): string | null {
   const file = path.posix.normalize(path.posix.join(folder, named.trim().replace(/\\/g, '/')));
   return file === '..' || file.startsWith('../') || path.posix.isAbsolute(named.replace(/\\/g, '/')) ? null : file;
 }
+/**
+ * The context path of a project a ProjectReference in `file` names for `project`: relative to the project's folder
+ * (an imported file's items are evaluated in the project), or to `file`'s own with `$(MSBuildThisFileDirectory)`
+ * (or the project's with `$(MSBuildProjectDirectory)`), as MSBuild's reserved properties say. Null: outside the
+ * context; undefined: another property, an item or a wildcard, which only MSBuild's evaluation resolves.
+ */
+function referencedProject(named: string, file: string, project: string): string | null | undefined {
+  const reserved = /^\s*\$\((MSBuildThisFileDirectory|MSBuildProjectDirectory)\)[\\/]?/.exec(named);
+  const rest = reserved ? named.slice(reserved[0].length) : named;
+  if (/[$@%*?]/.test(rest)) return undefined;
+  return resolveNamed(folderOf(reserved?.[1] === 'MSBuildThisFileDirectory' ? file : project), rest);
+}
+
 /** The values of `attribute` on each `<element>` of an MSBuild or solution file, comments left out. */
 function attributeValues(xml: string, element: string, attribute: string): { value: string; tag: string }[] {
   const text = xml.replace(/<!--[\s\S]*?-->/g, '');
@@ -78,6 +107,9 @@ function restoreClosure(argv: readonly (string | null)[], dir: string, context: 
   }
   const inFolder = (folder: string, name: RegExp) => (byFolder.get(folder) ?? []).filter((f) => name.test(path.posix.basename(f)));
   const found = new Set<string>();
+  /** Each file's text, and the files it imports (for a project: with the Directory.* files MSBuild imports). */
+  const texts = new Map<string, string>();
+  const importsOf = new Map<string, string[]>();
   const [argument] = projectArguments(argv.slice(2));
   let entry: string;
   let entryFolder = dir;
@@ -139,32 +171,44 @@ function restoreClosure(argv: readonly (string | null)[], dir: string, context: 
     return null;
   };
   const addFile = (file: string, by: string): Refusal | null => {
+    (importsOf.get(by) ?? importsOf.set(by, []).get(by)!).push(file);
     if (found.has(file)) return null;
     const text = read(file, by);
     if (typeof text !== 'string') return text;
     found.add(file);
+    texts.set(file, text);
     return addImports(file, text);
+  };
+  /** A project's file and every file it imports (Directory.* files, `<Import>`s), transitively. */
+  const evaluatedFiles = (project: string): string[] => {
+    const files = [project];
+    for (let k = 0; k < files.length; k++) for (const f of importsOf.get(files[k]!) ?? []) if (!files.includes(f)) files.push(f);
+    return files;
   };
   for (let i = 0; i < projects.length; i++) {
     const { file: project, by } = projects[i]!;
     const text = project === entry ? entryText : read(project, by);
     if (typeof text !== 'string') return text;
     found.add(project);
+    texts.set(project, text);
     const imports = addImports(project, text);
     if (imports) return imports;
-    for (const { value } of attributeValues(text, 'ProjectReference', 'Include')) {
-      for (const named of value.split(';').filter((v) => v.trim())) {
-        if (/[$@%*?]/.test(named)) return { refuse: `${project} has <ProjectReference Include="${value}" />, which dockmod cannot resolve without evaluating MSBuild` };
-        const referenced = resolveNamed(folderOf(project), named);
-        if (referenced === null) return { refuse: `${project} references ${named}, which is outside the build context` };
-        if (!projects.some((p) => p.file === referenced)) projects.push({ file: referenced, by: project });
-      }
-    }
     const folders = upward(folderOf(project));
     for (const name of DIRECTORY_FILES) {
       const nearest = folders.map((f) => path.posix.join(f, name)).find((f) => context.exists(f));
       const problem = nearest ? addFile(nearest, project) : null;
       if (problem) return problem;
+    }
+    // An imported file's items are the project's: a ProjectReference in Directory.Build.props is each project's.
+    for (const file of evaluatedFiles(project)) {
+      for (const { value } of attributeValues(texts.get(file)!, 'ProjectReference', 'Include')) {
+        for (const named of value.split(';').filter((v) => v.trim())) {
+          const referenced = referencedProject(named, file, project);
+          if (referenced === undefined) return { refuse: `${file} has <ProjectReference Include="${value}" />, which dockmod cannot resolve without evaluating MSBuild` };
+          if (referenced === null) return { refuse: `${file} references ${named}, which is outside the build context` };
+          if (!projects.some((p) => p.file === referenced)) projects.push({ file: referenced, by: file });
+        }
+      }
     }
     const lock = path.posix.join(folderOf(project), 'packages.lock.json');
     if (context.exists(lock)) found.add(lock);
@@ -202,7 +246,8 @@ export const dotnetInstallers: readonly Installer[] = [
       return { files: [...new Set([...files, ...named])], optional: [], shadowed };
     },
     // Restore what the command builds: its project argument and the options restore shares (runtime, package
-    // sources, properties), without build-only ones (`-c`, `-o`), which restore rejects.
+    // sources, properties), without build-only ones (`-c`, `-o`), which restore rejects; `-c` and
+    // `--self-contained` become the properties they set.
     prefetch(argv) {
       if (argv[1] === 'restore') return null;
       const words: CommandWord[] = [0, 'restore'];
@@ -211,9 +256,13 @@ export const dotnetInstallers: readonly Installer[] = [
         const a = argv[i];
         // A word through a variable: manifests() refuses the install, so what it is does not matter here.
         if (a === null || a === undefined) continue;
+        const property = restoreProperty(a, argv[i + 1]);
+        if (property) words.push(property);
         if (VALUE_OPTIONS.has(a)) {
           if (RESTORE_VALUE_OPTIONS.has(a)) words.push(i, i + 1);
           i++;
+        } else if (SELF_CONTAINED.has(a)) {
+          if (isBoolean(argv[i + 1])) i++;
         } else if (RESTORE_FLAGS.has(a) || RESTORE_VALUE_OPTIONS.has(a.split('=')[0]!) || /^[-/]p(roperty)?:/i.test(a)) words.push(i);
         else if (!a.startsWith('-') && !isSlashSwitch(a) && !project) {
           project = true;
