@@ -125,7 +125,11 @@ function makeInstall(cmd: Command, cwd: string, toContext: (imagePath: string) =
   const args = argValues(cmd);
   if (args.some((a) => a === null || (a.startsWith('-') && a !== '-s' && a !== '--silent' && a !== '-B'))) return null;
   const makefile = MAKEFILES.map((n) => toContext(path.posix.join(cwd, n))).find((f): f is string => f !== null && context.exists(f));
-  if (makefile === undefined) return null;
+  if (makefile === undefined) {
+    // make fails with no makefile; where the copy would have brought one, the build reads another context's.
+    const dir = toContext(cwd);
+    return dir === null ? null : { unread: `make runs in ${cwd}, where this build context has no Makefile: it comes from a step before or from another build context (--context names it)` };
+  }
   const text = context.readFile(makefile);
   if (text === undefined) return null;
   const rules = makeRules(text);
