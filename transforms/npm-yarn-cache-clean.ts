@@ -7,11 +7,11 @@
 // and when the build context is unknown, since then Berry cannot be ruled out.
 import type { BuiltinTransformModule, BuildContext } from '../src/engine/types.js';
 import type { Document } from '../src/engine/document.js';
-import type { Command } from '../src/engine/shell.js';
+import { ifBranchEnd, type Command } from '../src/engine/shell.js';
 import { cacheMountHolds, cleansNodeCache, childStageReadsCache } from '../src/tools/packages.js';
 import { isNpmInstall, npm } from '../src/tools/vocabulary/npm.js';
 import { isYarnInstall, yarn } from '../src/tools/vocabulary/yarn.js';
-import { appendToRun } from '../src/engine/run-edits.js';
+import { appendToRun, insertAfter } from '../src/engine/run-edits.js';
 import { eachReadableRun } from '../src/tools/commands.js';
 
 const installs = (cmd: Command): boolean => isNpmInstall(cmd) || isYarnInstall(cmd);
@@ -52,8 +52,13 @@ export const npmYarnCacheClean: BuiltinTransformModule = {
         else cleanUps.push(yarn.cleanup!);
       }
       if (!cleanUps.length) return;
-      const edit = appendToRun(doc, run, cleanUps.join(' && '));
+      // Under an `if`, the clean goes at the end of the install's branch: after the `fi` it would run npm in a
+      // build that installed nothing, and npm writes its logs in ~/.npm.
+      const branches = new Set(commands.filter(installs).map((c) => ifBranchEnd(c.node)));
+      if (branches.size > 1 || branches.has('nested')) return findings.skip('the package cache is left in place: the installs run under conditions that a clean at one place would not follow');
+      const [branchEnd] = branches;
+      const edit = typeof branchEnd === 'number' ? insertAfter(script, { end: branchEnd }, `&& ${cleanUps.join(' && ')}`) : appendToRun(doc, run, cleanUps.join(' && '));
       if ('refuse' in edit) findings.skip(`${edit.refuse}, so the package cache is left in place`);
-      else findings.change(`add \`${cleanUps.join(' && ')}\` at the end of ${doc.quote(run)}`, [edit]);
+      else findings.change(`add \`${cleanUps.join(' && ')}\` at the end of ${typeof branchEnd === 'number' ? "the install's `if` branch in " : ''}${doc.quote(run)}`, [edit]);
     }),
 };

@@ -334,6 +334,41 @@ export function variableGuard(node: Node): VariableGuard | null {
   return { condition: test.text, then, otherwise, plainBranches: [...then, ...otherwise].every(isPlainCommands) };
 }
 
+/** Nodes that run what they hold whenever they run (a loop's body at each turn), with no condition of their own. */
+const UNCONDITIONAL = new Set(['list', 'redirected_statement', 'negated_command', 'pipeline', 'subshell', 'compound_statement', 'do_group', 'while_statement', 'for_statement', 'c_style_for_statement']);
+
+/**
+ * The end of the `if` branch that `node` runs in, when an `if` that is not itself under a condition holds it: its
+ * branch's last statement ends there, so a step put after it runs only when that branch does. Null when no `if`
+ * holds it (loops and subshells do not count); 'nested' when it is in an `if`'s condition or `elif`, or another
+ * condition holds it (a second `if`, a `case`, a function).
+ */
+export function ifBranchEnd(node: Node): number | null | 'nested' {
+  const holder = (n: Node): { child: Node; up: Node | null } => {
+    let child = n;
+    let up = n.parent;
+    while (up && UNCONDITIONAL.has(up.type)) [child, up] = [up, up.parent];
+    return { child, up };
+  };
+  const { child, up } = holder(node);
+  if (!up || up.type === 'program') return null;
+  const named = (nodes: (Node | null)[]) => nodes.filter((n): n is Node => !!n && n.isNamed && n.type !== 'comment');
+  let ifNode: Node | null;
+  let statements: Node[];
+  if (up.type === 'else_clause') [ifNode, statements] = [up.parent, named(up.children)];
+  else if (up.type === 'if_statement') {
+    const kids = up.children;
+    const thenAt = kids.findIndex((c) => c?.type === 'then');
+    const endAt = kids.findIndex((c, k) => k > thenAt && (c?.type === 'elif_clause' || c?.type === 'else_clause' || c?.type === 'fi'));
+    const inThen = child.startIndex > kids[thenAt]!.endIndex && child.endIndex <= kids[endAt]!.startIndex;
+    if (!inThen) return 'nested';
+    [ifNode, statements] = [up, named(kids.slice(thenAt + 1, endAt))];
+  } else return 'nested';
+  const top = ifNode ? holder(ifNode).up : null;
+  if (!ifNode || (top && top.type !== 'program')) return 'nested';
+  return statements[statements.length - 1]?.endIndex ?? null;
+}
+
 /** `[ … ]` tests, joined by `&&`, `||` and `!`, with no file test and no command substitution. */
 function testsVariablesAlone(condition: Node): boolean {
   const pending = [condition];
