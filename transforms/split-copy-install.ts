@@ -945,6 +945,9 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   const fetchWords = buildFetch ?? (installer.repeatsQuickly || mustInsert ? [...argv.keys()] : null);
   // A fetch by the same tool before the copy already warms the install: nothing to insert (and no loop).
   if (earlierCovers && (moveBlocker || mustInsert)) return null;
+  // A fetch that only downloads, into a cache the install's RUN mounts, would save nothing.
+  const mounted = buildFetch && !fetchOnly && installer.downloadCache ? doc.cacheMountTargets(found.run).find((t) => installer.downloadCache!.test(t)) : undefined;
+  if (mounted !== undefined) return skip(`the install's RUN mounts a cache at ${mounted}, where a fetch before the copy would download to as well: the install already finds its downloads there`);
   const unrepeatable = fetchWords?.find((w): w is number => typeof w === 'number' && found!.written.unrepeatable?.has(w) === true);
   if (unrepeatable !== undefined) return skip(`the fetch would repeat \`${found.written.words[unrepeatable]}\`, a make variable, which a RUN's shell would not expand as make does`);
   const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, renderCommand(fetchWords, found.written), manifestsAt, projectWrites, context) : null;

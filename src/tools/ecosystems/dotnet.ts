@@ -245,6 +245,7 @@ export const dotnetInstallers: readonly Installer[] = [
       const shadowed = ['obj', 'bin'].map((name) => ({ entry: `**/${name}`, paths: projectDirs.map((d) => path.posix.join(d, name)) }));
       return { files: [...new Set([...files, ...named])], optional: [], shadowed };
     },
+    downloadCache: /(^|\/)\.nuget(\/packages)?\/?$/,
     // Restore what the command builds: its project argument and the options restore shares (runtime, package
     // sources, properties), without build-only ones (`-c`, `-o`), which restore rejects; `-c` and
     // `--self-contained` become the properties they set.

@@ -130,6 +130,7 @@ export const goInstallers: readonly Installer[] = [
       const files = [...own, ...modules.files.filter((f) => !own.includes(f))];
       return { files, optional: [...own.slice(1), ...modules.optional], ...(modules.imageReads.length ? { imageReads: modules.imageReads } : {}) };
     },
+    downloadCache: /(^|\/)pkg\/mod\/?$/,
     prefetch: (argv) => (argv[1] === 'mod' ? null : [0, 'mod', 'download']),
   },
 ];

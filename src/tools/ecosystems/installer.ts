@@ -91,6 +91,12 @@ export interface Installer {
    */
   prefetch?(argv: Argv): CommandWord[] | null;
   /**
+   * A cache mount target that holds what the prefetch downloads (`/go/pkg/mod`), when the prefetch only downloads:
+   * with the install's RUN mounting it, the fetch's downloads would fill the mount and no layer, and the install
+   * finds them there (or, on a builder whose mount is empty, not in the fetch's layer either).
+   */
+  downloadCache?: RegExp;
+  /**
    * A second run of the install over the same manifests finds everything in place and does next to nothing
    * (`dotnet restore`, `pip install -r`, `go mod download`), so the install itself can serve as the fetch put
    * before the source copy when the install cannot move there. Not npm: `npm ci` deletes node_modules first.

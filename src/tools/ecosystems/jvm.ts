@@ -142,6 +142,7 @@ export const jvmInstallers: readonly Installer[] = [
     ecosystem: 'jvm',
     matches: (argv) => isMaven(argv) && argv.some((a) => a !== null && MAVEN_PHASES.test(a)) && !argv.some((a) => a === '-f' || a?.startsWith('--file')),
     manifests: mavenManifests,
+    downloadCache: /(^|\/)\.m2(\/repository)?\/?$/,
     // The same options (settings, profiles, offline mode, -D properties), with go-offline for the goals.
     prefetch(argv) {
       if (argv.some((a) => a?.startsWith('dependency:'))) return null;
@@ -154,6 +155,7 @@ export const jvmInstallers: readonly Installer[] = [
     ecosystem: 'jvm',
     matches: (argv) => isGradle(argv) && argv.length > 1 && !argv.some((a) => a === '-p' || a === '--project-dir' || a === '-b'),
     manifests: gradleManifests,
+    downloadCache: /(^|\/)\.gradle(\/caches)?\/?$/,
     // The same options (init scripts, properties, offline mode), with the dependency report for the tasks.
     prefetch(argv) {
       if (argv.includes('dependencies')) return null;

@@ -103,6 +103,7 @@ export const rustInstallers: readonly Installer[] = [
       if (!Array.isArray(configFiles)) return configFiles;
       return { ...project, files: [...project.files, ...configFiles] };
     },
+    downloadCache: /(^|\/)\.?cargo(\/registry)?\/?$/,
     prefetch(argv) {
       const sub = subcommandAt(argv);
       if (argv[sub] === 'fetch') return null;
