@@ -67,7 +67,7 @@ const FETCH_FREE_VALUE_OPTIONS = new Set(['-F', '--features', '-p', '--package',
 /** A word through a variable that is no such option's value. */
 const dependsOnVariables = (argv: Argv): boolean => argv.some((a, i) => a === null && !FETCH_FREE_VALUE_OPTIONS.has(argv[i - 1] ?? ''));
 const chefCooks = (argv: Argv): boolean => isCargo(argv) && argv[subcommandAt(argv)] === 'chef' && argv[subcommandAt(argv) + 1] === 'cook';
-const chefCook = 'cargo chef cook builds the dependencies from the recipe `cargo chef prepare` writes, not from the manifests: copy only the recipe before it (from a planner stage), the sources after it';
+const chefCook = 'cargo chef cook builds the dependencies from the recipe `cargo chef prepare` writes, not from the manifests; what it reads besides the recipe (a `[patch]` or path crate it cannot make a skeleton of) dockmod does not follow, so nothing is moved';
 
 export const rustInstallers: readonly Installer[] = [
   // cargo-chef's cook is its own fetch-and-build of the dependencies: a cargo build after it has them already.
