@@ -257,7 +257,12 @@ export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVaria
     const target = targets.length === 1 && !globbed ? absolute(cwd, targets[0]!) : null;
     return target === null ? UNKNOWN : { ...NOTHING, writes: [target] };
   }
-  if (osPackageSubcommand(cmd)) return { ...NOTHING, writes: OS_PACKAGE_EFFECTS.writes, installsPrograms: true };
+  const osSubcommand = osPackageSubcommand(cmd);
+  if (osSubcommand) {
+    const refreshed = toolOf(cmd)!;
+    if (refreshed.cache && refreshed.refreshes?.has(osSubcommand.name)) return { ...NOTHING, writes: refreshed.cache.targets };
+    return { ...NOTHING, writes: OS_PACKAGE_EFFECTS.writes, installsPrograms: true };
+  }
   const outsideProjects = toolOutsideProjects(cmd, name, argv);
   if (outsideProjects === 'caches') return { ...NOTHING, writes: CACHE_AND_CONFIG_WRITES };
   if (outsideProjects === 'programs') {

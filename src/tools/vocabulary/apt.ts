@@ -10,6 +10,8 @@ export const apt = defineTool({
   valueOptions: new Set(['-o', '-c', '-t', '--option', '--config-file', '--target-release']),
   // Subcommands that download packages, and so need fresh lists.
   installs: new Set(['install', 'upgrade', 'dist-upgrade', 'full-upgrade', 'build-dep', 'source', 'download']),
+  // apt-get(8): update "resynchronize[s] the package index files", /var/lib/apt/lists (and apt's caches).
+  refreshes: new Set(['update']),
   cache: { targets: ['/var/cache/apt', '/var/lib/apt'], options: 'sharing=locked', heldBy: /^\/var\/(cache|lib)\/apt(\/|$)/ },
   cleanup: 'rm -rf /var/lib/apt/lists/*',
   effects: OS_PACKAGE_EFFECTS,

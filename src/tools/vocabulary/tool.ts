@@ -58,6 +58,8 @@ export interface Tool {
   subcommandIndex(args: readonly (string | null)[], name: string): number;
   /** Subcommands that download and install packages (and so fill the cache). */
   installs: ReadonlySet<string>;
+  /** Subcommands that only refresh the package lists (`apt-get update`): they write the cache's folders alone. */
+  refreshes?: ReadonlySet<string>;
   cache?: ToolCache;
   /** The command that drops the tool's caches at the end of the RUN that installs, if it has one. */
   cleanup?: string;
