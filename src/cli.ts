@@ -236,8 +236,14 @@ const REPEATABLE = new Set(['_', 'paths', 'transform', 'changed', 'base-image', 
 
 // A reader that stops early (`dockmod . | head`) closes the pipe: end quietly with the status a shell tool killed
 // by SIGPIPE has, instead of throwing EPIPE. Nothing is lost: --write prints to stdout only after its writes.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-  process.exit(141);
-});
+// Once per process: the tests import this module again and again.
+const onClosedPipe = Symbol.for('dockmod.closed-pipe');
+const stdout = process.stdout as typeof process.stdout & { [onClosedPipe]?: true };
+if (!stdout[onClosedPipe]) {
+  stdout[onClosedPipe] = true;
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(141);
+  });
+}
 process.exitCode = await main();
