@@ -158,7 +158,11 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     return { run, match, written, cwd: null, prefix: [], refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
   const prefix = chain.slice(0, at).map(({ step, effect }) => ({ text: step.text, effect }));
-  const cwd = chain[at]!.cwd;
+  // Where the install works: the shell's folder, or the one its own option names (`composer -d /app install`).
+  const named = match.installer.workingDirectory?.(match.argv);
+  if (named === null) return { run, match, written, cwd: null, prefix, refuse: "the install's working-directory option depends on a variable" };
+  const shellCwd = chain[at]!.cwd;
+  const cwd = named === undefined ? shellCwd : path.posix.isAbsolute(named) ? path.posix.normalize(named) : shellCwd === null ? null : path.posix.resolve(shellCwd, named);
   const found: FoundInstall = { run, match, written, cwd, prefix, ...(located.hidden !== undefined && { hidden: located.hidden }) };
   if (chain[at]!.step.type === 'if_statement') {
     const guard = installGuard(chain[at]!, cmd, script, dest, doc.variablesAt(run));

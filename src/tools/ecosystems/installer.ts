@@ -71,6 +71,11 @@ export interface Installer {
    * context path, or null when that path is not known to come from the context.
    */
   manifests(argv: Argv, dir: string, context: BuildContext, toContext: ToContext): Manifests | Refusal;
+  /**
+   * The folder an option of the command makes it work in (`composer --working-dir=/app`), relative to where it
+   * runs or absolute: undefined without one, null when a variable gives it.
+   */
+  workingDirectory?(argv: Argv): string | null | undefined;
   /** Set when no safe split exists for this tool at all: the reason, with what to do instead. */
   unsupported?: string;
   /**

@@ -45,9 +45,7 @@ function composerCommand(argv: Argv): string | null {
  * read from the build context; a `path` repository is the sources themselves, and a repository at a local url
  * (`file://`, a path) is outside what a manifest copy can bring. `config.vendor-dir` is where it installs.
  */
-function composerManifests(argv: Argv, dir: string, context: BuildContext): Manifests | Refusal {
-  const moved = argv.find((a) => a !== null && COMPOSER_DIR_OPTIONS.some((o) => a === o || a.startsWith(`${o}=`)));
-  if (moved) return { refuse: `\`composer ${moved}\` installs in another folder` };
+function composerManifests(dir: string, context: BuildContext): Manifests | Refusal {
   const file = path.posix.join(dir, 'composer.json');
   const text = context.readFile(file);
   if (text === undefined) return unreadable(context, file);
@@ -81,7 +79,18 @@ const composer: Installer = {
   tool: 'composer',
   ecosystem: 'php',
   matches: (argv) => /^composer(\.phar)?$/.test(basename(argv[0])) && ['install', 'i'].includes(composerCommand(argv) ?? ''),
-  manifests: (argv, dir, context) => composerManifests(argv, dir, context),
+  manifests: (_argv, dir, context) => composerManifests(dir, context),
+  // `-d DIR`, `--working-dir DIR` or `--working-dir=DIR`, among the global options before the command.
+  workingDirectory(argv) {
+    for (let k = 1; k < argv.length; k++) {
+      const word = argv[k];
+      if (word === null || word === undefined) return undefined;
+      if (COMPOSER_DIR_OPTIONS.includes(word)) return argv[k + 1] ?? null;
+      if (word.startsWith('--working-dir=')) return word.slice('--working-dir='.length);
+      if (word.startsWith('-d') && word.length > 2 && !word.startsWith('--')) return word.slice(2);
+    }
+    return undefined;
+  },
   // Scripts and the autoloader need the sources: the original install, after the copy, does them.
   prefetch: (argv) => {
     const missing = ['--no-scripts', '--no-autoloader'].filter((o) => !argv.includes(o));
