@@ -757,16 +757,13 @@ function whyStageCopyReruns(doc: Document, list: Instruction[], i: number, conte
   const from = doc.flag(ins, 'from')?.toLowerCase();
   const stage = doc.stages().find((s) => s.name?.toLowerCase() === from);
   const brought = (doc.copyArgs(ins)?.sources ?? []).filter((s) => path.posix.isAbsolute(s) && !/[*?[$]/.test(s)).map((s) => path.posix.normalize(s));
-  // Into what this copy brings, or around it: a folder the stage then makes from the sources (`turbo prune`'s out/).
-  const sourcesAt = (c: Instruction): string | null => {
+  const copiesSourcesInto = (c: Instruction) => {
     const copy = doc.copyArgs(c);
     const target = copyTarget(doc, c);
-    const copiesSources = !!copy && target !== null && doc.flag(c, 'from') === undefined && copiedFolder(copy, context) !== null;
-    return copiesSources && brought.some((s) => isWithin(target, s) || isWithin(s, target)) ? target : null;
+    return !!copy && target !== null && doc.flag(c, 'from') === undefined && copiedFolder(copy, context) !== null && brought.some((s) => isWithin(target, s));
   };
-  const at = stage?.instructions.map(sourcesAt).find((t) => t !== null);
-  if (!stage || !at || !laterInstall(doc, list, i)) return null;
-  return `the files come from stage ${stage.name}, which copies a folder of the build context to ${at}, where they are or are made from it, so an install after this copy re-runs when those files change; dockmod does not split an install across stages`;
+  if (!stage || !stage.instructions.some(copiesSourcesInto) || !laterInstall(doc, list, i)) return null;
+  return `the files come from stage ${stage.name}, which copies a folder of the build context into them, so an install after this copy re-runs with them; dockmod does not split an install across stages`;
 }
 
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */
