@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { BuiltinTransformModule, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
 import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
 import { POSIX_SHELLS, variableGuard, wordTexts, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
+import { shellHasErrexit } from '../src/engine/run-edits.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, shadowedAt, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
@@ -152,7 +153,7 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   if ('refuse' in located) return { run, ...located, cwd: null, prefix: [] };
   const { cmd, match, written } = located;
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
-  const chain = chainEffects(script, workdir, doc.variablesAt(run));
+  const chain = chainEffects(script, workdir, doc.variablesAt(run), shellHasErrexit(doc, run));
   const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
   if (!chain || at < 0 || (chain[at]!.step.type !== 'command' && chain[at]!.step.type !== 'if_statement')) {
     return { run, match, written, cwd: null, prefix: [], refuse: 'the install is inside a script that is not a plain `a && b` chain' };
@@ -247,7 +248,7 @@ interface LocatedInstall {
 function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles, wanted: InstallFilter): LocatedInstall | HiddenUnread | null {
   const workdir = doc.workdirAt(run);
   const commands = script.commands();
-  const chain = chainEffects(script, workdir, doc.variablesAt(run));
+  const chain = chainEffects(script, workdir, doc.variablesAt(run), shellHasErrexit(doc, run));
   for (const cmd of commands) {
     const step = chain?.find(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex);
     const cwd = chain ? (step?.cwd ?? null) : commands.some((c) => c.name === 'cd') ? null : workdir;

@@ -18,17 +18,37 @@ const WINDOWS_IMAGES = /windows|nanoserver|servercore|powershell/i;
  * shell, and the stage's base image is not a Windows image.
  */
 export function runsPosixShell(doc: Document, ins: Instruction): boolean {
+  const shell = shellOf(doc, ins);
+  return shell !== undefined && (shell === null || POSIX_SHELL_COMMAND.test(basename(shell[0] ?? '')));
+}
+
+/**
+ * The SHELL a RUN runs with: the last SHELL of its stage (or the stages it builds on) before it, as its words;
+ * null for the default `/bin/sh -c`, undefined on a Windows base image.
+ */
+function shellOf(doc: Document, ins: Instruction): readonly string[] | null | undefined {
   const chain: Stage[] = [];
   for (let s = doc.stageOf(ins) ?? null, depth = 0; s && depth < 100; s = doc.parentStage(s), depth++) chain.unshift(s);
-  if (!chain.length || WINDOWS_IMAGES.test(chain[0]!.from.getImage() ?? '')) return false;
-  let shell: string | null = null;
+  if (!chain.length || WINDOWS_IMAGES.test(chain[0]!.from.getImage() ?? '')) return undefined;
+  let shell: readonly string[] | null = null;
   for (const stage of chain) {
     for (const i of stage.instructions) {
       if (i === ins) break;
-      if (i.getKeyword() === 'SHELL') shell = doc.execForm(i)?.[0] ?? '';
+      if (i.getKeyword() === 'SHELL') shell = doc.execForm(i) ?? [];
     }
   }
-  return shell === null || POSIX_SHELL_COMMAND.test(basename(shell));
+  return shell;
+}
+
+/**
+ * The RUN's SHELL turns errexit on (`SHELL ["/bin/bash", "-eo", "pipefail", "-c"]`, `-o errexit`): a failing
+ * statement ends the script, so `a; b` fails with `a` as `a && b` does.
+ */
+export function shellHasErrexit(doc: Document, ins: Instruction): boolean {
+  const shell = shellOf(doc, ins);
+  if (!shell || !POSIX_SHELL_COMMAND.test(basename(shell[0] ?? ''))) return false;
+  const options = shell.slice(1, shell.includes('-c') ? shell.indexOf('-c') : shell.length);
+  return options.some((o, k) => /^-[a-zA-Z]*e[a-zA-Z]*$/.test(o) || (o === '-o' && options[k + 1] === 'errexit'));
 }
 
 /**

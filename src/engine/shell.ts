@@ -213,14 +213,15 @@ export class ShellScript {
   }
 
   /**
-   * The top-level steps of a script that turns on errexit first (`set -eux; a; b`), else null. Under `set -e` a
+   * The top-level steps of a script that turns on errexit first (`set -eux; a; b`), or runs under a SHELL that does
+   * (`shellErrexit`), else null. Under `set -e` a
    * statement that fails ends the script, so `;` and new lines between statements keep a failure as `&&` does.
    * The last statement is taken apart as a chain; one before it is a single step, since a failure inside an
    * `a && b` that is not the script's last does not end it. A later `set` (maybe `set +e`) or `&`: null.
    */
-  errexitSteps(): Node[] | null {
+  errexitSteps(shellErrexit = false): Node[] | null {
     const statements = this.root.namedChildren.filter((n): n is Node => !!n && n.type !== 'comment');
-    if (statements.length < 2 || !turnsOnErrexit(statements[0]!)) return null;
+    if (statements.length < 2 || !(shellErrexit || turnsOnErrexit(statements[0]!))) return null;
     if (statements.slice(1).some((s) => [s, ...namedDescendants(s)].some((n) => n.type === 'command' && n.childForFieldName('name')?.text === 'set'))) return null;
     const last = statements[statements.length - 1]!;
     const lastSteps = andSteps(last);

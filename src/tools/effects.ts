@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { variableGuard, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
 import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
+import { shellHasErrexit } from '../engine/run-edits.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { matchInstall } from './installs.js';
@@ -311,8 +312,8 @@ export interface ChainStep {
  * The effects of the top-level steps of a RUN script that is a plain `a && b` chain, each with the working
  * directory it runs in; null when the script is not such a chain (pipes, `||`, subshells: unknown).
  */
-export function chainEffects(script: ShellScript, workdir: string | null, variables: ShellVariables = new Map()): ChainStep[] | null {
-  const steps = script.andChain() ?? script.errexitSteps();
+export function chainEffects(script: ShellScript, workdir: string | null, variables: ShellVariables = new Map(), shellErrexit = false): ChainStep[] | null {
+  const steps = script.andChain() ?? script.errexitSteps(shellErrexit);
   if (!steps) return null;
   const commands = script.commands();
   const within = (step: ShellNode) => commands.filter((c) => step.startIndex <= c.start && c.end <= step.endIndex);
@@ -374,7 +375,7 @@ export function overlaps(a: Paths, b: Paths): boolean {
 export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string }[] } | null {
   const script = doc.runScript(run);
   if (!script || script.hasError || doc.execForm(run)) return null;
-  const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run));
+  const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run), shellHasErrexit(doc, run));
   if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text })) };
   // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
   const commands = script.commands();
