@@ -140,7 +140,8 @@ export const jvmInstallers: readonly Installer[] = [
   {
     tool: 'maven',
     ecosystem: 'jvm',
-    matches: (argv) => isMaven(argv) && argv.some((a) => a !== null && MAVEN_PHASES.test(a)) && !argv.some((a) => a === '-f' || a?.startsWith('--file')),
+    // A build phase among its goals, or goals through variables (`mvn $MVN_ARGS`), which manifests() then refuses.
+    matches: (argv) => isMaven(argv) && (argv.some((a) => a !== null && MAVEN_PHASES.test(a)) || positionals(argv.slice(1), MAVEN_VALUE_OPTIONS).includes(null)) && !argv.some((a) => a === '-f' || a?.startsWith('--file')),
     manifests: mavenManifests,
     downloadCache: /(^|\/)\.m2(\/repository)?\/?$/,
     // The same options (settings, profiles, offline mode, -D properties), with go-offline for the goals.
