@@ -1,7 +1,7 @@
 // Ruby (Bundler), PHP (Composer) and Elixir (Mix).
 import path from 'node:path';
 import type { BuildContext } from '../../engine/types.js';
-import { filesNamed, present, shadowedAt, unreadable, type Argv, type Installer, type Manifests, type Refusal } from './installer.js';
+import { filesNamed, present, shadowedAt, unreadable, type Argv, type CommandWord, type Installer, type Manifests, type Refusal } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 import { isRecord } from '../../engine/is-record.js';
 
@@ -117,11 +117,40 @@ function mixPathDependencies(text: string, file: string): string[] | Refusal {
   return folders;
 }
 
+/**
+ * The tasks of `mix do`, each as its words (argv indexes, the task's name first): `mix do deps.get --only prod,
+ * compile` (a `,` ends a task's last word) or, since Mix 1.14, `mix do deps.get + compile`. Null when a word
+ * comes through a variable.
+ */
+function mixDoTasks(argv: Argv): number[][] | null {
+  const tasks: number[][] = [[]];
+  for (let k = 2; k < argv.length; k++) {
+    const word = argv[k];
+    if (word === null || word === undefined) return null;
+    if (word === '+' || word === ',') tasks.push([]);
+    else {
+      tasks[tasks.length - 1]!.push(k);
+      if (word.endsWith(',')) tasks.push([]);
+    }
+  }
+  return tasks.filter((t) => t.length);
+}
+
+/** A word of a `mix do` task without the `,` that ends the task. */
+const mixWord = (argv: Argv, k: number): CommandWord => (argv[k]!.endsWith(',') ? argv[k]!.slice(0, -1) : k);
+
 const mix: Installer = {
   tool: 'mix',
   ecosystem: 'elixir',
   repeatsQuickly: true,
-  matches: (argv) => basename(argv[0]) === 'mix' && argv[1] === 'deps.get',
+  matches: (argv) => basename(argv[0]) === 'mix' && (argv[1] === 'deps.get' || (argv[1] === 'do' && argv[mixDoTasks(argv)?.[0]?.[0] ?? -1]?.replace(/,$/, '') === 'deps.get')),
+  // `mix do deps.get, deps.compile`: its first task alone fetches; the others (compiling) stay after the copy.
+  prefetch(argv) {
+    const tasks = argv[1] === 'do' ? mixDoTasks(argv) : null;
+    if (!tasks || tasks.length < 2) return null;
+    const [, ...options] = tasks[0]!;
+    return [0, 'deps.get', ...options.map((k) => mixWord(argv, k))];
+  },
   manifests(_argv, dir, context) {
     const root = path.posix.join(dir, 'mix.exs');
     // Umbrella projects: every app's mix.exs.
