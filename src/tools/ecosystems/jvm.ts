@@ -89,6 +89,8 @@ function mavenManifests(argv: Argv, dir: string, context: BuildContext, toContex
     const parentPom = relative ? pomAt(relative) : null;
     if (parentPom && !parentPom.startsWith('../') && parentPom !== '..' && context.exists(parentPom)) pending.push({ pom: parentPom, by: pom, modules: false });
   }
+  const reactorPlugin = pluginBuiltInReactor(context, [...poms]);
+  if (reactorPlugin) return { refuse: reactorPlugin };
   let base = dir;
   for (let folder = dir; ; folder = folderOf(folder)) {
     if (context.exists(join(folder, '.mvn'))) base = folder;
@@ -101,6 +103,26 @@ function mavenManifests(argv: Argv, dir: string, context: BuildContext, toContex
   if ('refuse' in configured) return { refuse: `${join(base, '.mvn', 'maven.config')}: ${configured.refuse}` };
   const wrapper = wrapperFiles(argv, context, toContext, '.mvn/wrapper');
   return { files: unique([...poms, ...mvn, ...wrapper, ...named, ...configured]), optional: [] };
+}
+
+/**
+ * Why `dependency:go-offline` cannot run on the reactor's poms alone: a module uses a plugin or build extension
+ * that another module of the same reactor builds (a `maven-plugin` module). go-offline resolves plugins from the
+ * repositories, where that one is not before the build (MDEP-516's reactor case), so the fetch would fail.
+ */
+function pluginBuiltInReactor(context: BuildContext, poms: readonly string[]): string | null {
+  const texts = poms.map((pom) => ({ pom, text: context.readFile(pom)?.replace(/<!--[\s\S]*?-->/g, '') ?? '' }));
+  // A module's own artifactId: the first one outside its parent, dependencies, build and profiles.
+  const ownArtifact = (text: string) => elementValues(text.replace(/<(parent|dependencies|dependencyManagement|build|profiles|reporting)>[\s\S]*?<\/\1>/g, ''), 'artifactId')[0];
+  const built = new Map(texts.map(({ pom, text }) => [ownArtifact(text), pom] as const).filter(([artifact]) => artifact !== undefined));
+  for (const { pom, text } of texts) {
+    for (const [, block] of text.matchAll(/<(?:plugin|extension)>([\s\S]*?)<\/(?:plugin|extension)>/g)) {
+      const artifact = elementValues(block!, 'artifactId')[0];
+      const module = artifact === undefined ? undefined : built.get(artifact);
+      if (module !== undefined && module !== pom) return `${pom} uses the plugin ${artifact}, which the reactor builds from its sources (${module}): a dependency:go-offline before them would look for it in the repositories`;
+    }
+  }
+  return null;
 }
 
 /**
