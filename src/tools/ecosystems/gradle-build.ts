@@ -18,6 +18,8 @@ export interface GradleBuild {
   files: string[];
   /** False when neither a settings file nor a root build script exists: Gradle runs only its built-in commands there. */
   defined: boolean;
+  /** The paths of the build's own projects (`:`, `:api`, `:core:model`), root first; not those of included builds. */
+  projects: string[];
 }
 
 const join = (...parts: string[]) => {
@@ -211,7 +213,7 @@ export function gradleBuild(context: BuildContext, dir: string, settingsFile?: s
   if ('refuse' in build) return build;
   if (settings && !build.projectDirs.includes(dir) && !settingsFile) return { refuse: `${dir || 'the build context root'} is not a project of the build that ${settings} defines, so Gradle would not run there` };
   const others = context.listFiles().filter((f) => found.files.has(f) && !found.settings.includes(f));
-  return { root, files: [...found.settings, ...others], defined: Boolean(settings) || build.rootScript };
+  return { root, files: [...found.settings, ...others], defined: Boolean(settings) || build.rootScript, projects: build.projectPaths };
 }
 
 /** The files read so far: settings scripts in the order Gradle runs them, and the rest. */
@@ -221,7 +223,7 @@ interface Found {
 }
 
 /** Reads one build (and the builds it includes) into `found`: its projects' folders, and whether the root has a build script. */
-function readBuild(context: BuildContext, root: string, settings: string | undefined, found: Found, seen: Set<string>): { projectDirs: string[]; rootScript: boolean } | Refusal {
+function readBuild(context: BuildContext, root: string, settings: string | undefined, found: Found, seen: Set<string>): { projectDirs: string[]; projectPaths: string[]; rootScript: boolean } | Refusal {
   seen.add(root);
   const buildSrc = join(root, 'buildSrc');
   if (context.exists(buildSrc)) return { refuse: `${buildSrc}/ is build logic that Gradle compiles from its sources before it configures the build, so the fetch would need those sources` };
@@ -275,7 +277,7 @@ function readBuild(context: BuildContext, root: string, settings: string | undef
     const nested = readBuild(context, dir, SETTINGS_FILES.map((n) => join(dir, n)).find((f) => context.exists(f)), found, seen);
     if ('refuse' in nested) return nested;
   }
-  return { projectDirs: declared.projects.map((p) => p.dir), rootScript };
+  return { projectDirs: declared.projects.map((p) => p.dir), projectPaths: declared.projects.map((p) => p.path), rootScript };
 }
 
 /** Context files under `folder`. */

@@ -1,7 +1,7 @@
 // Maven and Gradle: builds that resolve dependencies as they go; a resolution step can run on the build files.
 import path from 'node:path';
 import type { BuildContext } from '../../engine/types.js';
-import { optionFiles, positionals, replacePositionals, unreadable, type Argv, type Installer, type Manifests, type Refusal, type ToContext } from './installer.js';
+import { optionFiles, positionals, replacePositionals, unreadable, type Argv, type CommandWord, type Installer, type Manifests, type Refusal, type ToContext } from './installer.js';
 import { basename } from '../vocabulary/tool.js';
 import { gradle } from '../vocabulary/gradle.js';
 import { maven } from '../vocabulary/maven.js';
@@ -147,9 +147,17 @@ function gradleManifests(argv: Argv, dir: string, context: BuildContext, toConte
   // In the order copies have always listed them: the build's scripts and properties, the wrapper, Gradle's own folder.
   const ownFolder = (f: string) => f.startsWith(`${join(build.root, 'gradle')}/`);
   const files = unique([...build.files.filter((f) => !ownFolder(f)), ...wrapper, ...build.files, ...named, ...homeFiles]);
-  if (build.defined) return { files, optional: [] };
+  // The dependency report is a help task of one project: from the root, each project's is asked for by its path.
+  const subprojects = dir === build.root ? build.projects.filter((p) => p !== ':') : [];
+  if (build.defined) return { files, optional: [], ...(subprojects.length && subprojects.every((p) => /^[\w.:-]+$/.test(p)) ? { fetch: gradleFetch(argv, subprojects.map((p) => `${p}:dependencies`)) } : {}) };
   if (!wrapper.length) return { refuse: `${dir || 'the build context root'} has no settings file and no build script, so Gradle has nothing to resolve there, and no wrapper to download` };
   return { files, optional: [], fetch: replacePositionals(argv, GRADLE_VALUE_OPTIONS, ['--version'], GRADLE_TASK_OPTIONS) };
+}
+
+/** The build's command with the dependency report (and the subprojects' reports) for its tasks, without a daemon. */
+function gradleFetch(argv: Argv, subprojectReports: readonly string[]): CommandWord[] {
+  const daemon = argv.includes('--no-daemon') || argv.includes('--daemon') ? [] : ['--no-daemon'];
+  return replacePositionals(argv, GRADLE_VALUE_OPTIONS, ['dependencies', ...subprojectReports, ...daemon], GRADLE_TASK_OPTIONS);
 }
 
 const isMaven = (argv: Argv) => /^(mvn|mvnw)$/.test(basename(argv[0]));
@@ -180,10 +188,6 @@ export const jvmInstallers: readonly Installer[] = [
     manifests: gradleManifests,
     downloadCache: /(^|\/)\.gradle(\/caches)?\/?$/,
     // The same options (init scripts, properties, offline mode), with the dependency report for the tasks.
-    prefetch(argv) {
-      if (argv.includes('dependencies')) return null;
-      const daemon = argv.includes('--no-daemon') || argv.includes('--daemon') ? [] : ['--no-daemon'];
-      return replacePositionals(argv, GRADLE_VALUE_OPTIONS, ['dependencies', ...daemon], GRADLE_TASK_OPTIONS);
-    },
+    prefetch: (argv) => (argv.includes('dependencies') ? null : gradleFetch(argv, [])),
   },
 ];
