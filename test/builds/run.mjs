@@ -75,6 +75,8 @@ const FIXTURES = {
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
   'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
   'npm-set-e-export': { install: 'npm ci', rerunsBefore: true },
+  // The install's statement is the first match in both: the whole RUN in the original, the moved install in the rewrite.
+  'npm-shell-errexit-statements': { install: 'npm ci', rerunsBefore: true, edit: 'src/message.txt' },
   'elixir-mix-path-dependency': { install: 'mix deps.get', rerunsBefore: true, edit: 'forum/lib/forum.ex' },
   'pnpm-patched-workspace': { install: 'pnpm install', rerunsBefore: true },
   'pnpm-workspace-unindented-list': { install: 'pnpm install', rerunsBefore: true, edit: 'apps/web/index.js' },
