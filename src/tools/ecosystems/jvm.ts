@@ -148,7 +148,8 @@ function gradleManifests(argv: Argv, dir: string, context: BuildContext, toConte
   const ownFolder = (f: string) => f.startsWith(`${join(build.root, 'gradle')}/`);
   const files = unique([...build.files.filter((f) => !ownFolder(f)), ...wrapper, ...build.files, ...named, ...homeFiles]);
   // The dependency report is a help task of one project: from the root, each project's is asked for by its path.
-  const subprojects = dir === build.root ? build.projects.filter((p) => p !== ':') : [];
+  // A command that is the report itself (an earlier fetch) is its own fetch, as prefetch says.
+  const subprojects = dir === build.root && !argv.includes('dependencies') ? build.projects.filter((p) => p !== ':') : [];
   if (build.defined) return { files, optional: [], ...(subprojects.length && subprojects.every((p) => /^[\w.:-]+$/.test(p)) ? { fetch: gradleFetch(argv, subprojects.map((p) => `${p}:dependencies`)) } : {}) };
   if (!wrapper.length) return { refuse: `${dir || 'the build context root'} has no settings file and no build script, so Gradle has nothing to resolve there, and no wrapper to download` };
   return { files, optional: [], fetch: replacePositionals(argv, GRADLE_VALUE_OPTIONS, ['--version'], GRADLE_TASK_OPTIONS) };
