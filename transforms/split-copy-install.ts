@@ -834,11 +834,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   if (dir === null && !installer.readsNamedPaths) {
     // No WORKDIR of the stage: the base image's, which is not in the Dockerfile (and a wrapper may change it).
     if (cwd.startsWith(IMAGE_WORKDIR)) return skip(`the install runs in the base image's working directory, which the Dockerfile does not set, so it is not known to be the copied folder ${dest}`);
-    const fromStage = list.slice(0, list.indexOf(found.run)).reverse().find((ins) => {
-      const other = doc.flag(ins, 'from') !== undefined ? doc.copyArgs(ins) : null;
-      const to = other && doc.workdirAt(ins) !== null ? expand(other.dest, doc.variablesAt(ins)) : null;
-      return to !== null && path.posix.resolve(doc.workdirAt(ins)!, to) === cwd;
-    });
+    const fromStage = list.slice(0, list.indexOf(found.run)).reverse().find((ins) => doc.flag(ins, 'from') !== undefined && copyTarget(doc, ins) === cwd);
     if (fromStage) return skip(`the install runs in ${cwd}, outside the copied folder ${dest}, where ${doc.quote(fromStage)} brings another stage's files, which dockmod does not trace back to the build context`);
     return skip(`the install runs in ${cwd}, outside the copied folder ${dest}, and no COPY before it shows where its manifests come from`);
   }

@@ -50,14 +50,17 @@ function readPackage(context: BuildContext, file: string): { pkg: PackageJson } 
   }
 }
 
+/** The dependency ranges of a package.json, in every dependency field: name and range. */
+function* dependencySpecs(pkg: PackageJson): Generator<[string, string]> {
+  for (const field of DEPENDENCY_FIELDS) {
+    for (const [name, spec] of Object.entries((pkg[field] ?? {}) as Record<string, unknown>)) if (typeof spec === 'string') yield [name, spec];
+  }
+}
+
 /** Why installing this package.json could need more than the manifests (a local dependency), or null. */
 function localDependency(pkg: PackageJson, file: string): string | null {
-  for (const field of DEPENDENCY_FIELDS) {
-    for (const [name, spec] of Object.entries((pkg[field] ?? {}) as Record<string, unknown>)) {
-      if (typeof spec === 'string' && /^(file|link|portal):|^\.{0,2}\//.test(spec)) {
-        return `dependency "${name}" of ${file} is a local path (${spec}), which would not be there yet`;
-      }
-    }
+  for (const [name, spec] of dependencySpecs(pkg)) {
+    if (/^(file|link|portal):|^\.{0,2}\//.test(spec)) return `dependency "${name}" of ${file} is a local path (${spec}), which would not be there yet`;
   }
   return null;
 }
@@ -68,11 +71,9 @@ function localDependency(pkg: PackageJson, file: string): string | null {
  * `workspaces` field). Such a root is a workspace member, built from the workspace root as its context.
  */
 function workspaceOnlySpec(pkg: PackageJson, file: string): string | null {
-  for (const field of DEPENDENCY_FIELDS) {
-    for (const [name, spec] of Object.entries((pkg[field] ?? {}) as Record<string, unknown>)) {
-      if (typeof spec === 'string' && /^(workspace|catalog):/.test(spec)) {
-        return `dependency "${name}" of ${file} is \`${spec}\`, which only a workspace root resolves, and this build context defines no workspace there (no pnpm-workspace.yaml or \`workspaces\`): the build's context is likely a folder above (name it with --context)`;
-      }
+  for (const [name, spec] of dependencySpecs(pkg)) {
+    if (/^(workspace|catalog):/.test(spec)) {
+      return `dependency "${name}" of ${file} is \`${spec}\`, which only a workspace root resolves, and this build context defines no workspace there (no pnpm-workspace.yaml or \`workspaces\`): the build's context is likely a folder above (name it with --context)`;
     }
   }
   return null;
