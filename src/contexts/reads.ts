@@ -10,7 +10,7 @@
 // within RACY_WINDOW of the file's last change is not kept (a change within the same timestamp tick would leave it
 // as it was), and such a question is asked again. A path that was missing is stamped by its folder: no name appears
 // in a folder without changing the folder's stamp.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DISK, listDirectory, type Disk } from './context.js';
@@ -112,10 +112,9 @@ function stampDigest(stamps: string[], real: string | undefined): string | undef
 
 /** A digest of a value: bytes as they are, anything else as its JSON. */
 export function digest(value: unknown): string {
-  const hash = createHash('sha1');
-  if (Buffer.isBuffer(value)) hash.update('b').update(value);
-  else hash.update(value === undefined ? 'u' : `j${JSON.stringify(value)}`);
-  return hash.digest('base64url');
+  if (Buffer.isBuffer(value)) return createHash('sha1').update('b').update(value).digest('base64url');
+  // The one-shot hash: a second run checks tens of thousands of small answers, and makes no Hash object for each.
+  return hash('sha1', value === undefined ? 'u' : `j${JSON.stringify(value)}`, 'base64url');
 }
 
 /** The paths a question's answer depends on, stamped before it is asked; none: asked again (a cheap question). */
