@@ -125,15 +125,36 @@ describe('--cache', () => {
     recomputedAfter((dir) => write(dir, 'house.mjs', module('blue')), ['--only', 'house-label', '--transform', 'house.mjs'], { ...NODE_APP, 'house.mjs': module('red') }, 0);
   });
 
-  it("recomputes every result when dockmod's own code changes", () => {
+  /**
+   * The built package copied to a temp folder, what it ships and runs (its code and the bash grammar it loads), with
+   * its dependencies linked from this checkout's node_modules, outside the copy, as pnpm links them from its store
+   * (and as npm hoists them beside it): its CLI.
+   */
+  const packageCopy = (): string => {
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'dockmod-cache-build-'));
     temps.push(copy);
-    // What the package ships and runs: its code and the bash grammar it loads.
     for (const folder of ['dist', 'grammar']) fs.cpSync(path.join(root, folder), path.join(copy, folder), { recursive: true });
     fs.copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+    return path.join(copy, 'dist', 'src', 'cli.js');
+  };
+
+  it("reuses the plan when dockmod's dependencies are installed outside its folder and read while planning", () => {
+    const cli = packageCopy();
+    // A bake file is read with @cdktf/hcl2json, which loads its wasm asynchronously.
+    const bake = { 'docker-bake.hcl': 'target "app" {\n  context = "app"\n}\n' };
+    const dir = tempTree('dockmod-cache-', { ...NODE_APP, ...bake }, temps);
+    const run = () => dockmod(['--cache', '--cache-location', CACHE, '-v', '.'], dir, { program: cli });
+    expect(run().stderr).toMatch(/^dockmod: cache: 0 of 2 results reused, plan made/m);
+    // The first run's cache folder is new in the tree: the second run plans again, the third finds all as it was.
+    run();
+    expect(run().stderr).toMatch(/^dockmod: cache: 2 of 2 results reused, plan reused/m);
+  });
+
+  it("recomputes every result when dockmod's own code changes", () => {
+    const cli = packageCopy();
+    const copy = path.dirname(path.dirname(path.dirname(cli)));
     const dir = tempTree('dockmod-cache-', NODE_APP, temps);
-    const cli = path.join(copy, 'dist', 'src', 'cli.js');
     const copied = () => dockmod(['--cache', '--cache-location', CACHE, '-v', '.'], dir, { program: cli });
     expect(copied().stdout).toBe(dockmod(['.'], dir).stdout);
     expect(reused(copied().stderr)).toBe(2);

@@ -17,6 +17,7 @@ import type { FileJob, JobOutcome, JobReads } from './jobs.js';
 import type { Plan, PlanOptions } from './plan.js';
 import { isPackedRead, packReads, recordingReads, stillRead, unpackReads, type PackedRead } from './plan-reads.js';
 import { isRecord } from '../engine/is-record.js';
+import { ownCode } from './own-code.js';
 
 /** Bumped when the file's layout changes. */
 const FORMAT = 2;
@@ -108,8 +109,8 @@ function isEntry(v: unknown): v is Entry {
 
 /**
  * What dockmod's results depend on besides their inputs: its code as it is on disk (every module of its src/ and
- * transforms/, so a rebuild without a new version number counts too), its package.json, the versions of its
- * dependencies as installed, Node's version and the platform.
+ * transforms/, so a rebuild without a new version number counts too), its package.json, the versions of the
+ * packages it depends on as installed (own-code.ts), Node's version and the platform.
  */
 function codeIdentity(): string {
   const hash = createHash('sha1').update(`${process.version}\0${process.platform}\0`);
@@ -123,25 +124,10 @@ function codeIdentity(): string {
     }
   };
   for (const dir of ['src', 'transforms']) if (fs.existsSync(path.join(code, dir))) hashTree(path.join(code, dir));
-  let packageDir = code;
-  while (!fs.existsSync(path.join(packageDir, 'package.json')) && packageDir !== path.dirname(packageDir)) packageDir = path.dirname(packageDir);
-  const manifest = fs.readFileSync(path.join(packageDir, 'package.json'));
-  hash.update(manifest);
-  for (const dep of Object.keys((JSON.parse(manifest.toString('utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {})) {
-    hash.update(`\0${dep}@${installedVersion(dep, packageDir) ?? 'missing'}`);
-  }
+  const { root, packages } = ownCode();
+  hash.update(fs.readFileSync(path.join(root, 'package.json')));
+  for (const { name, version } of packages.slice(1)) hash.update(`\0${name}@${version}`);
   return hash.digest('base64url');
-}
-
-/** The version of the package `name` that Node resolves from `dir` (the node_modules folders at and above it). */
-function installedVersion(name: string, dir: string): string | undefined {
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      return (JSON.parse(fs.readFileSync(path.join(d, 'node_modules', name, 'package.json'), 'utf8')) as { version?: string }).version;
-    } catch {
-      if (d === path.dirname(d)) return undefined;
-    }
-  }
 }
 
 function isKeptPlan(v: unknown): v is KeptPlan {

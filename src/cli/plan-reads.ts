@@ -6,8 +6,8 @@
 // walk) makes the plan one that is not kept.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { digest, Stamps } from '../contexts/reads.js';
+import { ownCode } from './own-code.js';
 
 /**
  * One read: `list` a folder read (its stamp, and a digest of its names, which a folder changed since, like a busy
@@ -19,13 +19,6 @@ export type PlanRead = [kind: 'list' | 'read' | 'kind' | 'real' | 'link', file: 
 type Readers = Pick<typeof fs, 'readdirSync' | 'openSync' | 'readFileSync' | 'existsSync' | 'statSync' | 'lstatSync' | 'realpathSync' | 'readlinkSync'>;
 /** Readers that planning does not use but a module it loads might: any of them makes the plan one that is not kept. */
 const UNRECORDED = ['readdir', 'opendir', 'opendirSync', 'readFile', 'stat', 'lstat', 'access', 'accessSync', 'open'] as const;
-
-/** dockmod's own package (its code and dependencies, which the cache's code identity covers): its reads are not the tree's. */
-const OWN_PACKAGE = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json')) && dir !== path.dirname(dir)) dir = path.dirname(dir);
-  return dir + path.sep;
-})();
 
 /** A folder's names (and kinds, when read with them), as readdirSync gave them. */
 function listingDigest(entries: unknown): string {
@@ -104,6 +97,8 @@ const sameRead = (file: string, recorded: string, stamps: Stamps): boolean => {
  * was racy (the plan is then not kept).
  */
 export async function recordingReads<T>(plan: () => Promise<T>): Promise<{ value: T; reads: PlanRead[] | undefined }> {
+  // dockmod's code and dependencies, which the cache's code identity covers: their reads are not the tree's.
+  const own = ownCode();
   const stamps = new Stamps(false);
   const reads = new Map<string, PlanRead>();
   let complete = true;
@@ -122,7 +117,7 @@ export async function recordingReads<T>(plan: () => Promise<T>): Promise<{ value
   const note = (kind: PlanRead[0], file: unknown, answer: () => string, variant = '') => {
     if (!active || noting || (typeof file !== 'string' && !(file instanceof URL))) return; // a descriptor: its open was noted
     const full = path.resolve(file instanceof URL ? file.pathname : file);
-    if (full.startsWith(OWN_PACKAGE)) return;
+    if (own.holds(full)) return;
     const key = `${kind}${variant}\0${full}`;
     if (!reads.has(key)) reads.set(key, [kind, full, quietly(answer)]);
   };
@@ -172,7 +167,7 @@ export async function recordingReads<T>(plan: () => Promise<T>): Promise<{ value
   Object.assign(fs.realpathSync, { native });
   for (const name of UNRECORDED) {
     (fs as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
-      if (active && !noting && !String(args[0]).startsWith(OWN_PACKAGE)) complete = false;
+      if (active && !noting && !own.holds(path.resolve(String(args[0])))) complete = false;
       return (unrecorded[name] as (...a: unknown[]) => unknown)(...args);
     };
   }
