@@ -92,11 +92,12 @@ function namedPaths(args: readonly string[], cwd: string | null, skipFirst = 0):
   const out: string[] = [];
   const words = args.filter((a) => !a.startsWith('-'));
   for (const w of words.slice(skipFirst)) {
-    // A glob names paths below its static part (`/var/lib/apt/lists/*`: within /var/lib/apt/lists).
+    // A glob names paths below its static part (`/var/lib/apt/lists/*`: within /var/lib/apt/lists; `go.*`: within
+    // the working directory).
     const glob = w.search(/[*?[]/);
     const stem = glob < 0 ? w : w.slice(0, w.lastIndexOf('/', glob) + 1);
-    if (stem === '' || stem === '/') return null;
-    const p = absolute(cwd, stem);
+    if (w === '' || stem === '/') return null;
+    const p = absolute(cwd, stem === '' ? '.' : stem);
     if (p === null) return null;
     out.push(p);
   }
