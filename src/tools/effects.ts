@@ -2,9 +2,9 @@
 // effect model split-copy-install proves its rewrites with (DESIGN.md, "Effects"). Known commands declare their
 // effects; anything not known reads and writes everything, may install programs and may set any variable.
 import path from 'node:path';
-import { variableGuard, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
+import { variableGuard, wordValue as staticWordValue, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
 import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
-import { shellHasErrexit } from '../engine/run-edits.js';
+import { shellHasErrexit, STATE_CHANGING } from '../engine/run-edits.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { matchInstall } from './installs.js';
@@ -136,12 +136,27 @@ const absolute = (cwd: string | null, p: string): string | null => (path.posix.i
 /** Variables the shell has when a step runs (the Dockerfile's ENV and ARG, less any the RUN set itself). */
 export type ShellVariables = ReadonlyMap<string, string | null>;
 
-/** A word's value, with `$X` / `"${X}"` taken from the variables when the word is nothing else. */
-function wordValue(word: Word, vars: ShellVariables): string | null {
-  if (word.value !== null) return word.value;
+/** Text whose only expansions are of variables (`$X`, `"${X}/bin"`), as a whole word or an assignment's value. */
+const VARIABLES_ONLY = /^"?[^"'`\\*?[]*"?$/;
+
+/**
+ * The words a word becomes, with `$X` / `"${X}"` taken from the variables when the word is nothing else: quoted,
+ * one word; unquoted, the value split at blanks as the shell splits it (`$DEPS` with DEPS="gcc make": two words).
+ */
+function wordValues(word: Word, vars: ShellVariables): string[] | null {
+  if (word.value !== null) return [word.value];
   // An unquoted glob stands for itself: the commands here read it as the paths below its static part.
-  if (/^[^"'`\\$]*[*?[][^"'`\\$]*$/.test(word.text)) return word.text;
-  return /^"?[^"'`\\*?[]*"?$/.test(word.text) && !word.text.includes('$(') ? expand(unquote(word.text), vars as Map<string, string | null>) : null;
+  if (/^[^"'`\\$]*[*?[][^"'`\\$]*$/.test(word.text)) return [word.text];
+  if (!VARIABLES_ONLY.test(word.text) || word.text.includes('$(')) return null;
+  const value = expand(unquote(word.text), vars as Map<string, string | null>);
+  if (value === null || word.text.startsWith('"')) return value === null ? null : [value];
+  return value.split(/[ \t\n]+/).filter((field) => field !== '');
+}
+
+/** The value an assignment gives a variable (`X="a b"`, `X=$Y`): no splitting there; null when not known (`$(...)`). */
+function assignedValue(value: ShellNode | null, vars: ShellVariables): string | null {
+  if (!value) return '';
+  return staticWordValue(value) ?? (VARIABLES_ONLY.test(value.text) && !value.text.includes('$(') ? expand(unquote(value.text), vars as Map<string, string | null>) : null);
 }
 
 /** The named paths of `cmd` as absolute paths, or null when one cannot be known. */
@@ -305,12 +320,14 @@ function copyOrMoveEffect(read: { values: Map<string, string>; operands: string[
 /** The effect of one simple command run in `cwd` (absolute, or null when unknown). */
 export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVariables = new Map()): Effect {
   const name = basename(cmd.name);
+  // bash's `printf -v X …` prints nothing: it sets X.
+  if (name === 'printf' && cmd.args[0]?.value === '-v') return { ...NOTHING, sets: [cmd.args[1]?.value ?? ''] };
   if (INERT_COMMANDS.has(name) && cmd.assignments.size === 0) return NOTHING;
   // `set` changes the shell's options (`$-`, errexit among them) or its positional parameters for what follows.
   if (name === 'set' && cmd.assignments.size === 0) return { ...NOTHING, sets: ['-'] };
-  const values = cmd.args.map((a) => wordValue(a, vars));
+  const values = cmd.args.map((a) => wordValues(a, vars));
   if (values.includes(null)) return UNKNOWN;
-  const argv = values as string[];
+  const argv = (values as string[][]).flat();
   const query = QUERY_OPTIONS.get(name);
   if (query && cmd.assignments.size === 0 && (argv.length === 0 ? query.length === 0 : argv.length === 1 && query.includes(argv[0]!))) return NOTHING;
   const globbed = argv.some((a) => /[*?[]/.test(a));
@@ -399,31 +416,42 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
   if (!steps) return null;
   const commands = script.commands();
   const within = (step: ShellNode) => commands.filter((c) => step.startIndex <= c.start && c.end <= step.endIndex);
+  const functions = script.functionNames();
+  // A command run as a program of its own, whatever it does, leaves the shell's variables and folder as they were.
+  const keepsShellState = (command: Command | undefined) => command !== undefined && command.nameWord.value !== null && !STATE_CHANGING.has(command.name) && !functions.has(command.name);
   let cwd = workdir;
   let vars = new Map(variables);
   return steps.map((step) => {
     let effect: Effect = UNKNOWN;
     let command: Command | undefined;
+    // The variables the step assigns values known here (`DEPS="gcc make"`), for the steps after it.
+    const assigned = new Map<string, string | null>();
+    const assignments = (nodes: readonly (ShellNode | null)[]) => {
+      for (const n of nodes) if (n?.type === 'variable_assignment') assigned.set(n.childForFieldName('name')?.text ?? '', assignedValue(n.childForFieldName('value'), vars));
+    };
     if (step.type === 'declaration_command' && step.text.startsWith('export ')) {
-      effect = { ...NOTHING, sets: step.namedChildren.filter((n) => n?.type === 'variable_assignment').map((n) => n!.firstNamedChild?.text ?? '') };
+      assignments(step.namedChildren);
+      effect = { ...NOTHING, sets: [...assigned.keys()] };
     } else if (step.type === 'command') {
       command = commands.find((c) => c.node.startIndex === step.startIndex && c.node.endIndex === step.endIndex);
       if (command) effect = commandEffect(command, cwd, vars);
     } else if (step.type === 'variable_assignment') {
       // `arch="$(apk --print-arch)"`: the variable, and what the commands in its value do.
       const inner = within(step).map((c) => commandEffect(c, cwd, vars));
-      const name = step.childForFieldName('name')?.text ?? '';
-      effect = inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined) ? UNKNOWN : { ...NOTHING, ...union(inner), sets: [name] };
+      assignments([step]);
+      effect = inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined) ? UNKNOWN : { ...NOTHING, ...union(inner), sets: [...assigned.keys()] };
     } else if (step.type === 'if_statement') {
       // `if [ "$DEV" = 1 ]; then a; else b; fi`: the test reads variables alone; what the branches' commands do.
       effect = guardedEffect(step, within(step), cwd, vars);
     }
     const ran = { step, effect, cwd, command };
+    const shellKept = effect === UNKNOWN && keepsShellState(command);
     if (effect.cd !== undefined) cwd = effect.cd;
-    else if (effect === UNKNOWN) cwd = null;
-    // What the step sets is not known statically from here on.
+    else if (effect === UNKNOWN && !shellKept) cwd = null;
+    // What the step sets is not known statically from here on, but for the values it assigns.
+    if (shellKept) return ran;
     if (effect.sets === 'any') vars = new Map();
-    else for (const name of effect.sets) vars.set(name, null);
+    else for (const name of effect.sets) vars.set(name, assigned.get(name) ?? null);
     return ran;
   });
 }
