@@ -3,7 +3,8 @@
 // effects; anything not known reads and writes everything, may install programs and may set any variable.
 import path from 'node:path';
 import { variableGuard, wordValue as staticWordValue, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
-import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
+import { expand, shortened, unquote, type Document, type Instruction } from '../engine/document.js';
+import { codeSpan } from '../engine/escape.js';
 import { shellHasErrexit, STATE_CHANGING } from '../engine/run-edits.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
@@ -405,6 +406,8 @@ export interface ChainStep {
   effect: Effect;
   cwd: string | null;
   command?: Command;
+  /** For a step of unknown effect that holds several commands (an `if`): the first of them dockmod cannot tell the effect of. */
+  unknownCommand?: string;
 }
 
 /**
@@ -444,7 +447,11 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
       // `if [ "$DEV" = 1 ]; then a; else b; fi`: the test reads variables alone; what the branches' commands do.
       effect = guardedEffect(step, within(step), cwd, vars);
     }
-    const ran = { step, effect, cwd, command };
+    const ran: ChainStep = { step, effect, cwd, command };
+    if (effect === UNKNOWN && !command) {
+      const unknown = within(step).find((c) => commandEffect(c, cwd, vars) === UNKNOWN);
+      if (unknown) ran.unknownCommand = script.text.slice(unknown.start, unknown.end);
+    }
     const shellKept = effect === UNKNOWN && keepsShellState(command);
     if (effect.cd !== undefined) cwd = effect.cd;
     else if (effect === UNKNOWN && !shellKept) cwd = null;
@@ -482,17 +489,25 @@ export function overlaps(a: Paths, b: Paths): boolean {
 }
 
 /** The effects of a RUN's steps (each simple command's when it is no `&&` chain). */
-export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string }[] } | null {
+export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string; unknownCommand?: string }[] } | null {
   const script = doc.runScript(run);
   if (!script || script.hasError || doc.execForm(run)) return null;
   const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run), shellHasErrexit(doc, run));
-  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text })) };
+  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text, unknownCommand: c.unknownCommand })) };
   // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
   const commands = script.commands();
   if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
   // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
   const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
   return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
+}
+
+/**
+ * A step of unknown effect as a reason names it: the command in it that dockmod cannot tell the effect of, in the
+ * step when that holds more (`sed -i … f` in `if [ "$X" = 1 ]; then …`), else the step.
+ */
+export function unknownPart(step: { text: string; unknownCommand?: string }): string {
+  return step.unknownCommand ? `${codeSpan(step.unknownCommand)} in ${codeSpan(shortened(step.text))}` : codeSpan(step.text);
 }
 
 /** Where a COPY/ADD lands, absolute (under IMAGE_WORKDIR when relative to the base image's), or null when unknown. */
