@@ -13,7 +13,7 @@ import { shellHasErrexit } from '../src/engine/run-edits.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, shadowedAt, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
-import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, namesIn, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
+import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, namesIn, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, unknownPart, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
@@ -48,6 +48,7 @@ function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string
 interface PrefixStep {
   text: string;
   effect: Effect;
+  unknownCommand?: string;
 }
 
 /** A dependency install found in a RUN, with what is needed to split the RUN after it. */
@@ -158,7 +159,7 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   if (!chain || at < 0 || (chain[at]!.step.type !== 'command' && chain[at]!.step.type !== 'if_statement')) {
     return { run, match, written, cwd: null, prefix: [], refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
-  const prefix = chain.slice(0, at).map(({ step, effect }) => ({ text: step.text, effect }));
+  const prefix = chain.slice(0, at).map(({ step, effect, unknownCommand }) => ({ text: step.text, effect, unknownCommand }));
   // Where the install works: the shell's folder, or the one its own option names (`composer -d /app install`).
   const named = match.installer.workingDirectory?.(match.argv);
   if (named === null) return { run, match, written, cwd: null, prefix, refuse: "the install's working-directory option depends on a variable" };
@@ -171,7 +172,10 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     found.guard = guard;
   }
   const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
-  if (touching) return { ...found, refuse: `\`${touching.text}\` runs before the install in the same RUN and ${touching.effect.reads === 'any' ? 'may use the sources' : `reads or writes ${dest}`}` };
+  if (touching) {
+    const conflict = touching.effect.reads === 'any' ? `may use the sources${touching.unknownCommand ? ': dockmod cannot tell what it does' : ''}` : `reads or writes ${dest}`;
+    return { ...found, refuse: `${unknownPart(touching)} runs before the install in the same RUN and ${conflict}` };
+  }
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it: steps that touch no copied file.
   const steps = chain.map((c) => c.step);
   const leavesSourcesAlone = ({ effect }: ChainStep) => effect !== UNKNOWN && !overlaps(effect.reads, [dest]) && !overlaps(effect.writes, [dest]);
@@ -565,7 +569,8 @@ function whyNotMove(doc: Document, source: Instruction, folder: string, dest: st
     const effect = runEffects(doc, ins);
     if (!effect) return `${quoted} comes between the copy and the install and may use the copied files`;
     for (const step of effect.steps) {
-      if (step.effect === UNKNOWN || touches(step.effect.reads, sources)) return `${quoted} comes between the copy and the install and may use the copied files${step.effect === UNKNOWN ? '' : ` (\`${step.text}\` reads them)`}`;
+      if (step.effect === UNKNOWN) return `${quoted} comes between the copy and the install and may use the copied files${step.unknownCommand ? `: dockmod cannot tell what ${unknownPart(step)} does` : ''}`;
+      if (touches(step.effect.reads, sources)) return `${quoted} comes between the copy and the install and may use the copied files (\`${step.text}\` ${step.effect.reads === 'any' ? 'may read' : 'reads'} them)`;
       if (touches(step.effect.writes, brings)) return `${quoted} comes between the copy and the install and writes where the copy lands files (\`${step.text}\`)`;
       mayLand(step.effect.writes as readonly string[]);
     }
@@ -618,7 +623,7 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
     if (!effect) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what it does` };
     for (const step of effect.steps) {
       if (step.command && basename(step.command.name) === tool) continue; // the same tool: the fetch only fills its cache
-      if (step.effect === UNKNOWN) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what \`${step.text}\` does` };
+      if (step.effect === UNKNOWN) return { blocker: `${quoted} comes between the copy and the install, and dockmod cannot tell what ${unknownPart(step)} does` };
       if (step.effect.installsPrograms) return { blocker: `${quoted} comes between the copy and the install and may install what a fetch before the copy needs` };
       const writes = step.effect.writes as readonly string[];
       // A manifest it changes (`chmod +x gradlew`) is looked at below: such a step is carried into the fetch.

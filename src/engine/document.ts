@@ -51,6 +51,12 @@ interface ScriptSource {
 /** The longest excerpt of an instruction that messages quote. */
 const EXCERPT_LENGTH = 60;
 
+/** Text as messages quote it: white space folded, cut short past EXCERPT_LENGTH characters. */
+export function shortened(text: string): string {
+  const folded = text.replace(/\s+/g, ' ').trim();
+  return folded.length > EXCERPT_LENGTH ? `${folded.slice(0, EXCERPT_LENGTH - 3).trimEnd()}...` : folded;
+}
+
 /** Stands for the WORKDIR that the base image sets, which the Dockerfile cannot see. */
 export const IMAGE_WORKDIR = '/<image WORKDIR>';
 
@@ -167,7 +173,7 @@ export class Document {
       text = `${text} ${continued ? line.replace(this.continuation, '') : line}`.replace(/\s+/g, ' ').trim();
       if (!continued) break;
     }
-    return text.length > EXCERPT_LENGTH ? `${text.slice(0, EXCERPT_LENGTH - 3).trimEnd()}...` : text;
+    return shortened(text);
   }
 
   /** The excerpt as a Markdown code span, with the instruction's line in the file as read: `RUN npm ci` (line 4). */

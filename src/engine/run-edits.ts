@@ -228,8 +228,11 @@ export function runWorkingDirectory(doc: Document, run: Instruction, script: She
   return cwd;
 }
 
-/** Shell builtins that change the state later commands of the same shell run in. */
-const STATE_CHANGING = new Set(['cd', 'pushd', 'popd', 'export', 'set', 'unset', 'source', '.', 'alias', 'unalias', 'umask', 'shopt', 'trap', 'exec', 'exit', 'return', 'declare', 'typeset', 'local', 'readonly', 'ulimit', 'eval', 'hash', 'shift', 'enable', 'builtin']);
+/**
+ * Shell builtins that change the state later commands of the same shell run in (POSIX's special built-ins, `cd`,
+ * `read` and the like, bash's own); any other command runs as a program of its own, which cannot.
+ */
+export const STATE_CHANGING: ReadonlySet<string> = new Set(['cd', 'pushd', 'popd', 'export', 'set', 'unset', 'source', '.', 'alias', 'unalias', 'umask', 'shopt', 'trap', 'exec', 'exit', 'return', 'declare', 'typeset', 'local', 'readonly', 'ulimit', 'eval', 'hash', 'shift', 'enable', 'builtin', 'read', 'getopts', 'mapfile', 'readarray', 'let']);
 
 /**
  * The script may change the shell's own state (working directory, variables, options, traps) or stop the shell,

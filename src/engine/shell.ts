@@ -186,6 +186,11 @@ export class ShellScript {
     return names;
   }
 
+  /** The names of the functions the script defines (`f() { … }`, `function f { … }`). */
+  functionNames(): Set<string> {
+    return new Set([...namedDescendants(this.root)].filter((node) => node.type === 'function_definition').map((node) => node.childForFieldName('name')?.text ?? ''));
+  }
+
   /** Comments in the script (`# refresh` after a command), as shell ranges. */
   comments(): Node[] {
     return [...namedDescendants(this.root)].filter((node) => node.type === 'comment');

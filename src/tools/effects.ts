@@ -2,9 +2,10 @@
 // effect model split-copy-install proves its rewrites with (DESIGN.md, "Effects"). Known commands declare their
 // effects; anything not known reads and writes everything, may install programs and may set any variable.
 import path from 'node:path';
-import { variableGuard, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
-import { expand, unquote, type Document, type Instruction } from '../engine/document.js';
-import { shellHasErrexit } from '../engine/run-edits.js';
+import { variableGuard, wordValue as staticWordValue, type Command, type ShellNode, type ShellScript, type Word } from '../engine/shell.js';
+import { expand, shortened, unquote, type Document, type Instruction } from '../engine/document.js';
+import { codeSpan } from '../engine/escape.js';
+import { shellHasErrexit, STATE_CHANGING } from '../engine/run-edits.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { matchInstall } from './installs.js';
@@ -56,8 +57,65 @@ const QUERY_OPTIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ['arch', []],
   ['nproc', []],
 ]);
-/** Commands that read the paths they name and write nothing but the build log. */
-const READING_COMMANDS = new Set(['ls', 'cat', 'stat', 'file', 'du', 'head', 'tail', 'wc', 'sha256sum', 'md5sum', 'tree']);
+/**
+ * A command that reads the files its operands name and writes nothing but what it prints, with the options its
+ * manual documents (GNU coreutils, GNU grep, file, tree; busybox takes a subset of the same): any other option
+ * leaves its effect unknown (`tree -o FILE` writes FILE, `file -C` compiles a magic file).
+ */
+interface Reader {
+  /** Options that change only what it prints. */
+  flags: readonly string[];
+  /** Options whose value names no file (`head -n 5`, `grep -e PATTERN`). */
+  valued?: readonly string[];
+  /** Options whose value is a file it reads (`grep -f PATTERNS`). */
+  readsValue?: readonly string[];
+  /** Options (of the above) with which it reads the files its input lists (`sha256sum -c`, `wc --files0-from`): any path. */
+  readsListed?: readonly string[];
+  /** What it reads with no file operand: its working directory (`ls`) or its standard input (`cat`). */
+  withoutOperands: 'workdir' | 'input';
+  /** Options with which it reads the folders it names, its working directory with none (`grep -r`). */
+  recursive?: readonly string[];
+  /** Its first operand is a pattern, not a file, unless one of these options gives the patterns (grep). */
+  patternUnless?: readonly string[];
+  /** `-NUM` is a count (`head -1`, `grep -2`). */
+  numberOption?: boolean;
+}
+
+const CHECKSUM: Reader = { flags: ['-b', '--binary', '-t', '--text', '-z', '--zero', '--tag', '-c', '--check', '--ignore-missing', '--quiet', '--status', '--strict', '-w', '--warn'], readsListed: ['-c', '--check'], withoutOperands: 'input' };
+const HEAD_OR_TAIL: Reader = { flags: ['-q', '--quiet', '--silent', '-v', '--verbose', '-z', '--zero-terminated'], valued: ['-c', '--bytes', '-n', '--lines'], withoutOperands: 'input', numberOption: true };
+const GREP: Reader = {
+  flags: ['-E', '--extended-regexp', '-F', '--fixed-strings', '-G', '--basic-regexp', '-P', '--perl-regexp', '-i', '--ignore-case', '--no-ignore-case', '-y', '-v', '--invert-match', '-w', '--word-regexp', '-x', '--line-regexp', '-c', '--count', '--color', '--colour', '-L', '--files-without-match', '-l', '--files-with-matches', '-o', '--only-matching', '-q', '--quiet', '--silent', '-s', '--no-messages', '-b', '--byte-offset', '-H', '--with-filename', '-h', '--no-filename', '-n', '--line-number', '-T', '--initial-tab', '-Z', '--null', '-z', '--null-data', '-a', '--text', '-I', '-U', '--binary', '--line-buffered', '-r', '--recursive', '-R', '--dereference-recursive'],
+  valued: ['-e', '--regexp', '-A', '--after-context', '-B', '--before-context', '-C', '--context', '-m', '--max-count', '--label', '--binary-files', '--include', '--exclude', '--exclude-dir'],
+  readsValue: ['-f', '--file', '--exclude-from'],
+  withoutOperands: 'input',
+  recursive: ['-r', '--recursive', '-R', '--dereference-recursive'],
+  patternUnless: ['-e', '--regexp', '-f', '--file'],
+  numberOption: true,
+};
+const READERS: ReadonlyMap<string, Reader> = new Map([
+  ['cat', { flags: ['-A', '--show-all', '-b', '--number-nonblank', '-e', '-E', '--show-ends', '-n', '--number', '-s', '--squeeze-blank', '-t', '-T', '--show-tabs', '-u', '-v', '--show-nonprinting'], withoutOperands: 'input' }],
+  ['head', HEAD_OR_TAIL],
+  ['tail', HEAD_OR_TAIL],
+  ['wc', { flags: ['-c', '--bytes', '-m', '--chars', '-l', '--lines', '-L', '--max-line-length', '-w', '--words'], valued: ['--total', '--files0-from'], readsListed: ['--files0-from'], withoutOperands: 'input' }],
+  ...['md5sum', 'sha1sum', 'sha224sum', 'sha256sum', 'sha384sum', 'sha512sum'].map((name) => [name, CHECKSUM] as const),
+  ['b2sum', { ...CHECKSUM, valued: ['-l', '--length'] }],
+  ...['grep', 'egrep', 'fgrep'].map((name) => [name, GREP] as const),
+  ['ls', {
+    flags: ['-a', '--all', '-A', '--almost-all', '--author', '-b', '--escape', '-B', '--ignore-backups', '-c', '-C', '--color', '--colour', '-d', '--directory', '-D', '--dired', '-f', '-F', '--classify', '--file-type', '--full-time', '-g', '--group-directories-first', '-G', '--no-group', '-h', '--human-readable', '--si', '-H', '--dereference-command-line', '--dereference-command-line-symlink-to-dir', '--hyperlink', '-i', '--inode', '-k', '--kibibytes', '-l', '-L', '--dereference', '-m', '-n', '--numeric-uid-gid', '-N', '--literal', '-o', '-p', '-q', '--hide-control-chars', '--show-control-chars', '-Q', '--quote-name', '-r', '--reverse', '-R', '--recursive', '-s', '--size', '-S', '-t', '-u', '-U', '-v', '-x', '-X', '-Z', '--context', '-1'],
+    valued: ['-I', '--ignore', '--hide', '-T', '--tabsize', '-w', '--width', '--block-size', '--format', '--indicator-style', '--quoting-style', '--sort', '--time', '--time-style'],
+    withoutOperands: 'workdir',
+  }],
+  ['stat', { flags: ['-L', '--dereference', '-f', '--file-system', '-t', '--terse'], valued: ['-c', '--format', '--printf'], withoutOperands: 'input' }],
+  ['file', { flags: ['-b', '--brief', '-i', '--mime', '--mime-type', '--mime-encoding', '-L', '--dereference', '-h', '--no-dereference', '-z', '--uncompress', '-Z', '--uncompress-noreport', '-s', '--special-files', '-k', '--keep-going', '-r', '--raw', '-N', '--no-pad', '-0', '--print0', '-E', '--extension', '--apple'], valued: ['-F', '--separator', '-e', '--exclude', '-P', '--parameter', '-f', '--files-from'], readsValue: ['-m', '--magic-file'], readsListed: ['-f', '--files-from'], withoutOperands: 'input' }],
+  ['du', {
+    flags: ['-a', '--all', '--apparent-size', '-b', '--bytes', '-c', '--total', '-D', '--dereference-args', '-H', '-h', '--human-readable', '--inodes', '-k', '-L', '--dereference', '-l', '--count-links', '-m', '-P', '--no-dereference', '-S', '--separate-dirs', '--si', '-s', '--summarize', '-x', '--one-file-system', '-0', '--null', '--time'],
+    valued: ['-B', '--block-size', '-d', '--max-depth', '-t', '--threshold', '--time-style', '--exclude', '--files0-from'],
+    readsValue: ['-X', '--exclude-from'],
+    readsListed: ['--files0-from'],
+    withoutOperands: 'workdir',
+  }],
+  ['tree', { flags: ['-a', '-d', '-l', '-f', '-x', '-i', '-q', '-N', '-Q', '-p', '-u', '-g', '-s', '-h', '--si', '--du', '-D', '-F', '-v', '-t', '-c', '-U', '-r', '-n', '-C', '--dirsfirst', '--noreport'], valued: ['-L', '-P', '-I', '--charset', '--filelimit'], withoutOperands: 'workdir' }],
+]);
 /** Commands that change the paths they name (and their contents). */
 const WRITING_COMMANDS = new Set(['chmod', 'chown', 'chgrp', 'mkdir', 'rm', 'rmdir', 'touch']);
 /** Account management: writes the account files and home folders, reads nothing of an application. */
@@ -79,54 +137,97 @@ const absolute = (cwd: string | null, p: string): string | null => (path.posix.i
 /** Variables the shell has when a step runs (the Dockerfile's ENV and ARG, less any the RUN set itself). */
 export type ShellVariables = ReadonlyMap<string, string | null>;
 
-/** A word's value, with `$X` / `"${X}"` taken from the variables when the word is nothing else. */
-function wordValue(word: Word, vars: ShellVariables): string | null {
-  if (word.value !== null) return word.value;
+/** Text whose only expansions are of variables (`$X`, `"${X}/bin"`), as a whole word or an assignment's value. */
+const VARIABLES_ONLY = /^"?[^"'`\\*?[]*"?$/;
+
+/**
+ * The words a word becomes, with `$X` / `"${X}"` taken from the variables when the word is nothing else: quoted,
+ * one word; unquoted, the value split at blanks as the shell splits it (`$DEPS` with DEPS="gcc make": two words).
+ */
+function wordValues(word: Word, vars: ShellVariables): string[] | null {
+  if (word.value !== null) return [word.value];
   // An unquoted glob stands for itself: the commands here read it as the paths below its static part.
-  if (/^[^"'`\\$]*[*?[][^"'`\\$]*$/.test(word.text)) return word.text;
-  return /^"?[^"'`\\*?[]*"?$/.test(word.text) && !word.text.includes('$(') ? expand(unquote(word.text), vars as Map<string, string | null>) : null;
+  if (/^[^"'`\\$]*[*?[][^"'`\\$]*$/.test(word.text)) return [word.text];
+  if (!VARIABLES_ONLY.test(word.text) || word.text.includes('$(')) return null;
+  const value = expand(unquote(word.text), vars as Map<string, string | null>);
+  if (value === null || word.text.startsWith('"')) return value === null ? null : [value];
+  return value.split(/[ \t\n]+/).filter((field) => field !== '');
+}
+
+/** The value an assignment gives a variable (`X="a b"`, `X=$Y`): no splitting there; null when not known (`$(...)`). */
+function assignedValue(value: ShellNode | null, vars: ShellVariables): string | null {
+  if (!value) return '';
+  return staticWordValue(value) ?? (VARIABLES_ONLY.test(value.text) && !value.text.includes('$(') ? expand(unquote(value.text), vars as Map<string, string | null>) : null);
 }
 
 /** The named paths of `cmd` as absolute paths, or null when one cannot be known. */
 function namedPaths(args: readonly string[], cwd: string | null, skipFirst = 0): string[] | null {
+  return operandPaths(args.filter((a) => !a.startsWith('-')).slice(skipFirst), cwd);
+}
+
+/** Operands as absolute paths, or null when one cannot be known. */
+function operandPaths(operands: readonly string[], cwd: string | null): string[] | null {
   const out: string[] = [];
-  const words = args.filter((a) => !a.startsWith('-'));
-  for (const w of words.slice(skipFirst)) {
+  for (const w of operands) {
     // A glob names paths below its static part (`/var/lib/apt/lists/*`: within /var/lib/apt/lists; `go.*`: within
-    // the working directory).
+    // the working directory, where the shell matches it).
     const glob = w.search(/[*?[]/);
     const stem = glob < 0 ? w : w.slice(0, w.lastIndexOf('/', glob) + 1);
     if (w === '' || stem === '/') return null;
-    const p = absolute(cwd, stem === '' ? '.' : stem);
+    const p = absolute(cwd, stem || '.');
     if (p === null) return null;
     out.push(p);
   }
   return out;
 }
 
+/** What a command of READERS reads, by its options and operands (`-` is its standard input). */
+function readerEffect(reader: Reader, argv: readonly string[], cwd: string | null): Effect {
+  const words = reader.numberOption ? argv.filter((a) => !/^-\d+$/.test(a)) : argv;
+  const read = readOptions(words, new Set(reader.flags), new Set([...(reader.valued ?? []), ...(reader.readsValue ?? [])]));
+  if (!read) return UNKNOWN;
+  const given = (options: readonly string[] | undefined) => options?.some((o) => read.flags.has(o) || read.values.has(o)) ?? false;
+  if (given(reader.readsListed)) return { ...NOTHING, reads: 'any' };
+  const files = read.operands.slice(reader.patternUnless && !given(reader.patternUnless) ? 1 : 0).filter((o) => o !== '-');
+  const valueFiles = (reader.readsValue ?? []).flatMap((o) => read.values.get(o) ?? []);
+  const named = operandPaths([...files, ...valueFiles], cwd);
+  const inWorkdir = !files.length && (reader.withoutOperands === 'workdir' || given(reader.recursive));
+  if (named === null || (inWorkdir && cwd === null)) return UNKNOWN;
+  return { ...NOTHING, reads: inWorkdir ? [...named, cwd!] : named };
+}
+
 /**
- * Reads `argv` as options and operands: `flags` take no value, `valued` take the next word (or `--x=v`, `-xv`);
- * null when any other option is given (what it reads or writes is not known).
+ * Reads `argv` as options and operands, as getopt does: `flags` take no value (a long one may be given an optional
+ * one, `--color=auto`), `valued` take the next word (or `--x=v`, `-xv`); `--` ends the options and `-` is an
+ * operand. Null when any other option is given (what it reads or writes is not known).
  */
-function readOptions(argv: readonly string[], flags: ReadonlySet<string>, valued: ReadonlySet<string>): { values: Map<string, string>; operands: string[] } | null {
+function readOptions(argv: readonly string[], flags: ReadonlySet<string>, valued: ReadonlySet<string>): { flags: Set<string>; values: Map<string, string>; operands: string[] } | null {
+  const given = new Set<string>();
   const values = new Map<string, string>();
   const operands: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (a === '--') {
+      operands.push(...argv.slice(i + 1));
+      break;
+    }
     if (eq > 0 && valued.has(a.slice(0, eq))) values.set(a.slice(0, eq), a.slice(eq + 1));
+    else if (eq > 0 && flags.has(a.slice(0, eq))) given.add(a.slice(0, eq));
     else if (valued.has(a) && i + 1 < argv.length) values.set(a, argv[++i]!);
-    else if (flags.has(a)) continue;
+    else if (flags.has(a)) given.add(a);
     // Short flags run together (`-fsSL`), the last of them maybe taking a value (`-sSo file`).
     else if (/^-[a-zA-Z]{2,}$/.test(a) && [...a.slice(1, -1)].every((c) => flags.has(`-${c}`)) && (flags.has(`-${a.at(-1)}`) || valued.has(`-${a.at(-1)}`))) {
+      for (const c of a.slice(1, -1)) given.add(`-${c}`);
       if (valued.has(`-${a.at(-1)}`)) {
         if (i + 1 >= argv.length) return null;
         values.set(`-${a.at(-1)}`, argv[++i]!);
-      }
-    } else if (a.startsWith('-')) return null;
+      } else given.add(`-${a.at(-1)}`);
+    } else if (a.length > 2 && valued.has(a.slice(0, 2)) && !a.startsWith('--')) values.set(a.slice(0, 2), a.slice(2));
+    else if (a.startsWith('-') && a !== '-') return null;
     else operands.push(a);
   }
-  return { values, operands };
+  return { flags: given, values, operands };
 }
 
 const isUrl = (w: string) => /^(https?|ftp):\/\//.test(w);
@@ -220,12 +321,14 @@ function copyOrMoveEffect(read: { values: Map<string, string>; operands: string[
 /** The effect of one simple command run in `cwd` (absolute, or null when unknown). */
 export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVariables = new Map()): Effect {
   const name = basename(cmd.name);
+  // bash's `printf -v X …` prints nothing: it sets X.
+  if (name === 'printf' && cmd.args[0]?.value === '-v') return { ...NOTHING, sets: [cmd.args[1]?.value ?? ''] };
   if (INERT_COMMANDS.has(name) && cmd.assignments.size === 0) return NOTHING;
   // `set` changes the shell's options (`$-`, errexit among them) or its positional parameters for what follows.
   if (name === 'set' && cmd.assignments.size === 0) return { ...NOTHING, sets: ['-'] };
-  const values = cmd.args.map((a) => wordValue(a, vars));
+  const values = cmd.args.map((a) => wordValues(a, vars));
   if (values.includes(null)) return UNKNOWN;
-  const argv = values as string[];
+  const argv = (values as string[][]).flat();
   const query = QUERY_OPTIONS.get(name);
   if (query && cmd.assignments.size === 0 && (argv.length === 0 ? query.length === 0 : argv.length === 1 && query.includes(argv[0]!))) return NOTHING;
   const globbed = argv.some((a) => /[*?[]/.test(a));
@@ -237,12 +340,8 @@ export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVaria
     const file = argv[0] && !globbed ? absolute(cwd, argv[0]) : null;
     return file === null ? UNKNOWN : { reads: [file], writes: [], sets: 'any', installsPrograms: false };
   }
-  if (READING_COMMANDS.has(name)) {
-    // With no path, `ls` and the like read the working directory.
-    const reads = namedPaths(argv, cwd);
-    if (reads === null || (!reads.length && cwd === null)) return UNKNOWN;
-    return { ...NOTHING, reads: reads.length ? reads : [cwd!] };
-  }
+  const reader = READERS.get(name);
+  if (reader) return readerEffect(reader, argv, cwd);
   if (WRITING_COMMANDS.has(name)) {
     // chmod/chown name a mode or an owner first.
     const writes = namedPaths(argv, cwd, name === 'chmod' || name === 'chown' || name === 'chgrp' ? 1 : 0);
@@ -307,6 +406,8 @@ export interface ChainStep {
   effect: Effect;
   cwd: string | null;
   command?: Command;
+  /** For a step of unknown effect that holds several commands (an `if`): the first of them dockmod cannot tell the effect of. */
+  unknownCommand?: string;
 }
 
 /**
@@ -318,31 +419,46 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
   if (!steps) return null;
   const commands = script.commands();
   const within = (step: ShellNode) => commands.filter((c) => step.startIndex <= c.start && c.end <= step.endIndex);
+  const functions = script.functionNames();
+  // A command run as a program of its own, whatever it does, leaves the shell's variables and folder as they were.
+  const keepsShellState = (command: Command | undefined) => command !== undefined && command.nameWord.value !== null && !STATE_CHANGING.has(command.name) && !functions.has(command.name);
   let cwd = workdir;
   let vars = new Map(variables);
   return steps.map((step) => {
     let effect: Effect = UNKNOWN;
     let command: Command | undefined;
+    // The variables the step assigns values known here (`DEPS="gcc make"`), for the steps after it.
+    const assigned = new Map<string, string | null>();
+    const assignments = (nodes: readonly (ShellNode | null)[]) => {
+      for (const n of nodes) if (n?.type === 'variable_assignment') assigned.set(n.childForFieldName('name')?.text ?? '', assignedValue(n.childForFieldName('value'), vars));
+    };
     if (step.type === 'declaration_command' && step.text.startsWith('export ')) {
-      effect = { ...NOTHING, sets: step.namedChildren.filter((n) => n?.type === 'variable_assignment').map((n) => n!.firstNamedChild?.text ?? '') };
+      assignments(step.namedChildren);
+      effect = { ...NOTHING, sets: [...assigned.keys()] };
     } else if (step.type === 'command') {
       command = commands.find((c) => c.node.startIndex === step.startIndex && c.node.endIndex === step.endIndex);
       if (command) effect = commandEffect(command, cwd, vars);
     } else if (step.type === 'variable_assignment') {
       // `arch="$(apk --print-arch)"`: the variable, and what the commands in its value do.
       const inner = within(step).map((c) => commandEffect(c, cwd, vars));
-      const name = step.childForFieldName('name')?.text ?? '';
-      effect = inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined) ? UNKNOWN : { ...NOTHING, ...union(inner), sets: [name] };
+      assignments([step]);
+      effect = inner.includes(UNKNOWN) || inner.some((e) => e.cd !== undefined) ? UNKNOWN : { ...NOTHING, ...union(inner), sets: [...assigned.keys()] };
     } else if (step.type === 'if_statement') {
       // `if [ "$DEV" = 1 ]; then a; else b; fi`: the test reads variables alone; what the branches' commands do.
       effect = guardedEffect(step, within(step), cwd, vars);
     }
-    const ran = { step, effect, cwd, command };
+    const ran: ChainStep = { step, effect, cwd, command };
+    if (effect === UNKNOWN && !command) {
+      const unknown = within(step).find((c) => commandEffect(c, cwd, vars) === UNKNOWN);
+      if (unknown) ran.unknownCommand = script.text.slice(unknown.start, unknown.end);
+    }
+    const shellKept = effect === UNKNOWN && keepsShellState(command);
     if (effect.cd !== undefined) cwd = effect.cd;
-    else if (effect === UNKNOWN) cwd = null;
-    // What the step sets is not known statically from here on.
+    else if (effect === UNKNOWN && !shellKept) cwd = null;
+    // What the step sets is not known statically from here on, but for the values it assigns.
+    if (shellKept) return ran;
     if (effect.sets === 'any') vars = new Map();
-    else for (const name of effect.sets) vars.set(name, null);
+    else for (const name of effect.sets) vars.set(name, assigned.get(name) ?? null);
     return ran;
   });
 }
@@ -373,17 +489,25 @@ export function overlaps(a: Paths, b: Paths): boolean {
 }
 
 /** The effects of a RUN's steps (each simple command's when it is no `&&` chain). */
-export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string }[] } | null {
+export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string; unknownCommand?: string }[] } | null {
   const script = doc.runScript(run);
   if (!script || script.hasError || doc.execForm(run)) return null;
   const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run), shellHasErrexit(doc, run));
-  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text })) };
+  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text, unknownCommand: c.unknownCommand })) };
   // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
   const commands = script.commands();
   if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
   // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
   const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
   return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
+}
+
+/**
+ * A step of unknown effect as a reason names it: the command in it that dockmod cannot tell the effect of, in the
+ * step when that holds more (`sed -i … f` in `if [ "$X" = 1 ]; then …`), else the step.
+ */
+export function unknownPart(step: { text: string; unknownCommand?: string }): string {
+  return step.unknownCommand ? `${codeSpan(step.unknownCommand)} in ${codeSpan(shortened(step.text))}` : codeSpan(step.text);
 }
 
 /** Where a COPY/ADD lands, absolute (under IMAGE_WORKDIR when relative to the base image's), or null when unknown. */
