@@ -10,7 +10,7 @@ function manifestsOf(command: string, files: Record<string, string>, dir = '') {
   const argv = command.split(' ');
   const match = matchInstall(argv);
   if (!match) throw new Error(`${command} is not an install`);
-  const result = match.installer.manifests(argv, dir, memoryContext(files), (p) => p);
+  const result = match.installer.manifests(argv, dir, memoryContext(files), (p) => p, () => undefined);
   return 'refuse' in result ? result : result.files;
 }
 
@@ -37,7 +37,7 @@ describe('lifecycle scripts that need no project file', () => {
 
   it('husky with .git in the context writes hooks into it: refused only where the source copy brings .git', () => {
     const argv = ['npm', 'ci'];
-    const result = matchInstall(argv)!.installer.manifests(argv, '', memoryContext({ 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' }), (p) => p);
+    const result = matchInstall(argv)!.installer.manifests(argv, '', memoryContext({ 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' }), (p) => p, () => undefined);
     expect(result).toEqual({
       files: ['package.json'],
       optional: [],
