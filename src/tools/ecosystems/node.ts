@@ -379,8 +379,8 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
   const root = readPackage(context, at('package.json'));
   if ('refuse' in root) return root;
   const { pkg } = root;
-  const omitted: Omission = tool === 'npm' ? npmOmission(args, environment, context.readFile(at('.npmrc'))) : { types: new Set() };
-  const linked = localDependencyManifests(tool, pkg, at('package.json'), dir, omitted, context);
+  const omission: Omission = tool === 'npm' ? npmOmission(args, environment, context.readFile(at('.npmrc'))) : { types: new Set() };
+  const linked = localDependencyManifests(tool, pkg, at('package.json'), dir, omission, context);
   if ('refuse' in linked) return linked;
   const pnpmWorkspaceText = context.readFile(at('pnpm-workspace.yaml'));
   const outside = pnpmWorkspaceText === undefined && pkg.workspaces === undefined ? workspaceOnlySpec(pkg, at('package.json')) : null;
@@ -411,7 +411,7 @@ function manifests(tool: NodeTool, argv: Argv, dir: string, context: BuildContex
     const member = readPackage(context, file);
     if ('refuse' in member) return member;
     members.push({ file, pkg: member.pkg });
-    const memberLinked = localDependencyManifests(tool, member.pkg, file, dir, omitted, context);
+    const memberLinked = localDependencyManifests(tool, member.pkg, file, dir, omission, context);
     if ('refuse' in memberLinked) return memberLinked;
     linked.push(...memberLinked);
     const scripts = readScripts(member.pkg, file);
