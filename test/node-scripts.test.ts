@@ -10,7 +10,7 @@ function manifestsOf(command: string, files: Record<string, string>, dir = '') {
   const argv = command.split(' ');
   const match = matchInstall(argv);
   if (!match) throw new Error(`${command} is not an install`);
-  const result = match.installer.manifests(argv, dir, memoryContext(files), (p) => p);
+  const result = match.installer.manifests(argv, dir, memoryContext(files), (p) => p, () => undefined);
   return 'refuse' in result ? result : result.files;
 }
 
@@ -37,7 +37,7 @@ describe('lifecycle scripts that need no project file', () => {
 
   it('husky with .git in the context writes hooks into it: refused only where the source copy brings .git', () => {
     const argv = ['npm', 'ci'];
-    const result = matchInstall(argv)!.installer.manifests(argv, '', memoryContext({ 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' }), (p) => p);
+    const result = matchInstall(argv)!.installer.manifests(argv, '', memoryContext({ 'package.json': pkg({ prepare: 'husky' }), '.git/HEAD': 'ref: refs/heads/main\n' }), (p) => p, () => undefined);
     expect(result).toEqual({
       files: ['package.json'],
       optional: [],
@@ -195,5 +195,68 @@ describe('split-copy-install with husky and a .git in the context', () => {
     expect(result.skips.map((s) => s.reason)).toEqual([
       '`npm ci`: package.json\'s "prepare" script runs `husky`, which sets up git hooks in the .git folder the source copy brings: after the split it would run before .git is copied and set up none',
     ]);
+  });
+});
+
+describe('copy-files-from-to: its config and the context files it names join the manifests', () => {
+  const withConfig = (script: string, config: unknown, files: Record<string, string> = {}, name = 'copy-files-from-to.json') => ({
+    'package.json': pkg({ postinstall: script }),
+    [name]: JSON.stringify(config),
+    ...files,
+  });
+
+  it('finds copy-files-from-to.cjson, then copy-files-from-to.json, then package.json', () => {
+    const entry = (from: string) => ({ copyFiles: [{ from, to: 'public/' }] });
+    const files = { 'a.js': '', 'b.js': '', 'c.js': '' };
+    expect(manifestsOf('npm ci', { ...withConfig('copy-files-from-to', entry('a.js'), files), 'copy-files-from-to.cjson': JSON.stringify(entry('b.js')) })).toEqual(['package.json', 'copy-files-from-to.cjson', 'b.js']);
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', entry('a.js'), files))).toEqual(['package.json', 'copy-files-from-to.json', 'a.js']);
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'npx -y copy-files-from-to' }, entry('c.js')), ...files })).toEqual(['package.json', 'c.js']);
+  });
+
+  it('--config names it, and its paths are relative to its folder', () => {
+    const files = withConfig('copy-files-from-to --config=build/copy.json --silent', { copyFiles: [{ from: 'assets/a.png', to: '../public/a.png' }] }, { 'build/assets/a.png': '' }, 'build/copy.json');
+    expect(manifestsOf('npm ci', files)).toEqual(['package.json', 'build/copy.json', 'build/assets/a.png']);
+  });
+
+  it('--mode picks each entry\'s paths (else "default"); skipped, "only", remote and node_modules entries read nothing of the context', () => {
+    const config = {
+      copyFiles: [
+        { from: { default: 'dev.js', production: 'prod.js' }, to: 'public/app.js' },
+        { from: { default: { skip: true }, production: { src: 'extra.js' } }, to: 'public/extra.js' },
+        { from: 'https://example.com/lib.js', to: 'public/lib.js' },
+        { from: 'node_modules/lib/dist/lib.js', to: 'public/lib.js' },
+      ],
+    };
+    const files = { 'dev.js': '', 'prod.js': '', 'extra.js': '' };
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', config, files))).toEqual(['package.json', 'copy-files-from-to.json', 'dev.js']);
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to --mode production', config, files))).toEqual(['package.json', 'copy-files-from-to.json', 'prod.js', 'extra.js']);
+    const only = { copyFiles: [{ from: 'dev.js', to: 'a.js' }, { from: 'prod.js', to: 'b.js', only: true }] };
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', only, files))).toEqual(['package.json', 'copy-files-from-to.json', 'prod.js']);
+  });
+
+  it('a folder brings its files, dot files unless ignoreDotFilesAndFolders', () => {
+    const files = { 'static/a.css': '', 'static/.keep': '', 'static/img/b.png': '' };
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', { copyFiles: [{ from: 'static', to: 'public' }] }, files))).toEqual(['package.json', 'copy-files-from-to.json', 'static/.keep', 'static/a.css', 'static/img/b.png']);
+    const noDots = { copyFiles: [{ from: 'static', to: 'public' }], copyFilesSettings: { ignoreDotFilesAndFolders: true } };
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', noDots, files))).toEqual(['package.json', 'copy-files-from-to.json', 'static/a.css', 'static/img/b.png']);
+  });
+
+  it('refuses what it cannot read, naming it', () => {
+    const cmd = 'package.json\'s "postinstall" script runs `copy-files-from-to`';
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', { copyFiles: [{ from: 'missing.js', to: 'a.js' }] }))).toEqual({ refuse: `${cmd}, which copies missing.js, which is not in the build context` });
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', { copyFiles: [{ from: '../shared/x.js', to: 'a.js' }] }))).toEqual({ refuse: `${cmd}, which copies ../shared/x.js, outside the build context` });
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to', { copyFiles: [{ from: ['src/*.js', { cwd: 'x' }], to: 'a/' }] }))).toEqual({ refuse: `${cmd}, and copy-files-from-to.json gives fast-glob settings in a "from" list, which dockmod does not follow` });
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'copy-files-from-to' }), 'copy-files-from-to.cjson': '// comments\n{}' })).toEqual({ refuse: `${cmd}, whose config copy-files-from-to.cjson is not JSON that dockmod parses` });
+    expect(manifestsOf('npm ci', withConfig('copy-files-from-to --outdated', { copyFiles: [] }))).toEqual({ refuse: `${cmd} with \`--outdated\`, which dockmod does not read` });
+  });
+
+  it('overwriting a file the source copy brings is refused only where the copy brings it', () => {
+    const argv = ['npm', 'ci'];
+    const files = withConfig('copy-files-from-to --when-file-exists overwrite', { copyFiles: [{ from: 'node_modules/lib/lib.js', to: 'public/lib.js' }] }, { 'public/lib.js': '' });
+    const result = matchInstall(argv)!.installer.manifests(argv, '', memoryContext(files), (p) => p, () => undefined);
+    expect(result).toMatchObject({
+      files: ['package.json', 'copy-files-from-to.json'],
+      unlessLeftOut: [{ path: 'public/lib.js', refuse: 'package.json\'s "postinstall" script runs `copy-files-from-to`, which overwrites public/lib.js (whenFileExists "overwrite"), a file the source copy brings: after the split the source copy would put it back over the copied one' }],
+    });
   });
 });

@@ -12,7 +12,7 @@ import { POSIX_SHELLS, variableGuard, wordTexts, type Command, type ShellNode, t
 import { shellHasErrexit } from '../src/engine/run-edits.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
-import { renderCommand, shadowedAt, type CommandWord, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
+import { renderCommand, shadowedAt, type CommandWord, type Environment, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
 import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, namesIn, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, unknownPart, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
@@ -60,6 +60,7 @@ interface FoundInstall {
   cwd: string | null;
   /** The steps of the same RUN before the install. */
   prefix: PrefixStep[];
+  environment: Environment;
   /** For a shell RUN that goes on after the install: the split point and what follows. */
   /** `statePrefix`: the install's steps before it that set what the moved steps run with (`cd`, `export`, `set -e`). */
   split?: { script: ShellScript; lastKept: ShellNode; firstMoved: ShellNode; statePrefix: string; heredoc: { opener: string; delimiter: string } | null };
@@ -105,7 +106,7 @@ function writtenAnewAfter(context: BuildContext): WrittenAnewAfter {
           const target = path.posix.resolve(found.cwd!, named);
           return isWithin(target, dest) ? path.posix.join(folder, path.posix.relative(dest, target)) : null;
         };
-        const manifests = found.match.installer.manifests(found.match.argv, toContext('.') ?? '', sentContext(context), toContext);
+        const manifests = found.match.installer.manifests(found.match.argv, toContext('.') ?? '', sentContext(context), toContext, found.environment);
         return 'refuse' in manifests ? [] : (manifests.shadowed ?? []).flatMap((f) => f.paths);
       }
       const effect = runEffects(doc, next);
@@ -140,7 +141,7 @@ function findInstall(doc: Document, run: Instruction, dest: string, wanted: Inst
   const exec = doc.execForm(run);
   if (exec) {
     const match = matchInstall(exec);
-    return match && wanted(match) ? { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir, prefix: [] } : null;
+    return match && wanted(match) ? { run, match, written: { prefix: '', words: exec.map((w) => JSON.stringify(w)), json: true }, cwd: workdir, prefix: [], environment: installEnvironment(doc, run, new Map(), []) } : null;
   }
   const script = doc.runScript(run);
   if (!script || script.hasError) return null;
@@ -151,21 +152,23 @@ function findInstall(doc: Document, run: Instruction, dest: string, wanted: Inst
 /** A located install command: its place in the RUN's chain, the steps before it, and how the RUN splits after it. */
 function installAt(doc: Document, run: Instruction, script: ShellScript, dest: string, located: LocatedInstall | { match: InstallMatch; written: WrittenCommand; refuse: string }): FoundInstall {
   const workdir = doc.workdirAt(run);
-  if ('refuse' in located) return { run, ...located, cwd: null, prefix: [] };
+  if ('refuse' in located) return { run, ...located, cwd: null, prefix: [], environment: UNKNOWN_ENVIRONMENT };
   const { cmd, match, written } = located;
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
   const chain = chainEffects(script, workdir, doc.variablesAt(run), shellHasErrexit(doc, run));
   const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
   if (!chain || at < 0 || (chain[at]!.step.type !== 'command' && chain[at]!.step.type !== 'if_statement')) {
-    return { run, match, written, cwd: null, prefix: [], refuse: 'the install is inside a script that is not a plain `a && b` chain' };
+    return { run, match, written, cwd: null, prefix: [], environment: UNKNOWN_ENVIRONMENT, refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
   const prefix = chain.slice(0, at).map(({ step, effect, unknownCommand }) => ({ text: step.text, effect, unknownCommand }));
+  // An install the RUN reaches through a file runs with whatever that file sets too.
+  const environment = located.hidden === undefined ? installEnvironment(doc, run, cmd.assignments, prefix) : UNKNOWN_ENVIRONMENT;
   // Where the install works: the shell's folder, or the one its own option names (`composer -d /app install`).
   const named = match.installer.workingDirectory?.(match.argv);
-  if (named === null) return { run, match, written, cwd: null, prefix, refuse: "the install's working-directory option depends on a variable" };
+  if (named === null) return { run, match, written, cwd: null, prefix, environment, refuse: "the install's working-directory option depends on a variable" };
   const shellCwd = chain[at]!.cwd;
   const cwd = named === undefined ? shellCwd : path.posix.isAbsolute(named) ? path.posix.normalize(named) : shellCwd === null ? null : path.posix.resolve(shellCwd, named);
-  const found: FoundInstall = { run, match, written, cwd, prefix, ...(located.hidden !== undefined && { hidden: located.hidden }) };
+  const found: FoundInstall = { run, match, written, cwd, prefix, environment, ...(located.hidden !== undefined && { hidden: located.hidden }) };
   if (chain[at]!.step.type === 'if_statement') {
     const guard = installGuard(chain[at]!, cmd, script, dest, doc.variablesAt(run));
     if ('refuse' in guard) return { ...found, refuse: guard.refuse };
@@ -198,6 +201,22 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, statePrefix: stateSteps.map((p) => `${p.text} && `).join(''), heredoc };
   }
   return found;
+}
+
+/** An environment none of whose variables is known. */
+const UNKNOWN_ENVIRONMENT: Environment = () => null;
+
+/**
+ * The install's environment as the Dockerfile sets it: the command's own assignments, then what the steps before
+ * it in its RUN set (not known), then ENV (an ARG, which the build may change, is not known).
+ */
+function installEnvironment(doc: Document, run: Instruction, assignments: ReadonlyMap<string, string | null>, prefix: readonly PrefixStep[]): Environment {
+  const fixed = doc.fixedVariablesAt(run);
+  return (name) => {
+    if (assignments.has(name)) return assignments.get(name)!;
+    if (prefix.some(({ effect: { sets } }) => sets === 'any' || sets.includes(name))) return null;
+    return fixed.get(name);
+  };
 }
 
 /**
@@ -851,7 +870,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   const projectDir = dir === null || dir === '.' ? '' : dir;
   const fetchOnly = lighter ? installer.lighterFetch!(argv, projectDir, sentContext(context)) : null;
   if (fetchOnly && 'refuse' in fetchOnly) return skip(fetchOnly.refuse);
-  const manifests = fetchOnly ? fetchOnly.manifests : installer.manifests(argv, projectDir, sentContext(context), toContext);
+  const manifests = fetchOnly ? fetchOnly.manifests : installer.manifests(argv, projectDir, sentContext(context), toContext, found.environment);
   if ('refuse' in manifests) return skip(manifests.refuse);
   // What the install reads in the image besides the manifests (a wheel a path dependency names) must be there,
   // as it is, before the source copy: not brought by it, nor written by a step between.

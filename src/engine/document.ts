@@ -447,10 +447,18 @@ export class Document {
    * A variable whose value is not static maps to null.
    */
   variablesAt(ins: Instruction): Map<string, string | null> {
-    return this.memo('variables', ins, () => this.computeVariablesAt(ins));
+    return this.memo('variables', ins, () => this.computeVariablesAt(ins, true));
   }
 
-  private computeVariablesAt(ins: Instruction): Map<string, string | null> {
+  /**
+   * The variables `ins` runs with for certain, whatever the build's arguments: as variablesAt, but an ARG's value,
+   * which `--build-arg` may change, and every value made from one is null.
+   */
+  fixedVariablesAt(ins: Instruction): Map<string, string | null> {
+    return this.memo('fixedVariables', ins, () => this.computeVariablesAt(ins, false));
+  }
+
+  private computeVariablesAt(ins: Instruction, argDefaults: boolean): Map<string, string | null> {
     const globals = this.globalArgs();
     const vars = new Map<string, string | null>();
     for (const i of this.stageChain(ins)) {
@@ -459,9 +467,10 @@ export class Document {
       if (kw !== 'ENV' && kw !== 'ARG') continue;
       for (const p of variableProperties(i)) {
         const raw = p.getValue();
+        if (kw === 'ARG' && !argDefaults) vars.set(p.getName(), null);
         // An ARG without a default takes the default of the ARG of that name before the first FROM, if any (as
         // Docker documents), else its value from --build-arg: unknown.
-        vars.set(p.getName(), raw === null ? (kw === 'ARG' ? (globals.get(p.getName()) ?? null) : '') : expand(unquote(raw), vars));
+        else vars.set(p.getName(), raw === null ? (kw === 'ARG' ? (globals.get(p.getName()) ?? null) : '') : expand(unquote(raw), vars));
       }
     }
     return vars;

@@ -51,6 +51,8 @@ export interface ShadowedFolder {
 export const shadowedAt = (folder: string): ShadowedFolder => ({ entry: folder, paths: [folder] });
 /** Maps a path an install names (relative to its working directory, or absolute) to a context path, or null. */
 export type ToContext = (path: string) => string | null;
+/** A variable of the install's environment: its value, null when it cannot be known, undefined when it is not set. */
+export type Environment = (name: string) => string | null | undefined;
 
 export interface Refusal {
   refuse: string;
@@ -68,9 +70,10 @@ export interface Installer {
   /**
    * The manifests the install reads. `dir` is its working directory relative to the context root (`''` for the
    * root). `toContext` maps a path the command names (relative to its working directory, or absolute) to a
-   * context path, or null when that path is not known to come from the context.
+   * context path, or null when that path is not known to come from the context. `environment` is the install's
+   * environment as the Dockerfile sets it.
    */
-  manifests(argv: Argv, dir: string, context: BuildContext, toContext: ToContext): Manifests | Refusal;
+  manifests(argv: Argv, dir: string, context: BuildContext, toContext: ToContext, environment: Environment): Manifests | Refusal;
   /**
    * The folder an option of the command makes it work in (`composer --working-dir=/app`), relative to where it
    * runs or absolute: undefined without one, null when a variable gives it.

@@ -1,11 +1,13 @@
 // The lifecycle scripts of the project's own package.json files that an install runs (and the install scripts of
 // the dependencies documented to read the project), read instead of refused:
 // a command that needs no project file runs the same with only the manifests copied; a file a script names
-// (`node scripts/x.js`, `sh x.sh`, prisma's schema, patch-package's patches) is copied with the manifests; anything
+// (`node scripts/x.js`, `sh x.sh`, prisma's schema, patch-package's patches, the files copy-files-from-to's config
+// names) is copied with the manifests; anything
 // else may need the sources, and the refusal names the script, its package.json and the command.
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import type { Node as JsNode } from 'acorn';
+import picomatch from 'picomatch';
 import { parseJavaScript } from './parsers.js';
 import type { BuildContext } from '../../engine/types.js';
 import { withShellText, type Command, type ShellNode, type ShellScript } from '../../engine/shell.js';
@@ -183,6 +185,8 @@ function readArgv(written: (string | null)[], who: string, reading: Reading): Re
       return huskyNeeds(words, who, reading);
     case 'patch-package':
       return patchPackageNeeds(words, who, reading);
+    case 'copy-files-from-to':
+      return copyFilesFromToNeeds(words, who, reading);
     case 'prisma':
       if (words[0] === 'generate') return prismaGenerateNeeds(words.slice(1), who, reading);
       break;
@@ -275,6 +279,111 @@ function patchPackageNeeds(args: string[], who: string, reading: Reading): Refus
   const folder = contextPath(reading.folder, patchDir);
   if (folder === null) return { refuse: `${who} runs \`patch-package\` with the patch folder ${patchDir}, which is outside the build context` };
   addFiles(reading, reading.context.listFiles().filter((f) => f.startsWith(`${folder}/`)));
+  return null;
+}
+
+/** copy-files-from-to's options that take a value, each under its other spelling too (yargs reads both). */
+const COPY_FILES_VALUE_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['--config', 'config'],
+  ['--mode', 'mode'],
+  ['--when-file-exists', 'whenFileExists'],
+  ['--whenFileExists', 'whenFileExists'],
+]);
+/** Its flags that change nothing it reads or writes; `-h`, `-v` print and exit. */
+const COPY_FILES_FLAGS = new Set(['--verbose', '--silent', '-h', '--help', '-v', '--version']);
+const WHEN_FILE_EXISTS = ['notify-about-available-change', 'overwrite', 'do-nothing'];
+
+/**
+ * copy-files-from-to (its README and index.js, main.js) reads the config `--config` names, else the first of
+ * copy-files-from-to.cjson, copy-files-from-to.json and package.json in its working folder, and copies each entry of
+ * `copyFiles` (only those marked `only`, when some are): `from` and `to` are paths relative to the config's folder,
+ * or per mode (`--mode`, else `default`) `{ "<mode>": path | { "src" | "dest": path, "skip": true } }`; a `from` is a
+ * file, a folder (every file in it), a glob or a list of globs (`!` excludes), or a URL; a glob `to` drops the
+ * entry. It reads those files: the context's are copied with the manifests, what the install writes in
+ * node_modules is there by then, a URL is fetched either way. It writes `to` unless a file is there already
+ * (`whenFileExists`, default `do-nothing`): there either way, the source copy then brings the same file over it, so
+ * only `overwrite` (or `addReferenceToSourceOfOrigin`, which writes `<to>.source.txt` only when it copies) makes the
+ * split refuse where the source copy brings such a file.
+ */
+function copyFilesFromToNeeds(args: string[], who: string, reading: Reading): Refusal | null {
+  const cmd = `${who} runs \`copy-files-from-to\``;
+  const options = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const [option, inline] = splitOption(args[i]!);
+    const name = COPY_FILES_VALUE_OPTIONS.get(option);
+    if (name !== undefined) {
+      const value = inline ?? args[++i];
+      if (value === undefined || options.has(name)) return { refuse: `${cmd} with options dockmod does not read` };
+      options.set(name, value);
+    } else if (!COPY_FILES_FLAGS.has(option)) return { refuse: `${cmd} with \`${option}\`, which dockmod does not read` };
+  }
+  if (args.some((a) => ['-h', '--help', '-v', '--version'].includes(a))) return null;
+  const { context, folder } = reading;
+  const sent = new Set(context.listFiles());
+  const named = options.get('config');
+  const configFile = named !== undefined ? contextPath(folder, named) : ['copy-files-from-to.cjson', 'copy-files-from-to.json', 'package.json'].map((f) => path.posix.join(folder, f)).find((f) => sent.has(f));
+  if (configFile === null) return { refuse: `${cmd}, whose config ${named} is outside the build context` };
+  if (configFile === undefined) return null;
+  let config: unknown;
+  try {
+    config = JSON.parse((context.readFile(configFile) ?? '').replace(/^\uFEFF/, ''));
+  } catch {
+    return { refuse: `${cmd}, whose config ${configFile} is ${context.readFile(configFile) === undefined ? (context.refusal?.(configFile) ?? 'not in the build context') : 'not JSON that dockmod parses'}` };
+  }
+  const settings = isRecord(config) && isRecord(config.copyFilesSettings) ? config.copyFilesSettings : {};
+  const listed = isRecord(config) && Array.isArray(config.copyFiles) ? (config.copyFiles as unknown[]) : [];
+  if (!listed.every(isRecord)) return { refuse: `${cmd}, and ${configFile} has an entry in "copyFiles" dockmod does not read` };
+  const marked = (listed as Record<string, unknown>[]).filter((entry) => entry.only);
+  const entries = marked.length ? marked : (listed as Record<string, unknown>[]);
+  const mode = options.get('mode') ?? 'default';
+  /** An entry's value for the mode: a string, a list (for `from`), or the object's `key` unless it is skipped. */
+  const forMode = (value: unknown, key: 'src' | 'dest'): unknown => {
+    if (typeof value === 'string' || Array.isArray(value) || !isRecord(value)) return value;
+    const chosen = value[mode] || value.default || {};
+    return isRecord(chosen) ? chosen[key] : chosen;
+  };
+  const configFolder = path.posix.dirname(configFile);
+  const dot = !settings.ignoreDotFilesAndFolders;
+  const byWhen = [options.get('whenFileExists'), settings.whenFileExists].find((w): w is string => typeof w === 'string' && WHEN_FILE_EXISTS.includes(w));
+  const overwrites = byWhen === 'overwrite';
+  const recordsOrigin = !!settings.addReferenceToSourceOfOrigin;
+  const read: string[] = [];
+  for (const entry of entries) {
+    if (entry.from === undefined || entry.from === null || entry.to === undefined || entry.to === null) return { refuse: `${cmd}, and ${configFile} has an entry without "from" or "to"` };
+    const from = forMode(entry.from, 'src');
+    const to = forMode(entry.to, 'dest');
+    // Entries the tool passes over: a `to` that is not a path, or is a glob; a `from` that is neither path nor list.
+    if (typeof to !== 'string' || picomatch.scan(to).isGlob || (typeof from !== 'string' && !Array.isArray(from))) continue;
+    if (typeof from === 'string' && /^(https?|ftp):\/\//.test(from)) continue;
+    const patterns = typeof from === 'string' ? [from] : from;
+    if (!patterns.every((p): p is string => typeof p === 'string')) return { refuse: `${cmd}, and ${configFile} gives fast-glob settings in a "from" list, which dockmod does not follow` };
+    const atConfig = (p: string) => path.posix.normalize(path.posix.join(configFolder, p)).replace(/\/$/, '');
+    const positive = patterns.filter((p) => !p.startsWith('!')).map(atConfig);
+    const outside = positive.find((p) => p === '..' || p.startsWith('../'));
+    if (outside !== undefined) return { refuse: `${cmd}, which copies ${outside}, outside the build context` };
+    const installed = (p: string) => p.split('/').includes('node_modules');
+    if (typeof from === 'string' && !picomatch.scan(from).isGlob) {
+      const file = positive[0]!;
+      const under = [...sent].filter((f) => f.startsWith(`${file}/`) && (dot || !f.slice(file.length + 1).split('/').some((part) => part.startsWith('.'))));
+      if (sent.has(file)) read.push(file);
+      else if (under.length) read.push(...under);
+      else if (!installed(file)) return { refuse: `${cmd}, which copies ${file}, which is ${context.refusal?.(file) ?? 'not in the build context'}` };
+    } else {
+      const negative = patterns.filter((p) => p.startsWith('!')).map((p) => atConfig(p.slice(1)));
+      const matches = picomatch(positive, { dot, ...(negative.length && { ignore: negative }) });
+      read.push(...[...sent].filter((f) => matches(f)));
+    }
+    const written = atConfig(to);
+    if (!overwrites && !recordsOrigin) continue;
+    const writes = (f: string) => f === written || f.startsWith(`${written}/`) || (recordsOrigin && f === `${written}.source.txt`);
+    for (const f of [...sent].filter(writes)) {
+      const refuse = overwrites
+        ? `${cmd}, which overwrites ${f} (whenFileExists "overwrite"), a file the source copy brings: after the split the source copy would put it back over the copied one`
+        : `${cmd}, which writes ${written} and ${written}.source.txt (addReferenceToSourceOfOrigin) only where ${written} is not there yet, and the source copy brings ${f}: after the split it would run before ${f} is there`;
+      reading.unlessLeftOut.push({ path: f, refuse });
+    }
+  }
+  addFiles(reading, [configFile, ...read]);
   return null;
 }
 
