@@ -54,9 +54,12 @@ const GOOD: Record<string, { input: string | Buffer; output: string | Buffer }> 
   'continuations/Dockerfile': { input: continued(''), output: continued(' --no-cache-dir') },
 };
 
-/** Bad files (relative to the tree) and the exact reason each gets. */
-const BAD: Record<string, { make: (file: string) => void; reason: string }> = {
-  'empty/Dockerfile': { make: (f) => fs.writeFileSync(f, ''), reason: 'empty file' },
+/**
+ * Bad files (relative to the tree) and the exact reason each gets. `named`: the run names it, for a search does
+ * not find it (a folder, a pipe) or leaves it alone with a note, as no Dockerfile at all (test/cli.test.ts).
+ */
+const BAD: Record<string, { make: (file: string) => void; reason: string; named?: true }> = {
+  'empty/Dockerfile': { make: (f) => fs.writeFileSync(f, ''), reason: 'empty file', named: true },
   'binary/Dockerfile': { make: (f) => fs.writeFileSync(f, Buffer.from([0x46, 0x52, 0x4f, 0x4d, 0x20, 0x00, 0x01, 0x02, 0xff, 0x0a])), reason: 'binary file (contains NUL bytes)' },
   'utf16/Dockerfile': { make: (f) => fs.writeFileSync(f, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(LONE_UPDATE, 'utf16le')])), reason: 'UTF-16 encoded (dockmod reads UTF-8)' },
   'invalid-utf8/Dockerfile': { make: (f) => fs.writeFileSync(f, Buffer.concat([Buffer.from('FROM alpine\nRUN echo '), Buffer.from([0xc3, 0x28]), Buffer.from('\n')])), reason: 'not valid UTF-8' },
@@ -91,9 +94,9 @@ const BAD: Record<string, { make: (file: string) => void; reason: string }> = {
     make: (f) => fs.writeFileSync(f, "FROM debian:12\nRUN <<EOF\nEOF\nRUN <<-'EOT''\n\tEOT\n"),
     reason: 'the heredoc opened on line 4 cannot be read',
   },
-  'no-from/Dockerfile': { make: (f) => fs.writeFileSync(f, 'RUN apk add curl\n'), reason: 'not a Dockerfile: no FROM before the first instruction' },
-  'folder/Dockerfile': { make: (f) => fs.mkdirSync(f), reason: 'is a directory' },
-  'pipe/Dockerfile': { make: (f) => execFileSync('mkfifo', [f]), reason: 'not a regular file: a named pipe' },
+  'no-from/Dockerfile': { make: (f) => fs.writeFileSync(f, 'RUN apk add curl\n'), reason: 'not a Dockerfile: no FROM before the first instruction', named: true },
+  'folder/Dockerfile': { make: (f) => fs.mkdirSync(f), reason: 'is a directory', named: true },
+  'pipe/Dockerfile': { make: (f) => execFileSync('mkfifo', [f]), reason: 'not a regular file: a named pipe', named: true },
   'read-only/Dockerfile': {
     make: (f) => {
       fs.writeFileSync(f, LONE_UPDATE);
@@ -123,8 +126,8 @@ describe('bad input', () => {
   afterAll(() => fs.rmSync(top, { recursive: true, force: true }));
 
   it('gives each bad file one line naming it and the reason, exits 2, and still rewrites every good file', () => {
-    // Folders and pipes are not found by a search: they are named, as a user would name them.
-    const r = dockmod(['--write', 'tree', 'tree/folder/Dockerfile', 'tree/pipe/Dockerfile'], top);
+    const named = Object.entries(BAD).filter(([, bad]) => bad.named).map(([rel]) => `tree/${rel}`);
+    const r = dockmod(['--write', 'tree', ...named], top);
     expect(r.code).toBe(2);
     const expected = Object.entries(BAD).map(([rel, { reason }]) => `dockmod: tree/${rel}: ${reason}`);
     expect(r.lines.slice(0, -1).sort()).toEqual(expected.sort());

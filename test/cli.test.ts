@@ -104,6 +104,73 @@ describe('dockmod CLI', () => {
     expect(r.stdout).toMatch(/^diff --git a\/examples\/python-app\/Dockerfile/);
   });
 
+  it('leaves a file found by its name that is no Dockerfile (a template, a source file) alone with a note, exit 0; named, it is an error', () => {
+    const dir = examplesCopy();
+    const files: Record<string, string> = {
+      // dotnet-docker's eng/dockerfile-templates, and micronaut-starter's Dockerfile.java.
+      'templates/runtime-deps/Dockerfile': '{{\n    set isAlpine to find(OS_ARCH_HYPHENATED, "Alpine") >= 0\n}}FROM {{ARGS["base-image"]}}\nRUN echo done\n',
+      'templates/sdk/Dockerfile.windows.first-run': '# Trigger first run experience by running arbitrary cmd\nRUN dotnet help\n',
+      'src/build/Dockerfile.java': '/*\n * Copyright 2017-2024 original authors\n */\npackage io.micronaut.starter.feature.build.gradle;\n',
+      'empty/Dockerfile.prod': '',
+      // Begins as a Dockerfile: a typo in it is an error wherever the file was found.
+      'typo/Dockerfile': 'FROM alpine\nRUNN apk add curl\n',
+      // Built by a compose file: a build uses it, so what it holds is an error.
+      'app/compose.yaml': 'services:\n  app:\n    build:\n      context: .\n      dockerfile: Dockerfile.template\n',
+      'app/Dockerfile.template': '{{ .Base }}\n',
+    };
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    }
+    const notes = [
+      "dockmod: empty/Dockerfile.prod: found by its name, but not a Dockerfile: empty file; not processed",
+      "dockmod: src/build/Dockerfile.java: found by its name, but not a Dockerfile: unknown instruction '/*' on line 1; not processed",
+      "dockmod: templates/runtime-deps/Dockerfile: found by its name, but not a Dockerfile: unknown instruction '{{' on line 1; not processed",
+      'dockmod: templates/sdk/Dockerfile.windows.first-run: found by its name, but not a Dockerfile: no FROM before the first instruction; not processed',
+    ];
+    const errors = ["dockmod: app/Dockerfile.template: unknown instruction '{{' on line 1", "dockmod: typo/Dockerfile: unknown instruction 'RUNN' on line 2"];
+    const lines = (stderr: string) => stderr.trim().split('\n');
+
+    const all = dockmod(['.'], dir);
+    expect(all.code).toBe(2);
+    expect(lines(all.stderr).slice(0, -1).sort()).toEqual([...errors, ...notes].sort());
+    expect(lines(all.stderr).at(-1)).toMatch(/^dockmod: 2 would change, 0 unchanged, 1 with skips, 4 not Dockerfiles, 2 errors, /);
+    expect(all.stdout).toMatch(/^diff --git a\/examples\/node-app\/Dockerfile/);
+
+    fs.rmSync(path.join(dir, 'typo'), { recursive: true });
+    fs.rmSync(path.join(dir, 'app'), { recursive: true });
+    const found = dockmod(['--write', '.'], dir);
+    expect(found.code).toBe(0);
+    expect(lines(found.stderr)).toEqual([...notes, expect.stringMatching(/^dockmod: 2 changed, 0 unchanged, 1 with skips, 4 not Dockerfiles, 0 errors, /)]);
+    for (const [rel, text] of Object.entries(files)) if (fs.existsSync(path.join(dir, rel))) expect(fs.readFileSync(path.join(dir, rel), 'utf8')).toBe(text);
+    // A cached run says the same: the notes are found again, not kept.
+    const cacheFile = path.join(dir, 'results-cache.json');
+    for (let i = 0; i < 2; i++) expect(dockmod(['--check', '--cache', '--cache-location', cacheFile, '.'], dir)).toMatchObject({ code: 0, stderr: expect.stringContaining(notes.join('\n')) });
+    fs.rmSync(cacheFile);
+    // --check, a glob and every report format: the same notes, no error, exit 0.
+    expect(dockmod(['--check', '.'], dir)).toMatchObject({ code: 0, stdout: '', stderr: expect.stringContaining(notes.join('\n')) });
+    expect(dockmod(['--check', 'templates/*/Dockerfile*'], dir)).toMatchObject({ code: 0, stdout: '' });
+    expect(dockmod(['-l', '.'], dir)).toMatchObject({ code: 0, stdout: '', stderr: `${notes.join('\n')}\n` });
+    const json = dockmod(['--format', 'json', '.'], dir);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ errors: [], warnings: notes.map((n) => ({ path: n.split(': ')[1], message: n.split(': ').slice(2).join(': ') })) });
+    for (const format of ['sarif', 'rdjson', 'codeclimate', 'github', 'markdown']) {
+      const r = dockmod(['--check', '--format', format, '.'], dir);
+      expect([format, r.code, r.stdout]).toEqual([format, 0, expect.not.stringMatching(/Dockerfile\.java|first-run|runtime-deps|Dockerfile\.prod/)]);
+    }
+
+    // Named on the command line, each is an error, as it was.
+    const named = dockmod(['templates/runtime-deps/Dockerfile', 'src/build/Dockerfile.java', 'empty/Dockerfile.prod'], dir);
+    expect(named.code).toBe(2);
+    expect(lines(named.stderr)).toEqual([
+      "dockmod: empty/Dockerfile.prod: empty file",
+      "dockmod: src/build/Dockerfile.java: unknown instruction '/*' on line 1",
+      "dockmod: templates/runtime-deps/Dockerfile: unknown instruction '{{' on line 1",
+      expect.stringMatching(/^dockmod: 0 would change, 0 unchanged, 0 with skips, 3 errors \(/),
+    ]);
+    expect(dockmod(['--check', '.', 'templates/sdk/Dockerfile.windows.first-run'], dir)).toMatchObject({ code: 2, stderr: expect.stringContaining('dockmod: templates/sdk/Dockerfile.windows.first-run: not a Dockerfile: no FROM before the first instruction\n') });
+  });
+
   it('--verbose prints every change and skip with its reason', () => {
     const dir = examplesCopy();
     fs.rmSync(path.join(dir, 'examples', 'node-app', 'package.json'));

@@ -78,6 +78,14 @@ describe('discover', () => {
     expect(relative(dir, found.files)).toEqual(['build/Dockerfile', 'images/base.txt']);
   });
 
+  it('tells the files named from those a search or a glob found, a file named through a link too', async () => {
+    const dir = tree(MONOREPO);
+    fs.symlinkSync('api/Dockerfile.dev', path.join(dir, 'services', 'dev.Dockerfile'));
+    const found = await discover(['services', 'tools/Containerfile', 'services/dev.Dockerfile', 'Docker*'], { cwd: dir });
+    expect(relative(dir, found.files)).toEqual(['Dockerfile', 'services/api/Dockerfile', 'services/api/Dockerfile.dev', 'services/web/web.Dockerfile', 'tools/Containerfile']);
+    expect(relative(dir, found.named)).toEqual(['services/api/Dockerfile.dev', 'tools/Containerfile']);
+  });
+
   it('expands globs: matched Dockerfiles are taken, matched folders searched, ignored ones left out', async () => {
     const dir = tree(MONOREPO);
     expect(relative(dir, (await discover(['services/*/Dockerfile*'], { cwd: dir })).files)).toEqual([

@@ -343,10 +343,10 @@ describe('--format in the CLI', async () => {
   it('reports unreadable files in the report and exits 2; --list-different takes no format', () => {
     const dir = examplesCopy();
     try {
-      fs.writeFileSync(path.join(dir, 'examples/python-app/Dockerfile'), 'RUN echo no base image\n');
+      fs.writeFileSync(path.join(dir, 'examples/python-app/Dockerfile'), 'FROM alpine\nRUNN echo typo\n');
       const r = dockmod(['--format', 'json', 'examples'], dir);
       expect(r.status).toBe(2);
-      expect(JSON.parse(r.stdout).errors).toEqual([{ path: 'examples/python-app/Dockerfile', message: 'not a Dockerfile: no FROM before the first instruction' }]);
+      expect(JSON.parse(r.stdout).errors).toEqual([{ path: 'examples/python-app/Dockerfile', message: "unknown instruction 'RUNN' on line 2" }]);
       const l = dockmod(['-l', '--format', 'json', 'examples'], dir);
       expect(l.status).toBe(2);
       expect(l.stderr).toContain('--list-different prints file names only');

@@ -43,7 +43,7 @@ describe.skipIf(!corpusAvailable)('processAll', () => {
     expect(pooled.done).toBe(jobs.length);
     expect(inProcess.outcomes.filter((o) => 'result' in o && o.result.after !== o.result.before).length).toBeGreaterThan(0);
     expect(pooled.outcomes.slice(-2)).toEqual([
-      { file: path.join(root, 'not-a-dockerfile'), error: { file: path.join(root, 'not-a-dockerfile'), message: "unknown instruction 'hello' on line 1" } },
+      { file: path.join(root, 'not-a-dockerfile'), error: { file: path.join(root, 'not-a-dockerfile'), message: "unknown instruction 'hello' on line 1", notDockerfile: "unknown instruction 'hello' on line 1" } },
       { file: path.join(root, 'missing'), error: { file: path.join(root, 'missing'), message: expect.stringContaining('no such file') } },
     ]);
   });

@@ -12,6 +12,8 @@ const SKIPPED_FOLDERS = new Set(['node_modules', '.git', 'vendor']);
 export interface Discovery {
   /** Absolute paths, sorted, no duplicates. */
   files: string[];
+  /** Those of `files` named on the command line rather than found by a folder search or a glob. */
+  named: string[];
   /** Compose and bake files met on the way (absolute, sorted). */
   buildFiles: string[];
   /** Paths named by the user that do not exist or cannot be read, and globs that match nothing. */
@@ -119,6 +121,7 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
   const cwd = path.resolve(options.cwd);
   const gitignore = options.gitignore === false ? undefined : new GitignoreIndex();
   const files = new Set<string>();
+  const named = new Set<string>();
   const buildFiles = new Set<string>();
   const errors: Discovery['errors'] = [];
   const notes: Discovery['notes'] = [];
@@ -179,10 +182,13 @@ export async function discover(args: string[], options: DiscoverOptions): Promis
     if (stat.isDirectory() && !isDockerfileName(path.basename(full))) searchFolder(full);
     // A compose or bake file named is read for the inline Dockerfiles it holds, not as a Dockerfile.
     else if (stat.isFile() && isBuildFileName(path.basename(full))) buildFiles.add(full);
-    else files.add(full);
+    else {
+      files.add(full);
+      named.add(full);
+    }
   }
   for (const r of gitignore?.refused ?? []) notes.push({ file: r.file, message: `${r.reason}; not read` });
-  return { files: onePathPerFile([...files].sort()), buildFiles: [...buildFiles].sort(), errors, notes };
+  return { ...onePathPerFile([...files].sort(), named), buildFiles: [...buildFiles].sort(), errors, notes };
 }
 
 /**
@@ -203,10 +209,11 @@ function leavesTree(file: string, top: string): boolean {
 
 /**
  * A file reached by several names (symlinks and their target) is processed once: under its real path when that
- * was found, else under the first name. `files` is sorted; so is the result.
+ * was found, else under the first name; it is named when one of its names is. `files` is sorted; so is the result.
  */
-function onePathPerFile(files: string[]): string[] {
+function onePathPerFile(files: string[], named: ReadonlySet<string>): { files: string[]; named: string[] } {
   const byTarget = new Map<string, string>();
+  const namedTargets = new Set<string>();
   for (const file of files) {
     let real: string;
     try {
@@ -215,8 +222,10 @@ function onePathPerFile(files: string[]): string[] {
       real = file;
     }
     if (!byTarget.has(real) || file === real) byTarget.set(real, file);
+    if (named.has(file)) namedTargets.add(real);
   }
-  return [...byTarget.values()].sort();
+  const kept = [...byTarget.entries()].sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { files: kept.map(([, file]) => file), named: kept.filter(([real]) => namedTargets.has(real)).map(([, file]) => file) };
 }
 
 async function expandGlob(

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { optimizeParsed, parseDockerfile, type FileResult, type ProcessOptions } from '../input/process.js';
 import { InputError, readDockerfile, textSource, type DockerfileSource } from '../input/read.js';
+import { NotDockerfileError } from '../input/validate.js';
 import { digest, ReadLog, type ReadRecord } from '../contexts/reads.js';
 import { anyCustomTimedOut, transformsWith } from './custom-transforms.js';
 import type { InlineBuild } from '../contexts/compose.js';
@@ -30,6 +31,11 @@ export interface FileJob {
   text?: string;
   /** The file is a compose or bake file: these are the inline Dockerfiles it holds, each with its context (src/input/inline.ts). */
   inline?: InlineBuild[];
+  /**
+   * Found by its name alone: by a folder search or a glob, not named on the command line, and built by no compose,
+   * bake or workflow file. Content that is no Dockerfile is then no error of the run (src/cli/run.ts).
+   */
+  foundByName?: boolean;
   /** Say what the result was made of, for the results cache (`reads` in the outcome). */
   recordReads?: boolean;
 }
@@ -40,8 +46,11 @@ export interface JobReads {
   records: ReadRecord[];
 }
 
-/** `reads`: when the job asked for them and the result is one the same inputs give again. */
-export type JobOutcome = { file: string; result: FileResult; reads?: JobReads } | { file: string; error: { file: string; message: string } };
+/**
+ * `reads`: when the job asked for them and the result is one the same inputs give again. `notDockerfile`: the
+ * error is that the content is no Dockerfile at all (NotDockerfileError), and why.
+ */
+export type JobOutcome = { file: string; result: FileResult; reads?: JobReads } | { file: string; error: { file: string; message: string; notDockerfile?: string } };
 
 /** Runs one job; never throws: a problem with the file is an outcome. */
 export async function processJob(job: FileJob): Promise<JobOutcome> {
@@ -56,7 +65,8 @@ export async function processJob(job: FileJob): Promise<JobOutcome> {
     const repeatable = !job.transforms.length || !anyCustomTimedOut();
     return { file: job.file, result, ...(log && repeatable && { reads: { source: digest(source.bytes), records: log.records() } }) };
   } catch (error) {
-    return { file: job.file, error: { file: error instanceof InputError ? error.file : job.file, message: (error as Error).message } };
+    const notDockerfile = error instanceof NotDockerfileError ? { notDockerfile: error.reason } : {};
+    return { file: job.file, error: { file: error instanceof InputError ? error.file : job.file, message: (error as Error).message, ...notDockerfile } };
   }
 }
 

@@ -89,7 +89,11 @@ export async function planRun(options: PlanOptions): Promise<Plan> {
     const found = await discover(options.paths, { cwd, gitignore: options.gitignore });
     options.onDiscovered?.(found.files.length);
     const resolution = contextDir ? undefined : await resolveContexts(found.files, found.buildFiles);
-    const jobs = found.files.map((file) => jobFor(file, contextDir ? [contextDir] : resolution!.contexts.get(file), resolution));
+    const named = new Set(found.named);
+    const jobs = found.files.map((file) => {
+      const built = resolution?.contexts.get(file);
+      return { ...jobFor(file, contextDir ? [contextDir] : built, resolution), ...(!named.has(file) && !built && { foundByName: true }) };
+    });
     // Compose and bake files found (not those above) that hold inline Dockerfiles are rewritten too.
     for (const [file, builds] of await inlineBuildsIn(found.buildFiles)) {
       const inline = contextDir ? builds.map((b) => ({ key: b.key, origin: b.origin, inheritedFrom: b.inheritedFrom, context: contextDir })) : builds;

@@ -55,7 +55,7 @@ type Problem = { file: string; message: string };
 
 /** What a run has counted and printed so far, and what its report (any format but diff) collects. */
 class RunOutput {
-  readonly tally: Tally = { changed: 0, unchanged: 0, skipped: 0, errors: 0, heldBack: 0, seconds: 0 };
+  readonly tally: Tally = { changed: 0, unchanged: 0, skipped: 0, notDockerfiles: 0, errors: 0, heldBack: 0, seconds: 0 };
   /** Collected for a report format, or for the summary file (then with no format: the output stays a diff). */
   readonly report: { format: ReportFormat | undefined; files: FileResult[]; errors: Problem[]; warnings: Problem[] } | undefined;
   /** Files of the tree named in a note: each once, however many files met it. */
@@ -79,6 +79,15 @@ class RunOutput {
     this.tally.errors++;
   }
 
+  /**
+   * A file found by its name alone whose content is no Dockerfile (a template, a source file): no build uses it
+   * as it is, so it is left alone and named, and is no error of the run. Named on the command line, it is one.
+   */
+  notDockerfile(file: string, reason: string): void {
+    this.note(file, `found by its name, but not a Dockerfile: ${reason}; not processed`);
+    this.tally.notDockerfiles++;
+  }
+
   /** A file of the tree left alone for what it is (a link out, a folder). */
   note(file: string, message: string): void {
     if (this.noted.has(file)) return;
@@ -88,7 +97,7 @@ class RunOutput {
   }
 }
 
-/** Runs dockmod; returns the exit code (0 ok, 1 changes under --check, 2 errors). */
+/** Runs dockmod; returns the exit code (0 ok, 1 changes under --check, 2 errors; a file found by its name that is no Dockerfile is none). */
 export async function run(options: RunOptions, io: Streams): Promise<number> {
   const started = performance.now();
   const out = new RunOutput(options, io, options.cwd ?? process.cwd());
@@ -101,14 +110,18 @@ export async function run(options: RunOptions, io: Streams): Promise<number> {
   out.io = { stdout: progress.guard(io.stdout), stderr: progress.guard(io.stderr) };
   const stop = options.mode === 'write' ? stopOnSignals() : undefined;
   const { cache } = planned;
+  const foundByName = new Set(planned.plan.jobs.filter((job) => job.foundByName).map((job) => job.file));
   const compute = (jobs: FileJob[]) => processAll(jobs, { workers: options.workers, onDone: progress.tick, started: planned.aheadWorkers });
   try {
     for await (const outcome of cache ? withCache(planned.plan.jobs, cache, compute, progress.tick) : compute(planned.plan.jobs)) {
       // In-process, the jobs' promises are already settled: without a turn of the event loop, no signal is seen.
       if (stop) await new Promise((resolve) => setImmediate(resolve));
       if (stop?.signal) break;
-      if ('error' in outcome) out.error(outcome.error.file, outcome.error.message);
-      else if (reportResult(outcome.result, out)) showChange(outcome.result, out);
+      if ('error' in outcome) {
+        const { file, message, notDockerfile } = outcome.error;
+        if (notDockerfile !== undefined && foundByName.has(outcome.file)) out.notDockerfile(file, notDockerfile);
+        else out.error(file, message);
+      } else if (reportResult(outcome.result, out)) showChange(outcome.result, out);
     }
   } finally {
     stop?.release();

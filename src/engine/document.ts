@@ -493,12 +493,12 @@ export class Document {
 
   /**
    * Where dockerfile-ast ends an instruction at `\ \` (an escaped space, then the escape) and BuildKit reads a
-   * continuation: the line, said as a reason; null when no line does.
+   * continuation: the line, said as a reason; null when no line does. Of `instructions` (default: all).
    */
-  escapedSpaceBeforeContinuation(): string | null {
+  escapedSpaceBeforeContinuation(instructions = this.instructions()): string | null {
     const escapePattern = this.escapeChar === '`' ? '`' : '\\\\';
     const escapedSpaceThenContinuation = new RegExp(`${escapePattern}[ \\t]+${escapePattern}[ \\t]*\\r?$`);
-    for (const ins of this.instructions()) {
+    for (const ins of instructions) {
       const last = ins.getRange().end.line;
       const lastLine = this.lineText(last);
       const followed = this.lineStarts[last + 1] !== undefined && this.lineStarts[last + 1]! < this.text.length;
@@ -515,10 +515,10 @@ export class Document {
    * arguments dockerfile-ast starts inside a line BuildKit skips, said as a reason; null when they agree on every
    * one. BuildKit continues a line that ends in the escape character and skips comment and blank lines inside an
    * instruction (blank as Go's TrimSpace sees it), whatever they hold. A RUN's script is read from the text
-   * (argumentsRange), so only its end counts.
+   * (argumentsRange), so only its end counts. Of `instructions` (default: all).
    */
-  instructionEndsMisread(): string | null {
-    for (const ins of this.instructions()) {
+  instructionEndsMisread(instructions = this.instructions()): string | null {
+    for (const ins of instructions) {
       if (this.hasHeredoc(ins)) continue;
       const { start, end } = ins.getRange();
       const args = ins.getKeyword() === 'RUN' ? null : ins.getArgumentsRange();

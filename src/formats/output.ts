@@ -42,6 +42,8 @@ export interface Tally {
   unchanged: number;
   /** Files left unchanged where some transform said why it refused. */
   skipped: number;
+  /** Files found by their name whose content is no Dockerfile, left alone. */
+  notDockerfiles: number;
   errors: number;
   heldBack: number;
   seconds: number;
@@ -53,6 +55,7 @@ export function summaryLine(t: Tally, wrote: boolean, interrupted?: NodeJS.Signa
     `${t.changed} ${wrote ? 'changed' : 'would change'}`,
     `${t.unchanged} unchanged`,
     `${t.skipped} with skips`,
+    ...(t.notDockerfiles ? [`${t.notDockerfiles} not ${t.notDockerfiles === 1 ? 'a Dockerfile' : 'Dockerfiles'}`] : []),
     `${t.errors} ${t.errors === 1 ? 'error' : 'errors'}`,
   ];
   if (t.heldBack) parts.push(`${t.heldBack} unsafe ${t.heldBack === 1 ? 'fix' : 'fixes'} held back (--unsafe to apply)`);

@@ -1,16 +1,30 @@
-// Refusing what is not a Dockerfile dockmod can rewrite: bytes that are no UTF-8 text, and text that Docker
-// (BuildKit) and dockmod's parser (dockerfile-ast) would read differently, since a rewrite of the parser's reading
-// could change what Docker builds.
+// Refusing what is not a Dockerfile dockmod can rewrite: bytes that are no UTF-8 text, text that is no Dockerfile
+// at all (NotDockerfileError), and text that Docker (BuildKit) and dockmod's parser (dockerfile-ast) would read
+// differently, since a rewrite of the parser's reading could change what Docker builds.
 import { BOM } from '../engine/engine.js';
 import type { Document } from '../engine/document.js';
-import type { Heredoc } from 'dockerfile-ast';
+import type { Heredoc, Instruction } from 'dockerfile-ast';
 import { InputError, MAX_FILE_BYTES, tooLarge } from './read.js';
+
+/**
+ * Text that is no Dockerfile, as Docker's reference defines one: "A Dockerfile must begin with a FROM instruction.
+ * This may be after parser directives, comments, and globally scoped ARGs." Docker's Dockerfile frontend builds
+ * none of it (an empty file, a template whose first line is `{{`, a source file named `Dockerfile.java`), so a run
+ * that found such a file by its name leaves it alone with a note (src/cli/run.ts); named, it is an error.
+ * `reason` says why, for that note; the message is the error's.
+ */
+export class NotDockerfileError extends InputError {
+  constructor(file: string, readonly reason: string, message = reason) {
+    super(file, message);
+    this.name = 'NotDockerfileError';
+  }
+}
 
 const KNOWN_INSTRUCTIONS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
 /** A Dockerfile's bytes as text (with any BOM), and the BOM; an InputError when they are no UTF-8 text. */
 export function decodeDockerfile(file: string, bytes: Buffer): { text: string; bom: string } {
-  if (bytes.length === 0) throw new InputError(file, 'empty file');
+  if (bytes.length === 0) throw new NotDockerfileError(file, 'empty file');
   if (bytes.length > MAX_FILE_BYTES) throw new InputError(file, tooLarge(bytes.length));
   if (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff) throw new InputError(file, 'UTF-16 encoded (dockmod reads UTF-8)');
   if (bytes.includes(0)) throw new InputError(file, 'binary file (contains NUL bytes)');
@@ -25,7 +39,8 @@ export function decodeDockerfile(file: string, bytes: Buffer): { text: string; b
 
 /**
  * Throws an InputError naming the line where Docker and dockmod's parser read the parsed text (without its BOM)
- * differently, or where it is no Dockerfile: an unknown instruction, no FROM, a heredoc no line ends.
+ * differently, or where it is no Dockerfile dockmod rewrites: an unknown instruction, a heredoc no line ends; a
+ * NotDockerfileError when it does not begin with FROM.
  */
 export function validateDockerfile(file: string, doc: Document): void {
   const body = doc.text;
@@ -44,10 +59,18 @@ export function validateDockerfile(file: string, doc: Document): void {
     throw new InputError(file, `the escape character is ${doc.escapeChar} for dockmod's parser but ${escape?.value ?? '\\'} for Docker, which read the parser directives differently`);
   }
   const instructions = doc.instructions();
+  const firstIndex = instructions.findIndex((i) => i.getKeyword() !== 'ARG');
+  const first = instructions[firstIndex];
+  if (first?.getKeyword() !== 'FROM') {
+    // The first instruction is Docker's first too only when the global ARGs before it end where Docker ends them.
+    const globalArgs = firstIndex < 0 ? instructions : instructions.slice(0, firstIndex);
+    const argsMisread = doc.escapedSpaceBeforeContinuation(globalArgs) ?? doc.instructionEndsMisread(globalArgs);
+    if (argsMisread) throw new InputError(file, argsMisread);
+    if (first && !KNOWN_INSTRUCTIONS.has(first.getKeyword())) throw new NotDockerfileError(file, unknownInstruction(first));
+    throw new NotDockerfileError(file, 'no FROM before the first instruction', 'not a Dockerfile: no FROM before the first instruction');
+  }
   const unknown = instructions.find((i) => !KNOWN_INSTRUCTIONS.has(i.getKeyword()));
-  if (unknown) throw new InputError(file, `unknown instruction '${unknown.getInstruction()}' on line ${unknown.getRange().start.line + 1}`);
-  const first = instructions.find((i) => i.getKeyword() !== 'ARG');
-  if (!first || first.getKeyword() !== 'FROM') throw new InputError(file, 'not a Dockerfile: no FROM before the first instruction');
+  if (unknown) throw new InputError(file, unknownInstruction(unknown));
   const escapedSpace = doc.escapedSpaceBeforeContinuation();
   if (escapedSpace) throw new InputError(file, escapedSpace);
   // The rest of the file would be read as the heredoc's body: a typo, not something to rewrite around.
@@ -65,6 +88,8 @@ export function validateDockerfile(file: string, doc: Document): void {
   const misread = doc.instructionEndsMisread();
   if (misread) throw new InputError(file, misread);
 }
+
+const unknownInstruction = (ins: Instruction): string => `unknown instruction '${ins.getInstruction()}' on line ${ins.getRange().start.line + 1}`;
 
 /** BuildKit's reading of a parser directive: the whole rest of the line, trimmed, is the value. */
 const DIRECTIVE = /^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$/;
