@@ -13,7 +13,7 @@ import { shellHasErrexit } from '../src/engine/run-edits.js';
 import { argValues } from '../src/tools/commands.js';
 import { PRIMARY_MANIFESTS, matchInstall } from '../src/tools/installs.js';
 import { renderCommand, shadowedAt, type CommandWord, type Environment, type InstallMatch, type WrittenCommand } from '../src/tools/ecosystems/installer.js';
-import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, namesIn, overlaps, runEffects, TOOL_ENVIRONMENT, UNKNOWN, unknownPart, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
+import { chainEffects, commandEffect, copyTarget, definedNames, isWithin, namesIn, overlaps, runEffects, runVariables, TOOL_ENVIRONMENT, UNKNOWN, unknownPart, type ChainStep, type Effect, type Paths, type ShellVariables } from '../src/tools/effects.js';
 import { basename } from '../src/tools/vocabulary/tool.js';
 import { instructionsBefore } from '../src/tools/packages.js';
 import { toolOf } from '../src/tools/vocabulary/index.js';
@@ -49,6 +49,11 @@ interface PrefixStep {
   text: string;
   effect: Effect;
   unknownCommand?: string;
+  /**
+   * The step's text with the joiner after it (`apk add git && \\\n    `), as offsets in the Dockerfile: what taking
+   * the step out removes. A comment line in the joiner (which Docker drops before the shell reads it) stays.
+   */
+  withJoiner: { start: number; end: number };
 }
 
 /** A dependency install found in a RUN, with what is needed to split the RUN after it. */
@@ -155,12 +160,17 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   if ('refuse' in located) return { run, ...located, cwd: null, prefix: [], environment: UNKNOWN_ENVIRONMENT };
   const { cmd, match, written } = located;
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
-  const chain = chainEffects(script, workdir, doc.variablesAt(run), shellHasErrexit(doc, run));
+  const chain = chainEffects(script, workdir, runVariables(doc, run), shellHasErrexit(doc, run));
   const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
   if (!chain || at < 0 || (chain[at]!.step.type !== 'command' && chain[at]!.step.type !== 'if_statement')) {
     return { run, match, written, cwd: null, prefix: [], environment: UNKNOWN_ENVIRONMENT, refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
-  const prefix = chain.slice(0, at).map(({ step, effect, unknownCommand }) => ({ text: step.text, effect, unknownCommand }));
+  const withJoiner = (step: ShellNode, next: ShellNode) => {
+    const [end, nextStart] = [script.toDoc(step.endIndex), script.toDoc(next.startIndex)];
+    const joiner = doc.text.slice(end, nextStart);
+    return { start: script.toDoc(step.startIndex), end: /^\s*#/m.test(joiner) ? end + /^[ \t]*(&&|;)?[ \t]*/.exec(joiner)![0].length : nextStart };
+  };
+  const prefix = chain.slice(0, at).map(({ step, effect, unknownCommand }, i) => ({ text: step.text, effect, unknownCommand, withJoiner: withJoiner(step, chain[i + 1]!.step) }));
   // An install the RUN reaches through a file runs with whatever that file sets too.
   const environment = located.hidden === undefined ? installEnvironment(doc, run, cmd.assignments, prefix) : UNKNOWN_ENVIRONMENT;
   // Where the install works: the shell's folder, or the one its own option names (`composer -d /app install`).
@@ -170,7 +180,7 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   const cwd = named === undefined ? shellCwd : path.posix.isAbsolute(named) ? path.posix.normalize(named) : shellCwd === null ? null : path.posix.resolve(shellCwd, named);
   const found: FoundInstall = { run, match, written, cwd, prefix, environment, ...(located.hidden !== undefined && { hidden: located.hidden }) };
   if (chain[at]!.step.type === 'if_statement') {
-    const guard = installGuard(chain[at]!, cmd, script, dest, doc.variablesAt(run));
+    const guard = installGuard(chain[at]!, cmd, script, dest, runVariables(doc, run));
     if ('refuse' in guard) return { ...found, refuse: guard.refuse };
     found.guard = guard;
   }
@@ -271,7 +281,7 @@ interface LocatedInstall {
 function locateHidden(doc: Document, run: Instruction, script: ShellScript, through: CopyFiles, wanted: InstallFilter): LocatedInstall | HiddenUnread | null {
   const workdir = doc.workdirAt(run);
   const commands = script.commands();
-  const chain = chainEffects(script, workdir, doc.variablesAt(run), shellHasErrexit(doc, run));
+  const chain = chainEffects(script, workdir, runVariables(doc, run), shellHasErrexit(doc, run));
   for (const cmd of commands) {
     const step = chain?.find(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex);
     const cwd = chain ? (step?.cwd ?? null) : commands.some((c) => c.name === 'cd') ? null : workdir;
@@ -720,6 +730,26 @@ function prefixStepThatWrites(found: FoundInstall): FoundInstall['prefix'][numbe
   return found.prefix.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0) ?? found.prefix.find((p) => p.effect === UNKNOWN);
 }
 
+/**
+ * The steps before a build in its RUN that write (`apk add git`): the fetch inserted just before the build's RUN runs
+ * them, and the build's RUN no longer does, so they run once and still before the fetch and the build. Only the
+ * source copy then comes after them instead of before, which installAt has proved they do not touch. They must set
+ * nothing the build uses, and no step left before them may read what they write (it would then read it written).
+ */
+function prefixIntoFetch(found: FoundInstall): { moved: PrefixStep[] } | { blocker: string } {
+  const writes = (p: PrefixStep) => p.effect.writes === 'any' || p.effect.writes.length > 0;
+  const moved = found.prefix.filter(writes);
+  for (const step of moved) {
+    // No step here is of unknown effect: installAt refused those (they may read the sources).
+    if (step.effect.cd !== undefined || step.effect.sets === 'any' || step.effect.sets.length > 0) {
+      return { blocker: `\`${step.text}\` runs before the install in the same RUN and both writes and sets what the install runs with, so it can run neither twice nor in the fetch's RUN alone` };
+    }
+    const reader = found.prefix.slice(0, found.prefix.indexOf(step)).find((p) => !writes(p) && overlaps(p.effect.reads, step.effect.writes));
+    if (reader) return { blocker: `\`${reader.text}\` runs before \`${step.text}\` in the install's RUN and reads what it writes, so the fetch cannot take \`${step.text}\` out of that RUN` };
+  }
+  return { moved };
+}
+
 /** What an instruction may write in the image: a COPY where its files land, a RUN its steps' writes. */
 function stepWrites(doc: Document, ins: Instruction, context: BuildContext): Paths {
   const kw = ins.getKeyword();
@@ -1004,9 +1034,10 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   if (typeof copyText !== 'string') return skip(copyText.skip);
   const edits: Edit[] = [];
   if (buildFetch) {
-    // The install's own steps before it (`. venv/bin/activate`, `cd`) run before the fetch too, when they write nothing.
-    const writing = prefixStepThatWrites(found);
-    if (writing) return skip(`\`${writing.text}\` runs before the install in the same RUN, and a fetch before the copy would run it twice`);
+    // The install's own steps before it run before the fetch too: those that only set state (`. venv/bin/activate`,
+    // `cd`) in both RUNs, those that write (`apk add git`) in the fetch's alone.
+    const moving = prefixIntoFetch(found);
+    if ('blocker' in moving) return skip(moving.blocker);
     const prefetch = fetchScript(buildFetch, runDir, [], found.prefix.map((p) => p.text));
     if (prefetch === null) return skip('the fetch cannot be written in the form of the install');
     const runStart = doc.lineStartOf(doc.offsetAt(run.getRange().start));
@@ -1014,7 +1045,9 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
     const movedManifests = toCopy.length && runDir !== workdir && !path.posix.isAbsolute(copy.dest) ? manifestCopies(doc, ins, copy, folder, toCopy, dest) : manifestCopy;
     edits.push({ ...copyLine, text: '' });
     edits.push({ start: runStart, end: runStart, text: `${movedManifests ? `${movedManifests}${eol}` : ''}${runKeyword}${prefetch}${eol}${copyText}${eol}` });
-    return { message: messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``), edits, ...(ignoreEdit && 'write' in ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
+    for (const step of moving.moved) edits.push({ ...step.withJoiner, text: '' });
+    const movedSaid = moving.moved.length ? `, \`${moving.moved.map((p) => p.text).join(' && ')}\` moved from the install's RUN into the fetch's` : '';
+    return { message: `${messageFor(`fetch dependencies with \`${renderCommand(buildFetch, found.written)}\``)}${movedSaid}`, edits, ...(ignoreEdit && 'write' in ignoreEdit ? { files: [ignoreEdit.write] } : {}) };
   }
   edits.push(manifestCopy ? { start: copyStart, end: copyEnd, text: manifestCopy } : { ...copyLine, text: '' });
   if (found.split) {

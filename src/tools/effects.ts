@@ -9,6 +9,7 @@ import { shellHasErrexit, STATE_CHANGING } from '../engine/run-edits.js';
 import { osPackageSubcommand, toolOf } from './vocabulary/index.js';
 import { basename, OS_PACKAGE_EFFECTS, subcommandFor } from './vocabulary/tool.js';
 import { matchInstall } from './installs.js';
+import { userAt } from './packages.js';
 
 /** An absolute path already in its normal form: no empty, `.` or `..` segment, no trailing `/`. */
 const plainAbsolute = (p: string): boolean => p === '/' || (p.startsWith('/') && !/\/\/|\/\.\.?(?:\/|$)|\/$/.test(p));
@@ -123,19 +124,36 @@ const ACCOUNT_COMMANDS = new Set(['useradd', 'groupadd', 'adduser', 'addgroup', 
 /** System configuration commands: system paths only. */
 const SYSTEM_COMMANDS = new Set(['dpkg-reconfigure', 'update-ca-certificates', 'ldconfig', 'locale-gen', 'update-alternatives']);
 
-/** Where global installs write: system folders and home folders. */
-const GLOBAL_WRITES: readonly string[] = [...OS_PACKAGE_EFFECTS.writes, '/root', '/home', '/tmp'];
+/**
+ * The home folder a step runs with: $HOME when it is known (runVariables sets it for root), else any of root's and
+ * the users' usual ones.
+ */
+function homeFolders(vars: ShellVariables): string[] {
+  const home = vars.get('HOME');
+  return typeof home === 'string' && path.posix.isAbsolute(home) && !home.includes('$') ? [path.posix.normalize(home)] : ['/root', '/home'];
+}
+/** Where global installs write: system folders, the home folder and the temporary one. */
+const globalWrites = (vars: ShellVariables): string[] => [...OS_PACKAGE_EFFECTS.writes, ...homeFolders(vars), '/tmp'];
 /**
  * Where the tools keep their caches and configuration by default: the home folder (`~/.npm`, `~/.cache/pip`,
  * `~/.local/share/pnpm/store`, `~/.npmrc`), the temporary folder, Yarn 1's cache in the official Node images
  * (`/usr/local/share/.cache/yarn`), and the global configuration files (`/usr/local/etc/npmrc`, `/etc`).
  */
-const CACHE_AND_CONFIG_WRITES: readonly string[] = ['/root', '/home', '/tmp', '/usr/local/share/.cache', '/usr/local/etc', '/etc'];
+const cacheAndConfigWrites = (vars: ShellVariables): string[] => [...homeFolders(vars), '/tmp', '/usr/local/share/.cache', '/usr/local/etc', '/etc'];
 
 const absolute = (cwd: string | null, p: string): string | null => (path.posix.isAbsolute(p) ? path.posix.normalize(p) : cwd === null || p.startsWith('~') ? null : path.posix.resolve(cwd, p));
 
 /** Variables the shell has when a step runs (the Dockerfile's ENV and ARG, less any the RUN set itself). */
 export type ShellVariables = ReadonlyMap<string, string | null>;
+
+/**
+ * The variables a RUN's shell starts with: the Dockerfile's ENV and ARG, and HOME, which the runtime sets from the
+ * user's account when no ENV does: /root for root. Another user's home is not known here.
+ */
+export function runVariables(doc: Document, run: Instruction): ShellVariables {
+  const vars = doc.variablesAt(run);
+  return vars.has('HOME') || userAt(doc, run) !== null ? vars : new Map([...vars, ['HOME', '/root']]);
+}
 
 /** Text whose only expansions are of variables (`$X`, `"${X}/bin"`), as a whole word or an assignment's value. */
 const VARIABLES_ONLY = /^"?[^"'`\\*?[]*"?$/;
@@ -365,11 +383,11 @@ export function commandEffect(cmd: Command, cwd: string | null, vars: ShellVaria
     return { ...NOTHING, writes: OS_PACKAGE_EFFECTS.writes, installsPrograms: true };
   }
   const outsideProjects = toolOutsideProjects(cmd, name, argv);
-  if (outsideProjects === 'caches') return { ...NOTHING, writes: CACHE_AND_CONFIG_WRITES };
+  if (outsideProjects === 'caches') return { ...NOTHING, writes: cacheAndConfigWrites(vars) };
   if (outsideProjects === 'programs') {
     const tool = toolOf(cmd);
     const sub = tool?.kind === 'language' ? subcommandFor(tool, cmd) : null;
-    return { ...NOTHING, writes: GLOBAL_WRITES, installsPrograms: true, ...(sub && tool!.installs.has(sub.name) ? { installsNamedPackages: true } : {}) };
+    return { ...NOTHING, writes: globalWrites(vars), installsPrograms: true, ...(sub && tool!.installs.has(sub.name) ? { installsNamedPackages: true } : {}) };
   }
   return UNKNOWN;
 }
@@ -492,13 +510,13 @@ export function overlaps(a: Paths, b: Paths): boolean {
 export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string; unknownCommand?: string }[] } | null {
   const script = doc.runScript(run);
   if (!script || script.hasError || doc.execForm(run)) return null;
-  const chain = chainEffects(script, doc.workdirAt(run), doc.variablesAt(run), shellHasErrexit(doc, run));
+  const chain = chainEffects(script, doc.workdirAt(run), runVariables(doc, run), shellHasErrexit(doc, run));
   if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text, unknownCommand: c.unknownCommand })) };
   // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
   const commands = script.commands();
   if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
   // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
-  const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : doc.variablesAt(run);
+  const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : runVariables(doc, run);
   return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
 }
 

@@ -86,6 +86,8 @@ const FIXTURES = {
   'yarn-berry-pnp-host-files': { install: 'yarn install', rerunsBefore: true, edit: 'src/index.js' },
   // The rewrite's fetch under the same if (inserted before the source copy) is the first match there; the original has only its build.
   // Each also built with its build argument's default set (`ARG PREBUILT=1`), which takes the `then` branch.
+  // The rewrite's fetch (the OS packages, then `go mod download`) is the first match there; the original's one RUN does both.
+  'go-build-after-os-install-in-its-run': { install: /RUN apt-get update .*go (mod download|build)/, rerunsBefore: true },
   'go-build-in-else-branch': { install: { Dockerfile: /RUN if \[ -n "\$PREBUILT" \]; then .*go (mod download|build)/, 'Dockerfile.prebuilt': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.prebuilt'] },
   'npm-install-under-if': { install: { Dockerfile: 'npm ci', 'Dockerfile.skipped': null }, rerunsBefore: true, edit: 'src/index.js', dockerfiles: ['Dockerfile', 'Dockerfile.skipped'] },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
