@@ -992,7 +992,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
   // What steps between write below the destination is left out for a build's fetch too: the copy still moves past them.
   const leftOut = [...(buildFetch ? [] : shadowed), ...stepsWrite.map(shadowedAt)];
-  const ignoreEdit = !stepBlocker && leftOut.length ? ignoreFileLeavingOut(context, leftOut, writtenAnewAfter(context)) : null;
+  const ignoreEdit = !stepBlocker && leftOut.length ? ignoreFileLeavingOut(context, leftOut, writtenAnewAfter(context), { doc, copy: ins }) : null;
   const moveBlocker = stepBlocker ?? (ignoreEdit && 'refuse' in ignoreEdit ? `${ignoreEdit.folders.join(', ')} must be left out of the source copy, but ${ignoreEdit.refuse}; not edited` : null);
 
   // A fetch before the source copy, everything else left where and as it is.

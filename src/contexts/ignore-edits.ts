@@ -1,8 +1,9 @@
 // Adding entries to the ignore file of a build. Whether a folder is already left out is asked of Docker's matcher
 // with the folder's real context paths, never by comparing patterns (`*/obj` leaves out `Web/obj`, not
 // `src/Web/obj`). The file is edited only when the edit can change no other build: it must be in the context (the
-// writes stay there), valid UTF-8 (a rewrite would mangle the rest), and no other Dockerfile that applies the
-// same file may copy what the new entries leave out, unless its own install writes that anew right after.
+// writes stay there), valid UTF-8 (a rewrite would mangle the rest), and no other copy from the context (in the
+// Dockerfile being rewritten, or in another that applies the same file) may bring what the new entries leave out,
+// unless its own install writes that anew right after.
 import { isUtf8 } from 'node:buffer';
 import { Document, expand, type Instruction } from '../engine/document.js';
 import { contextIgnoreMatcher, dockerignoreMatcher, ignoreFileName } from './dockerignore.js';
@@ -22,8 +23,14 @@ export type IgnoreFileEdit =
  */
 export type WrittenAnewAfter = (doc: Document, copy: Instruction) => readonly string[];
 
+/** The Dockerfile being rewritten, and its copy that the edit is for (which needs what the entries leave out no more). */
+export interface IgnoreEditFor {
+  doc: Document;
+  copy: Instruction;
+}
+
 /** The ignore file with entries for the folders it does not leave out yet; null when it leaves them all out. */
-export function ignoreFileLeavingOut(context: BuildContext, folders: readonly ShadowedFolder[], writtenAnew: WrittenAnewAfter = () => []): IgnoreFileEdit | null {
+export function ignoreFileLeavingOut(context: BuildContext, folders: readonly ShadowedFolder[], writtenAnew: WrittenAnewAfter = () => [], own?: IgnoreEditFor): IgnoreFileEdit | null {
   const ignored = contextIgnoreMatcher(context);
   const missing = folders.filter((f) => f.paths.some((p) => !ignored.ignores(p)));
   if (!missing.length) return null;
@@ -38,7 +45,10 @@ export function ignoreFileLeavingOut(context: BuildContext, folders: readonly Sh
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
   const newText = `${text}${sep}${[...new Set(missing.map((f) => f.entry))].map((e) => `${e}${eol}`).join('')}`;
-  const conflict = sharerNeeding(context, ignored, dockerignoreMatcher(newText), leftOut, writtenAnew);
+  const after = dockerignoreMatcher(newText);
+  const ownNeed = own && copyNeeding(context, own.doc, ignored, after, leftOut, writtenAnew, own.copy);
+  if (ownNeed) return { refuse: `${name} also applies to ${ownNeed.copy}, which ${ownNeed.need}`, folders: leftOut };
+  const conflict = sharerNeeding(context, ignored, after, leftOut, writtenAnew);
   if (conflict) return { refuse: `${name} is also the ignore file of ${conflict}`, folders: leftOut };
   return { write: { path: location.path, text: newText } };
 }
@@ -50,20 +60,28 @@ type Matcher = ReturnType<typeof dockerignoreMatcher>;
  * ignore file that copies a path the new text leaves out and the old one did not; null when none does.
  */
 function sharerNeeding(context: BuildContext, before: Matcher, after: Matcher, leftOut: string[], writtenAnew: WrittenAnewAfter): string | null {
-  const sharers = context.ignoreFileSharers?.() ?? [];
-  if (!sharers.length) return null;
+  for (const sharer of context.ignoreFileSharers?.() ?? []) {
+    if (sharer.text === undefined) return `${sharer.name}, which cannot be read`;
+    const need = copyNeeding(context, new Document(sharer.text), before, after, leftOut, writtenAnew);
+    if (need) return `${sharer.name}, whose ${need.copy} ${need.need}`;
+  }
+  return null;
+}
+
+/**
+ * The first copy of `doc` (but `except`) that brings a path the new text leaves out and the old one did not, and
+ * what it needs ("`COPY . .` (line 4)", "needs node_modules"); null when none does.
+ */
+function copyNeeding(context: BuildContext, doc: Document, before: Matcher, after: Matcher, leftOut: string[], writtenAnew: WrittenAnewAfter, except?: Instruction): { copy: string; need: string } | null {
   // The folders named, and every listed file the new entries leave out (node_modules is never listed).
   const newlyLeftOut = [...new Set([...leftOut, ...context.listFiles().filter((f) => after.ignores(f) && !before.ignores(f))])];
-  for (const sharer of sharers) {
-    if (sharer.text === undefined) return `${sharer.name}, which cannot be read`;
-    const doc = new Document(sharer.text);
-    for (const ins of doc.instructions()) {
-      const anew = writtenAnew(doc, ins);
-      const needed = newlyLeftOut.filter((p) => !anew.some((w) => isWithin(p, w)));
-      if (!needed.length) continue;
-      const need = contextSourceNeeding(doc, ins, needed);
-      if (need) return `${sharer.name}, whose ${doc.quote(ins)} ${need}`;
-    }
+  for (const ins of doc.instructions()) {
+    if (ins === except) continue;
+    const anew = writtenAnew(doc, ins);
+    const needed = newlyLeftOut.filter((p) => !anew.some((w) => isWithin(p, w)));
+    if (!needed.length) continue;
+    const need = contextSourceNeeding(doc, ins, needed);
+    if (need) return { copy: doc.quote(ins), need };
   }
   return null;
 }
