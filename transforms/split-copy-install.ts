@@ -619,14 +619,15 @@ interface Insertion {
  * programs), and nothing between may read or write what the fetch fills in the project. A step between that
  * only changes the manifests' modes (`chmod +x gradlew`) is carried into the fetch.
  */
-function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, fetch: string, manifestsAt: readonly string[], projectWrites: readonly string[], context: BuildContext): Insertion | { blocker: string } {
+function whyNotInsert(doc: Document, source: Instruction, between: Instruction[], found: FoundInstall, fetch: string, manifestsAt: readonly string[], otherManifestsAt: readonly string[], projectWrites: readonly string[], context: BuildContext): Insertion | { blocker: string } {
   const carried: string[] = [];
   const tool = basename(found.match.argv[0]);
   // The variables the fetch's RUN names: its flags (mounts), its steps before it, its condition and its own words.
   // One that only the options a fetch drops use (`--features "$FEATURES"`) may be set after it.
   const setBetween = new Map<string, string>();
   const fetchMentions = namesIn([doc.flags(found.run).map((f) => doc.slice(f.getRange())).join(' '), ...found.prefix.map((p) => p.text), found.guard?.condition ?? '', fetch].join('\n'));
-  const reads = fetchReads(doc, found);
+  // The manifests this copy does not bring are read where the install reads them: a step between must not put them there.
+  const reads = [...fetchReads(doc, found), ...otherManifestsAt];
   /** The first path of `writes` that the fetch, run before the copy, would read. */
   const readByFetch = (writes: readonly string[]) => writes.find((w) => reads.some((r) => isWithin(r, w) || isWithin(w, r)));
   for (const ins of between) {
@@ -712,12 +713,18 @@ function copyLandings(context: BuildContext, brought: ContextCopy, folder: strin
 
 /**
  * Where a COPY or ADD writes: where each context file it brings lands, when it can be read and sets no owner or
- * mode (the folders it creates are then the same whichever copy comes first); else its whole destination; null
- * when even that is unknown.
+ * mode (the folders it creates are then the same whichever copy comes first), or when it lands them all right in
+ * the WORKDIR, which exists, so it creates no folder; else its whole destination; null when even that is unknown.
  */
 function copyWrites(doc: Document, ins: Instruction, context: BuildContext): string[] | null {
   const brought = readContextCopy(doc, ins);
-  if (brought && !('unknown' in brought) && !brought.downloads && !doc.copyArgs(ins)!.flags.length) return copyLandings(context, brought, '', brought.dest);
+  if (brought && !('unknown' in brought) && !brought.downloads) {
+    const landed = copyLandings(context, brought, '', brought.dest);
+    const flags = doc.copyArgs(ins)!.flags.map((f) => f.getName());
+    const ownerOrModeOnly = flags.every((f) => f === 'chown' || f === 'chmod');
+    const workdir = doc.workdirAt(ins);
+    if (!flags.length || (ownerOrModeOnly && landed.length > 0 && landed.every((l) => path.posix.dirname(l) === workdir))) return landed;
+  }
   const target = copyTarget(doc, ins);
   return target === null ? null : [target];
 }
@@ -928,6 +935,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
     return at !== null && isWithin(at, dest);
   });
   const manifestsAt = fromCopy.map((f) => readAt(f)!);
+  const otherManifestsAt = files.filter((f) => !fromCopy.includes(f)).flatMap((f) => readAt(f) ?? []);
   // Manifests an earlier COPY already put where the install reads them (`COPY package*.json ./`) need no copy.
   const toCopy = fromCopy.filter((f) => !alreadyCopied(doc, list, i, f, readAt(f)!));
   // An earlier fetch by the same tool warms this install when it ran in the same folder, or when every manifest
@@ -1011,7 +1019,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   if (mounted !== undefined) return skip(`the install's RUN mounts a cache at ${mounted}, where a fetch before the copy would download to as well: the install already finds its downloads there`);
   const unrepeatable = fetchWords?.find((w): w is number => typeof w === 'number' && found!.written.unrepeatable?.has(w) === true);
   if (unrepeatable !== undefined) return skip(`the fetch would repeat \`${found.written.words[unrepeatable]}\`, a make variable, which a RUN's shell would not expand as make does`);
-  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, renderCommand(fetchWords, found.written), manifestsAt, projectWrites, context) : null;
+  const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, renderCommand(fetchWords, found.written), manifestsAt, otherManifestsAt, projectWrites, context) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
     const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
