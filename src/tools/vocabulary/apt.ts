@@ -79,9 +79,30 @@ export function cleansAptLists(script: ShellScript): boolean {
 export const removesAptLists = (c: Command): boolean =>
   isAptDistClean(c) || (basename(c.name) === 'rm' && pathTexts(c).some((p) => /^\/var\/lib\/apt(\/lists)?\/?\*?$/.test(p)));
 
-/** Scripts that fetch packages with apt, and whether they refresh the lists themselves before the first fetch. */
+/**
+ * Programs that read apt's package lists: apt itself, and the front ends over the same lists (aptitude, apt-fast,
+ * tonistiigi/xx's xx-apt-get, which updates only for an architecture not yet added).
+ */
+const APT_LIST_READERS = /^(apt|apt-get|aptitude|apt-fast|xx-apt|xx-apt-get)$/;
+/** An apt command inside a word: `sh -c "apt-get install -y jq"`. */
+const APT_IN_TEXT = /(^|[\s;&|(`])(apt|apt-get|aptitude|apt-fast|xx-apt|xx-apt-get)\s/;
+
+/**
+ * A command that may run apt without being apt-get or apt as dockmod reads them: a front end (`aptitude install`),
+ * apt as the program another one runs (`xargs -a list apt-get install`, `eatmydata apt-get install`), or in a
+ * shell's text.
+ */
+function mayRunAptOtherwise(cmd: Command): boolean {
+  if (aptSubcommand(cmd)) return false;
+  return [cmd.name, ...argValues(cmd)].some((w) => w === null ? false : APT_LIST_READERS.test(basename(w)) || APT_IN_TEXT.test(w));
+}
+
+/**
+ * Scripts that fetch packages with apt (or may: mayRunAptOtherwise), and whether they refresh the lists themselves
+ * before the first fetch.
+ */
 export function aptFetchNeedsEarlierLists(script: ShellScript): boolean {
   const commands = script.commands();
-  const fetch = commands.findIndex(isAptFetch);
+  const fetch = commands.findIndex((c) => isAptFetch(c) || mayRunAptOtherwise(c));
   return fetch >= 0 && !commands.slice(0, fetch).some(isAptUpdate);
 }
