@@ -7,7 +7,7 @@
 // but cannot be edited (src/contexts/ignore-edits.ts).
 import path from 'node:path';
 import type { BuiltinTransformModule, Change, Edit, Skip, BuildContext } from '../src/engine/types.js';
-import { IMAGE_WORKDIR, expand, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
+import { IMAGE_WORKDIR, expand, shortened, type CopyArgs, type Document, type Instruction, type Stage } from '../src/engine/document.js';
 import { POSIX_SHELLS, variableGuard, wordTexts, type Command, type ShellNode, type ShellScript } from '../src/engine/shell.js';
 import { shellHasErrexit } from '../src/engine/run-edits.js';
 import { argValues } from '../src/tools/commands.js';
@@ -162,7 +162,11 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
   if (written.prefix === '') written.prefix = script.text.slice(cmd.start, cmd.nameWord.start);
   const chain = chainEffects(script, workdir, runVariables(doc, run), shellHasErrexit(doc, run));
   const at = chain?.findIndex(({ step }) => step.startIndex <= cmd.start && cmd.end <= step.endIndex) ?? -1;
-  if (!chain || at < 0 || (chain[at]!.step.type !== 'command' && chain[at]!.step.type !== 'if_statement')) {
+  const stepType = chain?.[at]?.step.type;
+  if (stepType === 'redirected_statement' && chain![at]!.command?.node.startIndex !== cmd.node.startIndex) {
+    return { run, match, written, cwd: null, prefix: [], environment: UNKNOWN_ENVIRONMENT, refuse: `the install's step \`${shortened(chain![at]!.step.text)}\` has a redirection dockmod does not follow (it follows \`> /dev/null\` and \`2>&1\` on the install alone)` };
+  }
+  if (!chain || at < 0 || (stepType !== 'command' && stepType !== 'if_statement' && stepType !== 'redirected_statement')) {
     return { run, match, written, cwd: null, prefix: [], environment: UNKNOWN_ENVIRONMENT, refuse: 'the install is inside a script that is not a plain `a && b` chain' };
   }
   const withJoiner = (step: ShellNode, next: ShellNode) => {

@@ -453,8 +453,9 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
     if (step.type === 'declaration_command' && step.text.startsWith('export ')) {
       assignments(step.namedChildren);
       effect = { ...NOTHING, sets: [...assigned.keys()] };
-    } else if (step.type === 'command') {
-      command = commands.find((c) => c.node.startIndex === step.startIndex && c.node.endIndex === step.endIndex);
+    } else if (step.type === 'command' || step.type === 'redirected_statement') {
+      const body = step.type === 'command' ? step : outputDiscarded(step);
+      command = body ? commands.find((c) => c.node.startIndex === body.startIndex && c.node.endIndex === body.endIndex) : undefined;
       if (command) effect = commandEffect(command, cwd, vars);
     } else if (step.type === 'variable_assignment') {
       // `arch="$(apk --print-arch)"`: the variable, and what the commands in its value do.
@@ -479,6 +480,26 @@ export function chainEffects(script: ShellScript, workdir: string | null, variab
     else for (const name of effect.sets) vars.set(name, assigned.get(name) ?? null);
     return ran;
   });
+}
+
+/** Output redirections that write no file: to /dev/null, or onto another descriptor (`2>&1`, `>&2`). */
+const OUTPUT_OPERATORS = new Set(['>', '>>', '&>', '&>>', '>&', '>|']);
+
+/**
+ * The command of `cmd > /dev/null 2>&1`: a redirected command whose redirections only discard or merge its output
+ * (so it does what the command does); null for any other (a file written or read, a heredoc).
+ */
+export function outputDiscarded(step: ShellNode): ShellNode | null {
+  const body = step.childForFieldName('body');
+  if (body?.type !== 'command') return null;
+  for (const redirect of step.namedChildren.filter((n) => n.startIndex !== body.startIndex)) {
+    if (redirect.type !== 'file_redirect') return null;
+    const operator = redirect.children.find((c) => OUTPUT_OPERATORS.has(c.type) || c.type === '<' || c.type === '<&')?.type;
+    const destination = redirect.childForFieldName('destination') ?? redirect.namedChildren.at(-1);
+    if (!operator || !OUTPUT_OPERATORS.has(operator) || !destination) return null;
+    if (!(destination.text === '/dev/null' || (destination.type === 'number' && operator === '>&') || (/^\d$/.test(destination.text) && operator === '>&'))) return null;
+  }
+  return body;
 }
 
 /**
