@@ -79,6 +79,20 @@ describe('files a lifecycle script names join the manifests', () => {
     expect(manifestsOf('npm ci', files)).toEqual(['package.json', 'scripts/setup.sh', 'scripts/more.sh', 'scripts/note.js']);
   });
 
+  it('a script file run by its path is read as its #! line says: a shell script (or none: sh runs it), a node script; another interpreter refuses', () => {
+    const files = {
+      'package.json': pkg({ postinstall: 'bin/update-workbox.sh && ./scripts/note.js' }),
+      'bin/update-workbox.sh': '#!/usr/bin/env bash\nset -e\necho updating\n',
+      'scripts/note.js': '#!/usr/bin/env node\nconsole.log(1)\n',
+    };
+    expect(manifestsOf('npm ci', files)).toEqual(['package.json', 'bin/update-workbox.sh', 'scripts/note.js']);
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: './setup' }), setup: 'echo no interpreter line\n' })).toEqual(['package.json', 'setup']);
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: './setup.py' }), 'setup.py': '#!/usr/bin/env python3\nprint(1)\n' })).toEqual({
+      refuse: 'package.json\'s "postinstall" script runs setup.py, a script for python3, which may need the sources',
+    });
+    expect(manifestsOf('npm ci', { 'package.json': pkg({ postinstall: 'bin/missing.sh' }) })).toEqual({ refuse: 'package.json\'s "postinstall" script runs bin/missing.sh, which is not in the build context' });
+  });
+
   it('a workspace script names files relative to its own folder', () => {
     const files = {
       'package.json': pkg({}, { workspaces: ['packages/*'] }),

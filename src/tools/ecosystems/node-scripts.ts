@@ -178,6 +178,7 @@ function readArgv(written: (string | null)[], who: string, reading: Reading): Re
     return readArgv(script.bin, who, reading);
   }
   if (READS_NOTHING.has(name)) return null;
+  if (name.includes('/')) return pathRunNeeds(name, who, reading);
   if (args.some((a) => a === null)) return { refuse: `${who} runs \`${name}\` with arguments that depend on variables` };
   const words = args as string[];
   switch (name) {
@@ -437,6 +438,23 @@ function generatorOutputs(schema: string): string[] {
     const output = /^\s*output\s*=\s*"([^"]*)"/m.exec(block[1]!);
     return output ? [output[1]!] : [];
   });
+}
+
+/** `#!/bin/sh`, `#!/usr/bin/env -S node --flag`: the interpreter's name. */
+const INTERPRETER_LINE = /^#!\s*(?:\S*\/)?(?:env\s+(?:-S\s+)?)?([^\s/]+)/;
+
+/**
+ * A file of the context run by its path (`bin/setup.sh`, `./scripts/note.js`): the kernel runs it with the
+ * interpreter its `#!` line names, and the shell npm runs scripts with runs one that has none as a shell script
+ * (POSIX, "Command Search and Execution"). A shell or node script is read as `sh file` or `node file` would be.
+ */
+function pathRunNeeds(named: string, who: string, reading: Reading): Refusal | null {
+  const file = namedFile(named, who, reading);
+  if (typeof file !== 'string') return file;
+  const interpreter = INTERPRETER_LINE.exec(reading.context.readFile(file)!)?.[1];
+  if (interpreter === undefined || /^(sh|bash|dash)$/.test(interpreter)) return shellFileNeeds(named, who, reading);
+  if (interpreter === 'node') return nodeFileNeeds(named, who, reading);
+  return { refuse: `${who} runs ${file}, a script for ${interpreter}, which may need the sources` };
 }
 
 /** A script file run with sh or bash: its commands are read by the same rules, in the same working folder. */
