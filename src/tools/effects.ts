@@ -494,10 +494,10 @@ export function outputDiscarded(step: ShellNode): ShellNode | null {
   if (body?.type !== 'command') return null;
   for (const redirect of step.namedChildren.filter((n) => n.startIndex !== body.startIndex)) {
     if (redirect.type !== 'file_redirect') return null;
-    const operator = redirect.children.find((c) => OUTPUT_OPERATORS.has(c.type) || c.type === '<' || c.type === '<&')?.type;
-    const destination = redirect.childForFieldName('destination') ?? redirect.namedChildren.at(-1);
+    const operator = redirect.children.find((c) => !c.isNamed)?.type;
+    const destination = redirect.childForFieldName('destination');
     if (!operator || !OUTPUT_OPERATORS.has(operator) || !destination) return null;
-    if (!(destination.text === '/dev/null' || (destination.type === 'number' && operator === '>&') || (/^\d$/.test(destination.text) && operator === '>&'))) return null;
+    if (destination.text !== '/dev/null' && !(operator === '>&' && destination.type === 'number')) return null;
   }
   return body;
 }
