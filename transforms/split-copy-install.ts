@@ -54,6 +54,8 @@ interface PrefixStep {
    * the step out removes. A comment line in the joiner (which Docker drops before the shell reads it) stays.
    */
   withJoiner: { start: number; end: number };
+  /** It makes folders or files in the copied project (`mkdir -p storage/logs`): an inserted fetch runs without it. */
+  scaffolds?: true;
 }
 
 /** A dependency install found in a RUN, with what is needed to split the RUN after it. */
@@ -75,6 +77,8 @@ interface FoundInstall {
   hidden?: string;
   /** The `if` the install runs under (`[ -z "$SKIP" ]`): a fetch runs under it too. */
   guard?: InstallGuard;
+  /** Why the RUN must stay where it is, so that only a fetch inserted before the copy can serve it. */
+  staysPut?: string;
 }
 
 /** The condition of the `if` over variables an install runs under, which branch, and why the RUN must stay put. */
@@ -174,7 +178,7 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     const joiner = doc.text.slice(end, nextStart);
     return { start: script.toDoc(step.startIndex), end: /^\s*#/m.test(joiner) ? end + /^[ \t]*(&&|;)?[ \t]*/.exec(joiner)![0].length : nextStart };
   };
-  const prefix = chain.slice(0, at).map(({ step, effect, unknownCommand }, i) => ({ text: step.text, effect, unknownCommand, withJoiner: withJoiner(step, chain[i + 1]!.step) }));
+  const prefix: PrefixStep[] = chain.slice(0, at).map(({ step, effect, unknownCommand }, i) => ({ text: step.text, effect, unknownCommand, withJoiner: withJoiner(step, chain[i + 1]!.step) }));
   // An install the RUN reaches through a file runs with whatever that file sets too.
   const environment = located.hidden === undefined ? installEnvironment(doc, run, cmd.assignments, prefix) : UNKNOWN_ENVIRONMENT;
   // Where the install works: the shell's folder, or the one its own option names (`composer -d /app install`).
@@ -188,11 +192,14 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     if ('refuse' in guard) return { ...found, refuse: guard.refuse };
     found.guard = guard;
   }
-  const touching = prefix.find((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
+  const touchingAll = prefix.filter((p) => overlaps(p.effect.reads, [dest]) || overlaps(p.effect.writes, [dest]));
+  for (const step of touchingAll) if (scaffoldsProject(step, dest)) step.scaffolds = true;
+  const touching = touchingAll.find((p) => !p.scaffolds);
   if (touching) {
     const conflict = touching.effect.reads === 'any' ? `may use the sources${touching.unknownCommand ? ': dockmod cannot tell what it does' : ''}` : `reads or writes ${dest}`;
     return { ...found, refuse: `${unknownPart(touching)} runs before the install in the same RUN and ${conflict}` };
   }
+  if (touchingAll.length) found.staysPut = `\`${touchingAll[0]!.text}\` runs before the install in the same RUN and writes in ${dest}, where the copy lands`;
   // Clean-up right after the install (cache cleaning, rm of caches) stays with it: steps that touch no copied file.
   const steps = chain.map((c) => c.step);
   const leavesSourcesAlone = ({ effect }: ChainStep) => effect !== UNKNOWN && !overlaps(effect.reads, [dest]) && !overlaps(effect.writes, [dest]);
@@ -215,6 +222,16 @@ function installAt(doc: Document, run: Instruction, script: ShellScript, dest: s
     found.split = { script, lastKept: steps[last]!, firstMoved: steps[last + 1]!, statePrefix: stateSteps.map((p) => `${p.text} && `).join(''), heredoc };
   }
   return found;
+}
+
+/**
+ * A step that only makes folders or files, or sets modes, in the copied project (`mkdir -p storage/logs`, `touch
+ * .env`): it reads nothing, and an install does not need it unless it writes what the install reads or writes
+ * (whyNotInsert looks at that), so a fetch inserted before the copy can leave it to the RUN, which stays.
+ */
+function scaffoldsProject(step: PrefixStep, dest: string): boolean {
+  const { effect } = step;
+  return effect !== UNKNOWN && effect.reads !== 'any' && effect.reads.length === 0 && effect.writes !== 'any' && effect.writes.every((w) => isWithin(w, dest)) && effect.cd === undefined && effect.sets !== 'any' && effect.sets.length === 0 && !effect.installsPrograms;
 }
 
 /** An environment none of whose variables is known. */
@@ -673,6 +690,9 @@ function whyNotInsert(doc: Document, source: Instruction, between: Instruction[]
   }
   const writing = prefixStepThatWrites(found);
   if (writing) return { blocker: `\`${writing.text}\` runs before the install in the same RUN` };
+  // A step the fetch leaves to the RUN must make nothing the install reads or writes.
+  const needed = found.prefix.find((p) => p.scaffolds && (overlaps(p.effect.writes, projectWrites) || overlaps(p.effect.writes, [...manifestsAt, ...otherManifestsAt])));
+  if (needed) return { blocker: `\`${needed.text}\` runs before the install in the same RUN and writes where the install reads or writes, so a fetch without it would not do as the install does` };
   const unset = [...namesIn(carried.join('\n'))].find((n) => setBetween.has(n));
   if (unset) return { blocker: `${setBetween.get(unset)} sets ${unset}, which a step the fetch carries uses` };
   return { carried };
@@ -738,7 +758,8 @@ function copyWrites(doc: Document, ins: Instruction, context: BuildContext): str
  * else one dockmod cannot tell the effect of; undefined when every one only reads or sets state (`cd`, `. file`).
  */
 function prefixStepThatWrites(found: FoundInstall): FoundInstall['prefix'][number] | undefined {
-  return found.prefix.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0) ?? found.prefix.find((p) => p.effect === UNKNOWN);
+  const repeated = found.prefix.filter((p) => !p.scaffolds);
+  return repeated.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0) ?? repeated.find((p) => p.effect === UNKNOWN);
 }
 
 /**
@@ -1000,7 +1021,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   // needs no edit. A fetch moved before the copy leaves the install after it: nothing to leave out either.
   // It is asked only of a move the steps between allow: it reads the ignore file and every Dockerfile sharing it.
   const stepsWrite: string[] = [];
-  const stepBlocker = childStage ? 'the install runs in another stage' : (found.guard?.staysPut ?? whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context, stepsWrite));
+  const stepBlocker = childStage ? 'the install runs in another stage' : (found.guard?.staysPut ?? found.staysPut ?? whyNotMove(doc, ins, folder, dest, between, brings, manifestsAt, context, stepsWrite));
   const shadowed = (manifests.shadowed ?? []).map((f) => ({ ...f, paths: f.paths.filter(inCopy) })).filter((f) => f.paths.length);
   // What steps between write below the destination is left out for a build's fetch too: the copy still moves past them.
   const leftOut = [...(buildFetch ? [] : shadowed), ...stepsWrite.map(shadowedAt)];
@@ -1026,7 +1047,7 @@ function planSplitWith(doc: Document, list: Instruction[], i: number, copy: Copy
   const insertion = fetchWords && (buildFetch || moveBlocker || mustInsert) ? whyNotInsert(doc, ins, between, found, renderCommand(fetchWords, found.written), manifestsAt, otherManifestsAt, projectWrites, context) : null;
   if (fetchWords && insertion && !('blocker' in insertion)) {
     const exists = (d: string) => d === workdir || manifestsAt.some((m) => isWithin(m, d));
-    const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.map((p) => p.text)) : null;
+    const script = runDir !== null && exists(runDir) && exists(cwd) ? fetchScript(fetchWords, workdir, insertion.carried, found.prefix.filter((p) => !p.scaffolds).map((p) => p.text)) : null;
     if (script !== null) {
       const fetchText = renderCommand(fetchWords, found.written);
       const edits = [{ start: copyLine.start, end: copyLine.start, text: `${manifestCopy ? `${manifestCopy}${eol}` : ''}${runKeyword}${script}${eol}` }];
