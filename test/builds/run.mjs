@@ -73,6 +73,7 @@ const FIXTURES = {
   'python-venv-between': { install: 'pip install', rerunsBefore: true },
   'python-poetry-manifests-after-sources': { install: 'poetry install', rerunsBefore: true },
   'composer-post-install': { install: 'composer install', rerunsBefore: true },
+  'composer-mkdir-before-install': { install: 'composer install', rerunsBefore: true },
   'npm-patch-package': { install: 'npm ci', rerunsBefore: true },
   'npm-set-e-export': { install: 'npm ci', rerunsBefore: true },
   // The install's statement is the first match in both: the whole RUN in the original, the moved install in the rewrite.
