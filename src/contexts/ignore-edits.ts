@@ -46,35 +46,33 @@ export function ignoreFileLeavingOut(context: BuildContext, folders: readonly Sh
   const sep = text === '' || text.endsWith('\n') ? '' : eol;
   const newText = `${text}${sep}${[...new Set(missing.map((f) => f.entry))].map((e) => `${e}${eol}`).join('')}`;
   const after = dockerignoreMatcher(newText);
-  const ownNeed = own && copyNeeding(context, own.doc, ignored, after, leftOut, writtenAnew, own.copy);
+  // The folders named, and every listed file the new entries leave out (node_modules is never listed).
+  const newlyLeftOut = [...new Set([...leftOut, ...context.listFiles().filter((f) => after.ignores(f) && !ignored.ignores(f))])];
+  const ownNeed = own && copyNeeding(own.doc, newlyLeftOut, writtenAnew, own.copy);
   if (ownNeed) return { refuse: `${name} also applies to ${ownNeed.copy}, which ${ownNeed.need}`, folders: leftOut };
-  const conflict = sharerNeeding(context, ignored, after, leftOut, writtenAnew);
+  const conflict = sharerNeeding(context, newlyLeftOut, writtenAnew);
   if (conflict) return { refuse: `${name} is also the ignore file of ${conflict}`, folders: leftOut };
   return { write: { path: location.path, text: newText } };
 }
-
-type Matcher = ReturnType<typeof dockerignoreMatcher>;
 
 /**
  * "Dockerfile.runtime, whose `COPY . .` (line 4) needs node_modules": the first other Dockerfile applying the same
  * ignore file that copies a path the new text leaves out and the old one did not; null when none does.
  */
-function sharerNeeding(context: BuildContext, before: Matcher, after: Matcher, leftOut: string[], writtenAnew: WrittenAnewAfter): string | null {
+function sharerNeeding(context: BuildContext, newlyLeftOut: readonly string[], writtenAnew: WrittenAnewAfter): string | null {
   for (const sharer of context.ignoreFileSharers?.() ?? []) {
     if (sharer.text === undefined) return `${sharer.name}, which cannot be read`;
-    const need = copyNeeding(context, new Document(sharer.text), before, after, leftOut, writtenAnew);
+    const need = copyNeeding(new Document(sharer.text), newlyLeftOut, writtenAnew);
     if (need) return `${sharer.name}, whose ${need.copy} ${need.need}`;
   }
   return null;
 }
 
 /**
- * The first copy of `doc` (but `except`) that brings a path the new text leaves out and the old one did not, and
- * what it needs ("`COPY . .` (line 4)", "needs node_modules"); null when none does.
+ * The first copy of `doc` (but `except`) that brings one of `newlyLeftOut`, the paths the new text leaves out and
+ * the old one did not, and what it needs ("`COPY . .` (line 4)", "needs node_modules"); null when none does.
  */
-function copyNeeding(context: BuildContext, doc: Document, before: Matcher, after: Matcher, leftOut: string[], writtenAnew: WrittenAnewAfter, except?: Instruction): { copy: string; need: string } | null {
-  // The folders named, and every listed file the new entries leave out (node_modules is never listed).
-  const newlyLeftOut = [...new Set([...leftOut, ...context.listFiles().filter((f) => after.ignores(f) && !before.ignores(f))])];
+function copyNeeding(doc: Document, newlyLeftOut: readonly string[], writtenAnew: WrittenAnewAfter, except?: Instruction): { copy: string; need: string } | null {
   for (const ins of doc.instructions()) {
     if (ins === except) continue;
     const anew = writtenAnew(doc, ins);
