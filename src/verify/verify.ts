@@ -698,20 +698,22 @@ export async function verify(o: VerifyOptions): Promise<VerifyReport> {
     const originalSteps = report.original.first.stepLog;
     const sharedSteps = report.rewritten.first.stepLog.findIndex((step, k) => !step.cached || step.text !== originalSteps[k]?.text);
     const unmeasured = sharedSteps >= 0 && report.original.rebuild.stepLog.slice(sharedSteps).some((step) => step.cached);
-    if (unmeasured) report.noiseBuild = await build(variants[0]!, 'noise', originalBuild.dir, originalBuild.dockerfile);
-    log('reading the images\' file systems');
     const manifest = (variant: string, phase: string) => spec.manifest(builder, tagOf(variant, phase), { storageDriver, hashes: layerFileHashes });
+    const sample = async (phase: 'rebuild' | 'noise') => ({ manifest: await manifest('original', phase), editedSha256: originalBuild.editedSha256 });
+    const buildNoise = async () => (report.noiseBuild = await build(variants[0]!, 'noise', originalBuild.dir, originalBuild.dockerfile));
+    if (unmeasured) await buildNoise();
+    log('reading the images\' file systems');
     const originalImage = await manifest('original', 'first');
-    const samples = [{ manifest: await manifest('original', 'rebuild'), editedSha256: originalBuild.editedSha256 }];
-    if (report.noiseBuild) samples.push({ manifest: await manifest('original', 'noise'), editedSha256: originalBuild.editedSha256 });
+    const samples = [await sample('rebuild'), ...(report.noiseBuild ? [await sample('noise')] : [])];
     const rewrittenImage = await manifest('rewritten', 'first');
-    report.image = compareImages(originalImage, rewrittenImage, { noise: measureNoise(originalImage, samples), declared: o.declared ?? [] });
+    const compare = () => compareImages(originalImage, rewrittenImage, { noise: measureNoise(originalImage, samples), declared: o.declared ?? [] });
+    report.image = compare();
     // A file that varies from build to build (a compile manifest stamped with the second) can match by chance in
     // the rebuild: before a difference is called undeclared, one more build of the original measures the noise.
     if (report.image.undeclared.length && !report.noiseBuild) {
-      report.noiseBuild = await build(variants[0]!, 'noise', originalBuild.dir, originalBuild.dockerfile);
-      samples.push({ manifest: await manifest('original', 'noise'), editedSha256: originalBuild.editedSha256 });
-      report.image = compareImages(originalImage, rewrittenImage, { noise: measureNoise(originalImage, samples), declared: o.declared ?? [] });
+      await buildNoise();
+      samples.push(await sample('noise'));
+      report.image = compare();
     }
     log(`images: ${report.image.summary}`);
     if (o.verbose && report.image.noisy.length) log(`not compared (they differ between builds of the original): ${report.image.noisy.join(', ')}`);
