@@ -759,8 +759,10 @@ function copyWrites(doc: Document, ins: Instruction, context: BuildContext): str
  */
 function prefixStepThatWrites(found: FoundInstall): FoundInstall['prefix'][number] | undefined {
   const repeated = found.prefix.filter((p) => !p.scaffolds);
-  return repeated.find((p) => p.effect.writes !== 'any' && p.effect.writes.length > 0) ?? repeated.find((p) => p.effect === UNKNOWN);
+  return repeated.find((p) => p.effect !== UNKNOWN && writesSomething(p)) ?? repeated.find((p) => p.effect === UNKNOWN);
 }
+
+const writesSomething = (p: PrefixStep): boolean => p.effect.writes === 'any' || p.effect.writes.length > 0;
 
 /**
  * The steps before a build in its RUN that write (`apk add git`): the fetch inserted just before the build's RUN runs
@@ -769,14 +771,13 @@ function prefixStepThatWrites(found: FoundInstall): FoundInstall['prefix'][numbe
  * nothing the build uses, and no step left before them may read what they write (it would then read it written).
  */
 function prefixIntoFetch(found: FoundInstall): { moved: PrefixStep[] } | { blocker: string } {
-  const writes = (p: PrefixStep) => p.effect.writes === 'any' || p.effect.writes.length > 0;
-  const moved = found.prefix.filter(writes);
+  const moved = found.prefix.filter(writesSomething);
   for (const step of moved) {
     // No step here is of unknown effect: installAt refused those (they may read the sources).
     if (step.effect.cd !== undefined || step.effect.sets === 'any' || step.effect.sets.length > 0) {
       return { blocker: `\`${step.text}\` runs before the install in the same RUN and both writes and sets what the install runs with, so it can run neither twice nor in the fetch's RUN alone` };
     }
-    const reader = found.prefix.slice(0, found.prefix.indexOf(step)).find((p) => !writes(p) && overlaps(p.effect.reads, step.effect.writes));
+    const reader = found.prefix.slice(0, found.prefix.indexOf(step)).find((p) => !writesSomething(p) && overlaps(p.effect.reads, step.effect.writes));
     if (reader) return { blocker: `\`${reader.text}\` runs before \`${step.text}\` in the install's RUN and reads what it writes, so the fetch cannot take \`${step.text}\` out of that RUN` };
   }
   return { moved };
