@@ -22,27 +22,12 @@ import { ignoreFileLeavingOut, type WrittenAnewAfter } from '../src/contexts/ign
 import { HIDDEN_INSTALL_RUNNERS, hiddenInstall, type HiddenUnread, type InstallFilter } from '../src/tools/hidden-installs.js';
 import { landings, readContextCopy, type ContextCopy } from '../src/contexts/context-files.js';
 import picomatch from 'picomatch';
+import { changingIn, copiedFolder, stageCopiedFrom, stageCopySources, stageSources } from '../src/tools/stage-sources.js';
 
 /** Instructions that neither read nor write files, so the source copy may move past them. */
 const NEUTRAL = new Set(['ENV', 'ARG', 'LABEL', 'EXPOSE', 'MAINTAINER', 'USER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'SHELL', 'WORKDIR']);
 /** Instructions that change nothing a fetch run before them would see. */
 const INERT_FOR_FETCH = new Set(['LABEL', 'EXPOSE', 'MAINTAINER', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'WORKDIR']);
-
-/**
- * The context folder a COPY brings in as sources (`''` for the whole context), or null for a copy of single
- * files, globs or several sources, which dockmod leaves where they are.
- */
-function copiedFolder(copy: CopyArgs, context: BuildContext | undefined): string | null {
-  if (copy.sources.length !== 1) return null;
-  const source = copy.sources[0]!;
-  if (/^\.\/?$/.test(source)) return '';
-  if (/[*?[$]/.test(source) || !context) return null;
-  // Sources are relative to the context root, a leading `/` included (`COPY /src/Admin/ .`).
-  const folder = path.posix.normalize(source.replace(/^\/+/, '') || '.').replace(/^\.\//, '').replace(/\/$/, '');
-  if (folder === '.') return '';
-  if (!isWithin(folder, '.')) return null;
-  return context.listFiles().some((f) => f.startsWith(`${folder}/`)) ? folder : null;
-}
 
 /** A step of the install's RUN before the install itself (`cd app`, `. /tmp/env`), with its effect. */
 interface PrefixStep {
@@ -838,20 +823,21 @@ function runsFile(cmd: Command, files: readonly string[], cwd: string | null): b
 
 /**
  * Why an install after `COPY --from=<stage>` re-runs on a source edit: the copy is keyed by what it brings, and it
- * brings a folder into which that stage copied a folder of the build context.
+ * brings files of that stage that hold sources, copied there from a folder of the build context or made from one.
  */
 function whyStageCopyReruns(doc: Document, list: Instruction[], i: number, context: BuildContext | undefined): string | null {
   const ins = list[i]!;
-  const from = doc.flag(ins, 'from')?.toLowerCase();
-  const stage = doc.stages().find((s) => s.name?.toLowerCase() === from);
-  const brought = (doc.copyArgs(ins)?.sources ?? []).filter((s) => path.posix.isAbsolute(s) && !/[*?[$]/.test(s)).map((s) => path.posix.normalize(s));
-  const copiesSourcesInto = (c: Instruction) => {
-    const copy = doc.copyArgs(c);
-    const target = copyTarget(doc, c);
-    return !!copy && target !== null && doc.flag(c, 'from') === undefined && copiedFolder(copy, context) !== null && brought.some((s) => isWithin(target, s));
-  };
-  if (!stage || !stage.instructions.some(copiesSourcesInto) || !laterInstall(doc, list, i)) return null;
-  return `the files come from stage ${stage.name}, which copies a folder of the build context into them, so an install after this copy re-runs with them; dockmod does not split an install across stages`;
+  const stage = stageCopiedFrom(doc, ins);
+  const copy = doc.copyArgs(ins);
+  const later = laterInstall(doc, list, i);
+  if (!stage || !copy || !later) return null;
+  // After a fetch by the same tool the install re-runs warm: no miss to explain.
+  const found = findInstall(doc, later, IMAGE_WORKDIR);
+  if (found && installerFetchedEarlier(doc, list, list.indexOf(later), found.match)) return null;
+  const how = changingIn(stageSources(doc, stage, context), stageCopySources(copy), context);
+  if (how === null) return null;
+  const name = stage.name ?? String(stage.index);
+  return `the files come from stage ${name}, which ${how === 'copied' ? 'copies a folder of the build context into them' : 'makes them from sources of the build context'}, so an install after this copy re-runs with them; dockmod does not split an install across stages`;
 }
 
 /** The change for the source copy at `list[i]`, a skip with its reason, or null when no install follows it. */

@@ -528,17 +528,17 @@ export function overlaps(a: Paths, b: Paths): boolean {
 }
 
 /** The effects of a RUN's steps (each simple command's when it is no `&&` chain). */
-export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string; unknownCommand?: string }[] } | null {
+export function runEffects(doc: Document, run: Instruction): { steps: { effect: Effect; command?: Command; text: string; unknownCommand?: string; cwd: string | null }[] } | null {
   const script = doc.runScript(run);
   if (!script || script.hasError || doc.execForm(run)) return null;
   const chain = chainEffects(script, doc.workdirAt(run), runVariables(doc, run), shellHasErrexit(doc, run));
-  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text, unknownCommand: c.unknownCommand })) };
+  if (chain) return { steps: chain.map((c) => ({ effect: c.effect, command: c.command, text: c.step.text, unknownCommand: c.unknownCommand, cwd: c.cwd })) };
   // Not a plain chain: each command on its own, when none changes directory and nothing is redirected.
   const commands = script.commands();
   if (/[<>|]/.test(script.text.replace(/&&|\|\|/g, '')) || commands.some((c) => c.name === 'cd')) return null;
   // A script that assigns variables itself may change those the commands use: none are taken from ENV then.
   const vars = /\b[A-Za-z_]\w*=/.test(script.text) ? new Map<string, string | null>() : runVariables(doc, run);
-  return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end) })) };
+  return { steps: commands.map((c) => ({ effect: commandEffect(c, doc.workdirAt(run), vars), command: c, text: script.text.slice(c.start, c.end), cwd: doc.workdirAt(run) })) };
 }
 
 /**

@@ -168,7 +168,7 @@ function simpleCommands(script: ShellScript): Command[] | null {
 }
 
 function readArgv(written: (string | null)[], who: string, reading: Reading): Refusal | null {
-  const argv = runCommand(written);
+  const argv = packageRunnerCommand(written);
   const [name, ...args] = argv;
   if (name === null || name === undefined) return { refuse: `${who} runs \`${written[0]}\` with a command that depends on variables or options dockmod does not read` };
   const script = scriptRun(argv, reading);
@@ -207,7 +207,7 @@ function readArgv(written: (string | null)[], who: string, reading: Reading): Re
  * The command a runner runs (`npx only-allow pnpm` -> `only-allow pnpm`: npx, pnpx, bunx, `bun x`, `pnpm dlx|exec`,
  * `yarn dlx|exec`, `npm exec`, and `cross-env`/`env` after their assignments), or the argv itself. A runner option dockmod does not know leaves a null name.
  */
-function runCommand(argv: (string | null)[]): (string | null)[] {
+export function packageRunnerCommand(argv: (string | null)[]): (string | null)[] {
   const [name, sub] = argv;
   let rest: (string | null)[];
   if (name === 'npx' || name === 'pnpx' || name === 'bunx') rest = argv.slice(1);
@@ -218,11 +218,11 @@ function runCommand(argv: (string | null)[]): (string | null)[] {
     // it reads here; an option of theirs is not read.
     rest = argv.slice(1);
     while (rest[0] !== undefined && rest[0] !== null && /^[A-Za-z_][A-Za-z0-9_]*=/.test(rest[0])) rest = rest.slice(1);
-    return rest[0] === undefined || rest[0] === null || rest[0].startsWith('-') ? [null] : runCommand(rest);
+    return rest[0] === undefined || rest[0] === null || rest[0].startsWith('-') ? [null] : packageRunnerCommand(rest);
   } else return argv;
   while (rest[0] !== undefined && rest[0] !== null && RUNNER_OPTIONS.has(rest[0])) rest = rest.slice(1);
   if (rest[0] === '--') rest = rest.slice(1);
-  return rest[0] === null || rest[0]?.startsWith('-') ? [null] : runCommand(rest);
+  return rest[0] === null || rest[0]?.startsWith('-') ? [null] : packageRunnerCommand(rest);
 }
 
 /** Yarn's own commands (classic and Berry): any other first word runs a script of that name, else a package's bin. */
