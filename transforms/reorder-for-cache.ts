@@ -11,23 +11,32 @@
 // - an ENV or ARG moves only along with a moved RUN that uses it, when no RUN lies between and no step between
 //   mentions its variables or sets them again; LABEL and EXPOSE are not moved (they cost nothing where they are).
 import path from 'node:path';
-import type { Edit, BuiltinTransformModule } from '../src/engine/types.js';
+import type { BuildContext, Edit, BuiltinTransformModule } from '../src/engine/types.js';
 import { eachStage } from '../src/engine/iterate.js';
 import { IMAGE_WORKDIR, type Document, type Instruction } from '../src/engine/document.js';
 import { osPackageSubcommand, toolOf } from '../src/tools/vocabulary/index.js';
 import { OS_PACKAGE_EFFECTS } from '../src/tools/vocabulary/tool.js';
 import { copyTarget, definedNames, isWithin, mentionedNames, runEffects, TOOL_ENVIRONMENT, UNKNOWN, type Effect } from '../src/tools/effects.js';
 import type { Command } from '../src/engine/shell.js';
+import { copiesSources, stageCopyChanges } from '../src/tools/stage-sources.js';
 
 /** Application folders under the system paths that packages leave alone. */
 const APPLICATION_PATHS = /^\/usr\/(local\/)?src\/[^/]+/;
 /** Instructions an OS package RUN may jump over when their paths allow. */
 const INERT = new Set(['LABEL', 'EXPOSE', 'WORKDIR', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'MAINTAINER']);
 
-/** The instruction copies from the build context (the source copy that later steps are moved above). */
-function copiesFromContext(doc: Document, ins: Instruction): boolean {
+/**
+ * What a copy brings that changes from build to build, so every step after it re-runs: 'sources' when a source
+ * edit changes it (sources of the build context, or files of another stage that hold sources or are made from them:
+ * stage-sources.ts), 'files' for named files of the build context, which change only when they are edited; null
+ * for a copy that changes with neither (a URL, another stage's or image's files made without sources).
+ */
+function copyChanges(doc: Document, ins: Instruction, context: BuildContext | undefined): 'sources' | 'files' | null {
   const copy = doc.copyArgs(ins);
-  return !!copy && doc.flag(ins, 'from') === undefined && copy.sources.some((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s));
+  if (!copy) return null;
+  if (doc.flag(ins, 'from') !== undefined) return stageCopyChanges(doc, ins, context) ? 'sources' : null;
+  if (!copy.sources.some((s) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(s))) return null;
+  return copiesSources(copy, context) ? 'sources' : 'files';
 }
 
 /**
@@ -137,42 +146,56 @@ export const reorderForCache: BuiltinTransformModule = {
   summary: 'move OS package and global tool installs (with the ENV and ARG they use) above the first source COPY',
   safety: 'safe',
   trigger: { instructions: ['COPY', 'ADD', 'RUN', 'ENV', 'ARG'], tools: ['apt', 'apk', 'yum', 'dnf', 'microdnf', 'zypper', 'npm', 'pip', 'gem', 'yarn', 'pnpm'] },
-  apply: (doc) =>
+  apply: (doc, { context }) =>
     eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
-      const first = list.findIndex((ins) => copiesFromContext(doc, ins));
-      if (first < 0) return;
-      const copy = list[first]!;
-      const moved: Instruction[] = [];
-      for (let k = first + 1; k < list.length; k++) {
+      const anchors = list.filter((ins) => copyChanges(doc, ins, context) !== null);
+      if (!anchors.length) return;
+      const at = (ins: Instruction) => list.indexOf(ins);
+      // Each step that moves goes above the first such copy it can pass: the copy it is bound for.
+      const boundFor = new Map<Instruction, Instruction>();
+      for (let k = at(anchors[0]!) + 1; k < list.length; k++) {
         const ins = list[k]!;
+        const above = anchors.filter((a) => at(a) < k);
+        // A step that stays re-runs on a source edit only below a copy of sources: only then is its staying a miss.
+        const nearest = above.at(-1)!;
+        const rerunsOnSourceEdit = above.some((a) => copyChanges(doc, a, context) === 'sources');
         if (ins.getKeyword() === 'RUN' && doc.hasHeredoc(ins) && managesOsPackages(doc, ins)) {
-          findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: a RUN with a heredoc is not moved`, ins.getRange().start.line);
+          if (rerunsOnSourceEdit) findings.skip(`${doc.quote(ins)} stays below ${doc.quote(nearest)}: a RUN with a heredoc is not moved`, ins.getRange().start.line);
           continue;
         }
         if (!MOVABLE.has(ins.getKeyword()) || (ins.getKeyword() === 'RUN' && !isInstallRun(doc, ins))) continue;
-        const between = list.slice(first, k).filter((i) => !moved.includes(i));
-        const stop = blocker(doc, ins, between);
+        let stop: ReturnType<typeof blocker> = null;
+        // A step bound for a copy below `anchor` still stands between it and this one.
+        const target = above.find((anchor) => {
+          const between = list.slice(at(anchor), k).filter((i) => !boundFor.has(i) || at(boundFor.get(i)!) > at(anchor));
+          stop = blocker(doc, ins, between);
+          return stop === null;
+        });
+        if (target) boundFor.set(ins, target);
         // An ENV or ARG only moves along with a RUN, which says so itself when it stays.
-        if (stop && ins.getKeyword() !== 'RUN') continue;
-        if (stop) {
-          findings.skip(`${doc.quote(ins)} stays below ${doc.quote(copy)}: ${doc.quote(stop.ins)} ${stop.why}`, ins.getRange().start.line);
-          continue;
-        }
-        moved.push(ins);
+        else if (ins.getKeyword() === 'RUN' && rerunsOnSourceEdit) findings.skip(`${doc.quote(ins)} stays below ${doc.quote(nearest)}: ${doc.quote(stop!.ins)} ${stop!.why}`, ins.getRange().start.line);
       }
-      // An ENV or ARG moves only for a moved RUN that uses what it sets: on its own it has no cache to save.
-      const runs = moved.filter((i) => i.getKeyword() === 'RUN');
-      const needed = (i: Instruction) => i.getKeyword() === 'RUN' || runs.some((r) => definedNames(i).some((n) => mentionedNames(doc, r).has(n)));
-      for (let k = moved.length - 1; k >= 0; k--) if (!needed(moved[k]!)) moved.splice(k, 1);
-      if (!moved.length) return;
-      const at = blockStart(doc, copy);
-      const eol = doc.eolAt(copy.getRange().start.line);
-      const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
-      const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
-      // A block set off by blank lines on both sides leaves one of them behind, not two in a row.
-      for (const e of edits) if (blankBefore(doc, e.start) && (e.end >= doc.text.length || blankAt(doc, e.end))) e.start = doc.lineStartOf(e.start - 1);
-      edits.unshift({ start: at, end: at, text });
-      findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line, moved.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })));
+      // An ENV or ARG moves only for a moved RUN after it that uses what it sets (on its own it has no cache to save),
+      // and only as far as the first of those RUNs goes.
+      for (const [ins, target] of [...boundFor]) {
+        if (ins.getKeyword() === 'RUN') continue;
+        const users = [...boundFor].filter(([r, t]) => r.getKeyword() === 'RUN' && at(r) > at(ins) && at(t) < at(ins) && definedNames(ins).some((n) => mentionedNames(doc, r).has(n)));
+        const topmost = users.map(([, t]) => t).sort((a, b) => at(a) - at(b))[0];
+        if (topmost && at(topmost) >= at(target)) boundFor.set(ins, topmost);
+        else boundFor.delete(ins);
+      }
+      for (const copy of anchors) {
+        const moved = list.filter((ins) => boundFor.get(ins) === copy);
+        if (!moved.length) continue;
+        const insertAt = blockStart(doc, copy);
+        const eol = doc.eolAt(copy.getRange().start.line);
+        const edits: Edit[] = moved.map((ins) => ({ start: blockStart(doc, ins), end: doc.endOfLineAfter(ins), text: '' }));
+        const text = edits.map((e) => doc.text.slice(e.start, e.end).replace(/(?<!\n)$/, eol)).join('');
+        // A block set off by blank lines on both sides leaves one of them behind, not two in a row.
+        for (const e of edits) if (blankBefore(doc, e.start) && (e.end >= doc.text.length || blankAt(doc, e.end))) e.start = doc.lineStartOf(e.start - 1);
+        edits.unshift({ start: insertAt, end: insertAt, text });
+        findings.change(`move ${moved.map((i) => doc.quote(i)).join(', ')} above ${doc.quote(copy)}`, edits, copy.getRange().start.line, moved.map((ins) => ({ kind: 'instruction', text: doc.instructionText(ins), moved: true })));
+      }
     }),
 };

@@ -92,6 +92,8 @@ const FIXTURES = {
   'go-build-in-else-branch': { install: { Dockerfile: /RUN if \[ -n "\$PREBUILT" \]; then .*go (mod download|build)/, 'Dockerfile.prebuilt': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.prebuilt'] },
   'npm-install-under-if': { install: { Dockerfile: 'npm ci', 'Dockerfile.skipped': null }, rerunsBefore: true, edit: 'src/index.js', dockerfiles: ['Dockerfile', 'Dockerfile.skipped'] },
   'ignore-shared': { install: { Dockerfile: null, 'Dockerfile.runtime': null }, rerunsBefore: true, dockerfiles: ['Dockerfile', 'Dockerfile.runtime'], edit: 'src/index.js' },
+  // The final stage's OS install, after a copy of the program the build stage makes from the sources.
+  'apt-after-stage-copy': { install: /apt-get install .*jq/, rerunsBefore: true, edit: 'main.go' },
 };
 
 const DEFAULT_BASE_IMAGES = {
