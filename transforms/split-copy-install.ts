@@ -606,7 +606,8 @@ function whyNotMove(doc: Document, source: Instruction, folder: string, dest: st
     for (const step of effect.steps) {
       if (step.effect === UNKNOWN) return `${quoted} comes between the copy and the install and may use the copied files${step.unknownCommand ? `: dockmod cannot tell what ${unknownPart(step)} does` : ''}`;
       if (touches(step.effect.reads, sources)) return `${quoted} comes between the copy and the install and may use the copied files (\`${step.text}\` ${step.effect.reads === 'any' ? 'may read' : 'reads'} them)`;
-      if (touches(step.effect.writes, brings)) return `${quoted} comes between the copy and the install and writes where the copy lands files (\`${step.text}\`)`;
+      // An install of programs writes somewhere in the system and home folders, not at a path it names.
+      if (touches(step.effect.writes, brings)) return `${quoted} comes between the copy and the install and ${step.effect.installsPrograms ? 'may write' : 'writes'} where the copy lands files (\`${step.text}\`)`;
       mayLand(step.effect.writes as readonly string[]);
     }
   }
