@@ -126,7 +126,7 @@ describe('lifecycle scripts that may need the sources refuse, naming the script'
 
   it('in a workspace package', () => {
     const files = { 'package.json': pkg({}, { workspaces: ['ui'] }), 'ui/package.json': pkg({ prepare: 'echo a && tsc' }) };
-    expect(manifestsOf('npm ci', files)).toEqual({ refuse: 'ui/package.json\'s "prepare" script runs `tsc`, which may need the sources' });
+    expect(manifestsOf('npm ci', files)).toEqual({ refuse: 'ui/package.json\'s "prepare" script runs `tsc`, which builds the project from its sources', certain: true });
   });
 
   it('a script that is more than a chain of simple commands', () => {
@@ -169,10 +169,18 @@ describe('lifecycle scripts that may need the sources refuse, naming the script'
     expect(refusal({ postinstall: 'prisma generate' })).toEqual({ refuse: 'package.json\'s "postinstall" script runs `prisma generate`, whose schema is not in the build context' });
   });
 
+  it('names a later step that builds the project before an earlier one dockmod only cannot read', () => {
+    const config = { 'prisma.config.ts': 'export default {}', 'prisma/schema.prisma': '' };
+    expect(refusal({ postinstall: 'prisma generate && nest start' }, config)).toEqual({ refuse: 'package.json\'s "postinstall" script runs `nest start`, which builds the project from its sources', certain: true });
+    expect(refusal({ preinstall: 'prisma generate', postinstall: 'tsc -p .' }, config)).toEqual({ refuse: 'package.json\'s "postinstall" script runs `tsc -p .`, which builds the project from its sources', certain: true });
+    // `nest info` builds nothing: the first reason stands.
+    expect(refusal({ postinstall: 'prisma generate && nest info' }, config)).toEqual({ refuse: 'package.json\'s "postinstall" script runs `prisma generate`, whose schema prisma.config.ts names, which dockmod does not evaluate' });
+  });
+
   it('npm runs prepublish and the prepare family on install too; pnpm its root pnpm:devPreinstall', () => {
-    expect(refusal({ prepublish: 'tsc' })).toEqual({ refuse: 'package.json\'s "prepublish" script runs `tsc`, which may need the sources' });
-    expect(refusal({ postprepare: 'tsc' })).toEqual({ refuse: 'package.json\'s "postprepare" script runs `tsc`, which may need the sources' });
-    expect(refusal({ 'pnpm:devPreinstall': 'tsc' }, {}, 'pnpm install')).toEqual({ refuse: 'package.json\'s "pnpm:devPreinstall" script runs `tsc`, which may need the sources' });
+    expect(refusal({ prepublish: 'tsc' })).toEqual({ refuse: 'package.json\'s "prepublish" script runs `tsc`, which builds the project from its sources', certain: true });
+    expect(refusal({ postprepare: 'tsc' })).toEqual({ refuse: 'package.json\'s "postprepare" script runs `tsc`, which builds the project from its sources', certain: true });
+    expect(refusal({ 'pnpm:devPreinstall': 'tsc' }, {}, 'pnpm install')).toEqual({ refuse: 'package.json\'s "pnpm:devPreinstall" script runs `tsc`, which builds the project from its sources', certain: true });
     expect(refusal({ build: 'tsc', prestart: 'tsc' })).toEqual(['package.json']);
   });
 

@@ -56,6 +56,8 @@ export type Environment = (name: string) => string | null | undefined;
 
 export interface Refusal {
   refuse: string;
+  /** The reason is certain (a step compiles the project's sources), not a limit of what dockmod reads. */
+  certain?: true;
 }
 
 /** The refusal for a context file that could not be read: not there, or why it is not read (a link out, a folder). */

@@ -46,6 +46,23 @@ const ROOT_ONLY_SCRIPTS: Partial<Record<ScriptRunner, readonly string[]>> = { pn
  */
 const READS_NOTHING = new Set(['echo', 'true', ':', 'exit', 'set', 'only-allow', 'is-ci']);
 
+/**
+ * Commands that build the project from its sources, by their CLIs' documentation, and the subcommands that do (an
+ * empty list: the command itself): TypeScript's compiler, Nest's `build` and `start` (which compiles first), and the
+ * bundlers' and frameworks' builds.
+ */
+const BUILDS_PROJECT: ReadonlyMap<string, readonly string[]> = new Map([
+  ['tsc', []],
+  ['nest', ['build', 'start']],
+  ['next', ['build']],
+  ['nuxt', ['build', 'generate']],
+  ['vite', ['build']],
+  ['webpack', []],
+  ['rollup', []],
+  ['ng', ['build']],
+  ['react-scripts', ['build']],
+]);
+
 /** Commands that run another command from the registry or node_modules, and the options they may take before it. */
 const RUNNER_OPTIONS = new Set(['-y', '--yes', '--no', '-q', '--quiet']);
 
@@ -104,13 +121,12 @@ export function lifecycleScriptFiles(runner: ScriptRunner, file: string, pkg: Pa
     // npm (and pnpm, Yarn) default the install script of a package with a binding.gyp to `node-gyp rebuild`.
     return { refuse: `${file} has no "install" script but a binding.gyp, so the install runs \`node-gyp rebuild\`, which compiles the sources` };
   }
-  for (const name of [...(isRoot ? (ROOT_ONLY_SCRIPTS[runner] ?? []) : []), ...INSTALL_SCRIPTS[runner]]) {
+  const names = [...(isRoot ? (ROOT_ONLY_SCRIPTS[runner] ?? []) : []), ...INSTALL_SCRIPTS[runner]];
+  const problem = firstBlocker(names.map((name) => () => {
     const text = scripts[name];
-    if (typeof text !== 'string') continue;
-    const problem = readShellText(text, `${file}'s "${name}" script`, `${file}'s "${name}" script (\`${text}\`)`, reading);
-    if (problem) return problem;
-  }
-  return { files: reading.files, unlessLeftOut: reading.unlessLeftOut };
+    return typeof text === 'string' ? readShellText(text, `${file}'s "${name}" script`, `${file}'s "${name}" script (\`${text}\`)`, reading) : null;
+  }));
+  return problem ?? { files: reading.files, unlessLeftOut: reading.unlessLeftOut };
 }
 
 /**
@@ -141,12 +157,22 @@ function readShellText(text: string, who: string, subject: string, reading: Read
   return withShellText(text, (script) => {
     const commands = simpleCommands(script);
     if (!commands) return { refuse: `${subject} is not a chain of simple commands, so what it reads is not known` };
-    for (const command of commands) {
-      const problem = readArgv([command.name, ...command.args.map((a) => a.value)], who, reading);
-      if (problem) return problem;
-    }
-    return null;
+    return firstBlocker(commands.map((command) => () => readArgv([command.name, ...command.args.map((a) => a.value)], who, reading)));
   });
+}
+
+/**
+ * The refusal of the first step that has one, or of a later step whose reason is certain where the first's is only
+ * a limit of what dockmod reads (`prisma generate` with a config file, then `nest start`, which compiles the sources).
+ */
+function firstBlocker(steps: readonly (() => Refusal | null)[]): Refusal | null {
+  let first: Refusal | null = null;
+  for (const step of steps) {
+    const problem = step();
+    if (problem?.certain) return problem;
+    first ??= problem;
+  }
+  return first;
 }
 
 /** The commands of a script made only of simple commands joined by `&&`, `||`, `;` or lines, else null. */
@@ -199,6 +225,10 @@ function readArgv(written: (string | null)[], who: string, reading: Reading): Re
     case 'dash':
       if (words[0] === undefined || words[0].startsWith('-')) break;
       return shellFileNeeds(words[0], who, reading);
+  }
+  const builds = BUILDS_PROJECT.get(name);
+  if (builds && (builds.length === 0 ? !words.some((w) => ['-v', '--version', '-h', '--help'].includes(w)) : builds.includes(words[0] ?? ''))) {
+    return { refuse: `${who} runs \`${[name, ...words].join(' ')}\`, which builds the project from its sources`, certain: true };
   }
   return { refuse: `${who} runs \`${name}\`, which may need the sources` };
 }
