@@ -1,8 +1,8 @@
 // reorder-for-cache: Docker re-runs every step after the first one whose input changed. A COPY of the build
 // context changes with every edit, so an OS package install or a global tool install written after it re-runs on
 // every build although it never reads the context. Docker's documentation advises putting the steps that change
-// least first; this transform moves such RUNs above the stage's first COPY/ADD from the context, with the ENV and
-// ARG they use. Safe: it moves a step only when the effect model shows that nothing it jumps over interacts with it:
+// least first; this transform moves such RUNs above the first copy that changes from build to build (of the
+// context, or of another stage's files made from the sources) that they can pass, with the ENV and ARG they use. Safe: it moves a step only when the effect model shows that nothing it jumps over interacts with it:
 // - a RUN moves only when every command is an OS package manager (apt, apk, yum, dnf, zypper) with static words and
 //   no local files, or a global install of named packages by a tool that reads no configuration from the working
 //   directory (npm -g, pip, gem), with `rm` of caches; it may jump over COPY/ADD whose destination is apart from
