@@ -149,7 +149,8 @@ export const reorderForCache: BuiltinTransformModule = {
   apply: (doc, { context }) =>
     eachStage(doc, (stage, findings) => {
       const list = stage.instructions;
-      const anchors = list.filter((ins) => copyChanges(doc, ins, context) !== null);
+      const changes = new Map(list.map((ins) => [ins, copyChanges(doc, ins, context)] as const).filter(([, kind]) => kind !== null));
+      const anchors = [...changes.keys()];
       if (!anchors.length) return;
       const at = (ins: Instruction) => list.indexOf(ins);
       // Each step that moves goes above the first such copy it can pass: the copy it is bound for.
@@ -159,7 +160,7 @@ export const reorderForCache: BuiltinTransformModule = {
         const above = anchors.filter((a) => at(a) < k);
         // A step that stays re-runs on a source edit only below a copy of sources: only then is its staying a miss.
         const nearest = above.at(-1)!;
-        const rerunsOnSourceEdit = above.some((a) => copyChanges(doc, a, context) === 'sources');
+        const rerunsOnSourceEdit = above.some((a) => changes.get(a) === 'sources');
         if (ins.getKeyword() === 'RUN' && doc.hasHeredoc(ins) && managesOsPackages(doc, ins)) {
           if (rerunsOnSourceEdit) findings.skip(`${doc.quote(ins)} stays below ${doc.quote(nearest)}: a RUN with a heredoc is not moved`, ins.getRange().start.line);
           continue;

@@ -19,8 +19,7 @@ export function copiedFolder(copy: CopyArgs, context: BuildContext | undefined):
   const source = copy.sources[0]!;
   if (/^\.\/?$/.test(source)) return '';
   if (/[*?[$]/.test(source) || !context) return null;
-  // Sources are relative to the context root, a leading `/` included (`COPY /src/Admin/ .`).
-  const folder = path.posix.normalize(source.replace(/^\/+/, '') || '.').replace(/^\.\//, '').replace(/\/$/, '');
+  const folder = contextPathOf(source);
   if (folder === '.') return '';
   if (!isWithin(folder, '.')) return null;
   return context.listFiles().some((f) => f.startsWith(`${folder}/`)) ? folder : null;
@@ -33,8 +32,12 @@ export function copiedFolder(copy: CopyArgs, context: BuildContext | undefined):
 export function copiesSources(copy: CopyArgs, context: BuildContext | undefined): boolean {
   if (!context) return true;
   const files = new Set(context.listFiles());
-  return copy.sources.some((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? false : /[*?[$]/.test(s) || !files.has(path.posix.normalize(s.replace(/^\/+/, '') || '.').replace(/\/$/, '')));
+  return copy.sources.some((s) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? false : /[*?[$]/.test(s) || !files.has(contextPathOf(s)));
 }
+
+/** A COPY source as a context-relative path: sources are relative to the context root, a leading `/` included (`COPY /src/Admin/ .`). */
+const contextPathOf = (source: string): string => path.posix.normalize(source.replace(/^\/+/, '') || '.').replace(/\/$/, '');
+
 
 /** What a stage holds that a source edit may change, and how it came there. */
 export interface StageSources {
